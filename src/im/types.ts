@@ -1,0 +1,125 @@
+/**
+ * Platform-neutral IM types. The bridge core (src/im/*.ts) talks to a chat platform only through
+ * `PlatformAdapter`; each platform is one folder (src/im/dingtalk/) that implements it.
+ * The core talks to the kernel only through `BridgeHost`, which the daemon implements.
+ */
+import type { Attachment, LedgerEvent, MessageSource } from "../kernel/types.js";
+
+export type ChatType = "direct" | "group";
+
+/** A file attached to an inbound message, not yet downloaded. */
+export interface InboundFile {
+  kind: "image" | "file" | "audio" | "video";
+  /** Platform handle used to download it (DingTalk: downloadCode). */
+  downloadCode: string;
+  fileName?: string;
+  /** DingTalk: the robot code the download must be made with. */
+  robotCode?: string;
+}
+
+/** One inbound chat message after decoding, before any routing decision. */
+export interface InboundMessage {
+  platform: string;
+  /** Platform message id; the dedupe and idempotency key. */
+  messageId: string;
+  chatId: string;
+  chatType: ChatType;
+  chatTitle?: string;
+  userId: string;
+  userName: string;
+  /** Enterprise staff id where the platform has one (DingTalk senderStaffId). */
+  staffId?: string;
+  /** Text with the leading @bot mention removed and whitespace trimmed. May be empty. */
+  text: string;
+  /** True when the bot was @mentioned (always true for group messages DingTalk delivers). */
+  mentioned: boolean;
+  files: InboundFile[];
+  /** The platform's msgtype, kept for logs and for "unsupported type" replies. */
+  rawType: string;
+  /** Milliseconds since epoch, from the platform when known. */
+  createdAt: number;
+  /** Per-chat reply channel data, e.g. DingTalk sessionWebhook + expiry. Opaque to the core. */
+  reply?: Record<string, unknown>;
+}
+
+export interface ActionButton {
+  title: string;
+  /** A URL, or a command to send back (`dtmd://dingtalkclient/sendMessage?content=…` on DingTalk). */
+  url: string;
+}
+
+/** What the core asks a platform to show. The platform encoder maps it to its own message keys. */
+export type OutboundContent =
+  | { type: "text"; text: string }
+  | { type: "markdown"; title: string; text: string }
+  | { type: "link"; title: string; text: string; url: string; picUrl?: string }
+  | { type: "actionCard"; title: string; text: string; buttons: ActionButton[] }
+  | { type: "image"; mediaId: string }
+  | { type: "file"; mediaId: string; fileName: string; fileType: string };
+
+export interface ChatTarget {
+  chatId: string;
+  chatType: ChatType;
+  /** Latest opaque reply data seen from this chat (see InboundMessage.reply). */
+  reply?: Record<string, unknown>;
+}
+
+export interface AdapterStatus {
+  connected: boolean;
+  connectedSince?: string;
+  reconnects: number;
+  lastError?: { code: string; message: string; at: string };
+}
+
+export interface DownloadedFile {
+  bytes: Buffer;
+  name: string;
+  mime: string;
+}
+
+export interface PlatformAdapter {
+  readonly platform: string;
+  /** Connect and start delivering inbound messages. Rejects with a classified error on bad credentials. */
+  start(onMessage: (message: InboundMessage) => Promise<void>): Promise<void>;
+  stop(): Promise<void>;
+  send(target: ChatTarget, content: OutboundContent): Promise<void>;
+  download(file: InboundFile, maxBytes: number): Promise<DownloadedFile>;
+  upload(file: { bytes: Buffer; name: string; mime: string }): Promise<{ mediaId: string }>;
+  /** Optional processing indicator on a user's message (DingTalk: emotion reply). */
+  react?(message: InboundMessage, emoji: string, on: boolean): Promise<void>;
+  status(): AdapterStatus;
+}
+
+export interface ActorSummary {
+  id: string;
+  title: string;
+  role: "foreman" | "peer";
+  runtime: string;
+  status: "running" | "stopped" | "crashed";
+  unread: number;
+}
+
+/** The kernel operations the bridge needs. Implemented by the daemon over the real kernel. */
+export interface BridgeHost {
+  readonly groupId: string;
+  /** `groups/<gid>/state/im`: where the bridge keeps its state files. */
+  readonly stateDir: string;
+  groupInfo(): { title: string; state: string; actors: ActorSummary[] };
+  /** Append a user's chat.message; idempotent on `source.message_id`. */
+  appendUserMessage(input: {
+    text: string;
+    to: string[];
+    attachments: Attachment[];
+    source: MessageSource;
+  }): Promise<LedgerEvent>;
+  appendEvent(kind: string, data: Record<string, unknown>): Promise<LedgerEvent>;
+  /** Events with seq > afterSeq, oldest first. */
+  readEvents(afterSeq: number, limit: number): Promise<LedgerEvent[]>;
+  lastSeq(): number;
+  /** Called for every appended event; returns an unsubscribe function. */
+  subscribe(listener: (event: LedgerEvent) => void): () => void;
+  putBlob(bytes: Buffer, name: string, mime: string): Promise<Attachment>;
+  /** Absolute path of a stored attachment. */
+  blobPath(attachment: Attachment): string;
+  log(line: string): void;
+}

@@ -1,0 +1,59 @@
+/** Ledger envelope and the payloads of the event kinds the kernel itself writes (DESIGN §3). */
+
+export interface LedgerEvent<D = Record<string, unknown>> {
+  v: 1;
+  id: string;
+  seq: number;
+  ts: string;
+  kind: string;
+  group_id: string;
+  by: string;
+  data: D;
+}
+
+/** A stored attachment. `path` is relative to the group directory, e.g. `blobs/<sha256>_<name>`. */
+export interface Attachment {
+  path: string;
+  name: string;
+  mime: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** Where a message typed by a person in a chat app came from. */
+export interface MessageSource {
+  platform: string;
+  chat_id: string;
+  chat_type: "direct" | "group";
+  user_id: string;
+  user_name: string;
+  message_id: string;
+}
+
+export interface ChatMessageData {
+  text: string;
+  to: string[];
+  reply_to?: string;
+  attachments: Attachment[];
+  source?: MessageSource;
+  format?: "plain" | "markdown";
+}
+
+/** `chat.read`: the actor has read everything addressed to it up to and including `event_id`/`seq`. */
+export interface ChatReadData {
+  actor_id: string;
+  event_id: string;
+  seq: number;
+}
+
+export interface SystemNotifyData {
+  kind: string;
+  priority: "low" | "normal" | "high" | "urgent";
+  title: string;
+  message: string;
+  target_actor_id: string | null;
+  /** `public` notices are forwarded to IM chats; `internal` ones stay in the group. */
+  im_visibility: "internal" | "public";
+}
+
+export type ChatMessageEvent = LedgerEvent<ChatMessageData>;
