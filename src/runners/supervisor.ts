@@ -1,0 +1,173 @@
+/** One actor's process: start/stop/restart over either runner, exit status, optional restart on crash. */
+
+import { HeadlessRunner } from "./headless-runner.js";
+import { DEFAULT_STOP_GRACE_MS, type Env, type ExitInfo } from "./process-group.js";
+import { PtyRunner } from "./pty-runner.js";
+
+export type ActorStatus = "running" | "stopped" | "crashed";
+export type RunnerKind = "pty" | "headless";
+
+/** Restart after an exit nobody asked for: at most `maxRestarts` within `windowMs`, with doubling backoff. */
+export interface RestartPolicy {
+  maxRestarts: number;
+  windowMs: number;
+  backoffMs: number;
+  maxBackoffMs?: number;
+}
+
+export interface ActorExit extends ExitInfo {
+  /** True when stop()/restart() caused the exit. */
+  requested: boolean;
+  /** A restart is scheduled under the restart policy. */
+  willRestart: boolean;
+  status: ActorStatus;
+}
+
+export interface ActorProcessOptions {
+  runner: RunnerKind;
+  argv: readonly string[];
+  cwd: string;
+  /** Full environment (daemon env + actor env + CCCC_HOME, CCCC_GROUP_ID, CCCC_ACTOR_ID, PATH). */
+  env: Env;
+  /** Log file for a headless actor's stdout/stderr (required for `headless`). */
+  logPath?: string;
+  pty?: { cols?: number; rows?: number; scrollbackBytes?: number };
+  stopGraceMs?: number;
+  restart?: RestartPolicy;
+  /** Each new process, including automatic restarts; hook delivery (`queue.attach(runner)`) here. */
+  onStart?: (runner: PtyRunner | HeadlessRunner) => void;
+  /** Every exit; the daemon appends `actor.exited` and shows `crashed` when `requested` is false. */
+  onExit?: (exit: ActorExit) => void;
+  /** An automatic restart failed to spawn; the actor stays `crashed`. */
+  onRestartError?: (err: unknown) => void;
+}
+
+export class ActorProcess {
+  private current: PtyRunner | HeadlessRunner | undefined;
+  private _status: ActorStatus = "stopped";
+  private _exit: ExitInfo | undefined;
+  private stopping = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private crashRestarts: number[] = [];
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: ActorProcessOptions) {
+    if (opts.runner === "headless" && !opts.logPath) throw new Error("a headless actor needs logPath");
+  }
+
+  get status(): ActorStatus {
+    return this._status;
+  }
+  get pid(): number | undefined {
+    return this._status === "running" ? this.current?.pid : undefined;
+  }
+  get exitCode(): number | null | undefined {
+    return this._exit?.code;
+  }
+  get exitSignal(): NodeJS.Signals | null | undefined {
+    return this._exit?.signal;
+  }
+  /** The current (or last) runner. */
+  get runner(): PtyRunner | HeadlessRunner | undefined {
+    return this.current;
+  }
+  /** The current terminal, for delivery and viewers; undefined for headless actors. */
+  get pty(): PtyRunner | undefined {
+    return this.current instanceof PtyRunner ? this.current : undefined;
+  }
+  /** A crash restart is waiting for its backoff. */
+  get restartPending(): boolean {
+    return this.restartTimer !== undefined;
+  }
+
+  /** Starts the process unless it is running. Rejects with a CcccError if it cannot be launched. */
+  start(): Promise<void> {
+    return this.serial(() => this.doStart());
+  }
+
+  /** Stops the process (SIGTERM, SIGKILL after the grace) and cancels any pending crash restart. */
+  stop(opts: { graceMs?: number } = {}): Promise<void> {
+    return this.serial(() => this.doStop(opts.graceMs));
+  }
+
+  restart(opts: { graceMs?: number } = {}): Promise<void> {
+    return this.serial(async () => {
+      await this.doStop(opts.graceMs);
+      await this.doStart();
+    });
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async doStart(): Promise<void> {
+    this.cancelRestart();
+    if (this.current?.running) return;
+    const runner = this.makeRunner();
+    await runner.start();
+    this.current = runner;
+    this._status = "running";
+    this._exit = undefined;
+    runner.onExit((info) => this.handleExit(runner, info));
+    if (!runner.running && runner.exitInfo) this.handleExit(runner, runner.exitInfo);
+    this.opts.onStart?.(runner);
+  }
+
+  private async doStop(graceMs?: number): Promise<void> {
+    this.cancelRestart();
+    const runner = this.current;
+    if (runner?.running) {
+      this.stopping = true;
+      try {
+        await runner.stop({ graceMs: graceMs ?? this.opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS });
+      } finally {
+        this.stopping = false;
+      }
+    }
+    this._status = "stopped";
+  }
+
+  private makeRunner(): PtyRunner | HeadlessRunner {
+    const { argv, cwd, env } = this.opts;
+    if (this.opts.runner === "pty") return new PtyRunner({ argv, cwd, env, ...this.opts.pty });
+    return new HeadlessRunner({ argv, cwd, env, logPath: this.opts.logPath as string });
+  }
+
+  private handleExit(runner: PtyRunner | HeadlessRunner, info: ExitInfo): void {
+    if (runner !== this.current || this._exit) return;
+    this._exit = info;
+    const requested = this.stopping;
+    this._status = requested ? "stopped" : "crashed";
+    const willRestart = !requested && this.scheduleRestart();
+    this.opts.onExit?.({ ...info, requested, willRestart, status: this._status });
+  }
+
+  private scheduleRestart(): boolean {
+    const policy = this.opts.restart;
+    if (!policy || policy.maxRestarts <= 0) return false;
+    const now = Date.now();
+    this.crashRestarts = this.crashRestarts.filter((t) => now - t < policy.windowMs);
+    if (this.crashRestarts.length >= policy.maxRestarts) return false;
+    const backoff = Math.min(
+      policy.backoffMs * 2 ** this.crashRestarts.length,
+      policy.maxBackoffMs ?? Number.POSITIVE_INFINITY,
+    );
+    this.crashRestarts.push(now);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      this.serial(() => this.doStart()).catch((err: unknown) => {
+        this._status = "crashed";
+        this.opts.onRestartError?.(err);
+      });
+    }, backoff);
+    return true;
+  }
+
+  private cancelRestart(): void {
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+  }
+}
