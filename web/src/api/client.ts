@@ -1,0 +1,118 @@
+/** The one way the UI talks to the daemon: JSON over fetch, errors as `ApiError`. */
+import type {
+  ActorInfo,
+  Attachment,
+  AuthorizedChat,
+  GroupSummary,
+  ImConfigInput,
+  ImState,
+  ImStatus,
+  LedgerEvent,
+  NewActor,
+  PendingRequest,
+} from "./types.ts";
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1${path}`, {
+      method,
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError("daemon_unreachable", "Cannot reach the CCCC daemon. Is `cccc` still running?", 0);
+  }
+  return parse<T>(response);
+}
+
+async function parse<T>(response: Response): Promise<T> {
+  const text = await response.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    // A non-JSON body (a proxy page, a crash) is reported below with the HTTP status.
+  }
+  if (!response.ok) {
+    const error = (json as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(
+      error?.code ?? `http_${response.status}`,
+      error?.message ?? `The daemon answered ${response.status} ${response.statusText}`.trim(),
+      response.status,
+    );
+  }
+  return json as T;
+}
+
+const g = (gid: string) => `/groups/${encodeURIComponent(gid)}`;
+const a = (gid: string, aid: string) => `${g(gid)}/actors/${encodeURIComponent(aid)}`;
+
+export const api = {
+  groups: () => request<{ groups: GroupSummary[] }>("GET", "/groups"),
+  createGroup: (title: string, scope?: string) =>
+    request<{ group: GroupSummary }>("POST", "/groups", scope ? { title, scope } : { title }),
+  group: (gid: string) => request<{ group: GroupSummary; actors: ActorInfo[] }>("GET", g(gid)),
+  groupAction: (gid: string, action: "start" | "stop") =>
+    request<{ group: GroupSummary }>("POST", `${g(gid)}/${action}`),
+
+  addActor: (gid: string, actor: NewActor) =>
+    request<{ actor: ActorInfo }>("POST", `${g(gid)}/actors`, actor),
+  removeActor: (gid: string, aid: string) => request<{ ok: true }>("DELETE", a(gid, aid)),
+  actorAction: (gid: string, aid: string, action: "start" | "stop" | "restart") =>
+    request<{ actor: ActorInfo }>("POST", `${a(gid, aid)}/${action}`),
+
+  ledgerTail: (gid: string, tail: number) =>
+    request<{ events: LedgerEvent[]; last_seq: number }>("GET", `${g(gid)}/ledger?tail=${tail}`),
+  send: (gid: string, text: string, to: string[], attachments: Attachment[]) =>
+    request<{ event: LedgerEvent }>("POST", `${g(gid)}/send`, { text, to, attachments }),
+  uploadBlob: async (gid: string, file: File) => {
+    const path = `/api/v1${g(gid)}/blobs?name=${encodeURIComponent(file.name)}`;
+    const response = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/octet-stream" },
+      body: file,
+    });
+    return parse<{ attachment: Attachment }>(response);
+  },
+
+  im: (gid: string) => request<ImState>("GET", `${g(gid)}/im`),
+  saveIm: (gid: string, input: ImConfigInput) => request<ImState>("PUT", `${g(gid)}/im/config`, input),
+  imAction: (gid: string, action: "start" | "stop") =>
+    request<{ status: ImStatus }>("POST", `${g(gid)}/im/${action}`),
+  removeIm: (gid: string) => request<{ ok: true }>("DELETE", `${g(gid)}/im`),
+  imPending: (gid: string) => request<{ pending: PendingRequest[] }>("GET", `${g(gid)}/im/pending`),
+  imBind: (gid: string, key: string) =>
+    request<{ chat: { chat_id: string; chat_type: string; chat_title?: string } }>(
+      "POST",
+      `${g(gid)}/im/bind`,
+      { key },
+    ),
+  imAuthorized: (gid: string) => request<{ chats: AuthorizedChat[] }>("GET", `${g(gid)}/im/authorized`),
+  imRevoke: (gid: string, chatId: string) =>
+    request<{ ok: true }>("POST", `${g(gid)}/im/revoke`, { chat_id: chatId }),
+};
+
+/** URLs the browser opens directly (links, EventSource). */
+export const urls = {
+  stream: (gid: string, after: number) => `/api/v1${g(gid)}/stream?after=${after}`,
+  blob: (gid: string, attachment: Attachment) =>
+    `/api/v1${g(gid)}/blobs/${encodeURIComponent(attachment.path.split("/").pop() ?? attachment.name)}`,
+};
+
+export function errorText(error: unknown): { code: string; message: string } {
+  if (error instanceof ApiError) return { code: error.code, message: error.message };
+  if (error instanceof Error) return { code: "error", message: error.message };
+  return { code: "error", message: String(error) };
+}

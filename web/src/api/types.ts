@@ -1,0 +1,113 @@
+/** Shapes of the daemon's HTTP API as documented in docs/api.md and docs/im.md. */
+import type {
+  Attachment,
+  ChatMessageData,
+  LedgerEvent,
+  SystemNotifyData,
+} from "../../../src/kernel/types.ts";
+
+export type { Attachment, ChatMessageData, LedgerEvent, SystemNotifyData };
+
+export interface GroupSummary {
+  group_id: string;
+  title: string;
+  state: string;
+  running: boolean;
+  actors: number;
+  im: { platform: string; enabled: boolean } | null;
+}
+
+export type ActorStatus = "running" | "stopped" | "crashed";
+
+export interface ActorInfo {
+  id: string;
+  title: string;
+  runtime: string;
+  runner: string;
+  command: string[];
+  role: "foreman" | "peer";
+  enabled: boolean;
+  status: ActorStatus;
+  pid?: number;
+  exit_code?: number | null;
+  unread: number;
+}
+
+export interface NewActor {
+  id: string;
+  runtime: string;
+  runner: "pty" | "headless";
+  command?: string;
+  title?: string;
+}
+
+export type ImMode = "stream" | "http";
+
+export interface ImConfig {
+  platform: string;
+  enabled: boolean;
+  dingtalk_app_key_env?: string;
+  dingtalk_app_secret_env?: string;
+  dingtalk_robot_code_env?: string;
+  files?: { enabled: boolean; max_mb: number };
+  mode?: ImMode;
+}
+
+export interface ImSecrets {
+  app_key: boolean;
+  app_secret: boolean;
+  robot_code: boolean;
+}
+
+export interface ImError {
+  code: string;
+  message: string;
+  at?: string;
+}
+
+export interface ImStatus {
+  running: boolean;
+  state: "stopped" | "starting" | "running" | "error";
+  connected: boolean;
+  connected_since?: string;
+  reconnects: number;
+  subscribers: number;
+  last_error?: ImError;
+}
+
+export interface ImState {
+  config: ImConfig | null;
+  secrets: ImSecrets;
+  status: ImStatus;
+}
+
+/** Body of `PUT /im/config`. Omitted credentials keep what is stored. */
+export interface ImConfigInput {
+  platform: "dingtalk";
+  app_key?: string;
+  app_secret?: string;
+  robot_code?: string;
+  app_key_env?: string;
+  app_secret_env?: string;
+  robot_code_env?: string;
+  mode?: ImMode;
+}
+
+export interface PendingRequest {
+  key: string;
+  chat_id: string;
+  chat_type: string;
+  chat_title?: string;
+  user_name?: string;
+  expires_at: string;
+}
+
+export interface AuthorizedChat {
+  chat_id: string;
+  chat_type: string;
+  chat_title?: string;
+  subscribed: boolean;
+  paused: boolean;
+  verbose: boolean;
+  authorized_at?: string;
+}

@@ -1,0 +1,135 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import { api } from "./api/client.ts";
+import type { ActorInfo, GroupSummary, LedgerEvent } from "./api/types.ts";
+import { ActorsPanel } from "./components/actors/actors-panel.tsx";
+import { AlertRegion } from "./components/alert-region.tsx";
+import { Composer } from "./components/chat/composer.tsx";
+import { Timeline } from "./components/chat/timeline.tsx";
+import { CreateGroupDialog } from "./components/create-group-dialog.tsx";
+import { Header } from "./components/header.tsx";
+import { SettingsDialog } from "./components/settings/settings-dialog.tsx";
+import { useErrors } from "./hooks/errors.tsx";
+import { useLedger } from "./hooks/use-ledger.ts";
+import { usePoll } from "./hooks/use-poll.ts";
+
+const SELECTED_KEY = "cccc.group";
+
+function initialGroup(): string | null {
+  const fromUrl = new URLSearchParams(window.location.search).get("group");
+  return fromUrl || window.localStorage.getItem(SELECTED_KEY);
+}
+
+export function App() {
+  const { report } = useErrors();
+  const [groups, setGroups] = useState<GroupSummary[] | null>(null);
+  const [selected, setSelected] = useState<string | null>(initialGroup);
+  const [group, setGroup] = useState<GroupSummary | null>(null);
+  const [actors, setActors] = useState<ActorInfo[]>([]);
+  const [dialog, setDialog] = useState<"settings" | "create" | null>(null);
+
+  const loadGroups = useCallback(async () => {
+    try {
+      setGroups((await api.groups()).groups);
+    } catch (error) {
+      report(error, "Groups");
+    }
+  }, [report]);
+
+  const loadGroup = useCallback(async () => {
+    if (!selected) return;
+    try {
+      const detail = await api.group(selected);
+      setGroup(detail.group);
+      setActors(detail.actors);
+    } catch (error) {
+      report(error, "Group");
+    }
+  }, [selected, report]);
+
+  usePoll(loadGroups, 10_000, "groups");
+  usePoll(loadGroup, 3_000, selected ?? "", Boolean(selected));
+
+  // Keep the selection valid: fall back to the first group when the stored one is gone.
+  useEffect(() => {
+    if (!groups) return;
+    if (groups.length === 0) setSelected(null);
+    else if (!selected || !groups.some((g) => g.group_id === selected))
+      setSelected(groups[0]?.group_id ?? null);
+  }, [groups, selected]);
+
+  useEffect(() => {
+    setGroup(null);
+    setActors([]);
+    if (selected) window.localStorage.setItem(SELECTED_KEY, selected);
+  }, [selected]);
+
+  // Actor state and unread counts change with these events; refresh soon, at most every 300 ms.
+  const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const onEvent = useCallback(
+    (event: LedgerEvent) => {
+      if (!/^(actor\.|group\.|chat\.)/.test(event.kind)) return;
+      if (refreshTimer.current) return;
+      refreshTimer.current = setTimeout(() => {
+        refreshTimer.current = undefined;
+        void loadGroup();
+      }, 300);
+    },
+    [loadGroup],
+  );
+  useEffect(() => () => clearTimeout(refreshTimer.current), []);
+  const onLedgerError = useCallback((error: unknown) => report(error, "Messages"), [report]);
+  const { events, state } = useLedger(selected, onLedgerError, onEvent);
+
+  return (
+    <div className="app">
+      <Header
+        groups={groups ?? []}
+        selected={selected}
+        onSelect={setSelected}
+        onCreate={() => setDialog("create")}
+        onSettings={() => setDialog("settings")}
+      />
+      <AlertRegion />
+      {selected ? (
+        <main className="layout">
+          <section className="chat" aria-label="Chat">
+            <Timeline gid={selected} events={events} state={state} />
+            <Composer gid={selected} actors={actors} />
+          </section>
+          {group ? <ActorsPanel group={group} actors={actors} onChanged={() => void loadGroup()} /> : null}
+        </main>
+      ) : (
+        <main className="welcome">
+          {groups === null ? (
+            <p className="muted">Connecting to the daemon…</p>
+          ) : (
+            <div className="welcome-card">
+              <h1>Welcome to CCCC</h1>
+              <p>
+                A working group is a foreman and its peers — coding agents you talk to here or from DingTalk.
+              </p>
+              <button type="button" className="button primary" onClick={() => setDialog("create")}>
+                Create your first group
+              </button>
+            </div>
+          )}
+        </main>
+      )}
+      <SettingsDialog
+        open={dialog === "settings"}
+        group={group}
+        actors={actors}
+        onClose={() => setDialog(null)}
+      />
+      <CreateGroupDialog
+        open={dialog === "create"}
+        onClose={() => setDialog(null)}
+        onCreated={(created) => {
+          setDialog(null);
+          setGroups((list) => [...(list ?? []).filter((g) => g.group_id !== created.group_id), created]);
+          setSelected(created.group_id);
+        }}
+      />
+    </div>
+  );
+}

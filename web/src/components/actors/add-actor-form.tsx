@@ -1,0 +1,91 @@
+import { useState } from "react";
+import { api } from "../../api/client.ts";
+import type { NewActor } from "../../api/types.ts";
+import { useErrors } from "../../hooks/errors.tsx";
+
+const RUNTIMES = ["claude", "codex", "gemini", "opencode", "custom"] as const;
+
+export function AddActorForm({ gid, onAdded }: { gid: string; onAdded: () => void }) {
+  const { report } = useErrors();
+  const [id, setId] = useState("");
+  const [runtime, setRuntime] = useState<string>("claude");
+  const [command, setCommand] = useState("");
+  const [runner, setRunner] = useState<NewActor["runner"]>("pty");
+  const [busy, setBusy] = useState(false);
+  const custom = runtime === "custom";
+
+  const submit = async () => {
+    setBusy(true);
+    try {
+      const actor: NewActor = { id: id.trim(), runtime, runner };
+      if (command.trim()) actor.command = command.trim();
+      await api.addActor(gid, actor);
+      setId("");
+      setCommand("");
+      onAdded();
+    } catch (error) {
+      report(error, "Add actor");
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form
+      className="form add-actor"
+      aria-label="Add actor"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
+      <h3>Add actor</h3>
+      <label className="field">
+        <span>Actor id</span>
+        <input
+          value={id}
+          onChange={(e) => setId(e.target.value)}
+          placeholder="e.g. reviewer"
+          pattern="[A-Za-z0-9][A-Za-z0-9_\-]*"
+          title="Letters, digits, - and _"
+          required
+        />
+      </label>
+      <div className="field-row">
+        <label className="field">
+          <span>Runtime</span>
+          <select value={runtime} onChange={(e) => setRuntime(e.target.value)}>
+            {RUNTIMES.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Runner</span>
+          <select value={runner} onChange={(e) => setRunner(e.target.value as NewActor["runner"])}>
+            <option value="pty">pty</option>
+            <option value="headless">headless</option>
+          </select>
+        </label>
+      </div>
+      <label className="field">
+        <span>Command{custom ? "" : " (optional)"}</span>
+        <input
+          value={command}
+          onChange={(e) => setCommand(e.target.value)}
+          placeholder={custom ? "e.g. aider --model sonnet" : `default for ${runtime}`}
+          required={custom}
+        />
+      </label>
+      <button
+        type="submit"
+        className="button primary"
+        disabled={busy || !id.trim() || (custom && !command.trim())}
+      >
+        Add actor
+      </button>
+    </form>
+  );
+}

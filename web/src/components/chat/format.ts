@@ -1,0 +1,39 @@
+import type { ChatMessageData, LedgerEvent } from "../../api/types.ts";
+
+const PLATFORMS: Record<string, string> = { dingtalk: "DingTalk" };
+
+export function platformName(platform: string): string {
+  return PLATFORMS[platform] ?? platform;
+}
+
+/** "user", "peer1" … as shown in the timeline. */
+export function senderName(by: string): string {
+  return by === "user" ? "You" : by;
+}
+
+/** Recipients as written in the event; an empty list means the default (DESIGN §3). */
+export function recipientsText(event: LedgerEvent<ChatMessageData>): string {
+  const to = event.data.to ?? [];
+  if (to.length > 0) return to.join(", ");
+  return event.by === "user" ? "@foreman" : "everyone";
+}
+
+export function timeText(ts: string): string {
+  const date = new Date(ts);
+  if (Number.isNaN(date.getTime())) return "";
+  const sameDay = date.toDateString() === new Date().toDateString();
+  return sameDay
+    ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+    : date.toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+}
+
+export function sizeText(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** Ledger payloads are typed by `kind`; callers check the kind first. */
+export function payloadAs<D>(event: LedgerEvent): LedgerEvent<D> {
+  return event as unknown as LedgerEvent<D>;
+}

@@ -1,0 +1,48 @@
+import { urls } from "../../api/client.ts";
+import type { Attachment, ChatMessageData, LedgerEvent } from "../../api/types.ts";
+import { platformName, recipientsText, senderName, sizeText, timeText } from "./format.ts";
+
+export function MessageItem({ gid, event }: { gid: string; event: LedgerEvent<ChatMessageData> }) {
+  const { data } = event;
+  const mine = event.by === "user" && !data.source;
+  return (
+    <li className={`message ${mine ? "mine" : ""}`} data-seq={event.seq}>
+      <div className="message-meta">
+        <span className="sender">{senderName(event.by)}</span>
+        <span className="arrow" aria-hidden="true">
+          →
+        </span>
+        <span className="sr-only">to</span>
+        <span className="recipients">{recipientsText(event)}</span>
+        {data.source ? (
+          <span className="source">
+            via {platformName(data.source.platform)} · {data.source.user_name || data.source.user_id}
+          </span>
+        ) : null}
+        <time dateTime={event.ts}>{timeText(event.ts)}</time>
+      </div>
+      {data.text ? <div className="message-text">{data.text}</div> : null}
+      {data.attachments?.length ? (
+        <ul className="attachments">
+          {data.attachments.map((attachment) => (
+            <AttachmentLink key={attachment.sha256 + attachment.path} gid={gid} attachment={attachment} />
+          ))}
+        </ul>
+      ) : null}
+    </li>
+  );
+}
+
+function AttachmentLink({ gid, attachment }: { gid: string; attachment: Attachment }) {
+  const href = urls.blob(gid, attachment);
+  return (
+    <li>
+      <a href={href} target="_blank" rel="noreferrer" download={attachment.name}>
+        {attachment.mime?.startsWith("image/") ? (
+          <img src={href} alt={attachment.name} className="thumb" loading="lazy" />
+        ) : null}
+        <span>📎 {attachment.name}</span> <small className="muted">{sizeText(attachment.bytes)}</small>
+      </a>
+    </li>
+  );
+}

@@ -1,0 +1,55 @@
+import { useLayoutEffect, useRef } from "react";
+import type { ChatMessageData, LedgerEvent, SystemNotifyData } from "../../api/types.ts";
+import type { StreamState } from "../../hooks/use-ledger.ts";
+import { payloadAs, timeText } from "./format.ts";
+import { MessageItem } from "./message-item.tsx";
+
+/** Chat messages and notices, oldest first; sticks to the bottom unless the user scrolled up. */
+export function Timeline({ gid, events, state }: { gid: string; events: LedgerEvent[]; state: StreamState }) {
+  const ref = useRef<HTMLOListElement>(null);
+  const pinned = useRef(true);
+  const shown = events.filter((e) => e.kind === "chat.message" || e.kind === "system.notify");
+
+  useLayoutEffect(() => {
+    const list = ref.current;
+    if (list && pinned.current) list.scrollTop = list.scrollHeight;
+  });
+
+  return (
+    <div className="timeline-wrap">
+      <div className={`stream-state ${state}`} aria-live="polite">
+        {state === "live" ? "Live" : state === "loading" ? "Loading…" : "Reconnecting…"}
+      </div>
+      <ol
+        ref={ref}
+        className="timeline"
+        aria-label="Messages"
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+        }}
+      >
+        {shown.length === 0 && state !== "loading" ? (
+          <li className="empty">No messages yet. Say hello to your foreman below.</li>
+        ) : null}
+        {shown.map((event) =>
+          event.kind === "chat.message" ? (
+            <MessageItem key={event.id} gid={gid} event={payloadAs<ChatMessageData>(event)} />
+          ) : (
+            <Notice key={event.id} event={payloadAs<SystemNotifyData>(event)} />
+          ),
+        )}
+      </ol>
+    </div>
+  );
+}
+
+function Notice({ event }: { event: LedgerEvent<SystemNotifyData> }) {
+  return (
+    <li className={`notice ${event.data.priority ?? ""}`} data-seq={event.seq}>
+      <span className="notice-title">{event.data.title || event.data.kind}</span>
+      {event.data.message ? <span className="notice-text">{event.data.message}</span> : null}
+      <time dateTime={event.ts}>{timeText(event.ts)}</time>
+    </li>
+  );
+}

@@ -1,0 +1,129 @@
+import { useCallback, useRef, useState } from "react";
+import { api } from "../../api/client.ts";
+import type { AuthorizedChat, ImState, PendingRequest } from "../../api/types.ts";
+import { useErrors } from "../../hooks/errors.tsx";
+import { usePoll } from "../../hooks/use-poll.ts";
+import { ImChats } from "./im-chats.tsx";
+import { canSave, draftFrom, ImConfigForm, type ImDraft, inputFrom } from "./im-config-form.tsx";
+import { ImStatusLine } from "./im-status.tsx";
+
+const POLL_MS = 2000;
+
+/** Settings → IM Bridge. Polls `GET /im` (and the chat lists) every 2 s while it is open. */
+export function ImBridgeTab({ gid }: { gid: string }) {
+  const { report } = useErrors();
+  const [im, setIm] = useState<ImState | null>(null);
+  const [pending, setPending] = useState<PendingRequest[]>([]);
+  const [chats, setChats] = useState<AuthorizedChat[]>([]);
+  const [draft, setDraft] = useState<ImDraft>(() => draftFrom(null));
+  const [busy, setBusy] = useState(false);
+  const [note, setNote] = useState("");
+  // Bumped whenever the form is reset from the daemon's config, so its local UI state restarts too.
+  const [formVersion, setFormVersion] = useState(0);
+  const loaded = useRef(false);
+  const resetDraft = useCallback((config: ImState["config"]) => {
+    setDraft(draftFrom(config));
+    setFormVersion((v) => v + 1);
+  }, []);
+
+  const refresh = useCallback(async () => {
+    try {
+      const state = await api.im(gid);
+      setIm(state);
+      if (!loaded.current) {
+        loaded.current = true;
+        resetDraft(state.config);
+      }
+      if (state.config) {
+        const [p, a] = await Promise.all([api.imPending(gid), api.imAuthorized(gid)]);
+        setPending(p.pending);
+        setChats(a.chats);
+      } else {
+        setPending([]);
+        setChats([]);
+      }
+    } catch (error) {
+      report(error, "IM Bridge");
+    }
+  }, [gid, report, resetDraft]);
+
+  usePoll(refresh, POLL_MS, gid);
+
+  const run = async (label: string, op: () => Promise<void>) => {
+    setBusy(true);
+    setNote("");
+    try {
+      await op();
+    } catch (error) {
+      report(error, label);
+      await refresh();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const save = () =>
+    run("Save Config", async () => {
+      const state = await api.saveIm(gid, inputFrom(draft));
+      setIm(state);
+      resetDraft(state.config);
+      setNote("Saved. The bridge starts with these credentials.");
+    });
+
+  const startStop = (action: "start" | "stop") =>
+    run(action === "start" ? "Start bridge" : "Stop bridge", async () => {
+      const { status } = await api.imAction(gid, action);
+      setIm((prev) => (prev ? { ...prev, status } : prev));
+    });
+
+  const remove = () => {
+    if (!window.confirm("Remove the IM configuration and stored credentials of this group?")) return;
+    void run("Remove config", async () => {
+      await api.removeIm(gid);
+      resetDraft(null);
+      await refresh();
+    });
+  };
+
+  const configured = Boolean(im?.config);
+  const running = im?.status.running ?? false;
+
+  return (
+    <div className="im-tab">
+      <ImStatusLine status={im?.status ?? null} config={im?.config ?? null} />
+      <ImConfigForm key={formVersion} draft={draft} secrets={im?.secrets ?? null} onChange={setDraft} />
+      <div className="actions left">
+        <button
+          type="button"
+          className="button primary"
+          disabled={busy || !canSave(draft, im?.secrets ?? null)}
+          onClick={() => void save()}
+        >
+          Save Config
+        </button>
+        {configured ? (
+          running ? (
+            <button type="button" className="button" disabled={busy} onClick={() => void startStop("stop")}>
+              Stop Bridge
+            </button>
+          ) : (
+            <button type="button" className="button" disabled={busy} onClick={() => void startStop("start")}>
+              Start Bridge
+            </button>
+          )
+        ) : null}
+        {configured ? (
+          <button type="button" className="button danger" disabled={busy} onClick={remove}>
+            Remove Config
+          </button>
+        ) : null}
+        <span className="note" aria-live="polite">
+          {note}
+        </span>
+      </div>
+      {configured ? (
+        <ImChats gid={gid} pending={pending} chats={chats} onChanged={() => void refresh()} />
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,60 @@
+import type { ImConfig, ImStatus } from "../../api/types.ts";
+import { platformName, timeText } from "../chat/format.ts";
+import { hintFor } from "./im-hints.ts";
+
+const LABELS: Record<ImStatus["state"], string> = {
+  running: "Running",
+  starting: "Starting…",
+  stopped: "Stopped",
+  error: "Error",
+};
+
+export function ImStatusLine({ status, config }: { status: ImStatus | null; config: ImConfig | null }) {
+  if (!status) return <div className="im-status muted">Loading status…</div>;
+  const state = status.state ?? (status.running ? "running" : "stopped");
+  const error = status.last_error;
+  const hint = error ? hintFor(error.code, error.message) : null;
+  return (
+    <section className="im-status" data-state={state} aria-label="Bridge status">
+      <div className="im-status-line">
+        <span className={`dot ${state}`} aria-hidden="true" />
+        <strong className="im-state">{LABELS[state] ?? state}</strong>
+        {config ? (
+          <span className="muted">
+            {platformName(config.platform)} · {config.mode === "http" ? "HTTP mode" : "Stream mode"} ·
+            Subscribers: {status.subscribers ?? 0}
+            {status.reconnects ? ` · Reconnects: ${status.reconnects}` : ""}
+          </span>
+        ) : (
+          <span className="muted">Not configured</span>
+        )}
+      </div>
+      {state === "running" ? (
+        <div className="muted small">
+          {status.connected
+            ? `Connected${status.connected_since ? ` since ${timeText(status.connected_since)}` : ""}`
+            : "Connecting to DingTalk…"}
+        </div>
+      ) : null}
+      {error ? (
+        <div className={`im-error ${state === "error" ? "" : "past"}`}>
+          <div>
+            {state === "error" ? "" : "Last error: "}
+            <span className="im-error-message">{error.message}</span> <code>{error.code}</code>
+            {error.at ? <span className="muted"> · {timeText(error.at)}</span> : null}
+          </div>
+          {hint && state === "error" ? (
+            <div className="hint-box">
+              <strong>{hint.title}</strong>
+              <ul>
+                {hint.steps.map((step) => (
+                  <li key={step}>{step}</li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
+        </div>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,88 @@
+import { useEffect, useRef, useState } from "react";
+import { api, urls } from "../api/client.ts";
+import type { LedgerEvent } from "../api/types.ts";
+
+export type StreamState = "loading" | "live" | "reconnecting";
+
+const TAIL = 200;
+const KEEP = 2000;
+
+/**
+ * The group's ledger: the last 200 events, then live from the SSE stream. EventSource reconnects
+ * by itself (the daemon honours Last-Event-ID); if the stream is closed for good we reopen it from
+ * the last seq we hold after a pause. `onEvent` sees every live event (used to refresh actors).
+ */
+export function useLedger(
+  gid: string | null,
+  onError: (error: unknown) => void,
+  onEvent: (event: LedgerEvent) => void,
+): { events: LedgerEvent[]; state: StreamState } {
+  const [events, setEvents] = useState<LedgerEvent[]>([]);
+  const [state, setState] = useState<StreamState>("loading");
+  const handlers = useRef({ onError, onEvent });
+  handlers.current = { onError, onEvent };
+
+  useEffect(() => {
+    setEvents([]);
+    setState("loading");
+    if (!gid) return;
+    let closed = false;
+    let lastSeq = 0;
+    let source: EventSource | null = null;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+
+    const append = (incoming: LedgerEvent[]) => {
+      const fresh = incoming.filter((e) => e.seq > lastSeq);
+      if (fresh.length === 0) return;
+      lastSeq = fresh[fresh.length - 1]?.seq ?? lastSeq;
+      setEvents((list) => [...list, ...fresh].slice(-KEEP));
+    };
+
+    const open = () => {
+      if (closed) return;
+      source = new EventSource(urls.stream(gid, lastSeq));
+      source.onopen = () => setState("live");
+      source.addEventListener("ledger", (message) => {
+        try {
+          const event = JSON.parse((message as MessageEvent<string>).data) as LedgerEvent;
+          append([event]);
+          handlers.current.onEvent(event);
+        } catch (error) {
+          handlers.current.onError(error);
+        }
+      });
+      source.onerror = () => {
+        setState("reconnecting");
+        if (source?.readyState === EventSource.CLOSED) {
+          source = null;
+          retry = setTimeout(open, 3000);
+        }
+      };
+    };
+
+    const load = () =>
+      api.ledgerTail(gid, TAIL).then(
+        ({ events: tail, last_seq }) => {
+          if (closed) return;
+          append(tail);
+          lastSeq = Math.max(lastSeq, last_seq);
+          open();
+        },
+        (error) => {
+          if (closed) return;
+          handlers.current.onError(error);
+          setState("reconnecting");
+          retry = setTimeout(load, 3000);
+        },
+      );
+    void load();
+
+    return () => {
+      closed = true;
+      clearTimeout(retry);
+      source?.close();
+    };
+  }, [gid]);
+
+  return { events, state };
+}
