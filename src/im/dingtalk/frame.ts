@@ -1,0 +1,95 @@
+/**
+ * Stream frame envelope decoder (protocol §1.3). A frame that is not JSON, lacks `type`, has an
+ * unknown `type` or lacks `headers.messageId` is an error the caller logs and skips; it must never
+ * crash the socket handler. Unknown header keys are preserved.
+ */
+
+export type StreamFrameType = "SYSTEM" | "EVENT" | "CALLBACK";
+
+export interface StreamFrameHeaders {
+  /** Routing key: `ping`, `disconnect`, `/v1.0/im/bot/messages/get`, … (§1.5–1.6). */
+  topic: string;
+  /** Push id, echoed in the ack (§1.4). */
+  messageId: string;
+  contentType: string;
+  /** ms epoch as a string, as sent (§1.3). */
+  time?: string;
+  appId?: string;
+  connectionId?: string;
+  [key: string]: string | undefined;
+}
+
+export interface StreamFrame {
+  specVersion: string;
+  type: StreamFrameType;
+  headers: StreamFrameHeaders;
+  /** `data` exactly as received (a JSON string; `"{}"` when absent). A ping ack echoes it unchanged. */
+  data: string;
+  /** `headers.time` as a number when it parses. */
+  timeMs?: number;
+}
+
+export type FrameResult = { ok: true; frame: StreamFrame } | { ok: false; reason: string };
+
+const TYPES: readonly string[] = ["SYSTEM", "EVENT", "CALLBACK"];
+
+function preview(raw: string): string {
+  return raw.length > 80 ? `${raw.slice(0, 80)}…` : raw;
+}
+
+/** Decode one WebSocket text message from the Stream gateway. */
+export function decodeStreamFrame(raw: string): FrameResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return { ok: false, reason: `stream frame is not JSON: ${preview(raw)}` };
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    return { ok: false, reason: `stream frame is not a JSON object: ${preview(raw)}` };
+  }
+  const obj = parsed as Record<string, unknown>;
+  const type = obj.type;
+  if (typeof type !== "string" || !TYPES.includes(type)) {
+    return { ok: false, reason: `stream frame has unknown type ${JSON.stringify(type ?? null)}` };
+  }
+  const rawHeaders = obj.headers;
+  if (typeof rawHeaders !== "object" || rawHeaders === null || Array.isArray(rawHeaders)) {
+    return { ok: false, reason: `stream ${type} frame has no headers object` };
+  }
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(rawHeaders)) {
+    // Values are strings on the wire, but `time` is documented as a Number (§1.3).
+    if (typeof value === "string") headers[key] = value;
+    else if (typeof value === "number" || typeof value === "boolean") headers[key] = String(value);
+  }
+  const messageId = headers.messageId;
+  if (!messageId) return { ok: false, reason: `stream ${type} frame has no headers.messageId` };
+  const topic = headers.topic ?? "";
+  if (type !== "EVENT" && !topic) return { ok: false, reason: `stream ${type} frame has no headers.topic` };
+
+  let data: string;
+  if (obj.data === undefined || obj.data === null) data = "{}";
+  else if (typeof obj.data === "string") data = obj.data;
+  else if (typeof obj.data === "object") data = JSON.stringify(obj.data);
+  else return { ok: false, reason: `stream ${type} frame has non-string data` };
+
+  const frame: StreamFrame = {
+    specVersion: typeof obj.specVersion === "string" ? obj.specVersion : "1.0",
+    type: type as StreamFrameType,
+    headers: { ...headers, topic, messageId, contentType: headers.contentType ?? "application/json" },
+    data,
+  };
+  const time = Number(headers.time);
+  if (headers.time !== undefined && Number.isFinite(time)) frame.timeMs = time;
+  return { ok: true, frame };
+}
+
+/** Parse a frame's `data` (a second JSON decode, §1.3). Returns undefined when it is not JSON. */
+export function parseFrameData(frame: Pick<StreamFrame, "data">): unknown {
+  try {
+    return JSON.parse(frame.data);
+  } catch {
+    return undefined;
+  }
+}

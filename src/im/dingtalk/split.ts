@@ -1,0 +1,205 @@
+/**
+ * Lossless splitting of long texts into DingTalk-sized chunks (protocol §3.6, im-spec §6.5).
+ *
+ * `splitText` cuts the input into pieces whose concatenation is exactly the input. Each piece is
+ * then decorated for display: a `(i/n)` number line, and — for markdown — a code fence closed at the
+ * end of a chunk and reopened (same opener line) at the start of the next. A rendered chunk fits
+ * both limits: UTF-16 code units and UTF-8 bytes *after JSON escaping* (what `msgParam` costs).
+ *
+ * Break preference inside the window that fits: after a blank line (paragraph) in the second half
+ * of the window, else after the last newline, else after a space/tab in the last fifth, else at a
+ * code point boundary that does not separate a combining mark, ZWJ sequence, variation selector or
+ * emoji modifier from its base. A surrogate pair is never split.
+ */
+
+export interface SplitLimits {
+  /** Max UTF-16 code units of a rendered chunk. */
+  maxUnits: number;
+  /** Max UTF-8 bytes of a rendered chunk once JSON-escaped (without the surrounding quotes). */
+  maxBytes: number;
+  /** Close and reopen fenced code blocks across chunks (markdown only). */
+  fences: boolean;
+  /** Separator after the `(i/n)` number: `"\n"` for text, `"\n\n"` for markdown. */
+  numberSeparator: string;
+}
+
+export interface Chunk {
+  /** The exact slice of the input. */
+  text: string;
+  /** Fence opener line + newline prepended when the chunk starts inside a code block. */
+  reopen: string;
+  /** Newline + fence marker appended when the chunk ends inside a code block. */
+  close: string;
+}
+
+/** UTF-8 bytes of one code point once JSON-escaped (`JSON.stringify` rules). */
+export function jsonCodePointBytes(cp: number): number {
+  if (cp === 0x22 || cp === 0x5c) return 2;
+  if (cp < 0x20) return cp === 8 || cp === 9 || cp === 10 || cp === 12 || cp === 13 ? 2 : 6;
+  if (cp < 0x80) return 1;
+  if (cp < 0x800) return 2;
+  if (cp >= 0xd800 && cp <= 0xdfff) return 6; // lone surrogate → \udxxx
+  return cp < 0x10000 ? 3 : 4;
+}
+
+/** UTF-8 bytes of a string once JSON-escaped, without the quotes. */
+export function jsonBytes(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; ) {
+    const cp = s.codePointAt(i) ?? 0;
+    n += jsonCodePointBytes(cp);
+    i += cp > 0xffff ? 2 : 1;
+  }
+  return n;
+}
+
+interface Fence {
+  /** The opener line as written (e.g. "```ts"), without its newline. */
+  line: string;
+  /** The marker that closes it, e.g. "```" or "~~~~". */
+  marker: string;
+}
+
+interface FenceMap {
+  lineStarts: number[];
+  /** Fence in effect at the start of each line (null: outside). */
+  before: (Fence | null)[];
+  /** True for opener and closer lines (a cut inside them is not repaired). */
+  isMarker: boolean[];
+  longestMarker: number;
+}
+
+const OPENER = /^ {0,3}(`{3,}|~{3,})([^\n]*)$/;
+
+function mapFences(text: string): FenceMap {
+  const map: FenceMap = { lineStarts: [], before: [], isMarker: [], longestMarker: 0 };
+  let open: Fence | null = null;
+  let start = 0;
+  while (start <= text.length) {
+    const nl = text.indexOf("\n", start);
+    const end = nl === -1 ? text.length : nl;
+    const line = text.slice(start, end).replace(/\r$/, "");
+    map.lineStarts.push(start);
+    map.before.push(open);
+    const m = OPENER.exec(line);
+    let marker = false;
+    if (m?.[1] && !open && !(m[1][0] === "`" && m[2]?.includes("`"))) {
+      open = { line: line.trimStart(), marker: m[1] };
+      marker = true;
+    } else if (m?.[1] && open && m[1][0] === open.marker[0] && m[1].length >= open.marker.length) {
+      if ((m[2] ?? "").trim() === "") {
+        open = null;
+        marker = true;
+      }
+    }
+    map.isMarker.push(marker);
+    if (m?.[1]) map.longestMarker = Math.max(map.longestMarker, m[1].length);
+    if (nl === -1) break;
+    start = nl + 1;
+  }
+  return map;
+}
+
+/** The fence a cut at `offset` falls inside, or null. */
+function fenceAt(map: FenceMap, offset: number): Fence | null {
+  let lo = 0;
+  let hi = map.lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((map.lineStarts[mid] ?? 0) <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  const atLineStart = map.lineStarts[lo] === offset;
+  if (!atLineStart && map.isMarker[lo]) return null;
+  return map.before[lo] ?? null;
+}
+
+/** Code points that must stay with what precedes them. */
+const EXTENDER = /^[\p{M}\u200d\ufe0e\ufe0f\u{1f3fb}-\u{1f3ff}\u{e0020}-\u{e007f}]$/u;
+
+function isExtender(text: string, i: number): boolean {
+  const cp = text.codePointAt(i);
+  if (cp === undefined) return false;
+  return EXTENDER.test(String.fromCodePoint(cp)) || text.charCodeAt(i - 1) === 0x200d;
+}
+
+/** Largest end such that text[start, end) costs at most the budgets (at least one code point). */
+function fit(text: string, start: number, units: number, bytes: number): number {
+  let i = start;
+  let b = 0;
+  while (i < text.length) {
+    const cp = text.codePointAt(i) ?? 0;
+    const w = cp > 0xffff ? 2 : 1;
+    const c = jsonCodePointBytes(cp);
+    if (i + w - start > units || b + c > bytes) break;
+    b += c;
+    i += w;
+  }
+  if (i === start && start < text.length) i += (text.codePointAt(start) ?? 0) > 0xffff ? 2 : 1;
+  return i;
+}
+
+function chooseBreak(text: string, start: number, end: number): number {
+  const span = end - start;
+  const para = text.lastIndexOf("\n\n", end - 2);
+  if (para >= start && para + 2 - start >= span / 2) return para + 2;
+  const line = text.lastIndexOf("\n", end - 1);
+  if (line >= start) return line + 1;
+  for (let i = end - 1; i > start && end - i <= span / 5; i--) {
+    const ch = text[i];
+    if (ch === " " || ch === "\t") return i + 1;
+  }
+  let cut = end;
+  const minCut = start + 1;
+  while (cut > minCut && isExtender(text, cut)) {
+    cut -= 1;
+    // Step back over a whole surrogate pair.
+    const unit = text.charCodeAt(cut);
+    if (unit >= 0xdc00 && unit <= 0xdfff && cut > minCut) {
+      const hi = text.charCodeAt(cut - 1);
+      if (hi >= 0xd800 && hi <= 0xdbff) cut -= 1;
+    }
+  }
+  return cut > start ? cut : end;
+}
+
+function numberLabel(i: number, n: number, sep: string): string {
+  return n > 1 ? `(${i}/${n})${sep}` : "";
+}
+
+/** Split `text` into chunks; `chunks.map(c => c.text).join("") === text` always holds. */
+export function splitText(text: string, limits: SplitLimits): Chunk[] {
+  if (text === "") return [{ text: "", reopen: "", close: "" }];
+  const fences = limits.fences ? mapFences(text) : null;
+  const numberReserve = `(9999/9999)${limits.numberSeparator}`;
+  const closeReserve = fences ? `\n${"`".repeat(Math.max(3, fences.longestMarker))}` : "";
+  const fixedUnits = numberReserve.length + closeReserve.length;
+  const fixedBytes = jsonBytes(numberReserve) + jsonBytes(closeReserve);
+  const chunks: Chunk[] = [];
+  let pos = 0;
+  let open: Fence | null = null;
+  while (pos < text.length) {
+    const reopen = open ? `${open.line}\n` : "";
+    const units = limits.maxUnits - fixedUnits - reopen.length;
+    const bytes = limits.maxBytes - fixedBytes - jsonBytes(reopen);
+    if (units < 16 || bytes < 64) throw new RangeError("split limits too small for the decorations");
+    const limit = fit(text, pos, units, bytes);
+    const end = limit >= text.length ? text.length : chooseBreak(text, pos, limit);
+    const piece = text.slice(pos, end);
+    open = fences && end < text.length ? fenceAt(fences, end) : null;
+    const close = open ? `${piece.endsWith("\n") ? "" : "\n"}${open.marker}` : "";
+    chunks.push({ text: piece, reopen, close });
+    pos = end;
+  }
+  return chunks;
+}
+
+/** Render chunks for display: `(i/n)` number line, fence reopen, text, fence close. */
+export function renderChunks(chunks: Chunk[], numberSeparator: string): string[] {
+  return chunks.map((c, i) => `${numberLabel(i + 1, chunks.length, numberSeparator)}${c.reopen}${c.text}${c.close}`);
+}
+
+/** Convenience: split and render. */
+export function splitForDisplay(text: string, limits: SplitLimits): string[] {
+  return renderChunks(splitText(text, limits), limits.numberSeparator);
+}
