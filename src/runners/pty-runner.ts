@@ -176,6 +176,12 @@ export class PtyRunner implements Runner {
     this.tail = scan.slice(-TAIL_CHARS);
     this.scrollback.append(data);
     const cursor = this.scrollback.cursor;
-    for (const listener of [...this.dataListeners]) listener(data, cursor);
+    for (const listener of [...this.dataListeners]) {
+      try {
+        listener(data, cursor);
+      } catch {
+        // A failing viewer must not stop output capture for the others.
+      }
+    }
   }
 }

@@ -87,6 +87,28 @@ describe("PtyRunner", () => {
     expect(exits).toHaveLength(1);
   });
 
+  it("sees an escape sequence split across reads, and leaves cursor queries to an attached viewer", async () => {
+    runner = new PtyRunner({
+      argv: ["node", TUI_AGENT],
+      cwd: dir.path,
+      env: testEnv({ TUI_AGENT_OUT: out, TUI_AGENT_SPLIT_ESCAPES: "1" }),
+    });
+    const detach = runner.attachViewer();
+    await runner.start();
+    const pty = runner;
+    await waitFor(() => readLines<Entry>(out).some((e) => e.type === "ready"), 5_000, "agent ready");
+    await waitFor(() => pty.bracketedPaste, 2_000, "bracketed paste from split writes");
+    expect(readLines<Entry>(out).some((e) => e.type === "cursor-position")).toBe(false);
+    pty.write("\x1b[7;3R"); // the viewer's own answer
+    await waitFor(
+      () => readLines<Entry>(out).some((e) => e.type === "cursor-position"),
+      2_000,
+      "viewer reply",
+    );
+    expect(readLines<Entry>(out)).toContainEqual({ type: "cursor-position", row: 7, col: 3 });
+    detach();
+  });
+
   it("reports a missing command before spawning", async () => {
     const bad = new PtyRunner({ argv: ["no-such-agent-cli-xyz"], cwd: dir.path, env: testEnv() });
     await expect(bad.start()).rejects.toMatchObject({ code: "command_not_found" });

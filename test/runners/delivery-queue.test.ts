@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { DeliveryQueue, type DeliveryTarget } from "../../src/runners/delivery.js";
+import { activeTimers, chatEvent, waitFor } from "./helpers.js";
+
+/** An in-memory terminal for the queue's edge cases; real-PTY delivery is in pty-delivery.test.ts. */
+class FakeTerminal implements DeliveryTarget {
+  running = true;
+  startedAt = Date.now();
+  firstOutputAt: number | undefined = Date.now();
+  bracketedPaste = false;
+  writes: string[] = [];
+  failNext = 0;
+  write(data: string): void {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error("write failed");
+    }
+    this.writes.push(data);
+  }
+}
+
+const FAST = {
+  readyGraceMs: 0,
+  readyMaxMs: 2_000,
+  preambleDelayMs: 0,
+  submitDelayMs: 0,
+  pollMs: 10,
+  retryMs: 30,
+};
+let queue: DeliveryQueue | undefined;
+afterEach(() => queue?.stop());
+
+describe("DeliveryQueue", () => {
+  it("requeues a batch whose write failed and retries it", async () => {
+    const term = new FakeTerminal();
+    const delivered: string[][] = [];
+    const errors: string[][] = [];
+    queue = new DeliveryQueue({
+      render: (events) => events.map((e) => String(e.data.text)).join("|"),
+      timings: FAST,
+      onDelivered: (ids) => delivered.push(ids),
+      onError: (_err, ids) => errors.push(ids),
+    });
+    term.failNext = 1;
+    queue.attach(term);
+    queue.enqueue(chatEvent("e1", "user", { text: "one" }));
+    await waitFor(() => delivered.length === 1, 3_000, "retry");
+    expect(errors).toEqual([["e1"]]);
+    expect(term.writes).toEqual(["one", "\r"]);
+  });
+
+  it("waits for first output, honours the minimum interval and the submit key", async () => {
+    const term = new FakeTerminal();
+    term.firstOutputAt = undefined;
+    const times: number[] = [];
+    queue = new DeliveryQueue({
+      render: (events) => events.map((e) => e.id).join(","),
+      submit: "newline",
+      timings: { ...FAST, readyGraceMs: 50, minIntervalMs: 150 },
+      onDelivered: () => times.push(Date.now()),
+    });
+    queue.attach(term);
+    queue.enqueue(chatEvent("a", "user", {}));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(term.writes).toEqual([]); // nothing printed yet: not ready
+    term.firstOutputAt = Date.now();
+    await waitFor(() => times.length === 1, 2_000, "first");
+    queue.enqueue(chatEvent("b", "user", {}));
+    await waitFor(() => times.length === 2, 2_000, "second");
+    expect((times[1] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(140);
+    expect(term.writes).toEqual(["a", "\n", "b", "\n"]);
+  });
+
+  it("types anyway after readyMaxMs when the app prints nothing", async () => {
+    const term = new FakeTerminal();
+    term.firstOutputAt = undefined;
+    const delivered: string[][] = [];
+    queue = new DeliveryQueue({
+      render: () => "x",
+      waitForBracketedPaste: true,
+      timings: { ...FAST, readyMaxMs: 200 },
+      onDelivered: (ids) => delivered.push(ids),
+    });
+    queue.attach(term);
+    queue.enqueue(chatEvent("late", "user", {}));
+    await waitFor(() => delivered.length === 1, 2_000, "forced delivery");
+    expect(Date.now() - term.startedAt).toBeGreaterThanOrEqual(190);
+  });
+
+  it("stop() mid-wait clears its timers and ignores later events", async () => {
+    const timers = activeTimers();
+    const term = new FakeTerminal();
+    const delivered: string[][] = [];
+    queue = new DeliveryQueue({
+      render: () => "x",
+      timings: { ...FAST, submitDelayMs: 5_000 },
+      onDelivered: (ids) => delivered.push(ids),
+    });
+    queue.attach(term);
+    queue.enqueue(chatEvent("s1", "user", {}));
+    await waitFor(() => term.writes.length === 1, 2_000, "typing started");
+    queue.stop();
+    await queue.whenIdle();
+    expect(queue.enqueue(chatEvent("s2", "user", {}))).toBe(0);
+    expect(delivered).toEqual([]);
+    expect(activeTimers()).toBeLessThanOrEqual(timers);
+  });
+});
