@@ -12,41 +12,41 @@ export interface LedgerEvent<D = Record<string, unknown>> {
 }
 
 /** A stored attachment. `path` is relative to the group directory, e.g. `blobs/<sha256>_<name>`. */
-export interface Attachment {
+export type Attachment = {
   path: string;
   name: string;
   mime: string;
   bytes: number;
   sha256: string;
-}
+};
 
 /** Where a message typed by a person in a chat app came from. */
-export interface MessageSource {
+export type MessageSource = {
   platform: string;
   chat_id: string;
   chat_type: "direct" | "group";
   user_id: string;
   user_name: string;
   message_id: string;
-}
+};
 
-export interface ChatMessageData {
+export type ChatMessageData = {
   text: string;
   to: string[];
   reply_to?: string;
   attachments: Attachment[];
   source?: MessageSource;
   format?: "plain" | "markdown";
-}
+};
 
 /** `chat.read`: the actor has read everything addressed to it up to and including `event_id`/`seq`. */
-export interface ChatReadData {
+export type ChatReadData = {
   actor_id: string;
   event_id: string;
   seq: number;
-}
+};
 
-export interface SystemNotifyData {
+export type SystemNotifyData = {
   kind: string;
   priority: "low" | "normal" | "high" | "urgent";
   title: string;
@@ -54,6 +54,6 @@ export interface SystemNotifyData {
   target_actor_id: string | null;
   /** `public` notices are forwarded to IM chats; `internal` ones stay in the group. */
   im_visibility: "internal" | "public";
-}
+};
 
 export type ChatMessageEvent = LedgerEvent<ChatMessageData>;

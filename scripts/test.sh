@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Install everything the tests need (dependencies, Debian's Chromium for the browser tests), then
+# run the whole suite: build, type-check, lint, tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+npm ci --no-audit --no-fund
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "==> installing Chromium for the browser tests (apt-get install -y chromium)"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+fi
+
+npm test

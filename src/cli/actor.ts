@@ -1,0 +1,69 @@
+import type { Command } from "commander";
+import { action, common } from "./context.js";
+
+interface ActorInfo {
+  id: string;
+  title: string;
+  runtime: string;
+  runner: string;
+  role: string;
+  status: string;
+  unread: number;
+  pid?: number;
+  exit_code?: number | null;
+}
+
+function line(a: ActorInfo): string {
+  const exit = a.status === "crashed" && a.exit_code !== undefined ? ` (exit ${a.exit_code})` : "";
+  return `${a.id.padEnd(12)} ${a.role.padEnd(8)} ${a.runtime.padEnd(8)} ${a.runner.padEnd(9)} ${a.status}${exit}  unread:${a.unread}`;
+}
+
+export function actorCommands(program: Command): void {
+  const actor = program.command("actor").description("actors (agents) of a group");
+
+  common(actor.command("add <id>").description("add an actor; the first one is the foreman"))
+    .requiredOption("-r, --runtime <runtime>", "claude | codex | gemini | opencode | custom")
+    .option("-c, --command <cmd>", "command line (required for custom)")
+    .option("--runner <runner>", "pty (default) or headless")
+    .option("--title <title>", "display name")
+    .action(
+      action(async (cli, id: string) => {
+        const o = cli.opts as { runtime: string; command?: string; runner?: string; title?: string };
+        const { actor: a } = await cli.client.post<{ actor: ActorInfo }>(await cli.groupPath("/actors"), {
+          id,
+          runtime: o.runtime,
+          command: o.command,
+          runner: o.runner,
+          title: o.title,
+        });
+        cli.print(a, () => `added ${a.id} (${a.role}, ${a.runtime}, ${a.runner})`);
+      }),
+    );
+
+  common(actor.command("list").description("list actors with status and unread counts")).action(
+    action(async (cli) => {
+      const { actors } = await cli.client.get<{ actors: ActorInfo[] }>(await cli.groupPath("/actors"));
+      cli.print(actors, () =>
+        actors.length ? actors.map(line).join("\n") : 'no actors: add one with "cccc actor add"',
+      );
+    }),
+  );
+
+  for (const op of ["start", "stop", "restart"] as const) {
+    common(actor.command(`${op} <id>`).description(`${op} an actor's process`)).action(
+      action(async (cli, id: string) => {
+        const { actor: a } = await cli.client.post<{ actor: ActorInfo }>(
+          await cli.groupPath(`/actors/${encodeURIComponent(id)}/${op}`),
+        );
+        cli.print(a, () => line(a));
+      }),
+    );
+  }
+
+  common(actor.command("remove <id>").description("stop and remove an actor")).action(
+    action(async (cli, id: string) => {
+      await cli.client.request("DELETE", await cli.groupPath(`/actors/${encodeURIComponent(id)}`));
+      cli.print({ removed: id }, () => `removed ${id}`);
+    }),
+  );
+}

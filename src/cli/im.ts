@@ -1,0 +1,3 @@
+import type { Command } from "commander";
+
+export function imCommands(_program: Command): void {}

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { VERSION } from "../version.js";
+import { actorCommands } from "./actor.js";
+import { daemonCommands, runForeground } from "./daemon.js";
+import { groupCommands } from "./group.js";
+import { imCommands } from "./im.js";
+import { mcpCommands } from "./mcp.js";
+import { messageCommands } from "./messages.js";
+
+const program = new Command("cccc")
+  .description("CCCC: a working group of coding agents, driven from the CLI, the Web UI and DingTalk")
+  .version(VERSION)
+  .option("-p, --port <port>", "port for the daemon and Web UI (default $CCCC_PORT or 8848)")
+  .option("--host <host>", "bind address (default $CCCC_HOST or 127.0.0.1)")
+  .action(async (opts: { port?: string; host?: string }) => {
+    try {
+      await runForeground(opts);
+    } catch (err) {
+      process.stderr.write(`error: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
+  });
+
+daemonCommands(program);
+groupCommands(program);
+actorCommands(program);
+messageCommands(program);
+imCommands(program);
+mcpCommands(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,137 @@
+import { spawn } from "node:child_process";
+import { openSync } from "node:fs";
+import { mkdir, readFile } from "node:fs/promises";
+import { CcccError } from "../kernel/errors.js";
+import { Home } from "../kernel/home.js";
+import { CLI_ENTRY } from "../version.js";
+
+export interface ClientOptions {
+  home?: Home;
+  env?: NodeJS.ProcessEnv;
+  /** Start the daemon in the background when it is not running (default: yes, unless CCCC_NO_AUTOSTART=1). */
+  autostart?: boolean;
+}
+
+/** The daemon's API errors, carried to the caller with their code. */
+export class ApiError extends CcccError {}
+
+/** The daemon is not running and may not be started. */
+export class DaemonDownError extends CcccError {
+  constructor(home: Home) {
+    super(
+      "daemon_not_running",
+      `The CCCC daemon is not running for ${home.root}. Start it with "cccc daemon start" (or just "cccc").`,
+      503,
+    );
+  }
+}
+
+/** Talks to the daemon of one CCCC home over HTTP; the CLI and the MCP server both use it. */
+export class DaemonClient {
+  readonly home: Home;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly autostart: boolean;
+  private baseUrl: string | undefined;
+
+  constructor(opts: ClientOptions = {}) {
+    this.env = opts.env ?? process.env;
+    this.home = opts.home ?? Home.fromEnv(this.env);
+    this.autostart = opts.autostart ?? this.env.CCCC_NO_AUTOSTART !== "1";
+  }
+
+  /** The running daemon's URL from daemon/endpoint.json, if it answers. */
+  async findDaemon(): Promise<string | undefined> {
+    const text = await readFile(this.home.endpointFile, "utf8").catch(() => undefined);
+    if (!text) return undefined;
+    let url: string;
+    try {
+      url = (JSON.parse(text) as { url: string }).url;
+    } catch {
+      return undefined;
+    }
+    const ok = await fetch(new URL("api/v1/health", url), { signal: AbortSignal.timeout(2000) })
+      .then((r) => r.ok)
+      .catch(() => false);
+    return ok ? url : undefined;
+  }
+
+  /** Start `cccc daemon run` detached, logging to daemon/daemon.log, and wait until it answers. */
+  async startDaemon(timeoutMs = 15_000): Promise<string> {
+    await mkdir(this.home.daemonDir, { recursive: true });
+    const out = openSync(`${this.home.daemonLog}`, "a");
+    const child = spawn(process.execPath, [CLI_ENTRY, "daemon", "run"], {
+      detached: true,
+      stdio: ["ignore", out, out],
+      env: { ...this.env, CCCC_HOME: this.home.root },
+    });
+    child.unref();
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const url = await this.findDaemon();
+      if (url) return url;
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new CcccError(
+      "daemon_start_failed",
+      `The CCCC daemon did not start; see ${this.home.daemonLog} for the reason.`,
+      503,
+    );
+  }
+
+  private async url(): Promise<string> {
+    if (this.baseUrl) return this.baseUrl;
+    const found = await this.findDaemon();
+    if (found) this.baseUrl = found;
+    else if (this.autostart) this.baseUrl = await this.startDaemon();
+    else throw new DaemonDownError(this.home);
+    return this.baseUrl;
+  }
+
+  async request<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+    const base = await this.url();
+    const isBytes = Buffer.isBuffer(body);
+    let res: Response;
+    try {
+      res = await fetch(new URL(path.replace(/^\//, ""), base), {
+        method,
+        headers:
+          body === undefined
+            ? {}
+            : { "content-type": isBytes ? "application/octet-stream" : "application/json" },
+        body: body === undefined ? undefined : isBytes ? new Uint8Array(body) : JSON.stringify(body),
+      });
+    } catch {
+      throw new DaemonDownError(this.home);
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : {};
+    } catch {
+      throw new ApiError(
+        "bad_response",
+        `The daemon answered ${res.status} with something that is not JSON.`,
+        res.status,
+      );
+    }
+    if (!res.ok) {
+      const err = (json as { error?: { code?: string; message?: string } }).error;
+      throw new ApiError(err?.code ?? "http_error", err?.message ?? `HTTP ${res.status}`, res.status);
+    }
+    return json as T;
+  }
+
+  get<T = Record<string, unknown>>(path: string): Promise<T> {
+    return this.request<T>("GET", path);
+  }
+  post<T = Record<string, unknown>>(path: string, body: unknown = {}): Promise<T> {
+    return this.request<T>("POST", path, body);
+  }
+
+  /** The raw SSE response of a group's ledger stream. */
+  async stream(groupId: string, after: number, signal?: AbortSignal): Promise<Response> {
+    const base = await this.url();
+    return fetch(new URL(`api/v1/groups/${groupId}/stream?after=${after}`, base), { signal });
+  }
+}

@@ -1,0 +1,244 @@
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ActorConfig } from "../kernel/config.js";
+import type { Group } from "../kernel/group.js";
+import { isMessageFor } from "../kernel/recipients.js";
+import type { ChatMessageData, LedgerEvent } from "../kernel/types.js";
+import { DeliveryQueue, type DeliveryTimings } from "../runners/delivery.js";
+import { renderBatch, renderPreamble } from "../runners/render.js";
+import { resolveCommand, runtimePreset } from "../runners/runtimes.js";
+import { type ActorExit, ActorProcess } from "../runners/supervisor.js";
+import { CLI_ENTRY } from "../version.js";
+import type { ActorRuntimeStatus, ActorService, DaemonContext } from "./context.js";
+
+interface Running {
+  proc: ActorProcess;
+  queue?: DeliveryQueue;
+}
+
+/** Delivery timings can be tuned (tests make them fast) with CCCC_DELIVERY_TIMINGS='{"submitDelayMs":50}'. */
+function timingsFromEnv(env: NodeJS.ProcessEnv): Partial<DeliveryTimings> {
+  try {
+    return env.CCCC_DELIVERY_TIMINGS
+      ? (JSON.parse(env.CCCC_DELIVERY_TIMINGS) as Partial<DeliveryTimings>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Actor processes of every group. PTY actors get each message addressed to them typed into their
+ * terminal (and marked read once delivered); headless actors pull their inbox. A message to a
+ * stopped actor waits in its inbox and is delivered when it starts.
+ */
+export class ActorManager implements ActorService {
+  private readonly running = new Map<string, Running>();
+  private readonly watched = new Set<string>();
+  private readonly binDir: string;
+  private readonly timings: Partial<DeliveryTimings>;
+
+  constructor(
+    private readonly ctx: DaemonContext,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {
+    this.binDir = join(ctx.home.daemonDir, "bin");
+    this.timings = timingsFromEnv(env);
+    mkdirSync(this.binDir, { recursive: true });
+    const shim = join(this.binDir, "cccc");
+    writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${CLI_ENTRY}" "$@"\n`);
+    chmodSync(shim, 0o755);
+  }
+
+  private key(group: Group, actorId: string): string {
+    return `${group.id}/${actorId}`;
+  }
+
+  status(group: Group, actorId: string): ActorRuntimeStatus {
+    const r = this.running.get(this.key(group, actorId));
+    if (!r) return { status: "stopped" };
+    return { status: r.proc.status, pid: r.proc.pid, exit_code: r.proc.exitCode };
+  }
+
+  scrollback(group: Group, actorId: string): string {
+    return (
+      this.running.get(this.key(group, actorId))?.proc.pty?.scrollback.read(0).data.toString("utf8") ?? ""
+    );
+  }
+
+  /** Follow the group's ledger once, feeding new messages to running PTY actors. */
+  private watch(group: Group): void {
+    if (this.watched.has(group.id)) return;
+    this.watched.add(group.id);
+    group.ledger.subscribe((event) => {
+      if (event.kind !== "chat.message") return;
+      for (const actor of group.config.actors) {
+        const queue = this.running.get(this.key(group, actor.id))?.queue;
+        if (queue && isMessageFor(actor.id, event as LedgerEvent<ChatMessageData>, group.config.actors)) {
+          queue.enqueue(event);
+        }
+      }
+    });
+  }
+
+  private environment(group: Group, actor: ActorConfig): Record<string, string> {
+    const base = Object.fromEntries(Object.entries(this.env).filter(([, v]) => v !== undefined)) as Record<
+      string,
+      string
+    >;
+    return {
+      ...base,
+      ...actor.env,
+      CCCC_HOME: this.ctx.home.root,
+      CCCC_GROUP_ID: group.id,
+      CCCC_ACTOR_ID: actor.id,
+      TERM: "xterm-256color",
+      PATH: `${this.binDir}:${base.PATH ?? "/usr/bin:/bin"}`,
+    };
+  }
+
+  private makeQueue(group: Group, actor: ActorConfig, scope: string): DeliveryQueue {
+    const preset = runtimePreset(actor.runtime);
+    return new DeliveryQueue({
+      render: (events) => renderBatch(events, { groupDir: this.ctx.home.groupDir(group.id) }),
+      preamble: () => {
+        const foreman = group.foreman()?.id;
+        return renderPreamble({
+          actorId: actor.id,
+          actorTitle: actor.title || undefined,
+          groupId: group.id,
+          groupTitle: group.config.title,
+          role: foreman === actor.id ? "foreman" : "peer",
+          foremanId: foreman,
+          peers: group.config.actors.filter((a) => a.id !== foreman).map((a) => a.id),
+          scope,
+        });
+      },
+      submit: preset.submit,
+      waitForBracketedPaste: preset.waitForBracketedPaste,
+      timings: this.timings,
+      onDelivered: (ids) => {
+        const last = ids.at(-1);
+        if (last)
+          void group
+            .markRead(actor.id, last)
+            .catch((e) => this.ctx.log(`mark read ${actor.id}: ${e.message}`));
+      },
+      onError: (err) => this.ctx.log(`delivery to ${group.id}/${actor.id}: ${(err as Error).message}`),
+    });
+  }
+
+  private onExit(group: Group, actor: ActorConfig, exit: ActorExit): void {
+    if (exit.requested) return;
+    const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+    this.ctx.log(`actor ${group.id}/${actor.id} exited (${how})`);
+    void group
+      .append("actor.exited", "system", {
+        actor_id: actor.id,
+        code: exit.code,
+        signal: exit.signal,
+        restarting: exit.willRestart,
+      })
+      .then(() =>
+        group.append("system.notify", "system", {
+          kind: "actor_crashed",
+          priority: "high",
+          title: `Actor ${actor.id} stopped unexpectedly`,
+          message: `${actor.id} exited with ${how}.${exit.willRestart ? " Restarting it." : ` Restart it with "cccc actor start ${actor.id}".`}`,
+          target_actor_id: null,
+          im_visibility: "public",
+        }),
+      )
+      .catch((e) => this.ctx.log(`record exit: ${e.message}`));
+  }
+
+  async start(group: Group, actorId: string): Promise<void> {
+    const actor = group.actor(actorId);
+    const key = this.key(group, actorId);
+    if (this.running.get(key)?.proc.status === "running") return;
+    await this.running.get(key)?.proc.stop();
+    this.watch(group);
+    const scope = group.config.scopes[0]?.url ?? this.ctx.home.groupDir(group.id);
+    const argv = resolveCommand(actor.runtime, actor.command);
+    const queue = actor.runner === "pty" ? this.makeQueue(group, actor, scope) : undefined;
+    const proc = new ActorProcess({
+      runner: actor.runner,
+      argv,
+      cwd: scope,
+      env: this.environment(group, actor),
+      logPath: join(this.ctx.home.stateDir(group.id), "actors", `${actor.id}.log`),
+      onStart: (runner) => {
+        if (queue && "scrollback" in runner) {
+          queue.reset(runner);
+          queue.enqueue(...group.inbox.list(actor.id));
+        }
+      },
+      onExit: (exit) => this.onExit(group, actor, exit),
+    });
+    mkdirSync(join(this.ctx.home.stateDir(group.id), "actors"), { recursive: true });
+    this.running.set(key, { proc, queue });
+    await proc.start();
+    if (!actor.enabled) await group.updateConfig((c) => setEnabled(c.actors, actorId, true));
+    await group.append("actor.start", "user", {
+      actor_id: actorId,
+      runner: actor.runner,
+      pid: proc.pid ?? null,
+    });
+  }
+
+  async stop(group: Group, actorId: string): Promise<void> {
+    const key = this.key(group, actorId);
+    const r = this.running.get(key);
+    this.running.delete(key);
+    r?.queue?.stop();
+    await r?.proc.stop();
+    if (group.config.actors.find((a) => a.id === actorId)?.enabled) {
+      await group.updateConfig((c) => setEnabled(c.actors, actorId, false));
+    }
+    if (r) await group.append("actor.stop", "user", { actor_id: actorId });
+  }
+
+  async restart(group: Group, actorId: string): Promise<void> {
+    await this.stop(group, actorId);
+    await this.start(group, actorId);
+  }
+
+  async startGroup(group: Group): Promise<void> {
+    await group.updateConfig((c) => {
+      c.running = true;
+      if (c.state === "stopped") c.state = "active";
+    });
+    for (const actor of group.config.actors) await this.start(group, actor.id);
+    await group.append("group.start", "user", { started: group.config.actors.map((a) => a.id) });
+  }
+
+  /** After a daemon restart: start the enabled actors of a group that was running. */
+  async resume(group: Group): Promise<void> {
+    for (const actor of group.config.actors.filter((a) => a.enabled)) await this.start(group, actor.id);
+  }
+
+  async stopGroup(group: Group): Promise<void> {
+    for (const actor of group.config.actors) await this.stop(group, actor.id);
+    await group.updateConfig((c) => {
+      c.running = false;
+      c.state = "stopped";
+    });
+    await group.append("group.stop", "user", { stopped: group.config.actors.map((a) => a.id) });
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.running.values()];
+    this.running.clear();
+    await Promise.all(
+      all.map(async (r) => {
+        r.queue?.stop();
+        await r.proc.stop().catch(() => undefined);
+      }),
+    );
+  }
+}
+
+function setEnabled(actors: ActorConfig[], actorId: string, enabled: boolean): void {
+  const actor = actors.find((a) => a.id === actorId);
+  if (actor) actor.enabled = enabled;
+}

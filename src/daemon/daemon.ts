@@ -1,0 +1,140 @@
+import { appendFileSync, mkdirSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import Fastify from "fastify";
+import { CcccError } from "../kernel/errors.js";
+import { writeFileAtomic } from "../kernel/fs-util.js";
+import type { Home } from "../kernel/home.js";
+import { Kernel } from "../kernel/kernel.js";
+import { VERSION } from "../version.js";
+import { ActorManager } from "./actors.js";
+import type { DaemonContext } from "./context.js";
+import { installErrorHandler } from "./errors.js";
+import { installGuard } from "./guard.js";
+import { ImManager } from "./im.js";
+import { acquirePidLock } from "./pid-lock.js";
+import { groupRoutes } from "./routes-groups.js";
+import { imRoutes } from "./routes-im.js";
+import { messageRoutes } from "./routes-messages.js";
+import { streamRoutes } from "./routes-stream.js";
+import { staticRoutes } from "./static.js";
+
+export interface DaemonOptions {
+  home: Home;
+  host: string;
+  port: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningDaemon {
+  url: string;
+  port: number;
+  ctx: DaemonContext;
+  close(): Promise<void>;
+}
+
+export interface Endpoint {
+  host: string;
+  port: number;
+  pid: number;
+  version: string;
+  url: string;
+  started_at: string;
+}
+
+function fileLogger(path: string): (line: string) => void {
+  return (line) => {
+    try {
+      appendFileSync(path, `${new Date().toISOString()} ${line}\n`);
+    } catch {
+      // Logging must never take the daemon down.
+    }
+  };
+}
+
+/** Start the daemon: one per CCCC_HOME. Rejects with `daemon_running` when one already is. */
+export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
+  const { home } = opts;
+  mkdirSync(home.daemonDir, { recursive: true });
+  const lock = await acquirePidLock(join(home.daemonDir, "daemon.lock"), { pid: process.pid });
+  if (!lock.ok) {
+    const url = (lock.holder.url as string | undefined) ?? "";
+    throw new CcccError(
+      "daemon_running",
+      `A CCCC daemon is already running for ${home.root} (pid ${lock.holder.pid}${url ? `, ${url}` : ""}). Stop it with "cccc daemon stop".`,
+      409,
+    );
+  }
+  const log = fileLogger(home.daemonLog);
+  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 });
+  let kernel: Kernel | undefined;
+  let boundPort = opts.port;
+  try {
+    kernel = await Kernel.open(home);
+    const ctx: DaemonContext = { home, kernel, version: VERSION, log } as DaemonContext;
+    ctx.actors = new ActorManager(ctx, opts.env ?? process.env);
+    const im = new ImManager(ctx, opts.env ?? process.env);
+
+    app.removeContentTypeParser("text/plain");
+    installGuard(app, opts.host, () => boundPort);
+    installErrorHandler(app, log);
+    app.get("/api/v1/health", async () => ({
+      ok: true,
+      version: VERSION,
+      pid: process.pid,
+      home: home.root,
+    }));
+    groupRoutes(app, ctx);
+    messageRoutes(app, ctx);
+    streamRoutes(app, ctx);
+    imRoutes(app, ctx, im);
+    staticRoutes(app);
+
+    await app.listen({ host: opts.host, port: opts.port });
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : opts.port;
+    boundPort = port;
+    const hostForUrl = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
+    const url = `http://${hostForUrl}:${port}/`;
+    const endpoint: Endpoint = {
+      host: opts.host,
+      port,
+      pid: process.pid,
+      version: VERSION,
+      url,
+      started_at: new Date().toISOString(),
+    };
+    await writeFileAtomic(home.endpointFile, JSON.stringify(endpoint, null, 2));
+    await writeFileAtomic(join(home.daemonDir, "daemon.lock"), JSON.stringify({ pid: process.pid, url }));
+    log(`daemon ${VERSION} listening on ${url} (pid ${process.pid})`);
+
+    for (const group of kernel.list()) {
+      if (group.config.running)
+        await ctx.actors.resume(group).catch((e) => log(`start ${group.id}: ${e.message}`));
+    }
+    await im.startEnabled();
+
+    let closed = false;
+    return {
+      url,
+      port,
+      ctx,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        log("daemon stopping");
+        await im.close();
+        await ctx.actors.close();
+        await app.close();
+        await kernel?.close();
+        await rm(home.endpointFile, { force: true });
+        await lock.release();
+      },
+    };
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    await kernel?.close().catch(() => undefined);
+    await lock.release();
+    throw err;
+  }
+}

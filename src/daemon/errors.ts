@@ -1,0 +1,32 @@
+import type { FastifyError, FastifyInstance } from "fastify";
+import type { z } from "zod";
+import { CcccError, ValidationError } from "../kernel/errors.js";
+
+/** Every error leaves as `{error:{code,message}}` with a status that fits. */
+export function installErrorHandler(app: FastifyInstance, log: (line: string) => void): void {
+  app.setErrorHandler((err: FastifyError | CcccError | Error, _req, reply) => {
+    if (err instanceof CcccError) {
+      return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
+    }
+    const status = (err as FastifyError).statusCode;
+    if (status && status < 500) {
+      return reply
+        .code(status)
+        .send({ error: { code: (err as FastifyError).code ?? "bad_request", message: err.message } });
+    }
+    log(`internal error: ${err.stack ?? err.message}`);
+    return reply.code(500).send({ error: { code: "internal", message: `Internal error: ${err.message}` } });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: { code: "not_found", message: `No route ${req.method} ${req.url}.` } }),
+  );
+}
+
+/** Validate a request body with zod; the error names the first bad field. */
+export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path.join(".") || "body";
+  throw new ValidationError("bad_request", `Invalid "${field}": ${issue?.message ?? "invalid"}.`);
+}

@@ -1,0 +1,92 @@
+import { parseDocument } from "yaml";
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+import { readFileIfExists, writeFileAtomic } from "./fs-util.js";
+
+/** group.yaml schema (DESIGN §4). Unknown keys are kept on rewrite (loose objects). */
+
+export const RUNTIMES = ["claude", "codex", "gemini", "opencode", "custom"] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+
+export const ActorConfigSchema = z.looseObject({
+  id: z.string(),
+  title: z.string().default(""),
+  runtime: z.enum(RUNTIMES),
+  runner: z.enum(["pty", "headless"]).default("pty"),
+  command: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.string()).default({}),
+  enabled: z.boolean().default(false),
+  created_at: z.string().default(""),
+});
+export type ActorConfig = z.infer<typeof ActorConfigSchema>;
+
+export const ImFilesSchema = z.looseObject({
+  enabled: z.boolean().default(true),
+  max_mb: z.number().positive().max(100).default(20),
+});
+
+export const ImConfigSchema = z.looseObject({
+  platform: z.enum(["dingtalk"]),
+  enabled: z.boolean().default(false),
+  mode: z.enum(["stream", "http"]).default("stream"),
+  dingtalk_app_key_env: z.string().optional(),
+  dingtalk_app_secret_env: z.string().optional(),
+  dingtalk_robot_code_env: z.string().optional(),
+  dingtalk_allowed_users: z.array(z.string()).optional(),
+  files: ImFilesSchema.default({ enabled: true, max_mb: 20 }),
+});
+export type ImConfig = z.infer<typeof ImConfigSchema>;
+
+export const GroupConfigSchema = z.looseObject({
+  v: z.literal(1).default(1),
+  group_id: z.string().regex(/^g_[0-9a-f]{12}$/, "expected g_ followed by 12 hex digits"),
+  title: z.string().min(1),
+  created_at: z.string().default(""),
+  updated_at: z.string().default(""),
+  running: z.boolean().default(false),
+  state: z.enum(["active", "idle", "paused", "stopped"]).default("active"),
+  scopes: z.array(z.looseObject({ url: z.string(), label: z.string().default("") })).default([]),
+  actors: z.array(ActorConfigSchema).default([]),
+  im: ImConfigSchema.nullish(),
+});
+export type GroupConfig = z.infer<typeof GroupConfigSchema>;
+
+function keyPath(path: PropertyKey[]): string {
+  return path
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join("");
+}
+
+/** Validate parsed YAML; the error names the file and the first bad key. */
+export function parseGroupConfig(raw: unknown, file: string): GroupConfig {
+  const result = GroupConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const key = issue ? keyPath(issue.path) || "(top level)" : "(top level)";
+  const message = issue?.message ?? "invalid";
+  throw new ConfigError(`${file}: key "${key}": ${message}. Fix that key in the file, then retry.`, {
+    file,
+    key,
+  });
+}
+
+export async function loadGroupConfig(file: string): Promise<GroupConfig | undefined> {
+  const text = await readFileIfExists(file);
+  if (text === undefined) return undefined;
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0];
+    throw new ConfigError(
+      `${file}: not valid YAML (${first?.message.split("\n")[0]}). Fix the file, then retry.`,
+      {
+        file,
+      },
+    );
+  }
+  return parseGroupConfig(doc.toJSON(), file);
+}
+
+export async function saveGroupConfig(file: string, config: GroupConfig): Promise<void> {
+  const { stringify } = await import("yaml");
+  await writeFileAtomic(file, stringify(config, { lineWidth: 0 }));
+}

@@ -1,0 +1,226 @@
+import { BlobStore } from "./blobs.js";
+import { type ActorConfig, type GroupConfig, loadGroupConfig, saveGroupConfig } from "./config.js";
+import { NotFoundError, ValidationError } from "./errors.js";
+import type { Home } from "./home.js";
+import { validateActorId } from "./ids.js";
+import { InboxIndex } from "./inbox.js";
+import { Ledger } from "./ledger.js";
+import { foremanOf, resolveRecipients } from "./recipients.js";
+import type { Attachment, ChatMessageData, ChatMessageEvent, LedgerEvent, MessageSource } from "./types.js";
+
+/** Texts longer than this are kept whole in an attachment; the ledger line keeps a preview. */
+const MAX_INLINE_TEXT_BYTES = 32_000;
+
+export interface SendInput {
+  by: string;
+  text: string;
+  to?: string[];
+  attachments?: Attachment[];
+  reply_to?: string;
+  source?: MessageSource;
+  format?: "plain" | "markdown";
+}
+
+/** One working group: its config, ledger, inbox index and blobs. All writes go through here. */
+export class Group {
+  readonly inbox: InboxIndex;
+  readonly blobs: BlobStore;
+  private readonly messageSeq = new Map<string, number>();
+  private readonly bySourceId = new Map<string, string>();
+  private readonly inflight = new Map<string, Promise<ChatMessageEvent>>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly home: Home,
+    public config: GroupConfig,
+    readonly ledger: Ledger,
+  ) {
+    this.inbox = new InboxIndex(() => this.config.actors);
+    this.blobs = new BlobStore(home.groupDir(config.group_id));
+  }
+
+  static async open(home: Home, groupId: string): Promise<Group> {
+    const file = home.groupConfigFile(groupId);
+    const config = await loadGroupConfig(file);
+    if (!config) throw new NotFoundError("group_not_found", `Group ${groupId} has no ${file}.`);
+    const ledger = await Ledger.open(home.ledgerFile(groupId), groupId);
+    const group = new Group(home, config, ledger);
+    await ledger.scan((e) => group.index(e));
+    ledger.subscribe((e) => group.index(e));
+    return group;
+  }
+
+  static async create(home: Home, config: GroupConfig): Promise<Group> {
+    await saveGroupConfig(home.groupConfigFile(config.group_id), config);
+    const group = await Group.open(home, config.group_id);
+    await group.append("group.create", "user", { title: config.title });
+    return group;
+  }
+
+  get id(): string {
+    return this.config.group_id;
+  }
+
+  private index(event: LedgerEvent): void {
+    if (event.kind === "chat.message") {
+      this.messageSeq.set(event.id, event.seq);
+      const source = (event.data as unknown as ChatMessageData).source;
+      if (source) this.bySourceId.set(sourceKey(source), event.id);
+    }
+    this.inbox.apply(event);
+  }
+
+  /** Serialize read-modify-write operations on this group. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  append(kind: string, by: string, data: Record<string, unknown>): Promise<LedgerEvent> {
+    return this.ledger.append(kind, by, data);
+  }
+
+  actor(actorId: string): ActorConfig {
+    const actor = this.config.actors.find((a) => a.id === actorId);
+    if (!actor) {
+      const known = this.config.actors.map((a) => a.id).join(", ") || "none yet";
+      throw new NotFoundError(
+        "actor_not_found",
+        `No actor "${actorId}" in group ${this.id} (actors: ${known}).`,
+      );
+    }
+    return actor;
+  }
+
+  foreman(): ActorConfig | undefined {
+    return foremanOf(this.config.actors);
+  }
+
+  async updateConfig(mutate: (config: GroupConfig) => void): Promise<GroupConfig> {
+    return this.exclusive(async () => {
+      const next = structuredClone(this.config);
+      mutate(next);
+      next.updated_at = new Date().toISOString();
+      await saveGroupConfig(this.home.groupConfigFile(this.id), next);
+      this.config = next;
+      return next;
+    });
+  }
+
+  async addActor(input: Partial<ActorConfig> & Pick<ActorConfig, "id" | "runtime">): Promise<ActorConfig> {
+    validateActorId(input.id);
+    if (input.runtime === "custom" && (input.command ?? []).length === 0) {
+      throw new ValidationError(
+        "command_required",
+        "A custom actor needs --command, e.g. --command 'python3 agent.py'.",
+      );
+    }
+    const actor: ActorConfig = {
+      title: "",
+      runner: "pty",
+      command: [],
+      env: {},
+      ...input,
+      enabled: input.enabled ?? true,
+      created_at: new Date().toISOString(),
+    };
+    await this.updateConfig((c) => {
+      if (c.actors.some((a) => a.id === actor.id)) {
+        throw new ValidationError("actor_exists", `Actor "${actor.id}" already exists in group ${this.id}.`);
+      }
+      c.actors.push(actor);
+    });
+    await this.append("actor.add", "user", { actor });
+    return actor;
+  }
+
+  async removeActor(actorId: string): Promise<void> {
+    this.actor(actorId);
+    await this.updateConfig((c) => {
+      c.actors = c.actors.filter((a) => a.id !== actorId);
+    });
+    await this.append("actor.remove", "user", { actor_id: actorId });
+  }
+
+  /** Append a chat.message. Inbound IM messages are idempotent on their source message id. */
+  async send(input: SendInput): Promise<ChatMessageEvent> {
+    if (!input.source) return this.appendMessage(input);
+    const key = sourceKey(input.source);
+    const existing = this.bySourceId.get(key);
+    if (existing) return this.event(existing);
+    const pending = this.inflight.get(key);
+    if (pending) return pending;
+    const appended = this.appendMessage(input).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, appended);
+    return appended;
+  }
+
+  private async appendMessage(input: SendInput): Promise<ChatMessageEvent> {
+    if (input.by !== "user" && input.by !== "system") this.actor(input.by);
+    const attachments = [...(input.attachments ?? [])];
+    if (input.text.trim() === "" && attachments.length === 0) {
+      throw new ValidationError("empty_message", "The message is empty: give some text or attach a file.");
+    }
+    let to = resolveRecipients(input.to ?? [], this.config.actors);
+    if (to.length === 0) to = input.by === "user" ? ["@foreman"] : ["@all"];
+    if (input.by === "user" && to.includes("@foreman") && this.config.actors.length === 0) {
+      throw new ValidationError(
+        "no_actors",
+        `Group ${this.id} has no actors yet: add one with "cccc actor add".`,
+      );
+    }
+    let text = input.text;
+    if (Buffer.byteLength(text) > MAX_INLINE_TEXT_BYTES) {
+      attachments.push(await this.blobs.put(Buffer.from(text), "message.txt", "text/plain"));
+      text = `${text.slice(0, 2000)}\n…[message continues: the full text is in the attached message.txt]`;
+    }
+    const data: ChatMessageData = { text, to, attachments };
+    if (input.reply_to) data.reply_to = input.reply_to;
+    if (input.source) data.source = input.source;
+    if (input.format) data.format = input.format;
+    return (await this.append(
+      "chat.message",
+      input.by,
+      data as unknown as Record<string, unknown>,
+    )) as ChatMessageEvent;
+  }
+
+  /** Reply to an event (id or unique prefix). Without `to`, the answer goes to the original sender. */
+  async reply(input: SendInput & { event_id: string }): Promise<ChatMessageEvent> {
+    const original = await this.event(input.event_id);
+    const to = input.to?.length ? input.to : [original.by === input.by ? "@all" : original.by];
+    return this.send({ ...input, to, reply_to: original.id });
+  }
+
+  /** A chat.message by id or unique id prefix (at least 6 characters). */
+  async event(idOrPrefix: string): Promise<ChatMessageEvent> {
+    let seq = this.messageSeq.get(idOrPrefix);
+    if (seq === undefined && idOrPrefix.length >= 6) {
+      const matches = [...this.messageSeq.entries()].filter(([id]) => id.startsWith(idOrPrefix));
+      if (matches.length > 1) {
+        throw new ValidationError(
+          "ambiguous_event_id",
+          `Event id prefix "${idOrPrefix}" matches several messages.`,
+        );
+      }
+      seq = matches[0]?.[1];
+    }
+    const [event] = seq === undefined ? [] : await this.ledger.read(seq - 1, 1);
+    if (!event)
+      throw new NotFoundError("event_not_found", `No message with id "${idOrPrefix}" in group ${this.id}.`);
+    return event as ChatMessageEvent;
+  }
+
+  /** Mark an actor's inbox read up to `eventId` (inclusive), or entirely. */
+  async markRead(actorId: string, eventId?: string): Promise<LedgerEvent> {
+    this.actor(actorId);
+    const target = eventId ? await this.event(eventId) : this.inbox.list(actorId).at(-1);
+    const seq = target?.seq ?? this.ledger.lastSeq();
+    return this.append("chat.read", actorId, { actor_id: actorId, event_id: target?.id ?? "", seq });
+  }
+}
+
+function sourceKey(source: MessageSource): string {
+  return `${source.platform}:${source.chat_id}:${source.message_id}`;
+}

@@ -1,0 +1,112 @@
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LedgerEvent } from "../../src/kernel/types.js";
+import { runCli, spawnCli, waitFor } from "../support/cli.js";
+import { tempHome } from "../support/home.js";
+
+const home = tempHome();
+const env = { CCCC_HOME: home.dir, CCCC_PORT: "0" };
+let gid = "";
+
+async function ok(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<string> {
+  const r = await runCli(args, { ...env, ...extra });
+  if (r.code !== 0) throw new Error(`cccc ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
+  return r.stdout;
+}
+
+beforeAll(async () => {
+  gid = (await ok(["group", "create", "--title", "cli test", "--scope", home.dir])).trim();
+});
+afterAll(async () => {
+  await runCli(["daemon", "stop"], env);
+  home.cleanup();
+});
+
+describe("cccc CLI", () => {
+  it("creates a group, adds actors and routes a message to the right inbox", async () => {
+    expect(gid).toMatch(/^g_[0-9a-f]{12}$/);
+    await ok(["actor", "add", "lead", "--runtime", "custom", "--command", "cat", "--runner", "headless"]);
+    await ok(["actor", "add", "rev", "--runtime", "custom", "--command", "cat", "--runner", "headless"]);
+    const list = await ok(["actor", "list"]);
+    expect(list).toMatch(/lead\s+foreman/);
+    expect(list).toMatch(/rev\s+peer/);
+
+    const sent = JSON.parse(await ok(["send", "--json", "--to", "rev", "please", "review"])) as LedgerEvent;
+    expect(sent.data).toMatchObject({ text: "please review", to: ["rev"] });
+    const ledger = readFileSync(join(home.dir, "groups", gid, "ledger.jsonl"), "utf8");
+    expect(ledger).toContain(`"id":"${sent.id}"`);
+
+    const inbox = JSON.parse(await ok(["inbox"], { CCCC_ACTOR_ID: "rev" })) as LedgerEvent[];
+    expect(inbox.map((e) => e.id)).toEqual([sent.id]);
+    expect(JSON.parse(await ok(["inbox"], { CCCC_ACTOR_ID: "lead" }))).toEqual([]);
+
+    await ok(["inbox", "--mark-read"], { CCCC_ACTOR_ID: "rev" });
+    expect(JSON.parse(await ok(["inbox"], { CCCC_ACTOR_ID: "rev" }))).toEqual([]);
+  });
+
+  it("acts as the calling actor inside an actor process", async () => {
+    const sent = JSON.parse(
+      await ok(["send", "--json", "done"], { CCCC_ACTOR_ID: "rev", CCCC_GROUP_ID: gid }),
+    ) as LedgerEvent;
+    expect(sent.by).toBe("rev");
+    const reply = JSON.parse(await ok(["reply", "--json", sent.id.slice(0, 8), "thanks"])) as LedgerEvent;
+    expect(reply.data).toMatchObject({ to: ["rev"], reply_to: sent.id });
+  });
+
+  it("tail -f sees new events", async () => {
+    const tail = spawnCli(["tail", "-f", "-n", "1"], env);
+    try {
+      await waitFor(() => tail.output().length > 0, 10_000, "tail output");
+      await ok(["send", "followed", "message"]);
+      await waitFor(() => tail.output().includes("followed message"), 10_000, "followed message");
+    } finally {
+      tail.child.kill();
+    }
+  });
+
+  it("gives clear errors for unknown recipients and groups", async () => {
+    const r = await runCli(["send", "--to", "ghost", "x"], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Unknown recipient "ghost"');
+    expect(r.stderr).toContain("lead");
+    const g = await runCli(["group", "show", "--group", "g_000000000000"], env);
+    expect(g.code).toBe(1);
+    expect(g.stderr).toContain("No group");
+  });
+
+  it("keeps everything across a daemon restart and repairs a torn last ledger line", async () => {
+    const before = readFileSync(join(home.dir, "groups", gid, "ledger.jsonl"), "utf8")
+      .trim()
+      .split("\n").length;
+    expect((await runCli(["daemon", "stop"], env)).code).toBe(0);
+    appendFileSync(join(home.dir, "groups", gid, "ledger.jsonl"), '{"v":1,"id":"torn","seq":99');
+    const down = await runCli(["inbox"], { ...env, CCCC_NO_AUTOSTART: "1", CCCC_ACTOR_ID: "rev" });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain("daemon is not running");
+
+    const sent = JSON.parse(await ok(["send", "--json", "after", "restart"])) as LedgerEvent;
+    expect(sent.seq).toBe(before + 1);
+    const lines = readFileSync(join(home.dir, "groups", gid, "ledger.jsonl"), "utf8")
+      .trim()
+      .split("\n");
+    expect(lines.every((l) => JSON.parse(l))).toBeTruthy();
+    expect((await ok(["actor", "list"])).split("\n").length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("names the bad key of a corrupt group.yaml", async () => {
+    await runCli(["daemon", "stop"], env);
+    const file = join(home.dir, "groups", gid, "group.yaml");
+    const good = readFileSync(file, "utf8");
+    writeFileSync(file, good.replace("runtime: custom", "runtime: 42"));
+    try {
+      const r = await runCli(["actor", "list"], env);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("group.yaml");
+      expect(r.stderr).toContain('key "actors[0].runtime"');
+    } finally {
+      await runCli(["daemon", "stop"], env);
+      writeFileSync(file, good);
+    }
+  });
+});
