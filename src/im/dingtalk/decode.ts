@@ -105,7 +105,11 @@ function file(kind: InboundFile["kind"], code: string | undefined, robotCode?: s
 }
 
 /** richText items: text/at/emoji are inline, a picture ends the current line (§2.2). */
-function richTextParts(items: unknown[], robotCode: string | undefined, botUserId: string | undefined): Parts {
+function richTextParts(
+  items: unknown[],
+  robotCode: string | undefined,
+  botUserId: string | undefined,
+): Parts {
   const lines: string[] = [];
   const files: InboundFile[] = [];
   let line = "";
@@ -204,7 +208,10 @@ export function decodeRobotMessage(data: unknown, options: DecodeOptions = {}): 
 
   const convType = str(body.conversationType)?.trim();
   if (convType !== "1" && convType !== "2") {
-    return { ok: false, reason: `robot message ${messageId} has unknown conversationType ${String(convType)}` };
+    return {
+      ok: false,
+      reason: `robot message ${messageId} has unknown conversationType ${String(convType)}`,
+    };
   }
   const chatType = convType === "2" ? "group" : "direct";
   const msgtype = nonEmpty(body.msgtype) ?? (body.text !== undefined ? "text" : "unknown");
@@ -261,5 +268,5 @@ export function readDingTalkReply(reply: Record<string, unknown> | undefined): D
   return out;
 }
 
-export { decodeStreamFrame, parseFrameData } from "./frame.js";
 export type { FrameResult, StreamFrame, StreamFrameHeaders, StreamFrameType } from "./frame.js";
+export { decodeStreamFrame, parseFrameData } from "./frame.js";

@@ -41,7 +41,10 @@ function horizontal(buttons: ActionButton[]): boolean {
 }
 
 function openApi(p: Planned): OpenApiMessage {
-  const param = (msgKey: string, value: Record<string, string>) => ({ msgKey, msgParam: JSON.stringify(value) });
+  const param = (msgKey: string, value: Record<string, string>) => ({
+    msgKey,
+    msgParam: JSON.stringify(value),
+  });
   switch (p.kind) {
     case "text":
       return param("sampleText", { content: p.text });
@@ -125,7 +128,8 @@ function overhead(p: Planned): number {
 
 function split(text: string, emptyCost: number, markdown: boolean): string[] {
   const maxBytes = CHUNK_MAX_BYTES - emptyCost;
-  if (maxBytes < 1_000) throw new RangeError("message fields other than the text exceed DingTalk's size limit");
+  if (maxBytes < 1_000)
+    throw new RangeError("message fields other than the text exceed DingTalk's size limit");
   return splitForDisplay(text, {
     maxUnits: CHUNK_MAX_UNITS,
     maxBytes,

@@ -42,7 +42,12 @@ export function tableCells(row: string): string[] {
 function isTableStart(lines: string[], i: number): boolean {
   const head = lines[i] ?? "";
   const sep = lines[i + 1] ?? "";
-  return head.includes("|") && sep.includes("-") && TABLE_SEP.test(sep) && (sep.includes("|") || head.includes("|"));
+  return (
+    head.includes("|") &&
+    sep.includes("-") &&
+    TABLE_SEP.test(sep) &&
+    (sep.includes("|") || head.includes("|"))
+  );
 }
 
 function renderTable(rows: string[][]): string[] {

@@ -115,16 +115,22 @@ function fenceAt(map: FenceMap, offset: number): Fence | null {
 }
 
 /** Code points that must stay with what precedes them. */
-const EXTENDER = /^[\p{M}\u200d\ufe0e\ufe0f\u{1f3fb}-\u{1f3ff}\u{e0020}-\u{e007f}]$/u;
+const MARK = /^\p{M}$/u;
 
 function isExtender(text: string, i: number): boolean {
   const cp = text.codePointAt(i);
   if (cp === undefined) return false;
-  return EXTENDER.test(String.fromCodePoint(cp)) || text.charCodeAt(i - 1) === 0x200d;
+  const joins =
+    cp === 0x200d || // zero width joiner
+    (cp >= 0xfe00 && cp <= 0xfe0f) || // variation selectors
+    (cp >= 0x1f3fb && cp <= 0x1f3ff) || // emoji skin tone modifiers
+    (cp >= 0xe0020 && cp <= 0xe007f) || // emoji tag sequences
+    MARK.test(String.fromCodePoint(cp));
+  return joins || text.charCodeAt(i - 1) === 0x200d;
 }
 
 /** Largest end such that text[start, end) costs at most the budgets (at least one code point). */
-function fit(text: string, start: number, units: number, bytes: number): number {
+function fitEnd(text: string, start: number, units: number, bytes: number): number {
   let i = start;
   let b = 0;
   while (i < text.length) {
@@ -183,7 +189,7 @@ export function splitText(text: string, limits: SplitLimits): Chunk[] {
     const units = limits.maxUnits - fixedUnits - reopen.length;
     const bytes = limits.maxBytes - fixedBytes - jsonBytes(reopen);
     if (units < 16 || bytes < 64) throw new RangeError("split limits too small for the decorations");
-    const limit = fit(text, pos, units, bytes);
+    const limit = fitEnd(text, pos, units, bytes);
     const end = limit >= text.length ? text.length : chooseBreak(text, pos, limit);
     const piece = text.slice(pos, end);
     open = fences && end < text.length ? fenceAt(fences, end) : null;
@@ -196,7 +202,9 @@ export function splitText(text: string, limits: SplitLimits): Chunk[] {
 
 /** Render chunks for display: `(i/n)` number line, fence reopen, text, fence close. */
 export function renderChunks(chunks: Chunk[], numberSeparator: string): string[] {
-  return chunks.map((c, i) => `${numberLabel(i + 1, chunks.length, numberSeparator)}${c.reopen}${c.text}${c.close}`);
+  return chunks.map(
+    (c, i) => `${numberLabel(i + 1, chunks.length, numberSeparator)}${c.reopen}${c.text}${c.close}`,
+  );
 }
 
 /** Convenience: split and render. */

@@ -1,0 +1,136 @@
+/**
+ * HTTP ("outgoing robot") receiving mode (protocol §4). `handleWebhookRequest` is what a Fastify
+ * route calls with the raw request parts; it never throws and never does I/O:
+ * - a robot message (§4.1): verify `timestamp`/`sign` headers, decode the §2 body, answer
+ *   `{"msgtype":"empty"}` at once (the reply goes out later via sessionWebhook/OpenAPI);
+ * - an event-subscription callback `{"encrypt":…}` (§4.2): verify `msg_signature`, decrypt, check
+ *   the owner key, answer the encrypted `success`.
+ * Transports only ingest and ack: authorization and routing stay in the bridge core.
+ */
+import type { InboundMessage } from "../types.js";
+import { type DecodeOptions, decodeRobotMessage } from "./decode.js";
+import {
+  decryptEvent,
+  eventSuccessResponse,
+  verifyEventSignature,
+  verifyRobotSignature,
+} from "./webhook-crypto.js";
+
+export * from "./webhook-crypto.js";
+
+export interface WebhookConfig {
+  /** AppSecret: the HMAC key of robot message signatures. */
+  appSecret: string;
+  /** Event subscription token and 43-char AES key (console → event subscription). */
+  token?: string;
+  aesKey?: string;
+  /** Plaintext trailer of encrypted events: the AppKey for enterprise-internal apps (§4.2). */
+  ownerKey?: string;
+  decode?: DecodeOptions;
+}
+
+type HeaderValue = string | string[] | undefined;
+
+export interface WebhookRequest {
+  headers: Record<string, HeaderValue>;
+  /** Raw body (string/Buffer) or the JSON Fastify already parsed. */
+  body: unknown;
+  /** Query string values; event callbacks carry `msg_signature`, `timestamp`, `nonce` there. */
+  query?: Record<string, HeaderValue>;
+}
+
+export interface WebhookResponse {
+  status: number;
+  body: Record<string, unknown>;
+  /** A decoded robot message for the bridge core. */
+  message?: InboundMessage;
+  /** A decrypted event (e.g. `{"EventType":"check_url"}`). */
+  event?: Record<string, unknown>;
+  /** Why the request was refused or carried nothing usable; for the log, not for the caller. */
+  error?: string;
+}
+
+function first(v: HeaderValue): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Case-insensitive lookup (Node lower-cases header names; tests and fakes may not). */
+function pick(map: Record<string, HeaderValue> | undefined, name: string): string | undefined {
+  if (!map) return undefined;
+  const direct = first(map[name]);
+  if (direct !== undefined) return direct;
+  const key = Object.keys(map).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : first(map[key]);
+}
+
+function parseBody(body: unknown): Record<string, unknown> | undefined {
+  let value = body;
+  if (Buffer.isBuffer(value)) value = value.toString("utf8");
+  if (typeof value === "string") {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+const refuse = (status: number, error: string): WebhookResponse => ({ status, body: { error }, error });
+
+function handleEvent(
+  req: WebhookRequest,
+  encrypt: string,
+  config: WebhookConfig,
+  now: number,
+): WebhookResponse {
+  const { token, aesKey, ownerKey } = config;
+  if (!token || !aesKey || !ownerKey) {
+    return refuse(
+      503,
+      "encrypted event callbacks are not configured (set http_token_env and http_aes_key_env)",
+    );
+  }
+  const signature = pick(req.query, "msg_signature") ?? pick(req.query, "signature");
+  const timestamp = pick(req.query, "timestamp") ?? pick(req.query, "timeStamp");
+  const nonce = pick(req.query, "nonce");
+  if (!timestamp || !nonce) return refuse(400, "missing timestamp or nonce query parameter");
+  const verdict = verifyEventSignature({ signature, timestamp, nonce, encrypt }, token);
+  if (!verdict.ok) return refuse(401, verdict.reason);
+  const plain = decryptEvent(encrypt, aesKey, ownerKey);
+  if (!plain.ok) return refuse(400, plain.reason);
+  let event: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(plain.plaintext);
+    event =
+      typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : { raw: parsed };
+  } catch {
+    event = { raw: plain.plaintext };
+  }
+  const body = eventSuccessResponse({ token, aesKey, ownerKey }, String(now), nonce);
+  return { status: 200, body, event };
+}
+
+/** Handle one POST to the HTTP-mode receiving URL. `now` is injectable for tests. */
+export function handleWebhookRequest(
+  req: WebhookRequest,
+  config: WebhookConfig,
+  now: number = Date.now(),
+): WebhookResponse {
+  const body = parseBody(req.body);
+  if (!body) return refuse(400, "body is not a JSON object");
+  if (typeof body.encrypt === "string") return handleEvent(req, body.encrypt, config, now);
+
+  const verdict = verifyRobotSignature(
+    { timestamp: pick(req.headers, "timestamp"), sign: pick(req.headers, "sign") },
+    config.appSecret,
+    now,
+  );
+  if (!verdict.ok) return refuse(401, verdict.reason);
+  const decoded = decodeRobotMessage(body, { now, ...config.decode });
+  // A signed but unusable message is still acknowledged: a redelivery would not help (§4.1).
+  if (!decoded.ok) return { status: 200, body: { msgtype: "empty" }, error: decoded.reason };
+  return { status: 200, body: { msgtype: "empty" }, message: decoded.message };
+}
