@@ -87,6 +87,17 @@ export interface PlatformAdapter {
   upload(file: { bytes: Buffer; name: string; mime: string }): Promise<{ mediaId: string }>;
   /** Optional processing indicator on a user's message (DingTalk: emotion reply). */
   react?(message: InboundMessage, emoji: string, on: boolean): Promise<void>;
+  /**
+   * Optional: the URL an ActionCard button uses to send `command` back into the chat. Without it the
+   * core uses DingTalk's `dtmd://dingtalkclient/sendMessage?content=…` for platform "dingtalk" and
+   * shows no buttons elsewhere. Return undefined to suppress buttons.
+   */
+  commandUrl?(command: string): string | undefined;
+  /**
+   * Optional: register a listener for an unrecoverable failure after `start()` (e.g. the inbound
+   * connection gave up). The bridge then stops and its supervisor restarts it with backoff.
+   */
+  onFatal?(listener: (error: Error) => void): void;
   status(): AdapterStatus;
 }
 

@@ -1,0 +1,184 @@
+import { randomInt } from "node:crypto";
+import { ImError } from "./bridge-errors.js";
+import type { ParsedInput } from "./commands.js";
+import * as replies from "./replies.js";
+import type { AuthorizedChat, BridgeState, PendingKey } from "./state.js";
+import type { InboundMessage } from "./types.js";
+
+export const KEY_TTL_MS = 10 * 60_000;
+export const HINT_INTERVAL_MS = 60_000;
+const MAX_PENDING = 50;
+// No 0/O/1/I/L: keys are read on a phone and typed into a terminal.
+const KEY_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+const KEY_LENGTH = 10;
+
+export type GateResult =
+  /** Authorized (maybe just now, for an allowed user): run the message normally. */
+  | { type: "allowed" }
+  /** Not authorized: send this reply and stop. */
+  | { type: "reply"; text: string }
+  /** Not authorized and already hinted recently: say nothing. */
+  | { type: "silent" };
+
+export interface AuthorizerDeps {
+  state: BridgeState;
+  groupId: string;
+  groupTitle(): string;
+  /** Staff/user ids whose `/subscribe` is approved without a key (`im.dingtalk_allowed_users`). */
+  allowedUsers: readonly string[];
+  now(): number;
+  keyTtlMs?: number;
+  hintIntervalMs?: number;
+  event(kind: string, data: Record<string, unknown>): Promise<void>;
+}
+
+export function generateKey(): string {
+  let key = "";
+  for (let i = 0; i < KEY_LENGTH; i++) key += KEY_ALPHABET[randomInt(KEY_ALPHABET.length)];
+  return key;
+}
+
+/** Keys are pasted from chats: ignore case, spaces and surrounding backticks. */
+export function normalizeKey(key: string): string {
+  return key.replace(/[\s`'"]/g, "").toUpperCase();
+}
+
+/**
+ * Authorization of chats (IM spec §4.5). The unit of trust is a chat: once a group chat is
+ * approved, every member who can @mention the bot can command the agents.
+ */
+export class Authorizer {
+  private lastHint = new Map<string, number>();
+
+  constructor(private readonly deps: AuthorizerDeps) {}
+
+  isAuthorized(chatId: string): boolean {
+    return this.deps.state.authorized(chatId) !== undefined;
+  }
+
+  /** Decide what an unauthorized chat gets. Nothing from it ever reaches the agents. */
+  async gate(message: InboundMessage, parsed: ParsedInput): Promise<GateResult> {
+    if (this.isAuthorized(message.chatId)) return { type: "allowed" };
+    if (parsed.type === "command" && parsed.name === "subscribe") {
+      const allowedAs = this.allowedUser(message);
+      if (allowedAs !== undefined) {
+        await this.authorize(message, `allowed_user:${allowedAs}`);
+        return { type: "allowed" };
+      }
+      const key = await this.issueKey(message);
+      return { type: "reply", text: replies.keyIssued(key.key, this.deps.groupTitle(), this.deps.groupId) };
+    }
+    if (parsed.type === "command" && parsed.name === "help") {
+      return { type: "reply", text: replies.help(message.chatType) };
+    }
+    const now = this.deps.now();
+    const last = this.lastHint.get(message.chatId);
+    if (last !== undefined && now - last < (this.deps.hintIntervalMs ?? HINT_INTERVAL_MS))
+      return { type: "silent" };
+    this.lastHint.set(message.chatId, now);
+    if (this.lastHint.size > 1000) {
+      for (const [chat, at] of this.lastHint)
+        if (now - at >= (this.deps.hintIntervalMs ?? HINT_INTERVAL_MS)) this.lastHint.delete(chat);
+    }
+    return { type: "reply", text: replies.UNAUTHORIZED_HINT };
+  }
+
+  private allowedUser(message: InboundMessage): string | undefined {
+    const ids = [message.staffId, message.userId].filter(
+      (v): v is string => typeof v === "string" && v !== "",
+    );
+    return ids.find((id) => this.deps.allowedUsers.includes(id));
+  }
+
+  /** The chat's unexpired key, or a new one (so repeated /subscribe does not pile up keys). */
+  private async issueKey(message: InboundMessage): Promise<PendingKey> {
+    const now = this.deps.now();
+    const existing = this.deps.state.pending(now).find((p) => p.chat_id === message.chatId);
+    if (existing) return existing;
+    const entry: PendingKey = {
+      key: generateKey(),
+      chat_id: message.chatId,
+      chat_type: message.chatType,
+      chat_title: message.chatTitle ?? "",
+      user_id: message.staffId ?? message.userId,
+      user_name: message.userName,
+      created_at: new Date(now).toISOString(),
+      expires_at: new Date(now + (this.deps.keyTtlMs ?? KEY_TTL_MS)).toISOString(),
+    };
+    await this.deps.state.putPending(entry, now, MAX_PENDING);
+    await this.deps.event("im.key_issued", {
+      chat_id: entry.chat_id,
+      chat_type: entry.chat_type,
+      chat_title: entry.chat_title,
+      user_name: entry.user_name,
+      expires_at: entry.expires_at,
+    });
+    return entry;
+  }
+
+  pending(): PendingKey[] {
+    return this.deps.state.pending(this.deps.now());
+  }
+
+  /** Approve a key: authorize and subscribe its chat in one step; the key is used up. */
+  async bind(rawKey: string, by: string): Promise<AuthorizedChat> {
+    const key = normalizeKey(rawKey);
+    if (key === "")
+      throw new ImError("missing_key", "No key given. Copy the key the bot sent after /subscribe.");
+    const entry = this.deps.state.pendingKey(key);
+    if (!entry || Date.parse(entry.expires_at) <= this.deps.now()) {
+      if (entry) await this.deps.state.deletePending(key);
+      throw new ImError(
+        "invalid_key",
+        `Key ${key} is unknown or expired (keys last 10 minutes and work once). Send /subscribe in the chat again for a new key.`,
+        404,
+      );
+    }
+    for (const p of this.deps.state.pending(this.deps.now())) {
+      if (p.chat_id === entry.chat_id) await this.deps.state.deletePending(p.key);
+    }
+    await this.deps.state.deletePending(key);
+    return this.authorize(
+      { chatId: entry.chat_id, chatType: entry.chat_type, chatTitle: entry.chat_title },
+      by,
+    );
+  }
+
+  private async authorize(
+    chat: Pick<InboundMessage, "chatId" | "chatType" | "chatTitle">,
+    by: string,
+  ): Promise<AuthorizedChat> {
+    const now = new Date(this.deps.now());
+    const entry: AuthorizedChat = {
+      chat_id: chat.chatId,
+      chat_type: chat.chatType,
+      title: chat.chatTitle ?? "",
+      authorized_at: now.toISOString(),
+      by,
+    };
+    await this.deps.state.authorize(entry);
+    const prior = this.deps.state.subscription(chat.chatId);
+    await this.deps.state.setSubscription(
+      chat.chatId,
+      prior ? { subscribed: true } : { subscribed: true, verbose: false, paused: false, held_back: 0 },
+      now,
+    );
+    this.lastHint.delete(chat.chatId);
+    await this.deps.event("im.chat_authorized", {
+      chat_id: entry.chat_id,
+      chat_type: entry.chat_type,
+      chat_title: entry.title,
+      by,
+    });
+    await this.deps.event("im.subscribed", { chat_id: entry.chat_id, chat_type: entry.chat_type });
+    return entry;
+  }
+
+  /** Remove a chat's authorization and subscription. */
+  async revoke(chatId: string, by: string): Promise<{ revoked: boolean; unsubscribed: boolean }> {
+    const result = await this.deps.state.revoke(chatId);
+    if (result.revoked) await this.deps.event("im.chat_revoked", { chat_id: chatId, by });
+    if (result.unsubscribed) await this.deps.event("im.unsubscribed", { chat_id: chatId, by });
+    return result;
+  }
+}

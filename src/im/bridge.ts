@@ -1,0 +1,364 @@
+import { Authorizer } from "./auth.js";
+import { errorCode, errorMessage } from "./bridge-errors.js";
+import { chooseContent as defaultChooseContent } from "./format.js";
+import { InboundHandler } from "./inbound.js";
+import { ProcessingIndicators } from "./indicator.js";
+import { type ChooseContent, OutboundFollower } from "./outbound.js";
+import * as replies from "./replies.js";
+import type { RetryPolicy } from "./send-queue.js";
+import { BridgeState } from "./state.js";
+import type {
+  ActionButton,
+  BridgeHost,
+  ChatTarget,
+  InboundMessage,
+  OutboundContent,
+  PlatformAdapter,
+} from "./types.js";
+
+export interface BridgeConfig {
+  platform: string;
+  /** `im.files.enabled`: forward inbound files and send agents' attachments. */
+  filesEnabled: boolean;
+  /** `im.files.max_mb`. */
+  maxFileMb: number;
+  /** `im.dingtalk_allowed_users`: staff ids whose /subscribe is approved without a key. */
+  allowedUsers?: string[];
+}
+
+/** Tuning and test seams; the daemon passes none. */
+export interface BridgeOptions {
+  chooseContent?: ChooseContent;
+  now?: () => number;
+  retry?: Partial<RetryPolicy>;
+  hintIntervalMs?: number;
+  keyTtlMs?: number;
+  indicatorTimeoutMs?: number;
+  cursorFlushMs?: number;
+}
+
+/** `ImStatus` of docs/im.md. */
+export interface ImStatus {
+  running: boolean;
+  state: "stopped" | "starting" | "running" | "error";
+  connected: boolean;
+  connected_since?: string;
+  reconnects: number;
+  subscribers: number;
+  last_error?: { code: string; message: string; at: string };
+}
+
+export interface PendingInfo {
+  key: string;
+  chat_id: string;
+  chat_type: "direct" | "group";
+  chat_title: string;
+  user_name: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface AuthorizedInfo {
+  chat_id: string;
+  chat_type: "direct" | "group";
+  chat_title: string;
+  subscribed: boolean;
+  paused: boolean;
+  verbose: boolean;
+  held_back: number;
+  authorized_at: string;
+  by: string;
+  gone?: { at: string; reason: string };
+}
+
+const DEFAULT_RETRY: RetryPolicy = { baseMs: 1000, maxMs: 60_000, attempts: 8 };
+
+/**
+ * The platform-neutral IM bridge of one group. `bind`, `pending`, `authorized` and `revoke` also work
+ * while the bridge is stopped (they only touch the state files; the chat is told when running).
+ */
+export class Bridge {
+  readonly state: BridgeState;
+  private readonly auth: Authorizer;
+  private readonly indicators: ProcessingIndicators;
+  private readonly inbound: InboundHandler;
+  private outbound: OutboundFollower;
+  private phase: ImStatus["state"] = "stopped";
+  private lastError: ImStatus["last_error"];
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private crashListeners: Array<(error: Error) => void> = [];
+  private ready: Promise<void> = Promise.resolve();
+  private generation = 0;
+  private readonly now: () => number;
+  private readonly choose: ChooseContent;
+
+  constructor(
+    private readonly host: BridgeHost,
+    private readonly adapter: PlatformAdapter,
+    private readonly config: BridgeConfig,
+    private readonly options: BridgeOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.choose = options.chooseContent ?? defaultChooseContent;
+    this.state = new BridgeState(host.stateDir);
+    const log = (line: string) => host.log(line);
+    this.auth = new Authorizer({
+      state: this.state,
+      groupId: host.groupId,
+      groupTitle: () => host.groupInfo().title,
+      allowedUsers: config.allowedUsers ?? [],
+      now: this.now,
+      ...(options.keyTtlMs !== undefined ? { keyTtlMs: options.keyTtlMs } : {}),
+      ...(options.hintIntervalMs !== undefined ? { hintIntervalMs: options.hintIntervalMs } : {}),
+      event: (kind, data) => this.event(kind, data),
+    });
+    this.indicators = new ProcessingIndicators(
+      adapter,
+      log,
+      this.now,
+      options.indicatorTimeoutMs ?? 30 * 60_000,
+    );
+    this.outbound = this.makeOutbound();
+    const maxBytes = Math.round(config.maxFileMb * 1024 * 1024);
+    this.inbound = new InboundHandler({
+      host,
+      adapter,
+      state: this.state,
+      auth: this.auth,
+      indicators: this.indicators,
+      platform: config.platform,
+      files: { enabled: config.filesEnabled, maxBytes, maxMb: config.maxFileMb },
+      now: this.now,
+      log,
+      reply: (message, text, extra) => this.replyTo(message, text, extra),
+      event: (kind, data) => this.event(kind, data),
+      revoke: async (chatId, by) => {
+        await this.auth.revoke(chatId, by);
+      },
+      revive: (chatId) => this.outbound.revive(chatId),
+    });
+  }
+
+  private makeOutbound(): OutboundFollower {
+    return new OutboundFollower({
+      host: this.host,
+      adapter: this.adapter,
+      state: this.state,
+      chooseContent: this.choose,
+      files: { enabled: this.config.filesEnabled, maxBytes: Math.round(this.config.maxFileMb * 1024 * 1024) },
+      retry: { ...DEFAULT_RETRY, ...this.options.retry },
+      indicators: this.indicators,
+      now: this.now,
+      log: (line) => this.host.log(line),
+      onFatal: (error) => this.crash(error),
+      ...(this.options.cursorFlushMs !== undefined ? { cursorFlushMs: this.options.cursorFlushMs } : {}),
+    });
+  }
+
+  get running(): boolean {
+    return this.phase === "running";
+  }
+
+  /** Connect the platform and follow the ledger. Rejects with the adapter's classified error. */
+  async start(): Promise<void> {
+    if (this.phase === "running" || this.phase === "starting") return;
+    const generation = ++this.generation;
+    this.phase = "starting";
+    let markReady = () => {};
+    this.ready = new Promise((resolve) => {
+      markReady = resolve;
+    });
+    try {
+      await this.state.load();
+      await this.adapter.start((message) => this.onMessage(message));
+      this.adapter.onFatal?.((error) => {
+        if (generation === this.generation) this.crash(error);
+      });
+      this.outbound = this.makeOutbound();
+      await this.outbound.start();
+    } catch (error) {
+      this.setError(error);
+      this.phase = "error";
+      markReady();
+      await this.adapter.stop().catch(() => undefined);
+      throw error;
+    }
+    this.phase = "running";
+    markReady();
+    this.sweepTimer = setInterval(() => this.indicators.sweep(), 60_000);
+    this.sweepTimer.unref?.();
+    this.host.log(`[bridge] started (${this.config.platform})`);
+    await this.event("im.started", { platform: this.config.platform });
+  }
+
+  async stop(reason = "stopped"): Promise<void> {
+    if (this.phase === "stopped" || this.phase === "error") return;
+    this.generation++;
+    this.phase = "stopped";
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    await this.adapter
+      .stop()
+      .catch((e: unknown) => this.host.log(`[bridge] adapter stop: ${errorMessage(e)}`));
+    await this.inbound.drain();
+    await this.outbound.stop();
+    this.indicators.clear();
+    await this.state.flush().catch((e: unknown) => this.host.log(`[bridge] ${errorMessage(e)}`));
+    this.host.log(`[bridge] stopped (${reason})`);
+    await this.event("im.stopped", { platform: this.config.platform, reason });
+  }
+
+  /** Called once per crash (the supervisor restarts). */
+  onCrash(listener: (error: Error) => void): void {
+    this.crashListeners.push(listener);
+  }
+
+  private crash(error: unknown): void {
+    if (this.phase !== "running" && this.phase !== "starting") return;
+    this.setError(error);
+    this.host.log(`[bridge] crashed: ${errorMessage(error)}`);
+    const err = error instanceof Error ? error : new Error(String(error));
+    void this.stop("crashed").finally(() => {
+      this.phase = "error";
+      for (const l of this.crashListeners) l(err);
+    });
+  }
+
+  private setError(error: unknown): void {
+    this.lastError = {
+      code: errorCode(error) ?? "bridge_error",
+      message: errorMessage(error),
+      at: new Date(this.now()).toISOString(),
+    };
+  }
+
+  status(): ImStatus {
+    const a = this.adapter.status();
+    const subscribers = this.state
+      .listAuthorized()
+      .filter((c) => this.state.subscription(c.chat_id)?.subscribed === true).length;
+    const lastError = this.lastError ?? a.lastError;
+    return {
+      running: this.phase === "running",
+      state: this.phase,
+      connected: this.phase === "running" && a.connected,
+      ...(a.connectedSince ? { connected_since: a.connectedSince } : {}),
+      reconnects: a.reconnects,
+      subscribers,
+      ...(lastError ? { last_error: lastError } : {}),
+    };
+  }
+
+  /** Approve a one-time key: the chat is authorized, subscribed, and told so. */
+  async bind(
+    key: string,
+    by = "user",
+  ): Promise<{ chat: { chat_id: string; chat_type: string; chat_title: string } }> {
+    await this.state.ensureLoaded();
+    const chat = await this.auth.bind(key, by);
+    await this.tell(
+      chat.chat_id,
+      replies.approved(this.host.groupInfo().title, this.host.groupId, chat.chat_type),
+    );
+    return { chat: { chat_id: chat.chat_id, chat_type: chat.chat_type, chat_title: chat.title } };
+  }
+
+  async pending(): Promise<PendingInfo[]> {
+    await this.state.ensureLoaded();
+    return this.auth.pending().map((p) => ({
+      key: p.key,
+      chat_id: p.chat_id,
+      chat_type: p.chat_type,
+      chat_title: p.chat_title,
+      user_name: p.user_name,
+      created_at: p.created_at,
+      expires_at: p.expires_at,
+    }));
+  }
+
+  async authorized(): Promise<AuthorizedInfo[]> {
+    await this.state.ensureLoaded();
+    return this.state.listAuthorized().map((c) => {
+      const sub = this.state.subscription(c.chat_id);
+      return {
+        chat_id: c.chat_id,
+        chat_type: c.chat_type,
+        chat_title: c.title,
+        subscribed: sub?.subscribed ?? false,
+        paused: sub?.paused ?? false,
+        verbose: sub?.verbose ?? false,
+        held_back: sub?.held_back ?? 0,
+        authorized_at: c.authorized_at,
+        by: c.by,
+        ...(c.gone ? { gone: c.gone } : {}),
+      };
+    });
+  }
+
+  /** Remove a chat's authorization and subscription; the chat is told when the bridge runs. */
+  async revoke(chatId: string, by = "user"): Promise<{ revoked: boolean; unsubscribed: boolean }> {
+    await this.state.ensureLoaded();
+    const had = this.state.authorized(chatId) !== undefined;
+    const result = await this.auth.revoke(chatId, by);
+    if (had)
+      await this.tell(
+        chatId,
+        "🔒 This chat's access to CCCC was revoked. Send /subscribe to request it again.",
+      );
+    return result;
+  }
+
+  /** Resolves when every ledger event so far has been handled (tests, graceful shutdown). */
+  async idle(timeoutMs = 5000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (this.running && !this.outbound.isIdle()) {
+      if (Date.now() > until) throw new Error("bridge did not become idle");
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await this.state.flush();
+  }
+
+  private async onMessage(message: InboundMessage): Promise<void> {
+    await this.ready;
+    if (this.phase !== "running") return;
+    await this.inbound.handle(message);
+  }
+
+  private content(
+    text: string,
+    extra?: { kind: "help" | "status"; buttons: ActionButton[] },
+  ): OutboundContent {
+    return this.choose({ text, title: "", ...(extra ? { kind: extra.kind, buttons: extra.buttons } : {}) });
+  }
+
+  private async replyTo(
+    message: InboundMessage,
+    text: string,
+    extra?: { kind: "help" | "status"; buttons: ActionButton[] },
+  ) {
+    const target: ChatTarget = { chatId: message.chatId, chatType: message.chatType };
+    if (message.reply) target.reply = message.reply;
+    await this.outbound.reply(target, this.content(text, extra));
+  }
+
+  /** Out-of-band message to a chat (bind, revoke): through its queue when running, else skipped. */
+  private async tell(chatId: string, text: string): Promise<void> {
+    if (!this.running) {
+      this.host.log(`[bridge] not running: chat ${chatId} was not told: ${text.split("\n")[0]}`);
+      return;
+    }
+    const route = this.state.route(chatId);
+    const chat = this.state.authorized(chatId);
+    const target: ChatTarget = { chatId, chatType: route?.chat_type ?? chat?.chat_type ?? "direct" };
+    if (route?.reply) target.reply = route.reply;
+    await this.outbound.reply(target, this.content(text));
+  }
+
+  private async event(kind: string, data: Record<string, unknown>): Promise<void> {
+    try {
+      await this.host.appendEvent(kind, data);
+    } catch (error) {
+      this.host.log(`[bridge] cannot record ${kind}: ${errorMessage(error)}`);
+    }
+  }
+}

@@ -1,0 +1,216 @@
+import * as replies from "./replies.js";
+import type { BridgeState, Subscription } from "./state.js";
+import type { ActionButton, ActorSummary, InboundMessage } from "./types.js";
+
+export type CommandName =
+  | "subscribe"
+  | "unsubscribe"
+  | "send"
+  | "status"
+  | "pause"
+  | "resume"
+  | "verbose"
+  | "help";
+
+const ALIASES: Record<string, CommandName> = {
+  subscribe: "subscribe",
+  sub: "subscribe",
+  unsubscribe: "unsubscribe",
+  unsub: "unsubscribe",
+  send: "send",
+  status: "status",
+  s: "status",
+  pause: "pause",
+  resume: "resume",
+  verbose: "verbose",
+  v: "verbose",
+  help: "help",
+  h: "help",
+};
+
+export type ParsedInput =
+  | { type: "command"; name: CommandName; args: string }
+  | { type: "unknown_command"; name: string }
+  | { type: "plain"; text: string };
+
+// `/cmd`, `/cmd@bot`, args may span lines. A full-width slash (Chinese IME) counts as `/`.
+const COMMAND_RE = /^[/／]([A-Za-z][\w-]*)(?:@\S+)?(?:\s+([\s\S]*))?$/;
+
+/** Parse a decoded message text (the leading @bot mention is already removed by the adapter). */
+export function parseInput(raw: string): ParsedInput {
+  let text = raw.trim();
+  // A leftover leading `@Bot` token before a command (some clients keep it).
+  const lead = /^@\S+\s+(?=[/／])/.exec(text);
+  if (lead) text = text.slice(lead[0].length);
+  const m = COMMAND_RE.exec(text);
+  if (!m)
+    return text.startsWith("/")
+      ? { type: "unknown_command", name: text.slice(1).split(/\s/)[0] ?? "" }
+      : { type: "plain", text };
+  const word = (m[1] ?? "").toLowerCase();
+  const name = ALIASES[word];
+  if (!name) return { type: "unknown_command", name: word };
+  return { type: "command", name, args: (m[2] ?? "").trim() };
+}
+
+export type SendTargets = { ok: true; to: string[]; text: string } | { ok: false; reply: string };
+
+/**
+ * Leading `@target` tokens of a /send become recipients (several allowed, also `@a,@b`); the first
+ * token not starting with `@` starts the text. Known: @all, @peers, @foreman, actor ids and titles
+ * (case-insensitive). An unknown @target is an error listing the agents, so a typo never goes to
+ * the wrong agent. No target → @foreman.
+ */
+export function parseSendTargets(args: string, actors: readonly ActorSummary[]): SendTargets {
+  const to: string[] = [];
+  let rest = args.trim();
+  for (;;) {
+    const m = /^(@\S+)(?:\s+|$)/.exec(rest);
+    if (!m?.[1]) break;
+    for (const part of m[1].split(",")) {
+      if (part === "" || part === "@") continue;
+      const resolved = resolveTarget(part.startsWith("@") ? part.slice(1) : part, actors);
+      if (!resolved)
+        return {
+          ok: false,
+          reply: replies.unknownRecipient(part.startsWith("@") ? part : `@${part}`, [...actors]),
+        };
+      if (!to.includes(resolved)) to.push(resolved);
+    }
+    rest = rest.slice(m[0].length);
+  }
+  if (actors.length === 0) return { ok: false, reply: replies.NO_AGENTS };
+  if (to.length === 0) to.push("@foreman");
+  if (to.includes("@foreman") && !actors.some((a) => a.role === "foreman"))
+    return { ok: false, reply: replies.NO_FOREMAN };
+  if (to.length === 1 && to[0] === "@peers" && !actors.some((a) => a.role === "peer")) {
+    return { ok: false, reply: replies.NO_PEERS };
+  }
+  return { ok: true, to, text: rest.trim() };
+}
+
+function resolveTarget(bare: string, actors: readonly ActorSummary[]): string | undefined {
+  const lower = bare.toLowerCase();
+  if (lower === "all" || lower === "peers" || lower === "foreman") return `@${lower}`;
+  const byId = actors.find((a) => a.id.toLowerCase() === lower);
+  if (byId) return byId.id;
+  const byTitle = actors.filter((a) => a.title.toLowerCase() === lower);
+  return byTitle.length === 1 ? byTitle[0]?.id : undefined;
+}
+
+/** What a command needs from the bridge. */
+export interface CommandContext {
+  message: InboundMessage;
+  state: BridgeState;
+  groupId: string;
+  groupInfo(): { title: string; state: string; actors: ActorSummary[] };
+  now(): Date;
+  reply(text: string, extra?: { kind: "help" | "status"; buttons: ActionButton[] }): Promise<void>;
+  /** Forward to agents (downloads attachments, starts the indicator). */
+  forward(to: string[], text: string): Promise<void>;
+  /** Record an `im.*` ledger event. */
+  event(kind: string, data: Record<string, unknown>): Promise<void>;
+  /** Buttons that send commands back, or [] where the platform/chat cannot. */
+  buttons(commands: Array<[title: string, command: string]>): ActionButton[];
+  /** Revoke this chat (used by /unsubscribe). */
+  revoke(): Promise<void>;
+}
+
+/** Run a command from an authorized chat (the authorization gate ran before). */
+export async function runCommand(ctx: CommandContext, name: CommandName, args: string): Promise<void> {
+  const chatId = ctx.message.chatId;
+  const sub = ctx.state.subscription(chatId);
+  const info = () => ctx.groupInfo();
+  switch (name) {
+    case "subscribe": {
+      const already = sub?.subscribed === true;
+      const next =
+        already && sub ? sub : await ctx.state.setSubscription(chatId, { subscribed: true }, ctx.now());
+      if (!already) await ctx.event("im.subscribed", { chat_id: chatId, chat_type: ctx.message.chatType });
+      return ctx.reply(replies.subscribed(info().title, ctx.groupId, ctx.message.chatType, next, already));
+    }
+    case "unsubscribe":
+      await ctx.revoke();
+      return ctx.reply(replies.UNSUBSCRIBED);
+    case "help":
+      return ctx.reply(replies.help(ctx.message.chatType), {
+        kind: "help",
+        buttons: ctx.buttons([["Status", "/status"], pauseButton(sub), ["Verbose", "/verbose"]]),
+      });
+    case "status":
+      return ctx.reply(replies.status(info(), ctx.groupId, sub), {
+        kind: "status",
+        buttons: ctx.buttons([["Refresh", "/status"], pauseButton(sub), verboseButton(sub)]),
+      });
+    case "pause": {
+      if (!sub?.subscribed) return ctx.reply(replies.NOT_SUBSCRIBED);
+      if (sub.paused) return ctx.reply(replies.ALREADY_PAUSED);
+      await ctx.state.setSubscription(chatId, { paused: true, held_back: 0 }, ctx.now());
+      await ctx.event("im.paused", { chat_id: chatId });
+      return ctx.reply(replies.PAUSED);
+    }
+    case "resume": {
+      if (!sub?.subscribed) return ctx.reply(replies.NOT_SUBSCRIBED);
+      const held = sub.paused ? sub.held_back : 0;
+      await ctx.state.setSubscription(chatId, { paused: false, held_back: 0 }, ctx.now());
+      if (sub.paused) await ctx.event("im.resumed", { chat_id: chatId, held_back: held });
+      return ctx.reply(replies.resumed(held));
+    }
+    case "verbose": {
+      if (!sub?.subscribed) return ctx.reply(replies.NOT_SUBSCRIBED);
+      const arg = args.toLowerCase();
+      let on: boolean;
+      if (arg === "") on = !sub.verbose;
+      else if (["on", "true", "1", "yes"].includes(arg)) on = true;
+      else if (["off", "false", "0", "no"].includes(arg)) on = false;
+      else return ctx.reply(replies.VERBOSE_USAGE);
+      if (on !== sub.verbose) {
+        await ctx.state.setSubscription(chatId, { verbose: on }, ctx.now());
+        await ctx.event("im.verbose_changed", { chat_id: chatId, verbose: on });
+      }
+      return ctx.reply(replies.verbose(on));
+    }
+    case "send":
+      return sendCommand(ctx, args, sub);
+  }
+}
+
+/** `/send …`, and plain text in a direct chat (an implicit /send). */
+export async function sendCommand(
+  ctx: CommandContext,
+  args: string,
+  sub: Subscription | undefined,
+): Promise<void> {
+  if (sub?.paused) return ctx.reply(replies.PAUSED_REPLY);
+  const parsed = parseSendTargets(args, info(ctx).actors);
+  if (!parsed.ok) return ctx.reply(parsed.reply);
+  if (parsed.text === "" && ctx.message.files.length === 0) return ctx.reply(replies.SEND_USAGE);
+  return ctx.forward(parsed.to, parsed.text);
+}
+
+function info(ctx: CommandContext) {
+  return ctx.groupInfo();
+}
+
+function pauseButton(sub: Subscription | undefined): [string, string] {
+  return sub?.paused ? ["Resume", "/resume"] : ["Pause", "/pause"];
+}
+
+function verboseButton(sub: Subscription | undefined): [string, string] {
+  return sub?.verbose ? ["Verbose off", "/verbose off"] : ["Verbose on", "/verbose on"];
+}
+
+/**
+ * The URL a button uses to send a command back. DingTalk's client scheme by default; an adapter
+ * may override it with `commandUrl`. Undefined → the platform cannot, so no buttons.
+ */
+export function commandUrl(
+  platform: string,
+  command: string,
+  override?: (command: string) => string | undefined,
+) {
+  if (override) return override(command);
+  if (platform === "dingtalk")
+    return `dtmd://dingtalkclient/sendMessage?content=${encodeURIComponent(command)}`;
+  return undefined;
+}

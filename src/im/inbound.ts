@@ -1,0 +1,189 @@
+import type { Attachment } from "../kernel/types.js";
+import type { Authorizer } from "./auth.js";
+import { errorCode, errorMessage } from "./bridge-errors.js";
+import { type CommandContext, commandUrl, parseInput, runCommand, sendCommand } from "./commands.js";
+import type { ProcessingIndicators } from "./indicator.js";
+import * as replies from "./replies.js";
+import type { BridgeState } from "./state.js";
+import type { ActionButton, BridgeHost, InboundMessage, PlatformAdapter } from "./types.js";
+
+export interface InboundDeps {
+  host: BridgeHost;
+  adapter: PlatformAdapter;
+  state: BridgeState;
+  auth: Authorizer;
+  indicators: ProcessingIndicators;
+  platform: string;
+  files: { enabled: boolean; maxBytes: number; maxMb: number };
+  now(): number;
+  log(line: string): void;
+  reply(
+    message: InboundMessage,
+    text: string,
+    extra?: { kind: "help" | "status"; buttons: ActionButton[] },
+  ): Promise<void>;
+  event(kind: string, data: Record<string, unknown>): Promise<void>;
+  revoke(chatId: string, by: string): Promise<void>;
+  /** The chat talked to us: a chat marked gone is reachable again. */
+  revive(chatId: string): void;
+}
+
+/**
+ * Inbound decision order: redelivery guard → remember the reply route → authorization gate →
+ * command, or plain text (direct chat: implicit /send to the foreman; group: a hint, because the
+ * seed says plain group messages without /send are ignored). Messages of one chat are handled in
+ * arrival order; different chats do not wait for each other.
+ */
+export class InboundHandler {
+  private chains = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: InboundDeps) {}
+
+  handle(message: InboundMessage): Promise<void> {
+    const { state, log } = this.deps;
+    if (message.messageId !== "" && state.claimMessage(`${message.chatId}:${message.messageId}`)) {
+      log(`[inbound] duplicate ${message.messageId} from ${message.chatId} ignored`);
+      return Promise.resolve();
+    }
+    const previous = this.chains.get(message.chatId) ?? Promise.resolve();
+    const next = previous.then(() =>
+      this.process(message).catch((error: unknown) =>
+        log(`[inbound] error handling ${message.messageId} from ${message.chatId}: ${errorMessage(error)}`),
+      ),
+    );
+    this.chains.set(message.chatId, next);
+    void next.then(() => {
+      if (this.chains.get(message.chatId) === next) this.chains.delete(message.chatId);
+    });
+    return next;
+  }
+
+  /** Wait for messages being handled (stop). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.chains.values()]);
+  }
+
+  private async process(message: InboundMessage): Promise<void> {
+    const { state, auth, log } = this.deps;
+    await this.remember(message);
+    if (message.text.trim() === "" && message.files.length === 0) return;
+    const parsed = parseInput(message.text);
+    const gate = await auth.gate(message, parsed);
+    if (gate.type !== "allowed") {
+      log(
+        `[auth] ${message.chatType} chat ${message.chatId} is not authorized (${message.rawType}); nothing forwarded`,
+      );
+      if (gate.type === "reply") await this.deps.reply(message, gate.text);
+      return;
+    }
+    const ctx = this.context(message);
+    if (parsed.type === "command") return runCommand(ctx, parsed.name, parsed.args);
+    if (parsed.type === "unknown_command")
+      return this.deps.reply(message, replies.unknownCommand(parsed.name));
+    if (message.chatType === "group") return this.deps.reply(message, replies.GROUP_PLAIN_HINT);
+    return sendCommand(ctx, parsed.text, state.subscription(message.chatId));
+  }
+
+  /** Keep the chat's reply route fresh and notice when a chat marked gone is back. */
+  private async remember(message: InboundMessage): Promise<void> {
+    const { state } = this.deps;
+    const now = new Date(this.deps.now()).toISOString();
+    await state.setRoute(message.chatId, {
+      chat_type: message.chatType,
+      ...(message.reply ? { reply: message.reply } : {}),
+      updated_at: now,
+    });
+    const chat = state.authorized(message.chatId);
+    if (!chat) return;
+    const patch: { gone?: undefined; title?: string } = {};
+    if (chat.gone) patch.gone = undefined;
+    if (message.chatTitle && message.chatTitle !== chat.title) patch.title = message.chatTitle;
+    if (Object.keys(patch).length > 0) await state.updateAuthorized(message.chatId, patch);
+    if (chat.gone) this.deps.revive(message.chatId);
+  }
+
+  private context(message: InboundMessage): CommandContext {
+    const { host, state, adapter, platform } = this.deps;
+    return {
+      message,
+      state,
+      groupId: host.groupId,
+      groupInfo: () => host.groupInfo(),
+      now: () => new Date(this.deps.now()),
+      reply: (text, extra) => this.deps.reply(message, text, extra),
+      forward: (to, text) => this.forward(message, to, text),
+      event: (kind, data) => this.deps.event(kind, data),
+      revoke: () => this.deps.revoke(message.chatId, `chat:${message.staffId ?? message.userId}`),
+      buttons: (commands) => {
+        // In group chats DingTalk only delivers messages that @mention the bot, and a button cannot.
+        if (message.chatType !== "direct") return [];
+        const out: ActionButton[] = [];
+        for (const [title, command] of commands) {
+          const url = commandUrl(platform, command, adapter.commandUrl?.bind(adapter));
+          if (url === undefined) return [];
+          out.push({ title, url });
+        }
+        return out;
+      },
+    };
+  }
+
+  /** Download attachments into blobs, append the user's message, start the indicator. */
+  private async forward(message: InboundMessage, to: string[], text: string): Promise<void> {
+    const { host, files } = this.deps;
+    const attachments: Attachment[] = [];
+    if (message.files.length > 0 && !files.enabled) await this.deps.reply(message, replies.FILES_DISABLED);
+    if (files.enabled) {
+      for (const file of message.files) {
+        const name = file.fileName ?? file.kind;
+        try {
+          const got = await this.deps.adapter.download(file, files.maxBytes);
+          if (got.bytes.length > files.maxBytes)
+            throw Object.assign(new Error("too large"), { code: "file_too_large" });
+          attachments.push(await host.putBlob(got.bytes, got.name, got.mime));
+        } catch (error) {
+          const code = errorCode(error) ?? "";
+          this.deps.log(
+            `[inbound] attachment ${name} from ${message.chatId}: ${code} ${errorMessage(error)}`,
+          );
+          await this.deps.reply(
+            message,
+            code.endsWith("too_large")
+              ? replies.fileTooLarge(name, files.maxMb)
+              : replies.fileFailed(name, errorMessage(error)),
+          );
+        }
+      }
+    }
+    let body = text;
+    if (body === "") {
+      if (attachments.length === 0) return; // nothing left to forward; the user was told why
+      body =
+        attachments.length === 1
+          ? `[file] ${attachments[0]?.name ?? ""}`
+          : `[files] ${attachments.length} attachments`;
+    }
+    let eventId: string;
+    try {
+      const event = await host.appendUserMessage({
+        text: body,
+        to,
+        attachments,
+        source: {
+          platform: this.deps.platform,
+          chat_id: message.chatId,
+          chat_type: message.chatType,
+          user_id: message.staffId ?? message.userId,
+          user_name: message.userName,
+          message_id: message.messageId,
+        },
+      });
+      eventId = event.id;
+    } catch (error) {
+      this.deps.log(`[inbound] cannot append message from ${message.chatId}: ${errorMessage(error)}`);
+      await this.deps.reply(message, replies.sendFailed(errorMessage(error)));
+      return;
+    }
+    this.deps.indicators.start(eventId, message);
+  }
+}

@@ -1,0 +1,301 @@
+import type { LedgerEvent } from "../kernel/types.js";
+import { errorMessage } from "./bridge-errors.js";
+import type { ProcessingIndicators } from "./indicator.js";
+import { EventMedia, filesDisabledNote } from "./outbound-media.js";
+import { chatReceives, classifyEvent, type OutboundItem } from "./routing.js";
+import { ChatSendQueue, type RetryPolicy, type SendJob } from "./send-queue.js";
+import type { AuthorizedChat, BridgeState } from "./state.js";
+import type { ActionButton, BridgeHost, ChatTarget, OutboundContent, PlatformAdapter } from "./types.js";
+
+/** The signature of `chooseContent` in src/im/format.ts. */
+export type ChooseContent = (input: {
+  text: string;
+  title: string;
+  kind?: "help" | "status";
+  buttons?: ActionButton[];
+}) => OutboundContent;
+
+export interface OutboundDeps {
+  host: BridgeHost;
+  adapter: PlatformAdapter;
+  state: BridgeState;
+  chooseContent: ChooseContent;
+  files: { enabled: boolean; maxBytes: number };
+  retry: RetryPolicy;
+  indicators: ProcessingIndicators;
+  now(): number;
+  log(line: string): void;
+  /** The follower failed in a way it cannot recover from (e.g. the ledger cannot be read). */
+  onFatal(error: unknown): void;
+  /** Min time between two "delivery failed" system notices for the same chat. */
+  noticeIntervalMs?: number;
+  cursorFlushMs?: number;
+}
+
+const PAGE = 200;
+const MAX_IN_FLIGHT = 1000;
+
+/**
+ * Follows the ledger from the persisted cursor and delivers what IM chats should see.
+ * Catch-up and live events go through one pump reading `readEvents(after, n)`; the live listener
+ * only wakes it, so there are no gaps and no double reads. The cursor advances past an event only
+ * when every target chat got it (or it was given up on with a logged reason); per-chat progress
+ * beyond the cursor is persisted too, so a restart re-sends at most the one in-flight message.
+ */
+export class OutboundFollower {
+  private readSeq = 0;
+  private committed = 0;
+  private remaining = new Map<number, number>();
+  private order: number[] = [];
+  private queues = new Map<string, ChatSendQueue>();
+  private abort = new AbortController();
+  private wakeUp: (() => void) | undefined;
+  private dirty = true;
+  private unsubscribe: (() => void) | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private capacityWaiters: Array<() => void> = [];
+  private lastNotice = new Map<string, number>();
+  private pumpDone: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: OutboundDeps) {}
+
+  async start(): Promise<void> {
+    const { state, host } = this.deps;
+    this.abort = new AbortController();
+    // First run ever: start at the end, so an old history is not dumped into new chats.
+    if (!state.cursor()) await state.setCursor(host.lastSeq());
+    this.readSeq = this.committed = state.cursor()?.seq ?? 0;
+    this.dirty = true;
+    this.unsubscribe = host.subscribe(() => this.wake());
+    this.pumpDone = this.pump().catch((error: unknown) => {
+      if (!this.abort.signal.aborted) this.deps.onFatal(error);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort(new Error("bridge stopped"));
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.wake();
+    for (const w of this.capacityWaiters.splice(0)) w();
+    await this.pumpDone;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    await this.deps.state
+      .setCursor(this.committed)
+      .catch((e: unknown) => this.deps.log(`[outbound] ${errorMessage(e)}`));
+    this.queues.clear();
+    this.remaining.clear();
+    this.order = [];
+  }
+
+  /** Highest seq handled for every chat (what the cursor file will say). */
+  get cursor(): number {
+    return this.committed;
+  }
+
+  /** True when everything up to the ledger's end was handled (tests). */
+  isIdle(): boolean {
+    return this.readSeq >= this.deps.host.lastSeq() && this.order.length === 0;
+  }
+
+  /** The chat sent us something: it exists again. */
+  revive(chatId: string): void {
+    this.queues.get(chatId)?.revive();
+  }
+
+  /** Send a command reply through the chat's queue (ordered with agent messages, retried). */
+  reply(target: ChatTarget, content: OutboundContent): Promise<void> {
+    return new Promise((resolve) => {
+      this.queue(target.chatId).push({
+        label: "reply",
+        steps: [() => this.deps.adapter.send(target, content)],
+        done: () => resolve(),
+      });
+    });
+  }
+
+  private wake(): void {
+    this.dirty = true;
+    const w = this.wakeUp;
+    this.wakeUp = undefined;
+    w?.();
+  }
+
+  private async pump(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      if (!this.dirty) {
+        await new Promise<void>((resolve) => {
+          this.wakeUp = resolve;
+        });
+        continue;
+      }
+      this.dirty = false;
+      for (;;) {
+        const events = await this.deps.host.readEvents(this.readSeq, PAGE);
+        if (signal.aborted) return;
+        for (const event of events) {
+          if (event.seq <= this.readSeq) continue;
+          await this.waitForCapacity();
+          if (signal.aborted) return;
+          await this.dispatch(event);
+          this.readSeq = event.seq;
+        }
+        if (events.length < PAGE) break;
+      }
+    }
+  }
+
+  private async waitForCapacity(): Promise<void> {
+    while (this.order.length >= MAX_IN_FLIGHT && !this.abort.signal.aborted) {
+      await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
+    }
+  }
+
+  private async dispatch(event: LedgerEvent): Promise<void> {
+    const { state, host } = this.deps;
+    const item = classifyEvent(event, host.groupInfo().actors);
+    const targets: AuthorizedChat[] = [];
+    if (item) {
+      const delivered = state.cursor()?.chats ?? {};
+      for (const chat of state.listAuthorized()) {
+        const sub = state.subscription(chat.chat_id);
+        const decision = chatReceives(chat, sub, item.audience);
+        if (decision === "held_back" && sub) {
+          await state.setSubscription(
+            chat.chat_id,
+            { held_back: sub.held_back + 1 },
+            new Date(this.deps.now()),
+          );
+        } else if (decision === "deliver" && (delivered[chat.chat_id] ?? 0) < event.seq) {
+          targets.push(chat);
+        }
+      }
+    }
+    this.order.push(event.seq);
+    this.remaining.set(event.seq, targets.length);
+    if (!item || targets.length === 0) {
+      this.advance();
+      return;
+    }
+    const media = new EventMedia(host, this.deps.adapter, this.deps.files);
+    for (const chat of targets) this.queue(chat.chat_id).push(this.job(item, chat, media));
+  }
+
+  private job(item: OutboundItem, chat: AuthorizedChat, media: EventMedia): SendJob {
+    const { adapter, files } = this.deps;
+    const target = () => this.target(chat);
+    const notes: string[] = [];
+    const steps: SendJob["steps"] = [];
+    if (item.attachments.length > 0 && !files.enabled) notes.push(filesDisabledNote(item.attachments.length));
+    if (files.enabled) {
+      for (const a of item.attachments) {
+        steps.push(async () => {
+          const result = await media.get(a);
+          if (result.note && !notes.includes(result.note)) notes.push(result.note);
+          if (result.content) await adapter.send(target(), result.content);
+        });
+      }
+    }
+    steps.push(async () => {
+      const text = notes.length > 0 ? `${item.text}\n\n${notes.join("\n")}` : item.text;
+      await adapter.send(target(), this.deps.chooseContent({ text, title: item.title }));
+    });
+    return {
+      label: `event #${item.seq}`,
+      steps,
+      done: (outcome) => {
+        void this.finish(item, chat, outcome).catch((e: unknown) =>
+          this.deps.log(`[outbound] ${errorMessage(e)}`),
+        );
+      },
+    };
+  }
+
+  private async finish(
+    item: OutboundItem,
+    chat: AuthorizedChat,
+    outcome: Parameters<SendJob["done"]>[0],
+  ): Promise<void> {
+    const { state } = this.deps;
+    try {
+      if (outcome.status === "gone") {
+        const at = new Date(this.deps.now()).toISOString();
+        if (!state.authorized(chat.chat_id)?.gone) {
+          await state.updateAuthorized(chat.chat_id, { gone: { at, reason: outcome.reason ?? "chat gone" } });
+        }
+      } else {
+        await state.setChatDelivered(chat.chat_id, item.seq);
+      }
+      if (outcome.status === "delivered" && item.audience === "user") {
+        this.deps.indicators.complete(chat.chat_id, item.replyTo);
+      }
+      if (outcome.status === "failed")
+        await this.notice(chat.chat_id, item.seq, outcome.reason ?? "unknown error");
+    } finally {
+      this.partDone(item.seq);
+    }
+  }
+
+  /** A failed delivery is logged and recorded as an internal system notice (rate-limited per chat). */
+  private async notice(chatId: string, seq: number, reason: string): Promise<void> {
+    const now = this.deps.now();
+    const last = this.lastNotice.get(chatId);
+    if (last !== undefined && now - last < (this.deps.noticeIntervalMs ?? 10 * 60_000)) return;
+    this.lastNotice.set(chatId, now);
+    await this.deps.host
+      .appendEvent("system.notify", {
+        kind: "im_delivery_failed",
+        priority: "normal",
+        title: "IM delivery failed",
+        message: `Could not deliver event #${seq} to chat ${chatId}: ${reason}. See \`cccc im logs\`.`,
+        target_actor_id: null,
+        im_visibility: "internal",
+      })
+      .catch((e: unknown) => this.deps.log(`[outbound] cannot record notice: ${errorMessage(e)}`));
+  }
+
+  private target(chat: AuthorizedChat): ChatTarget {
+    const route = this.deps.state.route(chat.chat_id);
+    const target: ChatTarget = { chatId: chat.chat_id, chatType: route?.chat_type ?? chat.chat_type };
+    if (route?.reply) target.reply = route.reply;
+    return target;
+  }
+
+  private queue(chatId: string): ChatSendQueue {
+    let q = this.queues.get(chatId);
+    if (!q) {
+      q = new ChatSendQueue(chatId, this.deps.retry, this.abort.signal, this.deps.log);
+      this.queues.set(chatId, q);
+    }
+    return q;
+  }
+
+  private partDone(seq: number): void {
+    const left = (this.remaining.get(seq) ?? 1) - 1;
+    this.remaining.set(seq, left);
+    this.advance();
+  }
+
+  private advance(): void {
+    let moved = false;
+    for (;;) {
+      const head = this.order[0];
+      if (head === undefined || (this.remaining.get(head) ?? 0) > 0) break;
+      this.order.shift();
+      this.remaining.delete(head);
+      this.committed = head;
+      moved = true;
+    }
+    if (!moved) return;
+    for (const w of this.capacityWaiters.splice(0)) w();
+    if (this.flushTimer || this.abort.signal.aborted) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.deps.state
+        .setCursor(this.committed)
+        .catch((e: unknown) => this.deps.log(`[outbound] cannot save cursor: ${errorMessage(e)}`));
+    }, this.deps.cursorFlushMs ?? 200);
+  }
+}

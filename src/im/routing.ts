@@ -1,0 +1,102 @@
+import type { Attachment, LedgerEvent } from "../kernel/types.js";
+import type { AuthorizedChat, Subscription } from "./state.js";
+import type { ActorSummary } from "./types.js";
+
+/** What an event means for IM chats, decided once per event. */
+export interface OutboundItem {
+  seq: number;
+  eventId: string;
+  /** `user`: to every subscribed chat; `verbose`: only to verbose chats (agent-to-agent). */
+  audience: "user" | "verbose";
+  /** The sender header for `chooseContent`: `<sender title>`, or `<sender> → <recipients>` (verbose). */
+  title: string;
+  /** The message body. */
+  text: string;
+  attachments: Attachment[];
+  replyTo?: string;
+}
+
+const USER_TOKENS = new Set(["user", "@user", "@all"]);
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
+
+function attachmentList(value: unknown): Attachment[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (a): a is Attachment => typeof a === "object" && a !== null && typeof (a as Attachment).path === "string",
+  );
+}
+
+function titleOf(id: string, actors: readonly ActorSummary[]): string {
+  const actor = actors.find((a) => a.id === id);
+  return actor && actor.title !== "" ? actor.title : id;
+}
+
+/**
+ * Which ledger events reach IM (IM spec §6.2, fail-closed):
+ * - never anything written by `user` (no echo of the user's own messages, from IM, Web or CLI);
+ * - agent `chat.message` to the user (`to` empty, or containing `user`/`@user`/`@all`) → every chat;
+ *   other agent messages (agent-to-agent) → verbose chats only;
+ * - `system.notify` only when `im_visibility` is `public` and it targets no actor.
+ */
+export function classifyEvent(event: LedgerEvent, actors: readonly ActorSummary[]): OutboundItem | undefined {
+  if (event.by === "user") return undefined;
+  const data = event.data;
+  if (event.kind === "chat.message") {
+    if (data.source !== undefined && data.source !== null) return undefined; // IM ingress, never echoed
+    const to = stringList(data.to);
+    const body = typeof data.text === "string" ? data.text : "";
+    const attachments = attachmentList(data.attachments);
+    if (body.trim() === "" && attachments.length === 0) return undefined;
+    const userFacing = to.length === 0 || to.some((t) => USER_TOKENS.has(t));
+    const sender = titleOf(event.by, actors);
+    const header = userFacing ? sender : `${sender} → ${to.map((t) => displayToken(t, actors)).join(", ")}`;
+    const item: OutboundItem = {
+      seq: event.seq,
+      eventId: event.id,
+      audience: userFacing ? "user" : "verbose",
+      title: header,
+      text: body,
+      attachments,
+    };
+    if (typeof data.reply_to === "string") item.replyTo = data.reply_to;
+    return item;
+  }
+  if (event.kind === "system.notify") {
+    if (data.im_visibility !== "public") return undefined;
+    if (data.target_actor_id || data.actor_id) return undefined;
+    const to = stringList(data.to);
+    if (to.length > 0 && !to.some((t) => USER_TOKENS.has(t))) return undefined;
+    const title = typeof data.title === "string" ? data.title : "";
+    const message =
+      typeof data.message === "string" ? data.message : typeof data.text === "string" ? data.text : "";
+    const body = title && message && title !== message ? `${title}: ${message}` : title || message;
+    if (body === "") return undefined;
+    return {
+      seq: event.seq,
+      eventId: event.id,
+      audience: "user",
+      title: "SYSTEM",
+      text: body,
+      attachments: [],
+    };
+  }
+  return undefined;
+}
+
+function displayToken(token: string, actors: readonly ActorSummary[]): string {
+  return token.startsWith("@") || token === "user" ? token : titleOf(token, actors);
+}
+
+/** A chat receives items of this audience now (authorized, subscribed, not paused, not gone). */
+export function chatReceives(
+  chat: AuthorizedChat | undefined,
+  sub: Subscription | undefined,
+  audience: OutboundItem["audience"],
+): "deliver" | "held_back" | "skip" {
+  if (!chat || chat.gone || !sub?.subscribed) return "skip";
+  if (audience === "verbose" && !sub.verbose) return "skip";
+  return sub.paused ? "held_back" : "deliver";
+}

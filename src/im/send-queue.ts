@@ -1,0 +1,134 @@
+import { errorCode, errorMessage } from "./bridge-errors.js";
+import { type BackoffPolicy, backoffDelay, sleep } from "./timers.js";
+
+export interface RetryPolicy extends BackoffPolicy {
+  /** Attempts per step before giving up (throttled and network errors only). */
+  attempts: number;
+}
+
+export type FailureClass = "retry" | "gone" | "fatal";
+
+const NETWORK_CODES = new Set([
+  "network_error",
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "EPIPE",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
+
+/**
+ * How a failed send is handled. Adapters throw errors with a `code`: `*_throttled` and network
+ * failures are retried with backoff, `*_chat_gone` marks the chat, anything else is given up.
+ */
+export function classifyFailure(error: unknown): FailureClass {
+  const code = errorCode(error) ?? "";
+  if (code.endsWith("_chat_gone") || code === "chat_gone") return "gone";
+  if (code.endsWith("_throttled") || code === "throttled" || code.endsWith("_rate_limited")) return "retry";
+  if (NETWORK_CODES.has(code) || code.endsWith("_network") || code.endsWith("_timeout")) return "retry";
+  const name = error instanceof Error ? error.name : "";
+  if (name === "NetworkError" || name === "TimeoutError") return "retry";
+  return "fatal";
+}
+
+/** A delivery: steps run in order; a retried failure repeats only the failed step. */
+export interface SendJob {
+  label: string;
+  steps: Array<(signal: AbortSignal) => Promise<void>>;
+  /** Called once: every step succeeded, or the job was given up (reason), or the chat is gone. */
+  done(outcome: { status: "delivered" | "failed" | "gone"; reason?: string; error?: unknown }): void;
+}
+
+/**
+ * One queue per chat: jobs run one at a time in push order, so messages keep their order, and a
+ * slow or throttled chat never blocks another chat's queue.
+ */
+export class ChatSendQueue {
+  private jobs: SendJob[] = [];
+  private running = false;
+  private gone = false;
+
+  constructor(
+    readonly chatId: string,
+    private readonly policy: RetryPolicy,
+    private readonly signal: AbortSignal,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  get size(): number {
+    return this.jobs.length + (this.running ? 1 : 0);
+  }
+
+  /** Mark the chat reachable again (it sent a message). */
+  revive(): void {
+    this.gone = false;
+  }
+
+  push(job: SendJob): void {
+    if (this.gone) {
+      job.done({ status: "gone", reason: "chat is gone" });
+      return;
+    }
+    this.jobs.push(job);
+    if (!this.running) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (!this.signal.aborted) {
+        const job = this.jobs.shift();
+        if (!job) break;
+        await this.run(job);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async run(job: SendJob): Promise<void> {
+    for (const step of job.steps) {
+      for (let attempt = 0; ; attempt++) {
+        if (this.signal.aborted) return; // left undone: the cursor does not advance past it
+        try {
+          await step(this.signal);
+          break;
+        } catch (error) {
+          if (this.signal.aborted) return;
+          const kind = classifyFailure(error);
+          const code = errorCode(error) ?? "error";
+          if (kind === "gone") {
+            this.log(`[outbound] chat ${this.chatId} is gone (${code}): skipping its queue`);
+            this.gone = true;
+            job.done({ status: "gone", reason: `${code}: ${errorMessage(error)}`, error });
+            for (const rest of this.jobs.splice(0)) rest.done({ status: "gone", reason: "chat is gone" });
+            return;
+          }
+          if (kind === "fatal" || attempt + 1 >= this.policy.attempts) {
+            const why = kind === "fatal" ? "not retryable" : `gave up after ${attempt + 1} attempts`;
+            this.log(
+              `[outbound] ${job.label} to ${this.chatId} failed (${code}: ${errorMessage(error)}), ${why}`,
+            );
+            job.done({ status: "failed", reason: `${code}: ${errorMessage(error)}`, error });
+            return;
+          }
+          const retryAfter = (error as { retryAfterMs?: unknown }).retryAfterMs;
+          const delay =
+            typeof retryAfter === "number" && retryAfter > 0
+              ? retryAfter
+              : backoffDelay(this.policy, attempt);
+          this.log(`[outbound] ${job.label} to ${this.chatId}: ${code}, retry ${attempt + 1} in ${delay} ms`);
+          try {
+            await sleep(delay, this.signal);
+          } catch {
+            return;
+          }
+        }
+      }
+    }
+    job.done({ status: "delivered" });
+  }
+}

@@ -1,0 +1,75 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { ImError } from "./bridge-errors.js";
+
+/**
+ * Read a JSON state file. Missing → `fallback`. Unreadable or not the expected shape → a clear
+ * `im_state_corrupt` error naming the file (never a silent reset of user data).
+ */
+export async function readJsonFile<T>(
+  path: string,
+  fallback: T,
+  check: (value: unknown) => value is T,
+): Promise<T> {
+  let raw: string;
+  try {
+    raw = await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return fallback;
+    throw new ImError(
+      "im_state_corrupt",
+      `Cannot read IM state file ${path}: ${(error as Error).message}`,
+      500,
+      {
+        path,
+      },
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    throw corrupt(path, `invalid JSON (${(error as Error).message})`);
+  }
+  if (!check(value)) throw corrupt(path, "unexpected content");
+  return value;
+}
+
+function corrupt(path: string, why: string): ImError {
+  return new ImError(
+    "im_state_corrupt",
+    `IM state file ${path} is corrupt: ${why}. Fix or move the file away, then restart the bridge (moving it loses what it holds).`,
+    500,
+    { path },
+  );
+}
+
+/** Write JSON atomically: a unique temp file in the same directory, then rename over the target. */
+export async function writeJsonFile(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+    await rename(tmp, path);
+  } catch (error) {
+    await unlink(tmp).catch(() => undefined);
+    throw new ImError(
+      "im_state_write_failed",
+      `Cannot write IM state file ${path}: ${(error as Error).message}`,
+      500,
+      {
+        path,
+      },
+    );
+  }
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A record whose values are all records (the shape of every keyed state file). */
+export function isRecordOfRecords(value: unknown): value is Record<string, Record<string, unknown>> {
+  return isRecord(value) && Object.values(value).every(isRecord);
+}

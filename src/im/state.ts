@@ -1,0 +1,270 @@
+import { join } from "node:path";
+import { isRecord, readJsonFile, writeJsonFile } from "./state-file.js";
+import type { ChatType } from "./types.js";
+
+/** A chat allowed to talk to the group's agents. */
+export interface AuthorizedChat {
+  chat_id: string;
+  chat_type: ChatType;
+  title: string;
+  authorized_at: string;
+  /** Who approved it: `user` (Web UI/CLI bind), `allowed_user:<staff id>`, … */
+  by: string;
+  /** Set when the platform said the chat no longer exists (bot removed); cleared by the next inbound message. */
+  gone?: { at: string; reason: string };
+}
+
+export interface Subscription {
+  subscribed: boolean;
+  paused: boolean;
+  verbose: boolean;
+  /** Messages not delivered to this chat since it was paused. */
+  held_back: number;
+  subscribed_at: string;
+  updated_at: string;
+}
+
+export interface PendingKey {
+  key: string;
+  chat_id: string;
+  chat_type: ChatType;
+  chat_title: string;
+  user_id: string;
+  user_name: string;
+  created_at: string;
+  expires_at: string;
+}
+
+/** How to reach a chat: the opaque reply data of its latest inbound message (e.g. sessionWebhook). */
+export interface ReplyRoute {
+  chat_type: ChatType;
+  reply?: Record<string, unknown>;
+  updated_at: string;
+}
+
+export interface OutboundCursor {
+  /** Last ledger seq handled for every chat. */
+  seq: number;
+  /** Per chat, the last seq delivered (or given up) beyond `seq`: skipped on catch-up, so no duplicates. */
+  chats: Record<string, number>;
+}
+
+export const STATE_FILES = {
+  authorized: "authorized-chats.json",
+  subscriptions: "subscriptions.json",
+  pending: "pending-keys.json",
+  routes: "reply-routes.json",
+  cursor: "outbound-cursor.json",
+  recent: "recent-message-ids.json",
+} as const;
+
+type FileName = keyof typeof STATE_FILES;
+const RECENT_IDS_MAX = 512;
+
+function isCursor(value: unknown): value is OutboundCursor {
+  return isRecord(value) && typeof value.seq === "number" && isRecord(value.chats);
+}
+const isChatType = (v: unknown): v is ChatType => v === "direct" || v === "group";
+const str = (r: Record<string, unknown>, ...keys: string[]) => keys.every((k) => typeof r[k] === "string");
+
+function isAuthorizedChat(v: unknown): v is AuthorizedChat {
+  return isRecord(v) && str(v, "chat_id", "title", "authorized_at", "by") && isChatType(v.chat_type);
+}
+function isSubscription(v: unknown): v is Subscription {
+  return (
+    isRecord(v) &&
+    typeof v.subscribed === "boolean" &&
+    typeof v.paused === "boolean" &&
+    typeof v.verbose === "boolean" &&
+    typeof v.held_back === "number"
+  );
+}
+function isPendingKey(v: unknown): v is PendingKey {
+  return isRecord(v) && str(v, "key", "chat_id", "created_at", "expires_at") && isChatType(v.chat_type);
+}
+function isReplyRoute(v: unknown): v is ReplyRoute {
+  return isRecord(v) && isChatType(v.chat_type) && (v.reply === undefined || isRecord(v.reply));
+}
+function mapOf<T>(guard: (v: unknown) => v is T) {
+  return (value: unknown): value is Record<string, T> => isRecord(value) && Object.values(value).every(guard);
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === "string");
+}
+
+/**
+ * The bridge's durable state in `groups/<gid>/state/im/`. One instance per group owns the files;
+ * reads come from memory after `load()`, every change is written through atomically.
+ */
+export class BridgeState {
+  private authorizedChats: Record<string, AuthorizedChat> = {};
+  private subscriptions: Record<string, Subscription> = {};
+  private pendingKeys: Record<string, PendingKey> = {};
+  private routes: Record<string, ReplyRoute> = {};
+  private outboundCursor: OutboundCursor | undefined;
+  private recentIds: string[] = [];
+  private recentSet = new Set<string>();
+  private writes = new Map<FileName, Promise<void>>();
+  private loaded = false;
+
+  constructor(readonly dir: string) {}
+
+  path(file: FileName): string {
+    return join(this.dir, STATE_FILES[file]);
+  }
+
+  /** Read every state file. Throws `im_state_corrupt` naming the file when one is unreadable. */
+  async load(): Promise<void> {
+    this.authorizedChats = await readJsonFile(this.path("authorized"), {}, mapOf(isAuthorizedChat));
+    this.subscriptions = await readJsonFile(this.path("subscriptions"), {}, mapOf(isSubscription));
+    this.pendingKeys = await readJsonFile(this.path("pending"), {}, mapOf(isPendingKey));
+    this.routes = await readJsonFile(this.path("routes"), {}, mapOf(isReplyRoute));
+    const cursor = await readJsonFile<OutboundCursor | null>(
+      this.path("cursor"),
+      null,
+      (v): v is OutboundCursor | null => v === null || isCursor(v),
+    );
+    this.outboundCursor = cursor ?? undefined;
+    this.recentIds = await readJsonFile(this.path("recent"), [], isStringArray);
+    this.recentSet = new Set(this.recentIds);
+    this.loaded = true;
+  }
+
+  async ensureLoaded(): Promise<void> {
+    if (!this.loaded) await this.load();
+  }
+
+  /** Wait for every pending write (used by stop() and tests). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.writes.values()]);
+  }
+
+  private persist(file: FileName, snapshot: () => unknown): Promise<void> {
+    const previous = this.writes.get(file) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => writeJsonFile(this.path(file), snapshot()));
+    this.writes.set(file, next);
+    return next;
+  }
+
+  // ── authorization ────────────────────────────────────────────────────────────
+  authorized(chatId: string): AuthorizedChat | undefined {
+    return this.authorizedChats[chatId];
+  }
+  listAuthorized(): AuthorizedChat[] {
+    return Object.values(this.authorizedChats);
+  }
+  async authorize(chat: AuthorizedChat): Promise<void> {
+    this.authorizedChats[chat.chat_id] = chat;
+    await this.persist("authorized", () => this.authorizedChats);
+  }
+  async updateAuthorized(chatId: string, patch: Partial<AuthorizedChat>): Promise<void> {
+    const current = this.authorizedChats[chatId];
+    if (!current) return;
+    const next: AuthorizedChat = { ...current, ...patch };
+    if (patch.gone === undefined && "gone" in patch) delete next.gone;
+    this.authorizedChats[chatId] = next;
+    await this.persist("authorized", () => this.authorizedChats);
+  }
+  /** Remove the authorization and the subscription of a chat. Returns what existed. */
+  async revoke(chatId: string): Promise<{ revoked: boolean; unsubscribed: boolean }> {
+    const revoked = chatId in this.authorizedChats;
+    const unsubscribed = this.subscriptions[chatId]?.subscribed === true;
+    delete this.authorizedChats[chatId];
+    delete this.subscriptions[chatId];
+    await Promise.all([
+      this.persist("authorized", () => this.authorizedChats),
+      this.persist("subscriptions", () => this.subscriptions),
+    ]);
+    return { revoked, unsubscribed };
+  }
+
+  // ── subscriptions ────────────────────────────────────────────────────────────
+  subscription(chatId: string): Subscription | undefined {
+    return this.subscriptions[chatId];
+  }
+  listSubscriptions(): Array<[string, Subscription]> {
+    return Object.entries(this.subscriptions);
+  }
+  async setSubscription(chatId: string, patch: Partial<Subscription>, now: Date): Promise<Subscription> {
+    const current = this.subscriptions[chatId] ?? {
+      subscribed: false,
+      paused: false,
+      verbose: false,
+      held_back: 0,
+      subscribed_at: now.toISOString(),
+      updated_at: now.toISOString(),
+    };
+    const next = { ...current, ...patch, updated_at: now.toISOString() };
+    this.subscriptions[chatId] = next;
+    await this.persist("subscriptions", () => this.subscriptions);
+    return next;
+  }
+
+  // ── pending keys ─────────────────────────────────────────────────────────────
+  pending(nowMs: number): PendingKey[] {
+    return Object.values(this.pendingKeys)
+      .filter((p) => Date.parse(p.expires_at) > nowMs)
+      .sort((a, b) => b.created_at.localeCompare(a.created_at));
+  }
+  pendingKey(key: string): PendingKey | undefined {
+    return this.pendingKeys[key];
+  }
+  async putPending(entry: PendingKey, nowMs: number, max: number): Promise<void> {
+    for (const p of Object.values(this.pendingKeys)) {
+      if (Date.parse(p.expires_at) <= nowMs) delete this.pendingKeys[p.key];
+    }
+    this.pendingKeys[entry.key] = entry;
+    const all = Object.values(this.pendingKeys).sort((a, b) => a.created_at.localeCompare(b.created_at));
+    for (const old of all.slice(0, Math.max(0, all.length - max))) delete this.pendingKeys[old.key];
+    await this.persist("pending", () => this.pendingKeys);
+  }
+  async deletePending(key: string): Promise<boolean> {
+    if (!(key in this.pendingKeys)) return false;
+    delete this.pendingKeys[key];
+    await this.persist("pending", () => this.pendingKeys);
+    return true;
+  }
+
+  // ── reply routes ─────────────────────────────────────────────────────────────
+  route(chatId: string): ReplyRoute | undefined {
+    return this.routes[chatId];
+  }
+  async setRoute(chatId: string, route: ReplyRoute): Promise<void> {
+    this.routes[chatId] = route;
+    await this.persist("routes", () => this.routes);
+  }
+
+  // ── outbound cursor ──────────────────────────────────────────────────────────
+  /** Undefined before the bridge ever ran. */
+  cursor(): OutboundCursor | undefined {
+    return this.outboundCursor;
+  }
+  async setCursor(seq: number): Promise<void> {
+    const chats: Record<string, number> = {};
+    for (const [chat, s] of Object.entries(this.outboundCursor?.chats ?? {})) if (s > seq) chats[chat] = s;
+    this.outboundCursor = { seq, chats };
+    await this.persist("cursor", () => this.outboundCursor);
+  }
+  async setChatDelivered(chatId: string, seq: number): Promise<void> {
+    const cursor = this.outboundCursor ?? { seq: 0, chats: {} };
+    if (seq <= cursor.seq) return;
+    cursor.chats[chatId] = Math.max(seq, cursor.chats[chatId] ?? 0);
+    this.outboundCursor = cursor;
+    await this.persist("cursor", () => this.outboundCursor);
+  }
+
+  // ── inbound redelivery guard ─────────────────────────────────────────────────
+  /** True if the id was already seen; otherwise remembers it (synchronously) and persists. */
+  claimMessage(id: string): boolean {
+    if (this.recentSet.has(id)) return true;
+    this.recentSet.add(id);
+    this.recentIds.push(id);
+    while (this.recentIds.length > RECENT_IDS_MAX) {
+      const old = this.recentIds.shift();
+      if (old !== undefined) this.recentSet.delete(old);
+    }
+    void this.persist("recent", () => this.recentIds).catch(() => undefined);
+    return false;
+  }
+}
