@@ -1,0 +1,210 @@
+/**
+ * DingTalk as a `PlatformAdapter`: Stream client in, robot API out. Decoding and encoding are the
+ * pure functions in decode.ts / encode.ts; this file only wires transports to the bridge core.
+ */
+import { join } from "node:path";
+import type {
+  AdapterStatus,
+  ChatTarget,
+  DownloadedFile,
+  InboundFile,
+  InboundMessage,
+  OutboundContent,
+  PlatformAdapter,
+} from "../types.js";
+import { type ApiConfig, DingTalkApi, type MediaType } from "./api.js";
+import { decodeRobotMessage, readDingTalkReply } from "./decode.js";
+import { FileDedupe } from "./dedupe.js";
+import { encodeForOpenApi, encodeForWebhook, webhookSupports } from "./encode.js";
+import { PlatformApiError } from "./errors.js";
+import { StreamClient, type StreamTiming } from "./stream.js";
+
+export interface DingTalkAdapterConfig {
+  appKey: string;
+  appSecret: string;
+  /** Defaults to the app key (enterprise-internal robots, protocol §0). */
+  robotCode?: string;
+  /** CCCC_DINGTALK_API_BASE, default https://api.dingtalk.com */
+  apiBase: string;
+  /** CCCC_DINGTALK_OAPI_BASE, default https://oapi.dingtalk.com */
+  oapiBase: string;
+  /** `groups/<gid>/state/im`: the dedupe file lives here. */
+  stateDir: string;
+  log(line: string): void;
+  /** Tuning, mostly for tests. */
+  stream?: Partial<StreamTiming>;
+  api?: Omit<ApiConfig, "appKey" | "appSecret" | "apiBase" | "oapiBase" | "log">;
+}
+
+/** A webhook this close to expiry is not used (the send might land after it expires). */
+const WEBHOOK_MARGIN_MS = 60_000;
+const DEFAULT_NAMES: Record<InboundFile["kind"], string> = {
+  image: "image.png",
+  audio: "audio.amr",
+  video: "video.mp4",
+  file: "file",
+};
+
+export class DingTalkAdapter implements PlatformAdapter {
+  readonly platform = "dingtalk";
+  private api: DingTalkApi;
+  private stream?: StreamClient;
+  private fatalListeners: ((error: Error) => void)[] = [];
+  private lastStatus: AdapterStatus = { connected: false, reconnects: 0 };
+
+  constructor(private readonly config: DingTalkAdapterConfig) {
+    this.api = this.newApi();
+  }
+
+  /** Fetches a token first so bad credentials fail here with a classified error. */
+  async start(onMessage: (message: InboundMessage) => Promise<void>): Promise<void> {
+    if (this.stream) throw new Error("DingTalk adapter already started");
+    await this.api.getAccessToken();
+    const log = this.config.log;
+    const stream = new StreamClient({
+      open: (signal) => this.api.openStreamConnection(signal),
+      dedupe: new FileDedupe(join(this.config.stateDir, "dingtalk-dedupe.json"), 2000, log),
+      log,
+      timing: this.config.stream,
+      onStatus: (s) => {
+        this.lastStatus = { connected: s.connected, reconnects: s.reconnects };
+        if (s.connectedSince) this.lastStatus.connectedSince = s.connectedSince;
+        if (s.lastError) this.lastStatus.lastError = s.lastError;
+      },
+      onFatal: (err) => {
+        for (const l of this.fatalListeners) l(err);
+      },
+      onCallback: async (data) => {
+        const decoded = decodeRobotMessage(data);
+        if (!decoded.ok) {
+          log(`dingtalk: inbound message skipped: ${decoded.reason}`);
+          return;
+        }
+        await onMessage(decoded.message);
+      },
+    });
+    this.stream = stream;
+    try {
+      await stream.start();
+    } catch (err) {
+      this.stream = undefined;
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    const stream = this.stream;
+    this.stream = undefined;
+    await stream?.stop();
+    this.api.close();
+    this.api = this.newApi(); // a stopped adapter can be started again
+    this.lastStatus = { ...this.lastStatus, connected: false, connectedSince: undefined };
+  }
+
+  onFatal(listener: (error: Error) => void): void {
+    this.fatalListeners.push(listener);
+  }
+
+  /**
+   * sessionWebhook while it is valid, else the robot OpenAPI: group send for groups, one-to-one send
+   * to the sender's staff id for direct chats (protocol §3.2–§3.4, cccc-im-spec §6.6).
+   */
+  async send(target: ChatTarget, content: OutboundContent): Promise<void> {
+    const reply = readDingTalkReply(target.reply);
+    const webhook = reply?.sessionWebhook;
+    const expiresAt = reply?.sessionWebhookExpiresAt ?? 0;
+    if (webhook && expiresAt > Date.now() + WEBHOOK_MARGIN_MS && webhookSupports(content)) {
+      let sent = 0;
+      try {
+        for (const body of encodeForWebhook(content)) {
+          await this.api.sendBySessionWebhook(webhook, body);
+          sent++;
+        }
+        return;
+      } catch (err) {
+        // Fall back only when nothing went out, so a chunked message is never half duplicated.
+        if (sent > 0 || !(err instanceof PlatformApiError)) throw err;
+        this.config.log(`dingtalk: sessionWebhook failed (${err.code}); using the robot OpenAPI`);
+      }
+    }
+    const robotCode = this.robotCode();
+    const messages = encodeForOpenApi(content);
+    if (target.chatType === "group") {
+      const cid = reply?.conversationId ?? target.chatId;
+      for (const m of messages) await this.api.sendToGroup(cid, m.msgKey, m.msgParam, robotCode);
+      return;
+    }
+    const staffId = reply?.senderStaffId;
+    if (!staffId) {
+      throw new PlatformApiError(
+        "dingtalk_no_route",
+        "Cannot reach this direct chat: its reply link expired and DingTalk gave no staff id for the user",
+        "Ask the user to send the robot a message (refreshes the link); publish the app so DingTalk includes staff ids",
+      );
+    }
+    for (const m of messages) {
+      const r = await this.api.sendToUsers([staffId], m.msgKey, m.msgParam, robotCode);
+      if (r.invalidStaffIdList.includes(staffId)) {
+        throw new PlatformApiError(
+          "dingtalk_chat_gone",
+          `DingTalk does not know user ${staffId} (invalidStaffIdList)`,
+          "The user may have left the organization; revoke this chat",
+        );
+      }
+      if (r.flowControlledStaffIdList.includes(staffId)) {
+        throw new PlatformApiError(
+          "dingtalk_throttled",
+          `DingTalk throttled messages to user ${staffId}`,
+          "Retry later",
+          {
+            retry: "backoff",
+          },
+        );
+      }
+    }
+  }
+
+  async download(file: InboundFile, maxBytes: number): Promise<DownloadedFile> {
+    const robotCode = this.config.robotCode ?? file.robotCode ?? this.config.appKey;
+    const got = await this.api.downloadFile(file.downloadCode, robotCode, maxBytes);
+    return { bytes: got.bytes, name: file.fileName ?? got.name ?? DEFAULT_NAMES[file.kind], mime: got.mime };
+  }
+
+  async upload(file: { bytes: Buffer; name: string; mime: string }): Promise<{ mediaId: string }> {
+    const mediaId = await this.api.uploadMedia(file.bytes, file.name, mediaType(file.mime), file.mime);
+    return { mediaId };
+  }
+
+  /** Emotion reaction on the user's message (cccc-im-spec §6.9). */
+  async react(message: InboundMessage, emoji: string, on: boolean): Promise<void> {
+    const reply = readDingTalkReply(message.reply);
+    await this.api.emotion(on ? "reply" : "recall", {
+      robotCode: this.robotCode(),
+      openMsgId: message.messageId,
+      openConversationId: reply?.conversationId ?? message.chatId,
+      emotionType: 2,
+      emotionName: emoji,
+      textEmotion: { emotionId: "2659900", emotionName: emoji, text: emoji, backgroundId: "im_bg_1" },
+    });
+  }
+
+  status(): AdapterStatus {
+    return { ...this.lastStatus };
+  }
+
+  private robotCode(): string {
+    return this.config.robotCode || this.config.appKey;
+  }
+
+  private newApi(): DingTalkApi {
+    const { appKey, appSecret, apiBase, oapiBase, log } = this.config;
+    return new DingTalkApi({ ...this.config.api, appKey, appSecret, apiBase, oapiBase, log });
+  }
+}
+
+function mediaType(mime: string): MediaType {
+  if (mime.startsWith("image/")) return "image";
+  if (mime.startsWith("audio/")) return "voice";
+  if (mime === "video/mp4") return "video";
+  return "file";
+}

@@ -1,0 +1,385 @@
+/**
+ * Typed wrappers for the DingTalk calls the bridge makes (protocol §1.1, §3). Every call goes
+ * through `callDingTalk` (request.ts). Base URLs come from config so a fake server can stand in.
+ */
+import { PlatformApiError } from "./errors.js";
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "./rate-limit.js";
+import { type CallContext, type CallSpec, callDingTalk, type TokenSource } from "./request.js";
+
+export const DEFAULT_API_BASE = "https://api.dingtalk.com";
+export const DEFAULT_OAPI_BASE = "https://oapi.dingtalk.com";
+export const ROBOT_TOPIC = "/v1.0/im/bot/messages/get";
+
+export interface ApiConfig {
+  appKey: string;
+  appSecret: string;
+  apiBase?: string;
+  oapiBase?: string;
+  log?: (line: string) => void;
+  timeoutMs?: number;
+  downloadTimeoutMs?: number;
+  maxAttempts?: number;
+  /** First retry delay; throttling waits at least this long (DingTalk advises 1 s). */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  limits?: Partial<RateLimits>;
+}
+
+export type MediaType = "image" | "voice" | "video" | "file";
+
+export interface UsersSendResult {
+  processQueryKey: string;
+  invalidStaffIdList: string[];
+  flowControlledStaffIdList: string[];
+}
+
+export class DingTalkApi {
+  readonly apiBase: string;
+  readonly oapiBase: string;
+  private readonly abort = new AbortController();
+  private readonly ctx: CallContext;
+  private readonly tokens: TokenCache;
+
+  constructor(private readonly config: ApiConfig) {
+    this.apiBase = trimSlash(config.apiBase ?? DEFAULT_API_BASE);
+    this.oapiBase = trimSlash(config.oapiBase ?? DEFAULT_OAPI_BASE);
+    this.tokens = new TokenCache(() => this.fetchToken());
+    this.ctx = {
+      limiter: new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...config.limits }),
+      tokens: this.tokens,
+      timeoutMs: config.timeoutMs ?? 15_000,
+      maxAttempts: config.maxAttempts ?? 4,
+      retryBaseMs: config.retryBaseMs ?? 1_000,
+      retryMaxMs: config.retryMaxMs ?? 10_000,
+      secrets: [config.appSecret],
+      log: config.log ?? (() => {}),
+      signal: this.abort.signal,
+    };
+  }
+
+  /** Cancel every wait and in-flight request. */
+  close(): void {
+    this.abort.abort();
+  }
+
+  /** Cached access token (§3.1): refreshed before expiry, single-flight. */
+  getAccessToken(): Promise<string> {
+    return this.tokens.get(this.abort.signal);
+  }
+
+  /** A fresh one-shot Stream ticket for every connect (§1.1). */
+  async openStreamConnection(signal?: AbortSignal): Promise<{ endpoint: string; ticket: string }> {
+    const body = (await this.call(
+      {
+        name: "gateway.connections.open",
+        method: "POST",
+        url: `${this.apiBase}/v1.0/gateway/connections/open`,
+        family: "new",
+        auth: "none",
+        idempotent: true,
+        timeoutMs: 10_000,
+        json: {
+          clientId: this.config.appKey,
+          clientSecret: this.config.appSecret,
+          subscriptions: [{ type: "CALLBACK", topic: ROBOT_TOPIC }],
+          ua: "cccc-ts/0.1",
+        },
+      },
+      signal,
+    )) as { endpoint?: unknown; ticket?: unknown };
+    if (
+      typeof body.endpoint !== "string" ||
+      !body.endpoint ||
+      typeof body.ticket !== "string" ||
+      !body.ticket
+    ) {
+      throw new PlatformApiError(
+        "dingtalk_api_error",
+        "DingTalk's gateway answered without endpoint/ticket",
+        "",
+      );
+    }
+    return { endpoint: body.endpoint, ticket: body.ticket };
+  }
+
+  /** Reply through the chat's sessionWebhook (§3.2). Only DingTalk (or configured) hosts. */
+  async sendBySessionWebhook(url: string, body: Record<string, unknown>): Promise<void> {
+    const session = this.checkUrl(url, "webhook").searchParams.get("session") ?? url;
+    await this.call({
+      name: "robot.sendBySession",
+      method: "POST",
+      url,
+      family: "webhook",
+      auth: "none",
+      json: body,
+      chatKey: `webhook:${session}`,
+    });
+  }
+
+  /** §3.3. `msgParam` is the JSON string DingTalk expects. */
+  async sendToGroup(
+    openConversationId: string,
+    msgKey: string,
+    msgParam: string,
+    robotCode: string,
+  ): Promise<{ processQueryKey: string }> {
+    const body = (await this.call({
+      name: "robot.groupMessages.send",
+      method: "POST",
+      url: `${this.apiBase}/v1.0/robot/groupMessages/send`,
+      family: "new",
+      auth: "header",
+      json: { robotCode, openConversationId, msgKey, msgParam },
+      chatKey: openConversationId,
+    })) as { processQueryKey?: unknown };
+    return { processQueryKey: String(body.processQueryKey ?? "") };
+  }
+
+  /** §3.4. Batches of ≤ 20 users; a 200 can still list invalid or throttled users. */
+  async sendToUsers(
+    userIds: string[],
+    msgKey: string,
+    msgParam: string,
+    robotCode: string,
+  ): Promise<UsersSendResult> {
+    const out: UsersSendResult = {
+      processQueryKey: "",
+      invalidStaffIdList: [],
+      flowControlledStaffIdList: [],
+    };
+    for (let i = 0; i < userIds.length; i += 20) {
+      const batch = userIds.slice(i, i + 20);
+      const body = (await this.call({
+        name: "robot.oToMessages.batchSend",
+        method: "POST",
+        url: `${this.apiBase}/v1.0/robot/oToMessages/batchSend`,
+        family: "new",
+        auth: "header",
+        json: { robotCode, userIds: batch, msgKey, msgParam },
+        chatKey: batch.length === 1 ? `user:${batch[0]}` : undefined,
+      })) as Partial<Record<keyof UsersSendResult, unknown>>;
+      out.processQueryKey ||= String(body.processQueryKey ?? "");
+      out.invalidStaffIdList.push(...strings(body.invalidStaffIdList));
+      out.flowControlledStaffIdList.push(...strings(body.flowControlledStaffIdList));
+    }
+    return out;
+  }
+
+  /** §3.7: exchange the downloadCode for a short-lived URL, then stream it with a size cap. */
+  async downloadFile(
+    downloadCode: string,
+    robotCode: string,
+    maxBytes: number,
+  ): Promise<{ bytes: Buffer; mime: string; name?: string }> {
+    const body = (await this.call({
+      name: "robot.messageFiles.download",
+      method: "POST",
+      url: `${this.apiBase}/v1.0/robot/messageFiles/download`,
+      family: "new",
+      auth: "header",
+      idempotent: true,
+      json: { downloadCode, robotCode },
+    })) as { downloadUrl?: unknown; data?: { downloadUrl?: unknown } };
+    const downloadUrl = body.downloadUrl ?? body.data?.downloadUrl;
+    if (typeof downloadUrl !== "string") {
+      throw new PlatformApiError(
+        "dingtalk_api_error",
+        "DingTalk's file download answered without downloadUrl",
+        "",
+      );
+    }
+    this.checkUrl(downloadUrl, "download");
+    const res = (await this.call({
+      name: "file.get",
+      method: "GET",
+      url: downloadUrl,
+      family: "download",
+      auth: "none",
+      raw: true,
+      idempotent: true,
+      timeoutMs: this.config.downloadTimeoutMs ?? 60_000,
+    })) as Response;
+    const bytes = await readCapped(res, maxBytes);
+    const mime = (res.headers.get("content-type") ?? "application/octet-stream").split(";")[0]?.trim() ?? "";
+    const name = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(
+      res.headers.get("content-disposition") ?? "",
+    )?.[1];
+    return {
+      bytes,
+      mime: mime || "application/octet-stream",
+      name: name ? decodeURIComponent(name) : undefined,
+    };
+  }
+
+  /** §3.8: legacy multipart upload with `?access_token=`; returns the media_id. */
+  async uploadMedia(
+    bytes: Buffer,
+    name: string,
+    type: MediaType,
+    mime = "application/octet-stream",
+  ): Promise<string> {
+    const form = new FormData();
+    form.set("type", type);
+    form.set("media", new Blob([new Uint8Array(bytes)], { type: mime }), name);
+    const url = new URL(`${this.oapiBase}/media/upload`);
+    url.searchParams.set("type", type);
+    const body = (await this.call({
+      name: "media.upload",
+      method: "POST",
+      url: url.toString(),
+      family: "legacy",
+      auth: "query",
+      form,
+      timeoutMs: this.config.downloadTimeoutMs ?? 60_000,
+    })) as { media_id?: unknown };
+    if (typeof body.media_id !== "string" || !body.media_id) {
+      throw new PlatformApiError(
+        "dingtalk_api_error",
+        "DingTalk's media upload answered without media_id",
+        "",
+      );
+    }
+    return body.media_id;
+  }
+
+  /** Processing indicator on a user's message (cccc-im-spec §6.9). */
+  async emotion(action: "reply" | "recall", body: Record<string, unknown>): Promise<void> {
+    await this.call({
+      name: `robot.emotion.${action}`,
+      method: "POST",
+      url: `${this.apiBase}/v1.0/robot/emotion/${action}`,
+      family: "new",
+      auth: "header",
+      json: body,
+      timeoutMs: 5_000,
+    });
+  }
+
+  private call(spec: CallSpec, signal?: AbortSignal): Promise<unknown> {
+    const ctx = signal ? { ...this.ctx, signal: AbortSignal.any([this.ctx.signal, signal]) } : this.ctx;
+    return callDingTalk(ctx, spec);
+  }
+
+  private async fetchToken(): Promise<{ token: string; expiresInMs: number }> {
+    const body = (await this.call({
+      name: "oauth2.accessToken",
+      method: "POST",
+      url: `${this.apiBase}/v1.0/oauth2/accessToken`,
+      family: "new",
+      auth: "none",
+      idempotent: true,
+      timeoutMs: 10_000,
+      json: { appKey: this.config.appKey, appSecret: this.config.appSecret },
+    })) as { accessToken?: unknown; expireIn?: unknown };
+    if (typeof body.accessToken !== "string" || !body.accessToken) {
+      throw new PlatformApiError(
+        "dingtalk_api_error",
+        "DingTalk's token endpoint answered without accessToken",
+        "",
+      );
+    }
+    return { token: body.accessToken, expiresInMs: Number(body.expireIn ?? 7200) * 1000 };
+  }
+
+  /**
+   * sessionWebhook and downloadUrl come from the platform, so only DingTalk hosts (or the configured
+   * bases, e.g. a fake server) are accepted — protocol §2.3 (SSRF).
+   */
+  private checkUrl(raw: string, kind: "webhook" | "download"): URL {
+    if (isAllowedPlatformUrl(raw, [this.apiBase, this.oapiBase], kind)) return new URL(raw);
+    throw new PlatformApiError(
+      "dingtalk_untrusted_url",
+      `Refused a DingTalk ${kind} URL on an unexpected host (${safeHost(raw)})`,
+      "Only DingTalk hosts or CCCC_DINGTALK_API_BASE / CCCC_DINGTALK_OAPI_BASE are accepted",
+    );
+  }
+}
+
+export function isAllowedPlatformUrl(raw: string, bases: string[], kind: "webhook" | "download"): boolean {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return false;
+  }
+  for (const b of bases) {
+    const base = new URL(b);
+    if (url.protocol === base.protocol && url.host === base.host) return true;
+    // Real DingTalk: webhooks live on *.dingtalk.com, file URLs on DingTalk or Alibaba Cloud storage.
+    if (/(^|\.)dingtalk\.(com|io)$/.test(base.hostname) && url.protocol === "https:") {
+      if (/(^|\.)dingtalk\.(com|io)$/.test(url.hostname)) return true;
+      if (kind === "download" && /\.aliyuncs\.com$/.test(url.hostname)) return true;
+    }
+  }
+  return false;
+}
+
+class TokenCache implements TokenSource {
+  private value?: string;
+  private expiresAt = 0;
+  private inflight?: Promise<string>;
+
+  constructor(private readonly fetchToken: () => Promise<{ token: string; expiresInMs: number }>) {}
+
+  get(signal: AbortSignal): Promise<string> {
+    if (this.value && Date.now() < this.expiresAt) return Promise.resolve(this.value);
+    this.inflight ??= this.fetchToken()
+      .then(({ token, expiresInMs }) => {
+        // Refresh 5 min early (§3.1), or halfway for short-lived tokens.
+        this.value = token;
+        this.expiresAt = Date.now() + expiresInMs - Math.min(300_000, expiresInMs / 2);
+        return token;
+      })
+      .finally(() => {
+        this.inflight = undefined;
+      });
+    return signal.aborted ? Promise.reject(signal.reason) : this.inflight;
+  }
+
+  invalidate(token: string): void {
+    if (this.value === token) this.value = undefined;
+  }
+}
+
+async function readCapped(res: Response, maxBytes: number): Promise<Buffer> {
+  const declared = Number(res.headers.get("content-length") ?? Number.NaN);
+  const tooLarge = () =>
+    new PlatformApiError(
+      "dingtalk_file_too_large",
+      `The file is larger than the ${Math.round(maxBytes / 1024 / 1024)} MB limit`,
+      "Raise im.files.max_mb in group.yaml or send a smaller file",
+    );
+  if (declared > maxBytes) {
+    await res.body?.cancel();
+    throw tooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  if (res.body) {
+    for await (const chunk of res.body) {
+      total += chunk.byteLength;
+      if (total > maxBytes) {
+        await res.body.cancel().catch(() => {});
+        throw tooLarge();
+      }
+      chunks.push(Buffer.from(chunk));
+    }
+  }
+  return Buffer.concat(chunks);
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+}
+
+function trimSlash(s: string): string {
+  return s.replace(/\/+$/, "");
+}
+
+function safeHost(raw: string): string {
+  try {
+    return new URL(raw).host;
+  } catch {
+    return "not a URL";
+  }
+}

@@ -1,0 +1,25 @@
+/** Fake DingTalk server for tests (not itself a test). See server.ts. */
+export {
+  buildRobotMessage,
+  newConversationId,
+  newMsgId,
+  type RobotMessageOptions,
+  type RobotMsgType,
+} from "./payloads.js";
+export {
+  DEFAULT_APP,
+  FakeDingTalk,
+  type FakeDingTalkOptions,
+  type FakeRobotMessageOptions,
+  startFakeDingTalk,
+} from "./server.js";
+export type {
+  AckRecord,
+  FakeApp,
+  FaultEndpoint,
+  FaultKind,
+  RequestRecord,
+  SentMessage,
+  UploadRecord,
+} from "./state.js";
+export { type FakeConnection, ROBOT_TOPIC } from "./stream.js";
