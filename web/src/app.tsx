@@ -93,7 +93,12 @@ export function App() {
       {selected ? (
         <main className="layout">
           <section className="chat" aria-label="Chat">
-            <Timeline gid={selected} events={events} state={state} />
+            <Timeline
+              gid={selected}
+              title={group?.title ?? groups?.find((g) => g.group_id === selected)?.title ?? ""}
+              events={events}
+              state={state}
+            />
             <Composer gid={selected} actors={actors} />
           </section>
           {group ? <ActorsPanel group={group} actors={actors} onChanged={() => void loadGroup()} /> : null}

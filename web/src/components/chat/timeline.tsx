@@ -5,7 +5,8 @@ import { payloadAs, timeText } from "./format.ts";
 import { MessageItem } from "./message-item.tsx";
 
 /** Chat messages and notices, oldest first; sticks to the bottom unless the user scrolled up. */
-export function Timeline({ gid, events, state }: { gid: string; events: LedgerEvent[]; state: StreamState }) {
+export function Timeline(props: { gid: string; title: string; events: LedgerEvent[]; state: StreamState }) {
+  const { gid, events, state } = props;
   const ref = useRef<HTMLOListElement>(null);
   const pinned = useRef(true);
   const shown = events.filter((e) => e.kind === "chat.message" || e.kind === "system.notify");
@@ -17,8 +18,11 @@ export function Timeline({ gid, events, state }: { gid: string; events: LedgerEv
 
   return (
     <div className="timeline-wrap">
-      <div className={`stream-state ${state}`} aria-live="polite">
-        {state === "live" ? "Live" : state === "loading" ? "Loading…" : "Reconnecting…"}
+      <div className="chat-head">
+        <h2>{props.title}</h2>
+        <span className={`stream-state ${state}`} aria-live="polite">
+          {state === "live" ? "Live" : state === "loading" ? "Loading…" : "Reconnecting…"}
+        </span>
       </div>
       <ol
         ref={ref}

@@ -10,7 +10,13 @@ const LABELS: Record<ImStatus["state"], string> = {
 };
 
 export function ImStatusLine({ status, config }: { status: ImStatus | null; config: ImConfig | null }) {
-  if (!status) return <div className="im-status muted">Loading status…</div>;
+  if (!status) {
+    return (
+      <section className="im-status muted" data-state="unknown" aria-label="Bridge status">
+        Loading status…
+      </section>
+    );
+  }
   const state = status.state ?? (status.running ? "running" : "stopped");
   const error = status.last_error;
   const hint = error ? hintFor(error.code, error.message) : null;

@@ -1,0 +1,133 @@
+/**
+ * Browser tests of the Web UI (web/dist) in Debian's Chromium.
+ * 1. web/dist served by a tiny static server with an in-memory API double: runs today, checks the
+ *    app renders and the journeys work against the documented API.
+ * 2. The real daemon (`cccc daemon run`) serving web/dist: the test that matters.
+ * Screenshots: /tmp/cccc-ui.png (daemon, Settings → IM Bridge), /tmp/cccc-ui-chat.png,
+ * /tmp/cccc-ui-static.png (double).
+ */
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createApiDouble } from "./api-double.js";
+import { hasChromium, launchChromium } from "./browser.js";
+import { daemonUnavailable, startDaemon } from "./daemon.js";
+import { startRejectingDingTalk } from "./dingtalk-reject.js";
+import {
+  addCustomActor,
+  createGroup,
+  expectNoSecretShown,
+  imStateBecomes,
+  saveDingTalkConfig,
+  sendMessage,
+} from "./flows.js";
+import { ensureWebBuilt, webDist } from "./setup.js";
+import { serveWeb } from "./static-server.js";
+
+const noDaemon = daemonUnavailable();
+if (noDaemon) console.warn(`\n!!! Daemon-backed Web UI test SKIPPED: ${noDaemon}.\n`);
+
+async function openPage(browser: Browser, url: string): Promise<{ page: Page; crashes: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+  page.setDefaultTimeout(8_000);
+  const crashes: string[] = [];
+  page.on("pageerror", (error) => crashes.push(error.message));
+  await page.goto(url);
+  return { page, crashes };
+}
+
+describe.skipIf(!hasChromium)("Web UI", () => {
+  let browser: Browser;
+
+  beforeAll(async () => {
+    ensureWebBuilt();
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  test("web/dist with an API double: group, actor, message, DingTalk config, approve a chat", async () => {
+    const double = createApiDouble();
+    const server = await serveWeb(webDist, double.handle);
+    const { page, crashes } = await openPage(browser, `${server.url}/some/deep/link`);
+    try {
+      await page.getByRole("heading", { name: "Welcome to CCCC" }).waitFor();
+      await createGroup(page);
+      await addCustomActor(page, "bot", "sleep 600");
+      await sendMessage(page);
+      await page.screenshot({ path: "/tmp/cccc-ui-static-chat.png" });
+
+      const body = await saveDingTalkConfig(page);
+      expect(double.bodies.find((b) => b.route.endsWith("/im/config"))?.body).toEqual(body);
+      expect(await imStateBecomes(page, ["running"])).toBe("running");
+      await page.screenshot({ path: "/tmp/cccc-ui-static-im.png" });
+      const dialog = page.getByRole("dialog");
+      expect((await dialog.getByRole("region", { name: "Bridge status" }).textContent()) ?? "").toContain(
+        "Running",
+      );
+      expect(await dialog.locator(".badge", { hasText: "saved" }).count()).toBe(2);
+      await expectNoSecretShown(page);
+
+      // A chat sent /subscribe; approve it from the pending list.
+      await dialog.getByRole("button", { name: "Approve 研发群" }).click();
+      const authorized = dialog.getByRole("region", { name: "Authorized chats" });
+      await authorized.getByText("研发群").waitFor();
+      expect((await authorized.textContent()) ?? "").toContain("subscribed");
+      await page.screenshot({ path: "/tmp/cccc-ui-static.png" });
+      expect((await page.getByRole("alert").textContent()) ?? "").toBe("");
+      expect(crashes).toEqual([]);
+    } finally {
+      await page.close();
+      double.close();
+      await server.close();
+    }
+  });
+
+  describe.skipIf(noDaemon !== null)("against the real daemon", () => {
+    test("Option A of the DingTalk guide, after creating a group, an actor and a message", async () => {
+      const dingtalk = await startRejectingDingTalk();
+      const daemon = await startDaemon({
+        CCCC_DINGTALK_API_BASE: dingtalk.url,
+        CCCC_DINGTALK_OAPI_BASE: dingtalk.url,
+      });
+      const { page, crashes } = await openPage(browser, `${daemon.url}/`);
+      try {
+        await page.getByRole("heading", { name: "Welcome to CCCC" }).waitFor();
+        await createGroup(page);
+        await addCustomActor(page, "bot", "sleep 600");
+        await sendMessage(page);
+        await page.screenshot({ path: "/tmp/cccc-ui-chat.png" });
+
+        await saveDingTalkConfig(page);
+        // The stand-in DingTalk rejects the credentials: the UI must say so, in the status or an alert.
+        const alert = page.getByRole("alert");
+        await expect
+          .poll(
+            async () => {
+              const state = await page
+                .getByRole("region", { name: "Bridge status" })
+                .getAttribute("data-state");
+              return state === "error" || ((await alert.textContent()) ?? "").trim() !== "";
+            },
+            { timeout: 15_000 },
+          )
+          .toBe(true);
+        expect(
+          dingtalk.requests.length,
+          "Save Config (PUT /im/config) must start the bridge, which calls DingTalk",
+        ).toBeGreaterThan(0);
+        await expectNoSecretShown(page);
+        await page.screenshot({ path: "/tmp/cccc-ui.png" });
+        expect(crashes).toEqual([]);
+      } catch (error) {
+        await page.screenshot({ path: "/tmp/cccc-ui-failed.png" }).catch(() => {});
+        throw new Error(`${(error as Error).message}\n--- daemon output ---\n${daemon.output()}`);
+      } finally {
+        await page.close();
+        await daemon.stop();
+        await dingtalk.close();
+      }
+    });
+  });
+});
