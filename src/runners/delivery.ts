@@ -75,6 +75,8 @@ export class DeliveryQueue {
   private target: DeliveryTarget | undefined;
   private session = new AbortController();
   private pumping: Promise<void> | undefined;
+  /** Bumped when the queue is dropped (reset/stop), so an aborted batch is not put back. */
+  private queueEpoch = 0;
   private preambleSent = false;
   private injected = false;
   private lastDeliveryAt = 0;
@@ -107,8 +109,7 @@ export class DeliveryQueue {
   /** Restart: drop everything queued, forget the terminal; the daemon re-enqueues what is undelivered. */
   reset(target?: DeliveryTarget): void {
     this.newSession();
-    this.queue.length = 0;
-    this.queued.clear();
+    this.dropQueue();
     this.target = target;
     this.kick();
   }
@@ -142,9 +143,14 @@ export class DeliveryQueue {
   stop(): void {
     this.stopped = true;
     this.newSession();
+    this.dropQueue();
+    this.target = undefined;
+  }
+
+  private dropQueue(): void {
+    this.queueEpoch++;
     this.queue.length = 0;
     this.queued.clear();
-    this.target = undefined;
   }
 
   private newSession(): void {
@@ -191,6 +197,7 @@ export class DeliveryQueue {
   private async deliverBatch(target: DeliveryTarget, signal: AbortSignal): Promise<void> {
     const batch = this.queue.splice(0, Math.max(1, this.opts.maxBatch ?? 20));
     const ids = batch.map((e) => e.id);
+    const epoch = this.queueEpoch;
     let text: string;
     try {
       text = this.opts.render(batch);
@@ -202,8 +209,9 @@ export class DeliveryQueue {
     try {
       await this.inject(target, text, signal);
     } catch (err) {
+      // Interrupted by attach() (new session): the batch goes back to the front. By reset()/stop(): dropped.
+      if (epoch === this.queueEpoch) this.queue.unshift(...batch);
       if (signal.aborted) throw err;
-      this.queue.unshift(...batch);
       this.opts.onError?.(err, ids);
       await delay(this.timings.retryMs, undefined, { signal });
       return;

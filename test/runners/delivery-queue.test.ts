@@ -87,6 +87,32 @@ describe("DeliveryQueue", () => {
     expect(Date.now() - term.startedAt).toBeGreaterThanOrEqual(190);
   });
 
+  it("a batch interrupted by attach() goes to the new terminal; one interrupted by reset() is dropped", async () => {
+    const old = new FakeTerminal();
+    const delivered: string[][] = [];
+    queue = new DeliveryQueue({
+      render: (events) => events.map((e) => e.id).join(","),
+      timings: { ...FAST, submitDelayMs: 300 },
+      onDelivered: (ids) => delivered.push(ids),
+    });
+    queue.attach(old);
+    queue.enqueue(chatEvent("m1", "user", {}));
+    await waitFor(() => old.writes.length === 1, 2_000, "typing into old terminal");
+    const fresh = new FakeTerminal();
+    queue.attach(fresh);
+    await waitFor(() => delivered.length === 1, 2_000, "redelivery");
+    expect(fresh.writes).toEqual(["m1", "\r"]);
+    expect(old.writes).toEqual(["m1"]);
+
+    queue.enqueue(chatEvent("m2", "user", {}));
+    await waitFor(() => fresh.writes.length === 3, 2_000, "typing m2");
+    queue.reset(fresh);
+    await queue.whenIdle();
+    expect(queue.size).toBe(0);
+    expect(delivered).toEqual([["m1"]]);
+    expect(queue.enqueue(chatEvent("m2", "user", {}))).toBe(1); // not delivered, so it can be re-enqueued
+  });
+
   it("stop() mid-wait clears its timers and ignores later events", async () => {
     const timers = activeTimers();
     const term = new FakeTerminal();
