@@ -50,8 +50,9 @@ export function decodeStreamFrame(raw: string): FrameResult {
   }
   const obj = parsed as Record<string, unknown>;
   const type = obj.type;
+  if (type === undefined || type === null) return { ok: false, reason: "stream frame has no type" };
   if (typeof type !== "string" || !TYPES.includes(type)) {
-    return { ok: false, reason: `stream frame has unknown type ${JSON.stringify(type ?? null)}` };
+    return { ok: false, reason: `stream frame has unknown type ${JSON.stringify(type)}` };
   }
   const rawHeaders = obj.headers;
   if (typeof rawHeaders !== "object" || rawHeaders === null || Array.isArray(rawHeaders)) {
