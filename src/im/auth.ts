@@ -62,7 +62,8 @@ export class Authorizer {
     if (parsed.type === "command" && parsed.name === "subscribe") {
       const allowedAs = this.allowedUser(message);
       if (allowedAs !== undefined) {
-        await this.authorize(message, `allowed_user:${allowedAs}`);
+        // Authorize only: the /subscribe command itself then subscribes and replies.
+        await this.authorize(message, `allowed_user:${allowedAs}`, false);
         return { type: "allowed" };
       }
       const key = await this.issueKey(message);
@@ -141,12 +142,14 @@ export class Authorizer {
     return this.authorize(
       { chatId: entry.chat_id, chatType: entry.chat_type, chatTitle: entry.chat_title },
       by,
+      true,
     );
   }
 
   private async authorize(
     chat: Pick<InboundMessage, "chatId" | "chatType" | "chatTitle">,
     by: string,
+    subscribe: boolean,
   ): Promise<AuthorizedChat> {
     const now = new Date(this.deps.now());
     const entry: AuthorizedChat = {
@@ -157,12 +160,6 @@ export class Authorizer {
       by,
     };
     await this.deps.state.authorize(entry);
-    const prior = this.deps.state.subscription(chat.chatId);
-    await this.deps.state.setSubscription(
-      chat.chatId,
-      prior ? { subscribed: true } : { subscribed: true, verbose: false, paused: false, held_back: 0 },
-      now,
-    );
     this.lastHint.delete(chat.chatId);
     await this.deps.event("im.chat_authorized", {
       chat_id: entry.chat_id,
@@ -170,7 +167,15 @@ export class Authorizer {
       chat_title: entry.title,
       by,
     });
-    await this.deps.event("im.subscribed", { chat_id: entry.chat_id, chat_type: entry.chat_type });
+    if (subscribe) {
+      const prior = this.deps.state.subscription(chat.chatId);
+      await this.deps.state.setSubscription(
+        chat.chatId,
+        prior ? { subscribed: true } : { subscribed: true, verbose: false, paused: false, held_back: 0 },
+        now,
+      );
+      await this.deps.event("im.subscribed", { chat_id: entry.chat_id, chat_type: entry.chat_type });
+    }
     return entry;
   }
 

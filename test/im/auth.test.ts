@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { type Harness, startBridge, subscribeChat } from "./support/harness.js";
+import { DIRECT, GROUP } from "./support/recording-adapter.js";
+
+let h: Harness;
+afterEach(async () => {
+  await h?.bridge.stop();
+  h?.host.cleanup();
+});
+
+describe("authorization", () => {
+  it("subscribe → key → bind → subscribed, and the chat is told", async () => {
+    h = await startBridge();
+    await h.adapter.receive({ text: "/subscribe" });
+    const reply = h.adapter.lastText(DIRECT);
+    const pending = await h.bridge.pending();
+    expect(pending).toHaveLength(1);
+    const key = pending[0]?.key ?? "";
+    expect(key).toMatch(/^[A-Z2-9]{10}$/);
+    expect(reply).toContain("🔑 Authorization required");
+    expect(reply).toContain("Settings → IM Bridge");
+    expect(reply).toContain(`cccc im bind --key ${key}`);
+    expect(reply).toContain("10 minutes");
+    expect(reply).toContain("Demo Group");
+    expect(await h.bridge.authorized()).toEqual([]);
+
+    const result = await h.bridge.bind(` \`${key.toLowerCase()}\` `);
+    expect(result.chat).toEqual({ chat_id: DIRECT, chat_type: "direct", chat_title: "" });
+    expect(h.adapter.lastText(DIRECT)).toContain(
+      "✅ Approved. This chat is now subscribed to Demo Group [g_test]",
+    );
+    const [chat] = await h.bridge.authorized();
+    expect(chat).toMatchObject({
+      chat_id: DIRECT,
+      subscribed: true,
+      paused: false,
+      verbose: false,
+      by: "user",
+    });
+    expect(await h.bridge.pending()).toEqual([]);
+    expect(h.host.kinds("im.")).toEqual([
+      "im.started",
+      "im.key_issued",
+      "im.chat_authorized",
+      "im.subscribed",
+    ]);
+    expect(h.bridge.status().subscribers).toBe(1);
+
+    // single use
+    await expect(h.bridge.bind(key)).rejects.toMatchObject({ code: "invalid_key" });
+  });
+
+  it("repeated /subscribe reuses the unexpired key; an expired key is refused and replaced", async () => {
+    h = await startBridge();
+    await h.adapter.receive({ text: "/subscribe" });
+    await h.adapter.receive({ text: "/sub" });
+    const [first] = await h.bridge.pending();
+    expect(await h.bridge.pending()).toHaveLength(1);
+    h.clock.now += 10 * 60_000 + 1;
+    expect(await h.bridge.pending()).toEqual([]);
+    await expect(h.bridge.bind(first?.key ?? "")).rejects.toMatchObject({ code: "invalid_key" });
+    await h.adapter.receive({ text: "/subscribe" });
+    const [second] = await h.bridge.pending();
+    expect(second?.key).not.toBe(first?.key);
+  });
+
+  it("an unauthorized chat gets at most one hint a minute and nothing reaches the host", async () => {
+    h = await startBridge();
+    await h.adapter.receive({ text: "hello agents" });
+    await h.adapter.receive({ text: "/send @all do it" });
+    await h.adapter.receive({ text: "/status" });
+    expect(h.adapter.textsTo(DIRECT)).toEqual([
+      "🔒 This chat is not connected to CCCC yet. Send /subscribe to request access.",
+    ]);
+    h.clock.now += 61_000;
+    await h.adapter.receive({ chatId: GROUP, text: "/pause" });
+    await h.adapter.receive({ text: "again" });
+    expect(h.adapter.textsTo(DIRECT)).toHaveLength(2);
+    expect(h.adapter.textsTo(GROUP)).toHaveLength(1);
+    expect(h.host.userMessages()).toEqual([]);
+  });
+
+  it("allowed users are approved on /subscribe without a key", async () => {
+    h = await startBridge({ allowedUsers: ["staff-alice"] });
+    await h.adapter.receive({ text: "/subscribe" });
+    expect(h.adapter.lastText(DIRECT)).toContain("✅ Subscribed to Demo Group [g_test]");
+    expect((await h.bridge.authorized())[0]?.by).toBe("allowed_user:staff-alice");
+    await h.adapter.receive({ chatId: "cid-bob", text: "/subscribe", staffId: "staff-bob", userId: "u-bob" });
+    expect(h.adapter.lastText("cid-bob")).toContain("🔑");
+  });
+
+  it("revoke removes access and tells the chat; /unsubscribe revokes too", async () => {
+    h = await startBridge();
+    await subscribeChat(h, DIRECT);
+    await subscribeChat(h, GROUP);
+    expect(await h.bridge.revoke(DIRECT)).toEqual({ revoked: true, unsubscribed: true });
+    expect(h.adapter.lastText(DIRECT)).toContain("revoked");
+    await h.adapter.receive({ text: "hi" });
+    expect(h.host.userMessages()).toEqual([]);
+    await h.adapter.receive({ chatId: GROUP, text: "/unsubscribe" });
+    expect(h.adapter.lastText(GROUP)).toContain("👋 Unsubscribed");
+    expect(await h.bridge.authorized()).toEqual([]);
+    expect(await h.bridge.revoke("nope")).toEqual({ revoked: false, unsubscribed: false });
+  });
+
+  it("bind works while the bridge is stopped (state only)", async () => {
+    h = await startBridge();
+    await h.adapter.receive({ text: "/subscribe" });
+    const key = (await h.bridge.pending())[0]?.key ?? "";
+    await h.bridge.stop();
+    const sentBefore = h.adapter.sent.length;
+    await h.bridge.bind(key);
+    expect(h.adapter.sent.length).toBe(sentBefore);
+    expect((await h.bridge.authorized())[0]?.subscribed).toBe(true);
+  });
+});
