@@ -20,7 +20,7 @@ function initialGroup(): string | null {
 }
 
 export function App() {
-  const { report } = useErrors();
+  const { report, resolve } = useErrors();
   const [groups, setGroups] = useState<GroupSummary[] | null>(null);
   const [selected, setSelected] = useState<string | null>(initialGroup);
   const [group, setGroup] = useState<GroupSummary | null>(null);
@@ -30,10 +30,11 @@ export function App() {
   const loadGroups = useCallback(async () => {
     try {
       setGroups((await api.groups()).groups);
+      resolve("Groups");
     } catch (error) {
       report(error, "Groups");
     }
-  }, [report]);
+  }, [report, resolve]);
 
   const loadGroup = useCallback(async () => {
     if (!selected) return;
@@ -41,10 +42,11 @@ export function App() {
       const detail = await api.group(selected);
       setGroup(detail.group);
       setActors(detail.actors);
+      resolve("Group");
     } catch (error) {
       report(error, "Group");
     }
-  }, [selected, report]);
+  }, [selected, report, resolve]);
 
   usePoll(loadGroups, 10_000, "groups");
   usePoll(loadGroup, 3_000, selected ?? "", Boolean(selected));

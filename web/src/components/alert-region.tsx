@@ -1,9 +1,13 @@
+import { createPortal } from "react-dom";
 import { useErrors } from "../hooks/errors.tsx";
 
-/** Always in the page so screen readers announce new errors; shows the daemon's code and message. */
+/**
+ * The one alert region: always in the DOM so screen readers announce new errors; shows the daemon's
+ * code and message. While a modal dialog is open it renders inside it, where it can be seen and read.
+ */
 export function AlertRegion() {
-  const { errors, dismiss } = useErrors();
-  return (
+  const { errors, dismiss, alertHost } = useErrors();
+  const region = (
     <div className="alerts" role="alert" aria-live="assertive">
       {errors.map((e) => (
         <div key={e.id} className="alert">
@@ -18,4 +22,5 @@ export function AlertRegion() {
       ))}
     </div>
   );
+  return alertHost ? createPortal(region, alertHost) : region;
 }

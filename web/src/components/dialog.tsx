@@ -1,4 +1,5 @@
 import { type ReactNode, useEffect, useRef } from "react";
+import { useErrors } from "../hooks/errors.tsx";
 
 /** A modal built on <dialog>: focus trapping, Escape to close and the backdrop come from the browser. */
 export function Dialog(props: {
@@ -9,12 +10,19 @@ export function Dialog(props: {
   children: ReactNode;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const alertSlot = useRef<HTMLDivElement>(null);
+  const { setAlertHost } = useErrors();
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
     if (props.open && !dialog.open) dialog.showModal();
     if (!props.open && dialog.open) dialog.close();
   }, [props.open]);
+  useEffect(() => {
+    if (!props.open) return;
+    setAlertHost(alertSlot.current);
+    return () => setAlertHost(null);
+  }, [props.open, setAlertHost]);
   return (
     <dialog
       ref={ref}
@@ -32,6 +40,7 @@ export function Dialog(props: {
           ×
         </button>
       </header>
+      <div ref={alertSlot} className="dialog-alerts" />
       {props.open ? props.children : null}
     </dialog>
   );

@@ -1,8 +1,16 @@
+import { memo } from "react";
 import { urls } from "../../api/client.ts";
 import type { Attachment, ChatMessageData, LedgerEvent } from "../../api/types.ts";
 import { platformName, recipientsText, senderName, sizeText, timeText } from "./format.ts";
 
-export function MessageItem({ gid, event }: { gid: string; event: LedgerEvent<ChatMessageData> }) {
+/** Memoized: the timeline re-renders on every actor poll, messages never change. */
+export const MessageItem = memo(function MessageItem({
+  gid,
+  event,
+}: {
+  gid: string;
+  event: LedgerEvent<ChatMessageData>;
+}) {
   const { data } = event;
   const mine = event.by === "user" && !data.source;
   return (
@@ -31,7 +39,7 @@ export function MessageItem({ gid, event }: { gid: string; event: LedgerEvent<Ch
       ) : null}
     </li>
   );
-}
+});
 
 function AttachmentLink({ gid, attachment }: { gid: string; attachment: Attachment }) {
   const href = urls.blob(gid, attachment);

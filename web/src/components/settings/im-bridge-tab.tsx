@@ -11,12 +11,13 @@ const POLL_MS = 2000;
 
 /** Settings → IM Bridge. Polls `GET /im` (and the chat lists) every 2 s while it is open. */
 export function ImBridgeTab({ gid }: { gid: string }) {
-  const { report } = useErrors();
+  const { report, resolve } = useErrors();
   const [im, setIm] = useState<ImState | null>(null);
   const [pending, setPending] = useState<PendingRequest[]>([]);
   const [chats, setChats] = useState<AuthorizedChat[]>([]);
   const [draft, setDraft] = useState<ImDraft>(() => draftFrom(null));
   const [busy, setBusy] = useState(false);
+  const [failed, setFailed] = useState(false);
   const [note, setNote] = useState("");
   // Bumped whenever the form is reset from the daemon's config, so its local UI state restarts too.
   const [formVersion, setFormVersion] = useState(0);
@@ -42,10 +43,13 @@ export function ImBridgeTab({ gid }: { gid: string }) {
         setPending([]);
         setChats([]);
       }
+      resolve("IM Bridge");
+      setFailed(false);
     } catch (error) {
+      setFailed(true);
       report(error, "IM Bridge");
     }
-  }, [gid, report, resetDraft]);
+  }, [gid, report, resolve, resetDraft]);
 
   usePoll(refresh, POLL_MS, gid);
 
@@ -90,7 +94,7 @@ export function ImBridgeTab({ gid }: { gid: string }) {
 
   return (
     <div className="im-tab">
-      <ImStatusLine status={im?.status ?? null} config={im?.config ?? null} />
+      <ImStatusLine status={im?.status ?? null} config={im?.config ?? null} failed={failed} />
       <ImConfigForm key={formVersion} draft={draft} secrets={im?.secrets ?? null} onChange={setDraft} />
       <div className="actions left">
         <button

@@ -9,11 +9,12 @@ const LABELS: Record<ImStatus["state"], string> = {
   error: "Error",
 };
 
-export function ImStatusLine({ status, config }: { status: ImStatus | null; config: ImConfig | null }) {
+export function ImStatusLine(props: { status: ImStatus | null; config: ImConfig | null; failed?: boolean }) {
+  const { status, config } = props;
   if (!status) {
     return (
       <section className="im-status muted" data-state="unknown" aria-label="Bridge status">
-        Loading status…
+        {props.failed ? "Status unavailable: see the error above." : "Loading status…"}
       </section>
     );
   }
