@@ -77,6 +77,7 @@ export class DingTalkApi {
         family: "new",
         auth: "none",
         idempotent: true,
+        maxAttempts: 1, // the Stream client's reconnect loop does the backoff
         timeoutMs: 10_000,
         json: {
           clientId: this.config.appKey,

@@ -27,6 +27,8 @@ export interface CallSpec {
   /** Return the successful Response unread (downloads). */
   raw?: boolean;
   timeoutMs?: number;
+  /** Overrides the context's attempt limit (1 = the caller has its own retry loop). */
+  maxAttempts?: number;
 }
 
 export interface TokenSource {
@@ -49,6 +51,7 @@ export interface CallContext {
 }
 
 export async function callDingTalk(ctx: CallContext, spec: CallSpec): Promise<unknown> {
+  const maxAttempts = spec.maxAttempts ?? ctx.maxAttempts;
   let refreshed = false;
   for (let attempt = 1; ; attempt++) {
     await ctx.limiter.acquire(spec.name, spec.chatKey, ctx.signal);
@@ -66,7 +69,7 @@ export async function callDingTalk(ctx: CallContext, spec: CallSpec): Promise<un
       if (ctx.signal.aborted) throw err;
       const cause = isAbortError(err) ? "timed out" : describe(err);
       const netErr = new NetworkError(spec.name, cause);
-      if (spec.idempotent && attempt < ctx.maxAttempts) {
+      if (spec.idempotent && attempt < maxAttempts) {
         await retryWait(ctx, spec, attempt, `network: ${cause}`);
         continue;
       }
@@ -85,7 +88,7 @@ export async function callDingTalk(ctx: CallContext, spec: CallSpec): Promise<un
       needTokens(ctx, spec).invalidate(token);
       continue;
     }
-    if (err.retry === "backoff" && attempt < ctx.maxAttempts) {
+    if (err.retry === "backoff" && attempt < maxAttempts) {
       await retryWait(ctx, spec, attempt, err.code);
       continue;
     }

@@ -138,6 +138,11 @@ export class StreamClient {
     // §1.2: use the endpoint verbatim; the ticket is one-shot.
     const url = `${endpoint}${endpoint.includes("?") ? "&" : "?"}ticket=${encodeURIComponent(ticket)}`;
     const ws = new WebSocket(url, { handshakeTimeout: this.t.handshakeTimeoutMs, perMessageDeflate: false });
+    const conn: Conn = { id: this.nextId++, ws, openedAt: 0, draining: false, lastTick: 0 };
+    // Listen before `open`: the gateway may push in the same packet as the handshake answer.
+    ws.on("message", (raw) => this.onFrame(conn, raw));
+    ws.on("pong", () => this.alive(conn));
+    ws.on("ping", () => this.alive(conn)); // `ws` answers server pings itself
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => {
         ws.terminate();
@@ -155,15 +160,12 @@ export class StreamClient {
         reject(err);
       });
     });
-    this.install(ws);
+    this.install(conn);
   }
 
-  private install(ws: WebSocket): void {
-    const now = Date.now();
-    const conn: Conn = { id: this.nextId++, ws, openedAt: now, draining: false, lastTick: now };
-    ws.on("message", (raw) => this.onFrame(conn, raw));
-    ws.on("pong", () => this.alive(conn));
-    ws.on("ping", () => this.alive(conn)); // `ws` answers server pings itself
+  private install(conn: Conn): void {
+    const { ws } = conn;
+    conn.openedAt = conn.lastTick = Date.now();
     ws.on("close", (code, reason) => this.onClose(conn, code, reason.toString()));
     ws.on("error", (err) => this.opts.log(`stream #${conn.id} socket error: ${err.message}`));
     this.conns.add(conn);

@@ -21,6 +21,8 @@ export interface FakeConnection {
   draining: boolean;
   /** Stopped answering anything, pongs included (half-open socket). */
   zombie: boolean;
+  /** Lossy network: drop this many of the next acks from the client, so pushes get redelivered. */
+  dropAcks: number;
 }
 
 export interface StreamOptions {
@@ -155,13 +157,16 @@ export class FakeStream {
       openedAt: Date.now(),
       draining: false,
       zombie: false,
+      dropAcks: 0,
     };
     this.connections.push(conn);
     ws.on("ping", (data) => {
       if (!conn.zombie) ws.pong(data);
     });
     ws.on("message", (raw) => {
-      if (!conn.zombie) this.onAck(conn, raw.toString());
+      if (conn.zombie) return;
+      if (conn.dropAcks > 0) conn.dropAcks--;
+      else this.onAck(conn, raw.toString());
     });
     ws.on("close", () => {
       conn.closedAt = Date.now();
