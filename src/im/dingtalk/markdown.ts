@@ -120,8 +120,9 @@ export function toDingTalkMarkdown(input: string): string {
       }
       continue;
     }
-    out.push(convertLine(line));
-    breakable.push(line.trim() !== "" && !HEADING.test(line));
+    const converted = convertLine(line);
+    out.push(converted);
+    breakable.push(converted.trim() !== "" && !HEADING.test(converted));
   }
   // Rule 5: hard break when the next line continues the same block.
   for (let i = 0; i + 1 < out.length; i++) {
