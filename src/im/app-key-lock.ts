@@ -36,10 +36,13 @@ function readLock(path: string): LockContent | undefined {
   return undefined;
 }
 
+/** Locks held by this process (path → group id): same-pid lock files are live only if listed here. */
+const heldHere = new Map<string, string>();
+
 /**
  * One consumer per DingTalk app key across processes (DingTalk splits pushes between connections).
  * The lock file `<home>/daemon/im-locks/<sha256(appKey)[:16]>.lock` holds `{pid, group_id}`; it is
- * stale when that pid is dead, or when it is this process and the group is no longer active here.
+ * stale when that pid is dead, or when it is this process and no lock object holds it any more.
  */
 export class AppKeyLock {
   private constructor(
@@ -47,12 +50,7 @@ export class AppKeyLock {
     readonly groupId: string,
   ) {}
 
-  static acquire(
-    home: string,
-    appKey: string,
-    groupId: string,
-    activeHere: (groupId: string) => boolean,
-  ): AppKeyLock {
+  static acquire(home: string, appKey: string, groupId: string): AppKeyLock {
     const path = appKeyLockPath(home, appKey);
     mkdirSync(join(home, "daemon", "im-locks"), { recursive: true });
     const content = JSON.stringify({
@@ -68,6 +66,7 @@ export class AppKeyLock {
         } finally {
           closeSync(fd);
         }
+        heldHere.set(path, groupId);
         return new AppKeyLock(path, groupId);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
@@ -76,7 +75,7 @@ export class AppKeyLock {
       const live =
         holder !== undefined &&
         pidAlive(holder.pid) &&
-        (holder.pid !== process.pid || (holder.group_id !== groupId && activeHere(holder.group_id)));
+        (holder.pid !== process.pid || heldHere.get(path) === holder.group_id);
       if (live && holder) {
         throw new ImError(
           "im_app_key_in_use",
@@ -97,6 +96,7 @@ export class AppKeyLock {
   }
 
   release(): void {
+    if (heldHere.get(this.path) === this.groupId) heldHere.delete(this.path);
     const holder = readLock(this.path);
     if (holder && holder.pid === process.pid && holder.group_id === this.groupId) {
       try {

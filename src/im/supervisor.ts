@@ -61,7 +61,7 @@ export class BridgeSupervisor {
       if (current.bridge?.running) return this.statusOf(current);
       await this.stop(spec.groupId);
     }
-    const lock = AppKeyLock.acquire(this.options.home, spec.appKey, spec.groupId, (g) => this.entries.has(g));
+    const lock = AppKeyLock.acquire(this.options.home, spec.appKey, spec.groupId);
     const entry: Entry = {
       spec,
       lock,
