@@ -36,20 +36,23 @@ export function App() {
     }
   }, [report, resolve]);
 
+  // The selection once it is known to exist (a remembered group may have been removed).
+  const active = groups?.some((g) => g.group_id === selected) ? selected : null;
+
   const loadGroup = useCallback(async () => {
-    if (!selected) return;
+    if (!active) return;
     try {
-      const detail = await api.group(selected);
+      const detail = await api.group(active);
       setGroup(detail.group);
       setActors(detail.actors);
       resolve("Group");
     } catch (error) {
       report(error, "Group");
     }
-  }, [selected, report, resolve]);
+  }, [active, report, resolve]);
 
   usePoll(loadGroups, 10_000, "groups");
-  usePoll(loadGroup, 3_000, selected ?? "", Boolean(selected));
+  usePoll(loadGroup, 3_000, active ?? "", Boolean(active));
 
   // Keep the selection valid: fall back to the first group when the stored one is gone.
   useEffect(() => {
@@ -80,7 +83,8 @@ export function App() {
   );
   useEffect(() => () => clearTimeout(refreshTimer.current), []);
   const onLedgerError = useCallback((error: unknown) => report(error, "Messages"), [report]);
-  const { events, state } = useLedger(selected, onLedgerError, onEvent);
+  const onLedgerRecover = useCallback(() => resolve("Messages"), [resolve]);
+  const { events, state } = useLedger(active, onLedgerError, onEvent, onLedgerRecover);
 
   return (
     <div className="app">
@@ -92,23 +96,23 @@ export function App() {
         onSettings={() => setDialog("settings")}
       />
       <AlertRegion />
-      {selected ? (
+      {active ? (
         <main className="layout">
           <section className="chat" aria-label="Chat">
             <Timeline
-              gid={selected}
-              title={group?.title ?? groups?.find((g) => g.group_id === selected)?.title ?? ""}
+              gid={active}
+              title={group?.title ?? groups?.find((g) => g.group_id === active)?.title ?? ""}
               events={events}
               state={state}
             />
-            <Composer gid={selected} actors={actors} />
+            <Composer gid={active} actors={actors} />
           </section>
           {group ? <ActorsPanel group={group} actors={actors} onChanged={() => void loadGroup()} /> : null}
         </main>
       ) : (
         <main className="welcome">
-          {groups === null ? (
-            <p className="muted">Connecting to the daemon…</p>
+          {groups === null || groups.length > 0 ? (
+            <p className="muted">{groups === null ? "Connecting to the daemon…" : ""}</p>
           ) : (
             <div className="welcome-card">
               <h1>Welcome to CCCC</h1>

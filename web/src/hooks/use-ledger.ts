@@ -16,11 +16,12 @@ export function useLedger(
   gid: string | null,
   onError: (error: unknown) => void,
   onEvent: (event: LedgerEvent) => void,
+  onRecover: () => void,
 ): { events: LedgerEvent[]; state: StreamState } {
   const [events, setEvents] = useState<LedgerEvent[]>([]);
   const [state, setState] = useState<StreamState>("loading");
-  const handlers = useRef({ onError, onEvent });
-  handlers.current = { onError, onEvent };
+  const handlers = useRef({ onError, onEvent, onRecover });
+  handlers.current = { onError, onEvent, onRecover };
 
   useEffect(() => {
     setEvents([]);
@@ -41,7 +42,10 @@ export function useLedger(
     const open = () => {
       if (closed) return;
       source = new EventSource(urls.stream(gid, lastSeq));
-      source.onopen = () => setState("live");
+      source.onopen = () => {
+        setState("live");
+        handlers.current.onRecover();
+      };
       source.addEventListener("ledger", (message) => {
         try {
           const event = JSON.parse((message as MessageEvent<string>).data) as LedgerEvent;
