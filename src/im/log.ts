@@ -132,40 +132,52 @@ export async function followLog(
   options: { signal: AbortSignal; pollMs?: number; fromStart?: boolean },
 ): Promise<void> {
   let position = 0;
+  let ino = 0;
   try {
-    position = options.fromStart ? 0 : (await stat(path)).size;
+    const st = await stat(path);
+    position = options.fromStart ? 0 : st.size;
+    ino = st.ino;
   } catch {
     throw notFound(path);
   }
   let partial = "";
+  const emit = (text: string) => {
+    const lines = (partial + text).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) onLine(line);
+  };
   while (!options.signal.aborted) {
-    let size = -1;
-    try {
-      size = (await stat(path)).size;
-    } catch {
-      size = -1; // rotated away for a moment
-    }
-    if (size >= 0 && size < position) {
+    const st = await stat(path).catch(() => undefined); // missing for a moment while rotating
+    if (st && st.ino !== ino) {
+      // Rotated: finish the old file (now `.1`) first, then read the new one from the start.
+      const old = await stat(`${path}.1`).catch(() => undefined);
+      if (old && old.ino === ino && old.size > position)
+        emit(await readRange(`${path}.1`, position, old.size));
+      ino = st.ino;
       position = 0;
+    } else if (st && st.size < position) {
+      position = 0; // truncated
       partial = "";
     }
-    if (size > position) {
-      const handle = await open(path, "r");
-      try {
-        const buf = Buffer.alloc(size - position);
-        await handle.read(buf, 0, buf.length, position);
-        position = size;
-        const lines = (partial + buf.toString("utf8")).split("\n");
-        partial = lines.pop() ?? "";
-        for (const line of lines) onLine(line);
-      } finally {
-        await handle.close();
-      }
+    if (st && st.size > position) {
+      emit(await readRange(path, position, st.size));
+      position = st.size;
     }
     try {
       await sleep(options.pollMs ?? 500, options.signal);
     } catch {
       return;
     }
+  }
+}
+
+async function readRange(path: string, from: number, to: number): Promise<string> {
+  const handle = await open(path, "r");
+  try {
+    const buf = Buffer.alloc(to - from);
+    await handle.read(buf, 0, buf.length, from);
+    return buf.toString("utf8");
+  } finally {
+    await handle.close();
   }
 }

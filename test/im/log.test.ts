@@ -1,0 +1,64 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { BridgeLog, followLog, imLogPath, readLogTail, redact } from "../../src/im/log.js";
+
+let dir = "";
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("bridge log", () => {
+  it("redacts given secrets and common token patterns", () => {
+    const line = redact(
+      'POST /gettoken?appkey=k1&access_token=abc123 {"appSecret":"s3cr3t-value","accessToken":"tok"} session=xyz Bearer eyJhbGc.x.y my-app-secret-xyz',
+      ["my-app-secret-xyz"],
+    );
+    expect(line).not.toMatch(/abc123|s3cr3t-value|"tok"|xyz\b|eyJhbGc|my-app-secret-xyz/);
+    expect(line).toContain("access_token=***");
+    expect(line).toContain("Bearer ***");
+  });
+
+  it("writes ISO-timestamped lines, rotates at the size cap and reads the tail", async () => {
+    dir = mkdtempSync(join(tmpdir(), "cccc-log-"));
+    const path = imLogPath(join(dir, "groups", "g1"));
+    expect(path).toBe(join(dir, "groups", "g1", "state", "im_bridge.log"));
+    const log = new BridgeLog(path, { maxBytes: 400, keep: 2, secrets: ["hunter2"] });
+    for (let i = 0; i < 20; i++) log.write(`line ${i} password hunter2`);
+    expect(existsSync(`${path}.1`)).toBe(true);
+    expect(readFileSync(path, "utf8").length).toBeLessThanOrEqual(400);
+    const tail = await readLogTail(path, 3);
+    expect(tail).toHaveLength(3);
+    expect(tail[2]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z line 19 password \*\*\*$/);
+    await expect(readLogTail(join(dir, "missing.log"), 5)).rejects.toMatchObject({
+      code: "im_log_not_found",
+    });
+  });
+
+  it("follows new lines until aborted, across a rotation", async () => {
+    dir = mkdtempSync(join(tmpdir(), "cccc-log-"));
+    const path = join(dir, "im_bridge.log");
+    const log = new BridgeLog(path, { maxBytes: 200 });
+    log.write("old line");
+    const seen: string[] = [];
+    const abort = new AbortController();
+    const done = followLog(path, (l) => seen.push(l), { signal: abort.signal, pollMs: 5 });
+    await new Promise((r) => setTimeout(r, 20));
+    log.write("new line 1");
+    await new Promise((r) => setTimeout(r, 30));
+    for (let i = 0; i < 5; i++) log.write(`after rotation ${i}`);
+    await new Promise((r) => setTimeout(r, 40));
+    abort.abort();
+    await done;
+    expect(seen.some((l) => l.includes("old line"))).toBe(false);
+    expect(seen.some((l) => l.endsWith("new line 1"))).toBe(true);
+    expect(seen.filter((l) => l.includes("after rotation")).map((l) => l.slice(25))).toEqual([
+      "after rotation 0",
+      "after rotation 1",
+      "after rotation 2",
+      "after rotation 3",
+      "after rotation 4",
+    ]);
+  });
+});

@@ -1,0 +1,54 @@
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { BridgeState } from "../../src/im/state.js";
+import { FakeHost } from "./support/fake-host.js";
+
+let host: FakeHost;
+afterEach(() => host?.cleanup());
+
+describe("BridgeState", () => {
+  it("persists atomically (no temp files left) and reloads", async () => {
+    host = new FakeHost();
+    const state = new BridgeState(host.stateDir);
+    await state.load();
+    const now = new Date("2026-09-01T00:00:00Z");
+    await state.authorize({
+      chat_id: "c1",
+      chat_type: "group",
+      title: "Ops",
+      authorized_at: now.toISOString(),
+      by: "user",
+    });
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        state.setSubscription("c1", { subscribed: true, held_back: i }, now),
+      ),
+    );
+    await state.setCursor(7);
+    expect(state.claimMessage("c1:m1")).toBe(false);
+    expect(state.claimMessage("c1:m1")).toBe(true);
+    await state.flush();
+    expect(readdirSync(host.stateDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    const again = new BridgeState(host.stateDir);
+    await again.load();
+    expect(again.authorized("c1")?.title).toBe("Ops");
+    expect(again.subscription("c1")).toMatchObject({ subscribed: true, held_back: 19 });
+    expect(again.cursor()?.seq).toBe(7);
+    expect(again.claimMessage("c1:m1")).toBe(true); // survives a restart
+    expect(JSON.parse(readFileSync(join(host.stateDir, "authorized-chats.json"), "utf8")).c1.chat_type).toBe(
+      "group",
+    );
+  });
+
+  it("a corrupt or wrongly shaped file is an error naming it, never a silent reset", async () => {
+    host = new FakeHost();
+    writeFileSync(join(host.stateDir, "authorized-chats.json"), '{"c1": {"chat_id": 5}}');
+    const state = new BridgeState(host.stateDir);
+    await expect(state.load()).rejects.toMatchObject({
+      code: "im_state_corrupt",
+      message: expect.stringContaining("authorized-chats.json"),
+    });
+    expect(readFileSync(join(host.stateDir, "authorized-chats.json"), "utf8")).toBe('{"c1": {"chat_id": 5}}');
+  });
+});
