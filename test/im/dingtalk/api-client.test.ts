@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type ApiConfig, DingTalkApi, isAllowedPlatformUrl } from "../../../src/im/dingtalk/api.js";
 import { NetworkError, PlatformApiError, redact } from "../../../src/im/dingtalk/errors.js";
-import { type FakeDingTalk, type FakeDingTalkOptions, startFakeDingTalk } from "../../fakes/dingtalk/index.js";
+import {
+  type FakeDingTalk,
+  type FakeDingTalkOptions,
+  startFakeDingTalk,
+} from "../../fakes/dingtalk/index.js";
 
 let fake: FakeDingTalk;
 let apis: DingTalkApi[] = [];
@@ -149,9 +153,15 @@ describe("DingTalk API client against the fake", () => {
     const msg = fake.robotMessage({ chat: "group" });
     const url = String(msg.sessionWebhook);
     await a.sendBySessionWebhook(url, { msgtype: "markdown", markdown: { title: "t", text: "hi" } });
-    expect(fake.sent[0]).toMatchObject({ via: "webhook", msgKey: "markdown", target: { conversationId: msg.conversationId } });
+    expect(fake.sent[0]).toMatchObject({
+      via: "webhook",
+      msgKey: "markdown",
+      target: { conversationId: msg.conversationId },
+    });
     fake.expireSession(url);
-    await expect(a.sendBySessionWebhook(url, { msgtype: "text", text: { content: "x" } })).rejects.toMatchObject({
+    await expect(
+      a.sendBySessionWebhook(url, { msgtype: "text", text: { content: "x" } }),
+    ).rejects.toMatchObject({
       code: "dingtalk_webhook_expired",
     });
   });
@@ -164,7 +174,9 @@ describe("DingTalk API client against the fake", () => {
     ).rejects.toMatchObject({ code: "dingtalk_untrusted_url" });
     expect(fake.requests.length).toBe(before);
     const real = ["https://api.dingtalk.com", "https://oapi.dingtalk.com"];
-    expect(isAllowedPlatformUrl("https://oapi.dingtalk.com/robot/sendBySession?session=1", real, "webhook")).toBe(true);
+    expect(
+      isAllowedPlatformUrl("https://oapi.dingtalk.com/robot/sendBySession?session=1", real, "webhook"),
+    ).toBe(true);
     expect(isAllowedPlatformUrl("http://oapi.dingtalk.com/robot/sendBySession", real, "webhook")).toBe(false);
     expect(isAllowedPlatformUrl("https://dingtalk.com.evil.io/x", real, "webhook")).toBe(false);
     expect(isAllowedPlatformUrl("https://bucket.oss-cn-beijing.aliyuncs.com/f", real, "download")).toBe(true);
