@@ -1,3 +1,215 @@
+import { createReadStream, existsSync, statSync, unwatchFile, watchFile } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { Command } from "commander";
+import { CcccError } from "../kernel/errors.js";
+import { action, type Cli, common } from "./context.js";
 
-export function imCommands(_program: Command): void {}
+interface ImStatus {
+  running: boolean;
+  state: string;
+  connected: boolean;
+  connected_since?: string;
+  reconnects: number;
+  subscribers: number;
+  last_error?: { code: string; message: string; at: string };
+}
+
+interface ImView {
+  config: Record<string, unknown> | null;
+  secrets: Record<string, boolean>;
+  status: ImStatus;
+}
+
+function describeStatus(view: ImView): string {
+  if (!view.config)
+    return 'IM bridge: not configured. Run "cccc im set dingtalk --app-key-env … --app-secret-env …".';
+  const s = view.status;
+  const lines = [
+    `platform: ${view.config.platform} (${view.config.mode ?? "stream"} mode)`,
+    `bridge: ${s.running ? "running" : "stopped"}${s.state === "error" ? " (error)" : ""}${view.config.enabled ? "" : " — disabled"}`,
+    `connected: ${s.connected ? `yes, since ${s.connected_since}` : "no"}${s.reconnects ? ` (${s.reconnects} reconnects)` : ""}`,
+    `subscribers: ${s.subscribers}`,
+  ];
+  if (s.last_error)
+    lines.push(`last error: [${s.last_error.code}] ${s.last_error.message} (${s.last_error.at})`);
+  return lines.join("\n");
+}
+
+async function imPath(cli: Cli, suffix = ""): Promise<string> {
+  return cli.groupPath(`/im${suffix}`);
+}
+
+/** Print the last `n` lines of the bridge log, then (with follow) everything appended to it. */
+async function showLog(file: string, n: number, follow: boolean): Promise<void> {
+  const text = await readFile(file, "utf8").catch(() => "");
+  const lines = text.split("\n").filter(Boolean);
+  if (lines.length) process.stdout.write(`${lines.slice(-n).join("\n")}\n`);
+  else if (!follow) process.stdout.write(`no bridge log yet (${file})\n`);
+  if (!follow) return;
+  let offset = existsSync(file) ? statSync(file).size : 0;
+  await new Promise<void>((resolve) => {
+    watchFile(file, { interval: 300 }, (cur) => {
+      if (cur.size < offset) offset = 0; // rotated
+      if (cur.size === offset) return;
+      createReadStream(file, { start: offset, end: cur.size - 1 }).pipe(process.stdout, { end: false });
+      offset = cur.size;
+    });
+    process.on("SIGINT", () => {
+      unwatchFile(file);
+      resolve();
+    });
+  });
+}
+
+export function imCommands(program: Command): void {
+  const im = program.command("im").description("the IM bridge (DingTalk)");
+
+  common(im.command("set <platform>").description("configure the bridge from environment variables"))
+    .requiredOption("--app-key-env <name>", "variable holding the DingTalk AppKey")
+    .requiredOption("--app-secret-env <name>", "variable holding the DingTalk AppSecret")
+    .option("--robot-code-env <name>", "variable holding the RobotCode (optional, recommended)")
+    .option("--mode <mode>", "stream (default, no public URL) or http")
+    .action(
+      action(async (cli, platform: string) => {
+        if (platform !== "dingtalk") {
+          throw new CcccError(
+            "unsupported_platform",
+            `Unsupported platform "${platform}": only dingtalk is available.`,
+          );
+        }
+        const o = cli.opts as {
+          appKeyEnv: string;
+          appSecretEnv: string;
+          robotCodeEnv?: string;
+          mode?: string;
+        };
+        const missing = [o.appKeyEnv, o.appSecretEnv].filter((name) => !process.env[name]);
+        if (missing.length) {
+          throw new CcccError(
+            "missing_env",
+            `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set in this shell. Run: ${missing.map((m) => `export ${m}="…"`).join("; ")} and retry.`,
+          );
+        }
+        const view = await cli.client.request<ImView>("PUT", await imPath(cli, "/config"), {
+          platform,
+          app_key_env: o.appKeyEnv,
+          app_secret_env: o.appSecretEnv,
+          robot_code_env: o.robotCodeEnv,
+          app_key: process.env[o.appKeyEnv],
+          app_secret: process.env[o.appSecretEnv],
+          robot_code: o.robotCodeEnv ? process.env[o.robotCodeEnv] : undefined,
+          mode: o.mode,
+          start: false,
+        });
+        cli.print(view, () =>
+          [
+            "saved to group.yaml:",
+            "im:",
+            "  platform: dingtalk",
+            `  dingtalk_app_key_env: ${o.appKeyEnv}`,
+            `  dingtalk_app_secret_env: ${o.appSecretEnv}`,
+            ...(o.robotCodeEnv ? [`  dingtalk_robot_code_env: ${o.robotCodeEnv}`] : []),
+            "(values stored in the 0600 secrets store). Next: cccc im start",
+          ].join("\n"),
+        );
+      }),
+    );
+
+  common(im.command("start").description("start the bridge (checks the credentials first)")).action(
+    action(async (cli) => {
+      const r = await cli.client.post<{ status: ImStatus }>(await imPath(cli, "/start"));
+      cli.print(
+        r,
+        () => `IM bridge running${r.status.connected ? " and connected" : ""}. Check: cccc im status`,
+      );
+    }),
+  );
+
+  common(im.command("stop").description("stop the bridge")).action(
+    action(async (cli) => {
+      const r = await cli.client.post<{ status: ImStatus }>(await imPath(cli, "/stop"));
+      cli.print(r, () => "IM bridge stopped");
+    }),
+  );
+
+  common(im.command("status").description("running, connection, subscribers, last error")).action(
+    action(async (cli) => {
+      const view = await cli.client.get<ImView>(await imPath(cli));
+      cli.print(view, () => describeStatus(view));
+    }),
+  );
+
+  common(im.command("logs").description("the bridge log"))
+    .option("-n, --lines <n>", "how many lines", "50")
+    .option("-f, --follow", "keep printing new lines")
+    .action(
+      action(async (cli) => {
+        const o = cli.opts as { lines: string; follow?: boolean };
+        const file = join(cli.client.home.stateDir(await cli.groupId()), "im_bridge.log");
+        await showLog(file, Math.max(1, Number(o.lines) || 50), Boolean(o.follow));
+      }),
+    );
+
+  common(im.command("bind").description("approve a chat that sent /subscribe"))
+    .requiredOption("-k, --key <key>", "the one-time key the chat received")
+    .action(
+      action(async (cli) => {
+        const r = await cli.client.post<{ chat: { chat_id: string; chat_title?: string } }>(
+          await imPath(cli, "/bind"),
+          {
+            key: (cli.opts as { key: string }).key,
+          },
+        );
+        cli.print(r, () => `authorized and subscribed: ${r.chat.chat_title || r.chat.chat_id}`);
+      }),
+    );
+
+  common(im.command("pending").description("chats waiting for approval")).action(
+    action(async (cli) => {
+      const r = await cli.client.get<{ pending: Record<string, string | number>[] }>(
+        await imPath(cli, "/pending"),
+      );
+      cli.print(r.pending, () =>
+        r.pending.length
+          ? r.pending
+              .map((p) => `${p.key}  ${p.chat_type}  ${p.chat_title || p.chat_id}  by ${p.user_name}`)
+              .join("\n")
+          : "no pending requests",
+      );
+    }),
+  );
+
+  common(im.command("authorized").description("authorized chats")).action(
+    action(async (cli) => {
+      const r = await cli.client.get<{ chats: Record<string, unknown>[] }>(await imPath(cli, "/authorized"));
+      cli.print(r.chats, () =>
+        r.chats.length
+          ? r.chats
+              .map(
+                (c) =>
+                  `${c.chat_id}  ${c.chat_type}  ${c.chat_title || ""}  ${c.subscribed ? "subscribed" : "unsubscribed"}${c.paused ? " paused" : ""}${c.verbose ? " verbose" : ""}`,
+              )
+              .join("\n")
+          : "no authorized chats",
+      );
+    }),
+  );
+
+  common(im.command("revoke").description("revoke a chat's authorization"))
+    .requiredOption("--chat-id <id>", "the chat id (see cccc im authorized)")
+    .action(
+      action(async (cli) => {
+        const chatId = (cli.opts as { chatId: string }).chatId;
+        await cli.client.post(await imPath(cli, "/revoke"), { chat_id: chatId });
+        cli.print({ revoked: chatId }, () => `revoked ${chatId}`);
+      }),
+    );
+
+  common(im.command("unset").description("remove the IM configuration and stored credentials")).action(
+    action(async (cli) => {
+      await cli.client.request("DELETE", await imPath(cli));
+      cli.print({ ok: true }, () => "IM bridge configuration removed");
+    }),
+  );
+}

@@ -4,6 +4,7 @@ import type { ActorConfig } from "../kernel/config.js";
 import type { Group } from "../kernel/group.js";
 import { isMessageFor } from "../kernel/recipients.js";
 import type { ChatMessageData, LedgerEvent } from "../kernel/types.js";
+import { buildActorEnv } from "../runners/actor-env.js";
 import { DeliveryQueue, type DeliveryTimings } from "../runners/delivery.js";
 import { renderBatch, renderPreamble } from "../runners/render.js";
 import { resolveCommand, runtimePreset } from "../runners/runtimes.js";
@@ -81,22 +82,6 @@ export class ActorManager implements ActorService {
     });
   }
 
-  private environment(group: Group, actor: ActorConfig): Record<string, string> {
-    const base = Object.fromEntries(Object.entries(this.env).filter(([, v]) => v !== undefined)) as Record<
-      string,
-      string
-    >;
-    return {
-      ...base,
-      ...actor.env,
-      CCCC_HOME: this.ctx.home.root,
-      CCCC_GROUP_ID: group.id,
-      CCCC_ACTOR_ID: actor.id,
-      TERM: "xterm-256color",
-      PATH: `${this.binDir}:${base.PATH ?? "/usr/bin:/bin"}`,
-    };
-  }
-
   private makeQueue(group: Group, actor: ActorConfig, scope: string): DeliveryQueue {
     const preset = runtimePreset(actor.runtime);
     return new DeliveryQueue({
@@ -165,7 +150,14 @@ export class ActorManager implements ActorService {
       runner: actor.runner,
       argv,
       cwd: scope,
-      env: this.environment(group, actor),
+      env: buildActorEnv({
+        base: this.env,
+        actorEnv: actor.env,
+        home: this.ctx.home.root,
+        groupId: group.id,
+        actorId: actor.id,
+        ccccBinDir: this.binDir,
+      }),
       logPath: join(this.ctx.home.stateDir(group.id), "actors", `${actor.id}.log`),
       onStart: (runner) => {
         if (queue && "scrollback" in runner) {

@@ -126,7 +126,7 @@ export function renderPreamble(info: PreambleInfo): string {
       "`cccc send [--to <id>] <text>` in a shell.",
     "- Recipients: user (the human), @foreman, @peers, @all, or an actor id.",
     "- Attachments are listed with absolute paths: read those files directly.",
-    "- Missed something? cccc_inbox_read or `cccc inbox` lists your unread messages.",
+    "- Missed something? cccc_inbox_list or `cccc inbox` lists your unread messages.",
   );
   if (info.role === "foreman") {
     lines.push(

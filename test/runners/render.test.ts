@@ -117,7 +117,7 @@ describe("renderPreamble", () => {
         "`cccc send [--to <id>] <text>` in a shell.",
       "- Recipients: user (the human), @foreman, @peers, @all, or an actor id.",
       "- Attachments are listed with absolute paths: read those files directly.",
-      "- Missed something? cccc_inbox_read or `cccc inbox` lists your unread messages.",
+      "- Missed something? cccc_inbox_list or `cccc inbox` lists your unread messages.",
       "Your role: you coordinate. Split the work, delegate to peers with cccc_message_send, " +
         "check their results, and report to the user.",
       "Nothing to do yet: wait for the next [cccc] message.",

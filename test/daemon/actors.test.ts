@@ -1,0 +1,129 @@
+import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LedgerEvent } from "../../src/kernel/types.js";
+import { waitFor } from "../support/cli.js";
+import { startTestDaemon, type TestDaemon } from "../support/daemon.js";
+
+const AGENTS = resolve(import.meta.dirname, "../fixtures/agents");
+const FAST = JSON.stringify({
+  readyGraceMs: 100,
+  readyMaxMs: 3000,
+  preambleDelayMs: 100,
+  submitDelayMs: 100,
+});
+
+let t: TestDaemon;
+let gid: string;
+
+const path = (suffix = "") => `/api/v1/groups/${gid}${suffix}`;
+
+async function send(body: Record<string, unknown>): Promise<LedgerEvent> {
+  const r = await t.api<{ event: LedgerEvent; error?: unknown }>("POST", path("/send"), body);
+  if (r.status !== 200) throw new Error(JSON.stringify(r.body));
+  return r.body.event;
+}
+
+/** The reply to `event`, waited for in the ledger. */
+async function replyTo(event: LedgerEvent, by: string): Promise<LedgerEvent> {
+  return waitFor(
+    async () => {
+      const { body } = await t.api<{ events: LedgerEvent[] }>("GET", path(`/ledger?after=${event.seq}`));
+      return body.events.find(
+        (e) => e.kind === "chat.message" && e.by === by && e.data.reply_to === event.id,
+      );
+    },
+    20_000,
+    `reply from ${by} to "${event.data.text}"`,
+  );
+}
+
+async function actor(id: string) {
+  const { body } = await t.api<{
+    actors: { id: string; status: string; exit_code?: number; unread: number }[];
+  }>("GET", path("/actors"));
+  return body.actors.find((a) => a.id === id);
+}
+
+beforeAll(async () => {
+  t = await startTestDaemon({ CCCC_DELIVERY_TIMINGS: FAST });
+  gid = (
+    await t.api<{ group: { group_id: string } }>("POST", "/api/v1/groups", { title: "actors", scope: AGENTS })
+  ).body.group.group_id;
+  await t.api("POST", path("/actors"), {
+    id: "lead",
+    runtime: "custom",
+    command: ["node", `${AGENTS}/echo-agent.mjs`],
+  });
+  await t.api("POST", path("/actors"), {
+    id: "helper",
+    runtime: "custom",
+    runner: "headless",
+    command: ["node", `${AGENTS}/inbox-agent.mjs`],
+  });
+  await t.api("POST", path("/actors"), {
+    id: "late",
+    runtime: "custom",
+    command: ["node", `${AGENTS}/echo-agent.mjs`],
+  });
+  await t.api("POST", path("/start"));
+  await t.api("POST", path("/actors/late/stop"));
+});
+afterAll(() => t?.close());
+
+describe("actors as real processes", () => {
+  it("types a message into the foreman's terminal and gets its answer via the cccc CLI", async () => {
+    const sent = await send({ text: "what is 2+2?" });
+    const reply = await replyTo(sent, "lead");
+    expect(reply.data).toMatchObject({ to: ["user"], text: "echo: what is 2+2? (from user)" });
+    expect((await actor("lead"))?.status).toBe("running");
+  });
+
+  it("a headless actor pulls its inbox and answers", async () => {
+    const sent = await send({ text: "ping helper", to: ["helper"] });
+    const reply = await replyTo(sent, "helper");
+    expect(reply.data.text).toBe("headless got: ping helper");
+  });
+
+  it("@all reaches every running actor, @peers not the foreman", async () => {
+    const all = await send({ text: "all hands", to: ["@all"] });
+    await replyTo(all, "lead");
+    await replyTo(all, "helper");
+    const peers = await send({ text: "peers only", to: ["@peers"] });
+    await replyTo(peers, "helper");
+    const { body } = await t.api<{ events: LedgerEvent[] }>("GET", path(`/ledger?after=${peers.seq}`));
+    expect(body.events.some((e) => e.by === "lead" && e.data.reply_to === peers.id)).toBe(false);
+  });
+
+  it("a message to a stopped actor waits in its inbox and is delivered after start", async () => {
+    expect((await actor("late"))?.status).toBe("stopped");
+    const before = (await actor("late"))?.unread ?? 0;
+    const sent = await send({ text: "for later", to: ["late"] });
+    expect((await actor("late"))?.unread).toBe(before + 1);
+    await t.api("POST", path("/actors/late/start"));
+    const reply = await replyTo(sent, "late");
+    expect(reply.data.text).toBe("echo: for later (from user)");
+    await waitFor(async () => (await actor("late"))?.unread === 0, 5000, "late's inbox marked read");
+  });
+
+  it("an actor crash is recorded and shown", async () => {
+    await t.api("POST", path("/actors"), {
+      id: "crashy",
+      runtime: "custom",
+      command: ["sh", "-c", "sleep 0.3; exit 3"],
+    });
+    await t.api("POST", path("/actors/crashy/start"));
+    const info = await waitFor(async () => {
+      const a = await actor("crashy");
+      return a?.status === "crashed" ? a : undefined;
+    });
+    expect(info.exit_code).toBe(3);
+    const { body } = await t.api<{ events: LedgerEvent[] }>("GET", path("/ledger?tail=10"));
+    expect(body.events.find((e) => e.kind === "actor.exited")?.data).toMatchObject({
+      actor_id: "crashy",
+      code: 3,
+    });
+    expect(body.events.find((e) => e.kind === "system.notify")?.data).toMatchObject({
+      kind: "actor_crashed",
+    });
+  });
+});
