@@ -200,8 +200,8 @@ export class Bridge {
     await this.adapter
       .stop()
       .catch((e: unknown) => this.host.log(`[bridge] adapter stop: ${errorMessage(e)}`));
+    await this.outbound.stop(); // aborts queued sends, so replies awaited by inbound handling resolve
     await this.inbound.drain();
-    await this.outbound.stop();
     this.indicators.clear();
     await this.state.flush().catch((e: unknown) => this.host.log(`[bridge] ${errorMessage(e)}`));
     this.host.log(`[bridge] stopped (${reason})`);

@@ -219,6 +219,7 @@ export class OutboundFollower {
     outcome: Parameters<SendJob["done"]>[0],
   ): Promise<void> {
     const { state } = this.deps;
+    if (outcome.status === "aborted") return; // stopped: not delivered, the cursor stays before it
     try {
       if (outcome.status === "gone") {
         const at = new Date(this.deps.now()).toISOString();

@@ -38,8 +38,15 @@ export function classifyFailure(error: unknown): FailureClass {
 export interface SendJob {
   label: string;
   steps: Array<(signal: AbortSignal) => Promise<void>>;
-  /** Called once: every step succeeded, or the job was given up (reason), or the chat is gone. */
-  done(outcome: { status: "delivered" | "failed" | "gone"; reason?: string; error?: unknown }): void;
+  /**
+   * Called once: every step succeeded, the job was given up (reason), the chat is gone, or the
+   * queue was stopped first (`aborted`: not delivered, must be tried again after a restart).
+   */
+  done(outcome: {
+    status: "delivered" | "failed" | "gone" | "aborted";
+    reason?: string;
+    error?: unknown;
+  }): void;
 }
 
 /**
@@ -56,7 +63,13 @@ export class ChatSendQueue {
     private readonly policy: RetryPolicy,
     private readonly signal: AbortSignal,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    signal.addEventListener("abort", () => this.abortAll(), { once: true });
+  }
+
+  private abortAll(): void {
+    for (const job of this.jobs.splice(0)) job.done({ status: "aborted" });
+  }
 
   get size(): number {
     return this.jobs.length + (this.running ? 1 : 0);
@@ -68,6 +81,10 @@ export class ChatSendQueue {
   }
 
   push(job: SendJob): void {
+    if (this.signal.aborted) {
+      job.done({ status: "aborted" });
+      return;
+    }
     if (this.gone) {
       job.done({ status: "gone", reason: "chat is gone" });
       return;
@@ -92,12 +109,12 @@ export class ChatSendQueue {
   private async run(job: SendJob): Promise<void> {
     for (const step of job.steps) {
       for (let attempt = 0; ; attempt++) {
-        if (this.signal.aborted) return; // left undone: the cursor does not advance past it
+        if (this.signal.aborted) return job.done({ status: "aborted" }); // the cursor stays before it
         try {
           await step(this.signal);
           break;
         } catch (error) {
-          if (this.signal.aborted) return;
+          if (this.signal.aborted) return job.done({ status: "aborted" });
           const kind = classifyFailure(error);
           const code = errorCode(error) ?? "error";
           if (kind === "gone") {
@@ -124,7 +141,7 @@ export class ChatSendQueue {
           try {
             await sleep(delay, this.signal);
           } catch {
-            return;
+            return job.done({ status: "aborted" });
           }
         }
       }

@@ -242,4 +242,21 @@ describe("send queue", () => {
       true,
     );
   });
+
+  it("stop() does not hang on a chat whose sends keep failing", async () => {
+    h = await startBridge({}, { retry: { baseMs: 5, maxMs: 10, attempts: 10_000 } });
+    await subscribeChat(h);
+    h.adapter.sendHook = () => new CodedError("dingtalk_throttled");
+    const pending = h.adapter.receive({ text: "/status" });
+    h.host.say("lead", "stuck");
+    await new Promise((r) => setTimeout(r, 30));
+    const t0 = Date.now();
+    await h.bridge.stop();
+    await pending;
+    expect(Date.now() - t0).toBeLessThan(1000);
+    h.adapter.sendHook = undefined;
+    await h.restart();
+    await h.bridge.idle();
+    expect(h.adapter.textsTo(DIRECT)).toEqual(["[Lead] stuck"]);
+  });
 });
