@@ -4,7 +4,11 @@
  */
 import { PlatformApiError } from "./errors.js";
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "./rate-limit.js";
-import { type CallContext, type CallSpec, callDingTalk, type TokenSource } from "./request.js";
+import { type CallContext, type CallSpec, callDingTalk } from "./request.js";
+import { TokenCache } from "./token-cache.js";
+import { isAllowedPlatformUrl, readCapped, safeHost } from "./url-guard.js";
+
+export { isAllowedPlatformUrl } from "./url-guard.js";
 
 export const DEFAULT_API_BASE = "https://api.dingtalk.com";
 export const DEFAULT_OAPI_BASE = "https://oapi.dingtalk.com";
@@ -296,91 +300,10 @@ export class DingTalkApi {
   }
 }
 
-export function isAllowedPlatformUrl(raw: string, bases: string[], kind: "webhook" | "download"): boolean {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return false;
-  }
-  for (const b of bases) {
-    const base = new URL(b);
-    if (url.protocol === base.protocol && url.host === base.host) return true;
-    // Real DingTalk: webhooks live on *.dingtalk.com, file URLs on DingTalk or Alibaba Cloud storage.
-    if (/(^|\.)dingtalk\.(com|io)$/.test(base.hostname) && url.protocol === "https:") {
-      if (/(^|\.)dingtalk\.(com|io)$/.test(url.hostname)) return true;
-      if (kind === "download" && /\.aliyuncs\.com$/.test(url.hostname)) return true;
-    }
-  }
-  return false;
-}
-
-class TokenCache implements TokenSource {
-  private value?: string;
-  private expiresAt = 0;
-  private inflight?: Promise<string>;
-
-  constructor(private readonly fetchToken: () => Promise<{ token: string; expiresInMs: number }>) {}
-
-  get(signal: AbortSignal): Promise<string> {
-    if (this.value && Date.now() < this.expiresAt) return Promise.resolve(this.value);
-    this.inflight ??= this.fetchToken()
-      .then(({ token, expiresInMs }) => {
-        // Refresh 5 min early (§3.1), or halfway for short-lived tokens.
-        this.value = token;
-        this.expiresAt = Date.now() + expiresInMs - Math.min(300_000, expiresInMs / 2);
-        return token;
-      })
-      .finally(() => {
-        this.inflight = undefined;
-      });
-    return signal.aborted ? Promise.reject(signal.reason) : this.inflight;
-  }
-
-  invalidate(token: string): void {
-    if (this.value === token) this.value = undefined;
-  }
-}
-
-async function readCapped(res: Response, maxBytes: number): Promise<Buffer> {
-  const declared = Number(res.headers.get("content-length") ?? Number.NaN);
-  const tooLarge = () =>
-    new PlatformApiError(
-      "dingtalk_file_too_large",
-      `The file is larger than the ${Math.round(maxBytes / 1024 / 1024)} MB limit`,
-      "Raise im.files.max_mb in group.yaml or send a smaller file",
-    );
-  if (declared > maxBytes) {
-    await res.body?.cancel();
-    throw tooLarge();
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  if (res.body) {
-    for await (const chunk of res.body) {
-      total += chunk.byteLength;
-      if (total > maxBytes) {
-        await res.body.cancel().catch(() => {});
-        throw tooLarge();
-      }
-      chunks.push(Buffer.from(chunk));
-    }
-  }
-  return Buffer.concat(chunks);
-}
-
 function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
 }
 
 function trimSlash(s: string): string {
   return s.replace(/\/+$/, "");
-}
-
-function safeHost(raw: string): string {
-  try {
-    return new URL(raw).host;
-  } catch {
-    return "not a URL";
-  }
 }

@@ -6,66 +6,27 @@
  */
 import WebSocket from "ws";
 import { ROBOT_TOPIC } from "./api.js";
-import type { DedupeStore } from "./dedupe.js";
 import { PlatformApiError } from "./errors.js";
 import { decodeStreamFrame, parseFrameData } from "./frame.js";
+import {
+  type CallbackMeta,
+  DEFAULT_STREAM_TIMING,
+  isFatal,
+  messageIdOf,
+  reasonOf,
+  type StreamClientOptions,
+  type StreamStatus,
+  type StreamTiming,
+} from "./stream-options.js";
 import { abortError, backoffDelay, sleep } from "./timing.js";
 
-export interface StreamTiming {
-  /** WS ping cadence; any inbound frame or pong proves liveness (§1.8). */
-  pingIntervalMs: number;
-  /** No pong this long after a ping ⇒ zombie socket, terminate and reconnect. */
-  pongTimeoutMs: number;
-  backoffBaseMs: number;
-  backoffMaxMs: number;
-  /** A connection up this long resets the backoff. */
-  healthyAfterMs: number;
-  /** After SYSTEM disconnect the old socket is kept at most this long (§1.9: 15 s). */
-  drainMs: number;
-  handshakeTimeoutMs: number;
-  /** Random delay before reconnecting on SYSTEM disconnect (§1.9: 0–1 s). */
-  disconnectJitterMs: number;
-  /** Timer firing this much later than planned means the machine slept: reconnect. */
-  clockJumpMs: number;
-}
-
-export const DEFAULT_STREAM_TIMING: StreamTiming = {
-  pingIntervalMs: 20_000,
-  pongTimeoutMs: 10_000,
-  backoffBaseMs: 1_000,
-  backoffMaxMs: 60_000,
-  healthyAfterMs: 60_000,
-  drainMs: 15_000,
-  handshakeTimeoutMs: 10_000,
-  disconnectJitterMs: 1_000,
-  clockJumpMs: 30_000,
-};
-
-export interface StreamStatus {
-  connected: boolean;
-  connectedSince?: string;
-  reconnects: number;
-  lastReconnectReason?: string;
-  lastError?: { code: string; message: string; at: string };
-}
-
-export interface CallbackMeta {
-  messageId: string;
-  topic: string;
-}
-
-export interface StreamClientOptions {
-  /** The gateway open call (DingTalkApi.openStreamConnection): a new ticket each time. */
-  open: (signal: AbortSignal) => Promise<{ endpoint: string; ticket: string }>;
-  /** Robot message data (already JSON-parsed), called once per msgId. */
-  onCallback: (data: Record<string, unknown>, meta: CallbackMeta) => Promise<void> | void;
-  dedupe: DedupeStore;
-  log: (line: string) => void;
-  onStatus?: (status: StreamStatus) => void;
-  /** The client gave up (credentials rejected while reconnecting); it has stopped itself. */
-  onFatal?: (error: Error) => void;
-  timing?: Partial<StreamTiming>;
-}
+export {
+  type CallbackMeta,
+  DEFAULT_STREAM_TIMING,
+  type StreamClientOptions,
+  type StreamStatus,
+  type StreamTiming,
+} from "./stream-options.js";
 
 interface Conn {
   id: number;
@@ -380,29 +341,5 @@ export class StreamClient {
 
   private emit(): void {
     this.opts.onStatus?.(this.status());
-  }
-}
-
-/** Rejected credentials never heal by retrying. */
-function isFatal(err: unknown): err is PlatformApiError {
-  return err instanceof PlatformApiError && err.code.startsWith("dingtalk_invalid_app");
-}
-
-/** Best effort for frames the decoder rejected: is there a messageId to ack? */
-function messageIdOf(text: string): string | undefined {
-  try {
-    const id = (JSON.parse(text) as { headers?: { messageId?: unknown } })?.headers?.messageId;
-    return typeof id === "string" && id ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function reasonOf(data: string): string {
-  try {
-    const parsed = JSON.parse(data) as { reason?: unknown };
-    return typeof parsed.reason === "string" ? parsed.reason : "";
-  } catch {
-    return "";
   }
 }
