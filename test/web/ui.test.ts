@@ -8,16 +8,19 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { startFakeDingTalk } from "../fakes/dingtalk/index.js";
 import { createApiDouble } from "./api-double.js";
 import { hasChromium, launchChromium } from "./browser.js";
 import { daemonUnavailable, startDaemon } from "./daemon.js";
-import { startRejectingDingTalk } from "./dingtalk-reject.js";
 import {
+  APP_KEY,
+  APP_SECRET,
   addCustomActor,
   createGroup,
   expectNoSecretShown,
   imStateBecomes,
-  saveDingTalkConfig,
+  openImBridge,
+  saveConfig,
   sendMessage,
 } from "./flows.js";
 import { ensureWebBuilt, webDist } from "./setup.js";
@@ -58,7 +61,8 @@ describe.skipIf(!hasChromium)("Web UI", () => {
       await sendMessage(page);
       await page.screenshot({ path: "/tmp/cccc-ui-static-chat.png" });
 
-      const body = await saveDingTalkConfig(page);
+      await openImBridge(page);
+      const body = await saveConfig(page, { appKey: APP_KEY, appSecret: APP_SECRET });
       expect(double.bodies.find((b) => b.route.endsWith("/im/config"))?.body).toEqual(body);
       expect(await imStateBecomes(page, ["running"])).toBe("running");
       await page.screenshot({ path: "/tmp/cccc-ui-static-im.png" });
@@ -67,7 +71,7 @@ describe.skipIf(!hasChromium)("Web UI", () => {
         "Running",
       );
       expect(await dialog.locator(".badge", { hasText: "saved" }).count()).toBe(2);
-      await expectNoSecretShown(page);
+      await expectNoSecretShown(page, [APP_SECRET]);
 
       // A chat sent /subscribe; approve it from the pending list.
       await dialog.getByRole("button", { name: "Approve 研发群" }).click();
@@ -85,11 +89,11 @@ describe.skipIf(!hasChromium)("Web UI", () => {
   });
 
   describe.skipIf(noDaemon !== null)("against the real daemon", () => {
-    test("Option A of the DingTalk guide, after creating a group, an actor and a message", async () => {
-      const dingtalk = await startRejectingDingTalk();
+    test("Option A of the DingTalk guide: wrong secret shows the error, right one shows Running", async () => {
+      const dingtalk = await startFakeDingTalk();
       const daemon = await startDaemon({
-        CCCC_DINGTALK_API_BASE: dingtalk.url,
-        CCCC_DINGTALK_OAPI_BASE: dingtalk.url,
+        CCCC_DINGTALK_API_BASE: dingtalk.apiBase,
+        CCCC_DINGTALK_OAPI_BASE: dingtalk.oapiBase,
       });
       const { page, crashes } = await openPage(browser, `${daemon.url}/`);
       try {
@@ -99,25 +103,22 @@ describe.skipIf(!hasChromium)("Web UI", () => {
         await sendMessage(page);
         await page.screenshot({ path: "/tmp/cccc-ui-chat.png" });
 
-        await saveDingTalkConfig(page);
-        // The stand-in DingTalk rejects the credentials: the UI must say so, in the status or an alert.
-        const alert = page.getByRole("alert");
-        await expect
-          .poll(
-            async () => {
-              const state = await page
-                .getByRole("region", { name: "Bridge status" })
-                .getAttribute("data-state");
-              return state === "error" || ((await alert.textContent()) ?? "").trim() !== "";
-            },
-            { timeout: 15_000 },
-          )
-          .toBe(true);
-        expect(
-          dingtalk.requests.length,
-          "Save Config (PUT /im/config) must start the bridge, which calls DingTalk",
-        ).toBeGreaterThan(0);
-        await expectNoSecretShown(page);
+        // A mistyped AppSecret: DingTalk says "invalid", the UI must say so (status or alert).
+        await openImBridge(page);
+        await saveConfig(page, { appKey: dingtalk.app.appKey, appSecret: "not-the-secret" });
+        const dialog = page.getByRole("dialog");
+        await dialog
+          .getByText(/Invalid appkey/i)
+          .first()
+          .waitFor({ timeout: 15_000 });
+        expect(dingtalk.requests.length).toBeGreaterThan(0);
+
+        // The right AppSecret; the App Key field is left empty and the stored one is kept.
+        await saveConfig(page, { appSecret: dingtalk.app.appSecret });
+        expect(await imStateBecomes(page, ["running"])).toBe("running");
+        const status = dialog.getByRole("region", { name: "Bridge status" });
+        expect((await status.textContent()) ?? "").toContain("Running");
+        await expectNoSecretShown(page, [dingtalk.app.appSecret, "not-the-secret"]);
         await page.screenshot({ path: "/tmp/cccc-ui.png" });
         expect(crashes).toEqual([]);
       } catch (error) {

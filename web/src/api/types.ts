@@ -57,6 +57,9 @@ export interface ImSecrets {
   app_key: boolean;
   app_secret: boolean;
   robot_code: boolean;
+  /** HTTP mode (not yet in docs/im.md; shown when the daemon reports them). */
+  http_token?: boolean;
+  http_aes_key?: boolean;
 }
 
 export interface ImError {
@@ -90,6 +93,9 @@ export interface ImConfigInput {
   app_key_env?: string;
   app_secret_env?: string;
   robot_code_env?: string;
+  /** HTTP mode: the event-callback Token and AES Key entered in DingTalk (not yet in docs/im.md). */
+  http_token?: string;
+  http_aes_key?: string;
   mode?: ImMode;
 }
 

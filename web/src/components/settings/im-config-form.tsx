@@ -9,6 +9,8 @@ export interface ImDraft {
   appKeyEnv: string;
   appSecretEnv: string;
   robotCodeEnv: string;
+  httpToken: string;
+  httpAesKey: string;
   mode: ImMode;
 }
 
@@ -21,6 +23,8 @@ export function draftFrom(config: ImConfig | null): ImDraft {
     appKeyEnv: config?.dingtalk_app_key_env ?? "",
     appSecretEnv: config?.dingtalk_app_secret_env ?? "",
     robotCodeEnv: config?.dingtalk_robot_code_env ?? "",
+    httpToken: "",
+    httpAesKey: "",
     mode: config?.mode ?? "stream",
   };
 }
@@ -37,6 +41,10 @@ export function inputFrom(draft: ImDraft): ImConfigInput {
   set("app_key_env", draft.appKeyEnv);
   set("app_secret_env", draft.appSecretEnv);
   set("robot_code_env", draft.robotCodeEnv);
+  if (draft.mode === "http") {
+    set("http_token", draft.httpToken);
+    set("http_aes_key", draft.httpAesKey);
+  }
   return input;
 }
 
@@ -126,11 +134,36 @@ export function ImConfigForm(props: {
               Choose the same mode in DingTalk: your app → Application Capabilities → Robot.
             </small>
           </fieldset>
+          {draft.mode === "http" ? (
+            <>
+              <SecretField
+                label="Token"
+                saved={secrets?.http_token}
+                value={draft.httpToken}
+                placeholder="The Token you enter in DingTalk for HTTP mode"
+                type="password"
+                autoComplete="off"
+                onChange={(httpToken) => update({ httpToken })}
+              />
+              <SecretField
+                label="AES Key"
+                saved={secrets?.http_aes_key}
+                value={draft.httpAesKey}
+                placeholder="The AES Key you enter in DingTalk for HTTP mode"
+                type="password"
+                autoComplete="off"
+                hint="In DingTalk, the message receiving URL must be a public URL that reaches this daemon; Stream mode needs none."
+                onChange={(httpAesKey) => update({ httpAesKey })}
+              />
+            </>
+          ) : null}
           <details open={showEnv} onToggle={(e) => setShowEnv(e.currentTarget.open)}>
             <summary>Read credentials from environment variables instead</summary>
             <p className="hint">
               Names of variables set where the daemon runs, as{" "}
-              <code>cccc im set dingtalk --app-key-env …</code> writes them to group.yaml.
+              <code>cccc im set dingtalk --app-key-env …</code> writes them to group.yaml. A variable set in
+              the daemon's environment wins over a value saved here (DINGTALK_APP_KEY, DINGTALK_APP_SECRET and
+              DINGTALK_ROBOT_CODE are read when no name is given).
             </p>
             <div className="field-row">
               <EnvField

@@ -2,9 +2,10 @@
  * What to do about a bridge error, from the Troubleshooting part of the DingTalk setup guide.
  * The daemon's message says what happened; these lines say where to look.
  */
-const HINTS: { match: RegExp; title: string; steps: string[] }[] = [
+const HINTS: { match: RegExp; message?: RegExp; title: string; steps: string[] }[] = [
   {
-    match: /invalid_app_?key|invalid_?client|invalid_credentials|app_?secret|40096/i,
+    match: /invalid_app|invalid_?client|40096/i,
+    message: /invalid appkey/i,
     title: "\u201cInvalid appkey\u201d",
     steps: [
       "Verify the AppKey and AppSecret in DingTalk Open Platform (Credentials & Basic Info).",
@@ -13,7 +14,7 @@ const HINTS: { match: RegExp; title: string; steps: string[] }[] = [
     ],
   },
   {
-    match: /permission|forbidden|access_?denied/i,
+    match: /no_permission|forbidden|access_?denied/i,
     title: "\u201cNo permission\u201d",
     steps: [
       "Check the required permissions are granted (Robot.SingleChat.ReadWrite, qyapi_chat_read).",
@@ -22,12 +23,12 @@ const HINTS: { match: RegExp; title: string; steps: string[] }[] = [
     ],
   },
   {
-    match: /network|unreachable|timeout|connect/i,
+    match: /network|unreachable|timeout|stream_error|stream_zombie/i,
     title: "Connection issues",
     steps: ["Check network connectivity to DingTalk.", "Restart the bridge: Stop, then Start."],
   },
 ];
 
 export function hintFor(code: string, message: string): { title: string; steps: string[] } | null {
-  return HINTS.find((h) => h.match.test(code) || h.match.test(message)) ?? null;
+  return HINTS.find((h) => h.match.test(code) || h.message?.test(message)) ?? null;
 }
