@@ -68,8 +68,3 @@ export async function writeJsonFile(path: string, value: unknown): Promise<void>
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
-
-/** A record whose values are all records (the shape of every keyed state file). */
-export function isRecordOfRecords(value: unknown): value is Record<string, Record<string, unknown>> {
-  return isRecord(value) && Object.values(value).every(isRecord);
-}
