@@ -44,7 +44,7 @@ export function CreateGroupDialog(props: {
             onChange={(e) => setTitle(e.target.value)}
             placeholder="e.g. 支付服务重构"
             required
-            autoFocus
+            data-autofocus
           />
         </label>
         <label className="field">

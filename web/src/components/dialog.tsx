@@ -15,7 +15,11 @@ export function Dialog(props: {
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    if (props.open && !dialog.open) dialog.showModal();
+    if (props.open && !dialog.open) {
+      dialog.showModal();
+      // React's autoFocus runs before showModal() and is lost; `data-autofocus` marks the field instead.
+      dialog.querySelector<HTMLElement>("[data-autofocus]")?.focus();
+    }
     if (!props.open && dialog.open) dialog.close();
   }, [props.open]);
   useEffect(() => {
