@@ -24,7 +24,12 @@ interface Group {
   actors: Actor[];
   events: Record<string, unknown>[];
   streams: Set<ServerResponse>;
-  im: { config: Record<string, unknown> | null; secrets: Record<string, boolean>; running: boolean };
+  im: {
+    config: Record<string, unknown> | null;
+    secrets: Record<string, boolean>;
+    running: boolean;
+    error?: { code: string; message: string; at: string };
+  };
   pending: {
     key: string;
     chat_id: string;
@@ -35,6 +40,9 @@ interface Group {
   }[];
   chats: Record<string, unknown>[];
 }
+
+/** The App Secret the double treats as rejected by DingTalk. */
+export const WRONG_SECRET = "not-the-secret";
 
 export interface ApiDouble {
   handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -68,7 +76,8 @@ export function createApiDouble(): ApiDouble {
   });
   const imStatus = (g: Group) => ({
     running: g.im.running,
-    state: g.im.running ? "running" : "stopped",
+    state: g.im.running ? "running" : g.im.error ? "error" : "stopped",
+    last_error: g.im.error,
     connected: g.im.running,
     connected_since: g.im.running ? new Date().toISOString() : undefined,
     reconnects: 0,
@@ -215,7 +224,18 @@ export function createApiDouble(): ApiDouble {
         mode: body.mode ?? "stream",
         files: { enabled: true, max_mb: 20 },
       };
+      // Saved either way; a wrong secret makes the start fail like DingTalk's invalidClientIdOrSecret.
+      if (body.app_secret === WRONG_SECRET) {
+        g.im.running = false;
+        g.im.error = {
+          code: "dingtalk_invalid_app_key",
+          message: "Invalid appkey: DingTalk rejected the AppKey/AppSecret pair (invalidClientIdOrSecret)",
+          at: new Date().toISOString(),
+        };
+        return imState(g);
+      }
       g.im.running = true;
+      g.im.error = undefined;
       // A chat asked to be authorized once the bridge was up (the bot replied with this key).
       g.pending = [
         {

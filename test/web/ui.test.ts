@@ -9,7 +9,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startFakeDingTalk } from "../fakes/dingtalk/index.js";
-import { createApiDouble } from "./api-double.js";
+import { createApiDouble, WRONG_SECRET } from "./api-double.js";
 import { hasChromium, launchChromium } from "./browser.js";
 import { daemonUnavailable, startDaemon } from "./daemon.js";
 import {
@@ -62,16 +62,24 @@ describe.skipIf(!hasChromium)("Web UI", () => {
       await page.screenshot({ path: "/tmp/cccc-ui-static-chat.png" });
 
       await openImBridge(page);
-      const body = await saveConfig(page, { appKey: APP_KEY, appSecret: APP_SECRET });
-      expect(double.bodies.find((b) => b.route.endsWith("/im/config"))?.body).toEqual(body);
+      await saveConfig(page, { appKey: APP_KEY, appSecret: WRONG_SECRET });
+      expect(await imStateBecomes(page, ["error"])).toBe("error");
+      const dialog = page.getByRole("dialog");
+      const statusText = (await dialog.getByRole("region", { name: "Bridge status" }).textContent()) ?? "";
+      expect(statusText).toContain("Invalid appkey: DingTalk rejected");
+      expect(statusText).toContain("Ensure the application is published.");
+      await page.screenshot({ path: "/tmp/cccc-ui-static-error.png" });
+
+      // Only the secret is retyped; the stored App Key is kept.
+      const body = await saveConfig(page, { appSecret: APP_SECRET });
+      expect(double.bodies.filter((b) => b.route.endsWith("/im/config")).at(-1)?.body).toEqual(body);
       expect(await imStateBecomes(page, ["running"])).toBe("running");
       await page.screenshot({ path: "/tmp/cccc-ui-static-im.png" });
-      const dialog = page.getByRole("dialog");
       expect((await dialog.getByRole("region", { name: "Bridge status" }).textContent()) ?? "").toContain(
         "Running",
       );
       expect(await dialog.locator(".badge", { hasText: "saved" }).count()).toBe(2);
-      await expectNoSecretShown(page, [APP_SECRET]);
+      await expectNoSecretShown(page, [APP_SECRET, WRONG_SECRET]);
 
       // A chat sent /subscribe; approve it from the pending list.
       await dialog.getByRole("button", { name: "Approve 研发群" }).click();

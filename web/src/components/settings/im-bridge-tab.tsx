@@ -71,7 +71,11 @@ export function ImBridgeTab({ gid }: { gid: string }) {
       const state = await api.saveIm(gid, inputFrom(draft));
       setIm(state);
       resetDraft(state.config);
-      setNote("Saved. The bridge starts with these credentials.");
+      setNote(
+        state.status.state === "error"
+          ? "Saved, but the bridge could not start: see the status above."
+          : "Saved. The bridge starts with these credentials.",
+      );
     });
 
   const startStop = (action: "start" | "stop") =>
