@@ -2,6 +2,7 @@ import { createReadStream, existsSync, statSync, unwatchFile, watchFile } from "
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { followLog, imLogPath, readLogTail } from "../im/log.js";
 import { CcccError } from "../kernel/errors.js";
 import { action, type Cli, common } from "./context.js";
 
@@ -40,26 +41,21 @@ async function imPath(cli: Cli, suffix = ""): Promise<string> {
   return cli.groupPath(`/im${suffix}`);
 }
 
-/** Print the last `n` lines of the bridge log, then (with follow) everything appended to it. */
+/** Print the last `n` lines of the bridge log, then (with follow) every new line until Ctrl+C. */
 async function showLog(file: string, n: number, follow: boolean): Promise<void> {
-  const text = await readFile(file, "utf8").catch(() => "");
-  const lines = text.split("\n").filter(Boolean);
-  if (lines.length) process.stdout.write(`${lines.slice(-n).join("\n")}\n`);
-  else if (!follow) process.stdout.write(`no bridge log yet (${file})\n`);
+  const lines = await readLogTail(file, n).catch(() => undefined);
+  if (lines === undefined) {
+    throw new CcccError(
+      "im_log_not_found",
+      `No bridge log yet (${file}): start the bridge with "cccc im start".`,
+    );
+  }
+  if (lines.length) process.stdout.write(`${lines.join("\n")}\n`);
   if (!follow) return;
-  let offset = existsSync(file) ? statSync(file).size : 0;
-  await new Promise<void>((resolve) => {
-    watchFile(file, { interval: 300 }, (cur) => {
-      if (cur.size < offset) offset = 0; // rotated
-      if (cur.size === offset) return;
-      createReadStream(file, { start: offset, end: cur.size - 1 }).pipe(process.stdout, { end: false });
-      offset = cur.size;
-    });
-    process.on("SIGINT", () => {
-      unwatchFile(file);
-      resolve();
-    });
-  });
+  const stop = new AbortController();
+  process.once("SIGINT", () => stop.abort());
+  process.once("SIGTERM", () => stop.abort());
+  await followLog(file, (line) => process.stdout.write(`${line}\n`), { signal: stop.signal, pollMs: 300 });
 }
 
 export function imCommands(program: Command): void {
@@ -146,7 +142,7 @@ export function imCommands(program: Command): void {
     .action(
       action(async (cli) => {
         const o = cli.opts as { lines: string; follow?: boolean };
-        const file = join(cli.client.home.stateDir(await cli.groupId()), "im_bridge.log");
+        const file = imLogPath(cli.client.home.groupDir(await cli.groupId()));
         await showLog(file, Math.max(1, Number(o.lines) || 50), Boolean(o.follow));
       }),
     );

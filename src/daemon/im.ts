@@ -1,13 +1,233 @@
+import { Bridge, type ImStatus } from "../im/bridge.js";
+import { DingTalkAdapter } from "../im/dingtalk/adapter.js";
+import { type DingTalkCredentials, resolveDingTalkCredentials } from "../im/dingtalk/config.js";
+import { BridgeLog, imLogPath } from "../im/log.js";
+import { BridgeSupervisor } from "../im/supervisor.js";
+import type { ImConfig } from "../kernel/config.js";
+import { CcccError, ConfigError, ValidationError } from "../kernel/errors.js";
+import type { Group } from "../kernel/group.js";
+import { GroupBridgeHost } from "./bridge-host.js";
 import type { DaemonContext } from "./context.js";
+import { SecretsStore } from "./secrets.js";
 
-/** IM bridges of every group (wired to src/im in the bridge issue). */
+export interface ImConfigInput {
+  platform: "dingtalk";
+  app_key?: string;
+  app_secret?: string;
+  robot_code?: string;
+  app_key_env?: string;
+  app_secret_env?: string;
+  robot_code_env?: string;
+  mode?: "stream" | "http";
+  /** Start (or restart) the bridge after saving; default true (the Web UI's Save Config). */
+  start?: boolean;
+}
+
+export interface ImView {
+  config: ImConfig | null;
+  secrets: { app_key: boolean; app_secret: boolean; robot_code: boolean };
+  status: ImStatus & { restarts?: number };
+}
+
+const STOPPED: ImStatus = {
+  running: false,
+  state: "stopped",
+  connected: false,
+  reconnects: 0,
+  subscribers: 0,
+};
+
+/** The IM bridges of every group: configuration, credentials, lifecycle under a supervisor. */
 export class ImManager {
+  private readonly supervisor: BridgeSupervisor;
+  private readonly secrets: SecretsStore;
+  private readonly logs = new Map<string, BridgeLog>();
+  private readonly startErrors = new Map<string, ImStatus["last_error"]>();
+
   constructor(
-    readonly ctx: DaemonContext,
-    readonly env: NodeJS.ProcessEnv,
-  ) {}
+    private readonly ctx: DaemonContext,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {
+    this.supervisor = new BridgeSupervisor({ home: ctx.home.root });
+    this.secrets = new SecretsStore(ctx.home);
+  }
 
-  async startEnabled(): Promise<void> {}
+  log(group: Group): BridgeLog {
+    let log = this.logs.get(group.id);
+    if (!log) {
+      log = new BridgeLog(imLogPath(this.ctx.home.groupDir(group.id)));
+      this.logs.set(group.id, log);
+    }
+    return log;
+  }
 
-  async close(): Promise<void> {}
+  private imConfig(group: Group): ImConfig {
+    const im = group.config.im;
+    if (!im) {
+      throw new ConfigError(
+        `Group ${group.id} has no IM bridge configured: run "cccc im set dingtalk --app-key-env … --app-secret-env …" or use Settings → IM Bridge in the Web UI.`,
+      );
+    }
+    return im;
+  }
+
+  private async credentials(group: Group): Promise<DingTalkCredentials> {
+    const resolved = resolveDingTalkCredentials(
+      this.imConfig(group),
+      this.env,
+      await this.secrets.read(group.id),
+    );
+    if (resolved instanceof CcccError) throw resolved;
+    this.log(group).setSecrets(
+      [resolved.appKey, resolved.appSecret, resolved.robotCode ?? ""].filter(Boolean),
+    );
+    return resolved;
+  }
+
+  private createBridge(group: Group, creds: DingTalkCredentials | undefined): Bridge {
+    const im = this.imConfig(group);
+    const log = this.log(group);
+    const host = new GroupBridgeHost(this.ctx, group, (line) => log.write(line));
+    const adapter = new DingTalkAdapter({
+      appKey: creds?.appKey ?? "",
+      appSecret: creds?.appSecret ?? "",
+      ...(creds?.robotCode ? { robotCode: creds.robotCode } : {}),
+      apiBase: this.env.CCCC_DINGTALK_API_BASE || "https://api.dingtalk.com",
+      oapiBase: this.env.CCCC_DINGTALK_OAPI_BASE || "https://oapi.dingtalk.com",
+      stateDir: host.stateDir,
+      log: (line) => log.write(line),
+    });
+    return new Bridge(host, adapter, {
+      platform: im.platform,
+      filesEnabled: im.files.enabled,
+      maxFileMb: im.files.max_mb,
+      ...(im.dingtalk_allowed_users ? { allowedUsers: im.dingtalk_allowed_users } : {}),
+    });
+  }
+
+  async view(group: Group): Promise<ImView> {
+    const stored = await this.secrets.read(group.id);
+    const im = group.config.im ?? null;
+    const has = (envName: string | undefined, key: string) =>
+      Boolean((envName && this.env[envName]) || stored[key]);
+    const supervised = this.supervisor.status(group.id);
+    const error = this.startErrors.get(group.id);
+    return {
+      config: im,
+      secrets: {
+        app_key: has(im?.dingtalk_app_key_env, "dingtalk_app_key"),
+        app_secret: has(im?.dingtalk_app_secret_env, "dingtalk_app_secret"),
+        robot_code: has(im?.dingtalk_robot_code_env, "dingtalk_robot_code"),
+      },
+      status: supervised ?? (error ? { ...STOPPED, state: "error", last_error: error } : STOPPED),
+    };
+  }
+
+  /** Save the `im:` block (env names only) and the secret values (0600 store); start unless told not to. */
+  async configure(group: Group, input: ImConfigInput): Promise<ImView> {
+    if (input.platform !== "dingtalk") {
+      throw new ValidationError(
+        "unsupported_platform",
+        `Unsupported platform "${input.platform}": use dingtalk.`,
+      );
+    }
+    await this.secrets.update(group.id, {
+      dingtalk_app_key: input.app_key?.trim(),
+      dingtalk_app_secret: input.app_secret?.trim(),
+      dingtalk_robot_code: input.robot_code?.trim(),
+    });
+    await group.updateConfig((c) => {
+      const prev = c.im;
+      const next: ImConfig = {
+        ...(prev ?? {}),
+        platform: "dingtalk",
+        enabled: prev?.enabled ?? false,
+        mode: input.mode ?? prev?.mode ?? "stream",
+        files: prev?.files ?? { enabled: true, max_mb: 20 },
+      };
+      const envs = {
+        dingtalk_app_key_env: input.app_key_env,
+        dingtalk_app_secret_env: input.app_secret_env,
+        dingtalk_robot_code_env: input.robot_code_env,
+      };
+      for (const [key, value] of Object.entries(envs)) if (value) next[key as keyof typeof envs] = value;
+      c.im = next;
+    });
+    if (input.start !== false) await this.start(group);
+    return this.view(group);
+  }
+
+  /** Start the bridge; credentials are checked first, so bad ones fail here with a clear error. */
+  async start(group: Group): Promise<ImView> {
+    const log = this.log(group);
+    try {
+      const creds = await this.credentials(group);
+      await this.supervisor.start({
+        groupId: group.id,
+        appKey: creds.appKey,
+        create: () => this.createBridge(group, creds),
+        log: (line) => log.write(line),
+      });
+      this.startErrors.delete(group.id);
+    } catch (err) {
+      const e = err as CcccError;
+      const lastError = {
+        code: e.code ?? "im_start_failed",
+        message: e.message,
+        at: new Date().toISOString(),
+      };
+      this.startErrors.set(group.id, lastError);
+      log.write(`start failed: [${lastError.code}] ${lastError.message}`);
+      throw err;
+    } finally {
+      if (!group.config.im?.enabled) {
+        await group.updateConfig((c) => {
+          if (c.im) c.im.enabled = true;
+        });
+      }
+    }
+    log.write("bridge started");
+    return this.view(group);
+  }
+
+  async stop(group: Group): Promise<ImView> {
+    await this.supervisor.stop(group.id);
+    this.startErrors.delete(group.id);
+    if (group.config.im?.enabled) {
+      await group.updateConfig((c) => {
+        if (c.im) c.im.enabled = false;
+      });
+    }
+    this.log(group).write("bridge stopped");
+    return this.view(group);
+  }
+
+  async unset(group: Group): Promise<void> {
+    await this.supervisor.stop(group.id);
+    await this.secrets.remove(group.id);
+    await group.updateConfig((c) => {
+      c.im = undefined;
+    });
+    this.startErrors.delete(group.id);
+  }
+
+  /** The running bridge, or one built just to read and change its state files. */
+  async bridge(group: Group): Promise<Bridge> {
+    const running = this.supervisor.get(group.id);
+    if (running) return running;
+    const creds = await this.credentials(group).catch(() => undefined);
+    return this.createBridge(group, creds);
+  }
+
+  /** At daemon start: every group whose `im.enabled` is true. Failures are logged and shown in status. */
+  async startEnabled(): Promise<void> {
+    for (const group of this.ctx.kernel.list()) {
+      if (!group.config.im?.enabled) continue;
+      await this.start(group).catch((e) => this.ctx.log(`im ${group.id}: ${(e as Error).message}`));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.supervisor.stopAll();
+  }
 }

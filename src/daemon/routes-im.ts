@@ -1,5 +1,69 @@
 import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { readLogTail } from "../im/log.js";
 import type { DaemonContext } from "./context.js";
+import { parse } from "./errors.js";
 import type { ImManager } from "./im.js";
 
-export function imRoutes(_app: FastifyInstance, _ctx: DaemonContext, _im: ImManager): void {}
+type Params = { gid: string };
+
+const ConfigBody = z.object({
+  platform: z.literal("dingtalk"),
+  app_key: z.string().optional(),
+  app_secret: z.string().optional(),
+  robot_code: z.string().optional(),
+  app_key_env: z.string().optional(),
+  app_secret_env: z.string().optional(),
+  robot_code_env: z.string().optional(),
+  mode: z.enum(["stream", "http"]).optional(),
+  start: z.boolean().optional(),
+});
+
+/** IM bridge routes (docs/im.md). Secret values go in, never out. */
+export function imRoutes(app: FastifyInstance, ctx: DaemonContext, im: ImManager): void {
+  const group = (gid: string) => ctx.kernel.group(gid);
+  const base = "/api/v1/groups/:gid/im";
+
+  app.get<{ Params: Params }>(base, async (req) => im.view(group(req.params.gid)));
+
+  app.put<{ Params: Params }>(`${base}/config`, async (req) => {
+    const body = parse(ConfigBody, req.body);
+    return im.configure(group(req.params.gid), body);
+  });
+
+  app.post<{ Params: Params }>(`${base}/start`, async (req) => im.start(group(req.params.gid)));
+  app.post<{ Params: Params }>(`${base}/stop`, async (req) => im.stop(group(req.params.gid)));
+
+  app.delete<{ Params: Params }>(base, async (req) => {
+    await im.unset(group(req.params.gid));
+    return { ok: true };
+  });
+
+  app.get<{ Params: Params }>(`${base}/pending`, async (req) => {
+    const bridge = await im.bridge(group(req.params.gid));
+    return { pending: await bridge.pending() };
+  });
+
+  app.post<{ Params: Params }>(`${base}/bind`, async (req) => {
+    const { key } = parse(z.object({ key: z.string().trim().min(1) }), req.body);
+    const bridge = await im.bridge(group(req.params.gid));
+    return bridge.bind(key);
+  });
+
+  app.get<{ Params: Params }>(`${base}/authorized`, async (req) => {
+    const bridge = await im.bridge(group(req.params.gid));
+    return { chats: await bridge.authorized() };
+  });
+
+  app.post<{ Params: Params }>(`${base}/revoke`, async (req) => {
+    const { chat_id } = parse(z.object({ chat_id: z.string().min(1) }), req.body);
+    const bridge = await im.bridge(group(req.params.gid));
+    return { ok: true, ...(await bridge.revoke(chat_id)) };
+  });
+
+  app.get<{ Params: Params; Querystring: { n?: string } }>(`${base}/logs`, async (req) => {
+    const g = group(req.params.gid);
+    const n = Math.min(5000, Math.max(1, Number(req.query.n) || 200));
+    return { lines: await readLogTail(im.log(g).path, n) };
+  });
+}

@@ -1,0 +1,212 @@
+import { readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeDingTalk, startFakeDingTalk } from "../fakes/dingtalk/index.js";
+import { runCli, waitFor } from "../support/cli.js";
+import { startTestDaemon, type TestDaemon } from "../support/daemon.js";
+
+const AGENTS = resolve(import.meta.dirname, "../fixtures/agents");
+const FAST = JSON.stringify({
+  readyGraceMs: 100,
+  readyMaxMs: 3000,
+  preambleDelayMs: 100,
+  submitDelayMs: 100,
+});
+
+/** One direct chat with 张三 throughout. */
+const DIRECT = { chat: "direct" as const, conversationId: "cid-direct-zhangsan", senderNick: "张三" };
+
+let fake: FakeDingTalk;
+let t: TestDaemon;
+let gid: string;
+let cliEnv: NodeJS.ProcessEnv;
+
+const sentText = () =>
+  fake.sent.map((m) => {
+    const p = m.msgParam as { content?: string; text?: string; markdown?: { text?: string } };
+    return `${p.content ?? ""}${p.text ?? ""}${p.markdown?.text ?? ""}`;
+  });
+
+/** Wait for a message to the chats whose text matches, and return that text. */
+function waitSent(pattern: RegExp, what: string): Promise<string> {
+  return waitFor(() => sentText().find((s) => pattern.test(s)), 20_000, what);
+}
+
+async function cli(args: string[]): Promise<string> {
+  const r = await runCli([...args, "--group", gid], cliEnv);
+  if (r.code !== 0) throw new Error(`cccc ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+}
+
+beforeAll(async () => {
+  fake = await startFakeDingTalk();
+  const env = {
+    CCCC_DELIVERY_TIMINGS: FAST,
+    CCCC_DINGTALK_API_BASE: fake.apiBase,
+    CCCC_DINGTALK_OAPI_BASE: fake.oapiBase,
+  };
+  t = await startTestDaemon(env);
+  cliEnv = {
+    ...env,
+    CCCC_HOME: t.home.root,
+    DINGTALK_APP_KEY: fake.app.appKey,
+    DINGTALK_APP_SECRET: fake.app.appSecret,
+    DINGTALK_ROBOT_CODE: fake.app.appKey,
+  };
+  gid = (
+    await t.api<{ group: { group_id: string } }>("POST", "/api/v1/groups", {
+      title: "钉钉 team",
+      scope: AGENTS,
+    })
+  ).body.group.group_id;
+  await t.api("POST", `/api/v1/groups/${gid}/actors`, {
+    id: "lead",
+    runtime: "custom",
+    command: ["node", `${AGENTS}/echo-agent.mjs`],
+  });
+  await t.api("POST", `/api/v1/groups/${gid}/actors`, {
+    id: "reviewer",
+    runtime: "custom",
+    command: ["node", `${AGENTS}/echo-agent.mjs`],
+  });
+  await t.api("POST", `/api/v1/groups/${gid}/start`);
+});
+afterAll(async () => {
+  await t?.close();
+  await fake?.close();
+});
+
+describe("the seed guide against a fake DingTalk", () => {
+  it("cccc im set dingtalk writes the seed's im: block and keeps secrets out of it", async () => {
+    await cli([
+      "im",
+      "set",
+      "dingtalk",
+      "--app-key-env",
+      "DINGTALK_APP_KEY",
+      "--app-secret-env",
+      "DINGTALK_APP_SECRET",
+      "--robot-code-env",
+      "DINGTALK_ROBOT_CODE",
+    ]);
+    const yaml = readFileSync(resolve(t.home.groupDir(gid), "group.yaml"), "utf8");
+    expect(yaml).toMatch(
+      /im:\n\s+platform: dingtalk\n(.*\n)*\s+dingtalk_app_key_env: DINGTALK_APP_KEY\n\s+dingtalk_app_secret_env: DINGTALK_APP_SECRET\n\s+dingtalk_robot_code_env: DINGTALK_ROBOT_CODE/,
+    );
+    expect(yaml).not.toContain(fake.app.appSecret);
+    expect(statSync(t.home.secretsFile(gid)).mode & 0o777).toBe(0o600);
+    const view = await t.api<Record<string, unknown>>("GET", `/api/v1/groups/${gid}/im`);
+    expect(JSON.stringify(view.body)).not.toContain(fake.app.appSecret);
+  });
+
+  it("cccc im start connects over Stream mode and cccc im status says so", async () => {
+    await cli(["im", "start"]);
+    await waitFor(() => fake.liveConnections().length > 0, 10_000, "stream connection");
+    const status = await cli(["im", "status"]);
+    expect(status).toContain("bridge: running");
+    expect(status).toContain("connected: yes");
+  });
+
+  it("/subscribe gives a key; cccc im bind approves the chat", async () => {
+    fake.push(fake.robotMessage({ ...DIRECT, text: "/subscribe" }));
+    const keyText = await waitSent(/im bind --key/, "the one-time key reply");
+    const key = /--key ([A-Za-z0-9]+)/.exec(keyText)?.[1] ?? "";
+    expect(key).not.toBe("");
+    const pending = await cli(["im", "pending"]);
+    expect(pending).toContain(key);
+    await cli(["im", "bind", "--key", key]);
+    await waitSent(/Approved|approved|✅/, "the approval notice");
+    expect(await cli(["im", "authorized"])).toContain("subscribed");
+  });
+
+  it("/send reaches the foreman, whose reply comes back to DingTalk", async () => {
+    fake.push(fake.robotMessage({ ...DIRECT, text: "/send Please check the code quality" }));
+    await waitSent(/echo: Please check the code quality \(from user\)/, "the agent's answer");
+  });
+
+  it("/send @reviewer and plain text in a direct chat", async () => {
+    fake.push(fake.robotMessage({ ...DIRECT, text: "/send @reviewer Please review the latest commits" }));
+    const ledger = async () =>
+      (
+        await t.api<{ events: { by: string; data: { text: string; to: string[] } }[] }>(
+          "GET",
+          `/api/v1/groups/${gid}/ledger?tail=50`,
+        )
+      ).body.events;
+    await waitFor(
+      async () =>
+        (await ledger()).find((e) => e.by === "user" && e.data.text === "Please review the latest commits"),
+      10_000,
+      "the /send @reviewer message",
+    ).then((e) => expect(e.data.to).toEqual(["reviewer"]));
+    fake.push(fake.robotMessage({ ...DIRECT, text: "how is it going?" }));
+    await waitSent(/echo: how is it going\? \(from user\)/, "answer to plain text");
+  });
+
+  it("/status and /help answer with cards; unknown /send target lists the actors", async () => {
+    fake.push(fake.robotMessage({ ...DIRECT, text: "/status" }));
+    await waitFor(
+      () =>
+        fake.sent.find(
+          (m) => /ActionCard|actionCard/.test(m.msgKey) && JSON.stringify(m.msgParam).includes("reviewer"),
+        ),
+      10_000,
+      "status card",
+    );
+    fake.push(fake.robotMessage({ ...DIRECT, text: "/send @ghost hi" }));
+    await waitSent(/ghost/, "unknown target error");
+    expect(sentText().find((s) => s.includes("ghost"))).toContain("reviewer");
+  });
+
+  it("a group chat must be approved too, and then @bot /send works there", async () => {
+    const conversationId = "cid-group-devteam";
+    fake.push(
+      fake.robotMessage({ chat: "group", text: "/subscribe", conversationId, conversationTitle: "研发群" }),
+    );
+    const keyText = await waitFor(
+      () => fake.sent.filter((m) => m.target.session && JSON.stringify(m.msgParam).includes("--key")).at(1),
+      10_000,
+      "the group's key",
+    ).then((m) => JSON.stringify(m.msgParam));
+    const key = /--key ([A-Za-z0-9]+)/.exec(keyText)?.[1] ?? "";
+    await cli(["im", "bind", "--key", key]);
+    fake.push(fake.robotMessage({ chat: "group", text: "/send @all Status update please", conversationId }));
+    await waitSent(/echo: Status update please/, "group answer");
+  });
+
+  it("wrong credentials fail fast with the seed's 'Invalid appkey' and show in status", async () => {
+    const other = (await t.api<{ group: { group_id: string } }>("POST", "/api/v1/groups", { title: "bad" }))
+      .body.group.group_id;
+    const env = { ...cliEnv, DINGTALK_APP_KEY: "wrong-key", DINGTALK_APP_SECRET: "wrong-secret" };
+    const set = await runCli(
+      [
+        "im",
+        "set",
+        "dingtalk",
+        "--app-key-env",
+        "DINGTALK_APP_KEY",
+        "--app-secret-env",
+        "DINGTALK_APP_SECRET",
+        "--group",
+        other,
+      ],
+      env,
+    );
+    expect(set.code).toBe(0);
+    const start = await runCli(["im", "start", "--group", other], env);
+    expect(start.code).toBe(1);
+    expect(start.stderr).toContain("Invalid appkey");
+    const status = await runCli(["im", "status", "--group", other], env);
+    expect(status.stdout).toContain("Invalid appkey");
+    const logs = await runCli(["im", "logs", "--group", other], env);
+    expect(logs.stdout).toContain("Invalid appkey");
+    expect(logs.stdout).not.toContain("wrong-secret");
+  });
+
+  it("cccc im stop stops it", async () => {
+    await cli(["im", "stop"]);
+    const status = await cli(["im", "status"]);
+    expect(status).toContain("bridge: stopped");
+    await waitFor(() => fake.liveConnections().length === 0, 10_000, "stream closed");
+  });
+});
