@@ -127,6 +127,7 @@ describe.skipIf(!hasChromium)("Web UI", () => {
         const status = dialog.getByRole("region", { name: "Bridge status" });
         expect((await status.textContent()) ?? "").toContain("Running");
         await expectNoSecretShown(page, [dingtalk.app.appSecret, "not-the-secret"]);
+        await status.scrollIntoViewIfNeeded();
         await page.screenshot({ path: "/tmp/cccc-ui.png" });
         expect(crashes).toEqual([]);
       } catch (error) {

@@ -1,11 +1,11 @@
 import { useCallback, useRef, useState } from "react";
-import { api } from "../../api/client.ts";
+import { ApiError, api } from "../../api/client.ts";
 import type { AuthorizedChat, ImState, PendingRequest } from "../../api/types.ts";
 import { useErrors } from "../../hooks/errors.tsx";
 import { usePoll } from "../../hooks/use-poll.ts";
 import { ImChats } from "./im-chats.tsx";
 import { canSave, draftFrom, ImConfigForm, type ImDraft, inputFrom } from "./im-config-form.tsx";
-import { ImStatusLine } from "./im-status.tsx";
+import { ImStateBadge, ImStatusLine } from "./im-status.tsx";
 
 const POLL_MS = 2000;
 
@@ -66,17 +66,38 @@ export function ImBridgeTab({ gid }: { gid: string }) {
     }
   };
 
-  const save = () =>
-    run("Save Config", async () => {
-      const state = await api.saveIm(gid, inputFrom(draft));
-      setIm(state);
-      resetDraft(state.config);
-      setNote(
-        state.status.state === "error"
-          ? "Saved, but the bridge could not start: see the status above."
-          : "Saved. The bridge starts with these credentials.",
-      );
-    });
+  const saved = (state: ImState) => {
+    setIm(state);
+    resetDraft(state.config);
+    setNote(
+      state.status.state === "error"
+        ? "Saved, but the bridge could not start: see the status above."
+        : "Saved.",
+    );
+  };
+
+  /**
+   * The daemon may answer a save whose bridge then failed to start with the start error itself.
+   * When the status then reports that same error, the config was saved: show it as saved, with the
+   * error in the status line (and its troubleshooting steps) rather than in an alert.
+   */
+  const save = async () => {
+    setBusy(true);
+    setNote("");
+    try {
+      saved(await api.saveIm(gid, inputFrom(draft)));
+    } catch (error) {
+      const state = await api.im(gid).catch(() => null);
+      const code = error instanceof ApiError ? error.code : "";
+      if (state && state.status.state === "error" && state.status.last_error?.code === code) saved(state);
+      else {
+        report(error, "Save Config");
+        if (state) setIm(state);
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
 
   const startStop = (action: "start" | "stop") =>
     run(action === "start" ? "Start bridge" : "Stop bridge", async () => {
@@ -125,6 +146,7 @@ export function ImBridgeTab({ gid }: { gid: string }) {
             Remove Config
           </button>
         ) : null}
+        {configured && im ? <ImStateBadge status={im.status} /> : null}
         <span className="note" aria-live="polite">
           {note}
         </span>

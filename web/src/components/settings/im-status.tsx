@@ -9,6 +9,15 @@ const LABELS: Record<ImStatus["state"], string> = {
   error: "Error",
 };
 
+/** The bridge state next to the Save Config button, so the result of a save is visible there. */
+export function ImStateBadge({ status }: { status: ImStatus }) {
+  return (
+    <span className="im-state-badge" data-state={status.state}>
+      <span className={`dot ${status.state}`} aria-hidden="true" /> {LABELS[status.state] ?? status.state}
+    </span>
+  );
+}
+
 export function ImStatusLine(props: { status: ImStatus | null; config: ImConfig | null; failed?: boolean }) {
   const { status, config } = props;
   if (!status) {
