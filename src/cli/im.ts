@@ -1,6 +1,3 @@
-import { createReadStream, existsSync, statSync, unwatchFile, watchFile } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { Command } from "commander";
 import { followLog, imLogPath, readLogTail } from "../im/log.js";
 import { CcccError } from "../kernel/errors.js";

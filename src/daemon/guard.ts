@@ -16,10 +16,17 @@ function refuse(reply: FastifyReply, code: string, message: string): FastifyRepl
 
 /**
  * Refuse DNS-rebinding (a Host that is not ours) and cross-site state-changing requests
- * (an Origin that is not ours, or Sec-Fetch-Site: cross-site).
+ * (an Origin that is not ours, or Sec-Fetch-Site: cross-site). Platform callbacks under
+ * `exemptPrefix` are authenticated by their own signatures instead.
  */
-export function installGuard(app: FastifyInstance, host: string, boundPort: () => number): void {
+export function installGuard(
+  app: FastifyInstance,
+  host: string,
+  boundPort: () => number,
+  exemptPrefix = "/webhooks/",
+): void {
   app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
+    if (req.url.startsWith(exemptPrefix)) return;
     const port = boundPort();
     const allowed = allowedHosts(host, port);
     const hostHeader = (req.headers.host ?? "").toLowerCase();

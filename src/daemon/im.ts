@@ -1,6 +1,7 @@
 import { Bridge, type ImStatus } from "../im/bridge.js";
 import { DingTalkAdapter } from "../im/dingtalk/adapter.js";
 import { type DingTalkCredentials, resolveDingTalkCredentials } from "../im/dingtalk/config.js";
+import type { WebhookRequest, WebhookResponse } from "../im/dingtalk/webhook.js";
 import { BridgeLog, imLogPath } from "../im/log.js";
 import { BridgeSupervisor } from "../im/supervisor.js";
 import type { ImConfig } from "../kernel/config.js";
@@ -18,6 +19,9 @@ export interface ImConfigInput {
   app_key_env?: string;
   app_secret_env?: string;
   robot_code_env?: string;
+  /** HTTP mode encrypted callbacks (event subscription token and AES key). */
+  http_token?: string;
+  http_aes_key?: string;
   mode?: "stream" | "http";
   /** Start (or restart) the bridge after saving; default true (the Web UI's Save Config). */
   start?: boolean;
@@ -25,7 +29,13 @@ export interface ImConfigInput {
 
 export interface ImView {
   config: ImConfig | null;
-  secrets: { app_key: boolean; app_secret: boolean; robot_code: boolean };
+  secrets: {
+    app_key: boolean;
+    app_secret: boolean;
+    robot_code: boolean;
+    http_token: boolean;
+    http_aes_key: boolean;
+  };
   status: ImStatus & { restarts?: number };
 }
 
@@ -43,6 +53,8 @@ export class ImManager {
   private readonly secrets: SecretsStore;
   private readonly logs = new Map<string, BridgeLog>();
   private readonly startErrors = new Map<string, ImStatus["last_error"]>();
+  /** The adapter of each group's current bridge, for HTTP-mode callbacks. */
+  private readonly adapters = new Map<string, DingTalkAdapter>();
 
   constructor(
     private readonly ctx: DaemonContext,
@@ -96,7 +108,11 @@ export class ImManager {
       oapiBase: this.env.CCCC_DINGTALK_OAPI_BASE || "https://oapi.dingtalk.com",
       stateDir: host.stateDir,
       log: (line) => log.write(line),
+      mode: im.mode,
+      ...(creds?.httpToken ? { httpToken: creds.httpToken } : {}),
+      ...(creds?.httpAesKey ? { httpAesKey: creds.httpAesKey } : {}),
     });
+    if (creds) this.adapters.set(group.id, adapter);
     return new Bridge(host, adapter, {
       platform: im.platform,
       filesEnabled: im.files.enabled,
@@ -118,6 +134,8 @@ export class ImManager {
         app_key: has(im?.dingtalk_app_key_env, "dingtalk_app_key"),
         app_secret: has(im?.dingtalk_app_secret_env, "dingtalk_app_secret"),
         robot_code: has(im?.dingtalk_robot_code_env, "dingtalk_robot_code"),
+        http_token: has(im?.http_token_env as string | undefined, "dingtalk_http_token"),
+        http_aes_key: has(im?.http_aes_key_env as string | undefined, "dingtalk_http_aes_key"),
       },
       status: supervised ?? (error ? { ...STOPPED, state: "error", last_error: error } : STOPPED),
     };
@@ -135,6 +153,8 @@ export class ImManager {
       dingtalk_app_key: input.app_key?.trim(),
       dingtalk_app_secret: input.app_secret?.trim(),
       dingtalk_robot_code: input.robot_code?.trim(),
+      dingtalk_http_token: input.http_token?.trim(),
+      dingtalk_http_aes_key: input.http_aes_key?.trim(),
     });
     await group.updateConfig((c) => {
       const prev = c.im;
@@ -217,6 +237,13 @@ export class ImManager {
     if (running) return running;
     const creds = await this.credentials(group).catch(() => undefined);
     return this.createBridge(group, creds);
+  }
+
+  /** An HTTP-mode callback for a group's bridge (signature checked by the adapter). */
+  async webhook(groupId: string, req: WebhookRequest): Promise<WebhookResponse> {
+    const adapter = this.supervisor.get(groupId) ? this.adapters.get(groupId) : undefined;
+    if (!adapter) return { status: 503, body: { error: "no running DingTalk bridge for this group" } };
+    return adapter.receiveWebhook(req);
   }
 
   /** At daemon start: every group whose `im.enabled` is true. Failures are logged and shown in status. */

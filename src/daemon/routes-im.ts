@@ -7,6 +7,9 @@ import type { ImManager } from "./im.js";
 
 type Params = { gid: string };
 
+/** Paths that platforms call from outside; authenticated by their signatures, not by Host/Origin. */
+export const WEBHOOK_PREFIX = "/webhooks/";
+
 const ConfigBody = z.object({
   platform: z.literal("dingtalk"),
   app_key: z.string().optional(),
@@ -15,6 +18,8 @@ const ConfigBody = z.object({
   app_key_env: z.string().optional(),
   app_secret_env: z.string().optional(),
   robot_code_env: z.string().optional(),
+  http_token: z.string().optional(),
+  http_aes_key: z.string().optional(),
   mode: z.enum(["stream", "http"]).optional(),
   start: z.boolean().optional(),
 });
@@ -59,6 +64,18 @@ export function imRoutes(app: FastifyInstance, ctx: DaemonContext, im: ImManager
     const { chat_id } = parse(z.object({ chat_id: z.string().min(1) }), req.body);
     const bridge = await im.bridge(group(req.params.gid));
     return { ok: true, ...(await bridge.revoke(chat_id)) };
+  });
+
+  // DingTalk HTTP mode: the "message receiving URL" (behind your HTTPS reverse proxy). Exempt from
+  // the Host/Origin guard because DingTalk is a foreign origin; every request must carry a valid
+  // signature or encrypted payload instead.
+  app.post<{ Params: Params }>(`${WEBHOOK_PREFIX}dingtalk/:gid`, async (req, reply) => {
+    const result = await im.webhook(req.params.gid, {
+      headers: req.headers,
+      body: req.body,
+      query: req.query as Record<string, string>,
+    });
+    return reply.code(result.status).send(result.body);
   });
 
   app.get<{ Params: Params; Querystring: { n?: string } }>(`${base}/logs`, async (req) => {

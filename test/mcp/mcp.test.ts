@@ -95,8 +95,8 @@ describe("cccc mcp", () => {
     });
     expect(sent.isError).toBeFalsy();
     const ledger = await t.api<{ events: LedgerEvent[] }>("GET", `/api/v1/groups/${gid}/ledger?tail=1`);
-    const att = (ledger.body.events[0]?.data as { attachments: { path: string; name: string }[] })
-      .attachments[0];
+    const data = ledger.body.events[0]?.data as { attachments: { path: string; name: string }[] } | undefined;
+    const att = data?.attachments[0];
     expect(att?.name).toBe("report.md");
     const read = await call("cccc_file_read", { path: att?.path });
     expect(read.structuredContent?.text).toBe("# Report\nall good\n");
@@ -115,9 +115,7 @@ describe("cccc mcp", () => {
     const notForeman = await call("cccc_im_bind", { key: "abc" });
     expect(notForeman.structuredContent).toMatchObject({ error: { code: "foreman_only" } });
     const info = await call("cccc_group_info");
-    expect((info.structuredContent?.actors as { id: string; role: string }[]).map((a) => a.role)).toEqual([
-      "foreman",
-      "peer",
-    ]);
+    const actors = (info.structuredContent?.actors ?? []) as { id: string; role: string }[];
+    expect(actors.map((a) => a.role)).toEqual(["foreman", "peer"]);
   });
 });

@@ -18,6 +18,7 @@ import { FileDedupe } from "./dedupe.js";
 import { encodeForOpenApi, encodeForWebhook, webhookSupports } from "./encode.js";
 import { PlatformApiError } from "./errors.js";
 import { StreamClient, type StreamTiming } from "./stream.js";
+import { handleWebhookRequest, type WebhookRequest, type WebhookResponse } from "./webhook.js";
 
 export interface DingTalkAdapterConfig {
   appKey: string;
@@ -31,6 +32,11 @@ export interface DingTalkAdapterConfig {
   /** `groups/<gid>/state/im`: the dedupe file lives here. */
   stateDir: string;
   log(line: string): void;
+  /** `stream` (default): our own Stream client. `http`: messages arrive through `receiveWebhook`. */
+  mode?: "stream" | "http";
+  /** HTTP mode event-subscription token and AES key (encrypted callbacks, protocol §4.2). */
+  httpToken?: string;
+  httpAesKey?: string;
   /** Tuning, mostly for tests. */
   stream?: Partial<StreamTiming>;
   api?: Omit<ApiConfig, "appKey" | "appSecret" | "apiBase" | "oapiBase" | "log">;
@@ -49,6 +55,7 @@ export class DingTalkAdapter implements PlatformAdapter {
   readonly platform = "dingtalk";
   private api: DingTalkApi;
   private stream?: StreamClient;
+  private webhook?: { onMessage: (message: InboundMessage) => Promise<void>; dedupe: FileDedupe };
   private fatalListeners: ((error: Error) => void)[] = [];
   private lastStatus: AdapterStatus = { connected: false, reconnects: 0 };
 
@@ -58,9 +65,15 @@ export class DingTalkAdapter implements PlatformAdapter {
 
   /** Fetches a token first so bad credentials fail here with a classified error. */
   async start(onMessage: (message: InboundMessage) => Promise<void>): Promise<void> {
-    if (this.stream) throw new Error("DingTalk adapter already started");
+    if (this.stream || this.webhook) throw new Error("DingTalk adapter already started");
     await this.api.getAccessToken();
     const log = this.config.log;
+    if (this.config.mode === "http") {
+      const dedupe = new FileDedupe(join(this.config.stateDir, "dingtalk-dedupe.json"), 2000, log);
+      this.webhook = { onMessage, dedupe };
+      this.lastStatus = { connected: true, connectedSince: new Date().toISOString(), reconnects: 0 };
+      return;
+    }
     const stream = new StreamClient({
       open: (signal) => this.api.openStreamConnection(signal),
       dedupe: new FileDedupe(join(this.config.stateDir, "dingtalk-dedupe.json"), 2000, log),
@@ -92,7 +105,31 @@ export class DingTalkAdapter implements PlatformAdapter {
     }
   }
 
+  /**
+   * HTTP mode: one request to the message receiving URL. The signature (or the encrypted
+   * callback) is checked first; the message is handed to the bridge before the 200 is returned, so
+   * a failure makes DingTalk retry instead of losing it. Redeliveries are dropped by msgId.
+   */
+  async receiveWebhook(req: WebhookRequest): Promise<WebhookResponse> {
+    const target = this.webhook;
+    if (!target) return { status: 503, body: { error: "the DingTalk bridge is not running in HTTP mode" } };
+    const result = handleWebhookRequest(req, {
+      appSecret: this.config.appSecret,
+      ownerKey: this.config.appKey,
+      ...(this.config.httpToken ? { token: this.config.httpToken } : {}),
+      ...(this.config.httpAesKey ? { aesKey: this.config.httpAesKey } : {}),
+    });
+    if (result.error) this.config.log(`dingtalk webhook: ${result.error}`);
+    const message = result.message;
+    if (message && !target.dedupe.has(message.messageId)) {
+      await target.onMessage(message);
+      target.dedupe.add(message.messageId);
+    }
+    return result;
+  }
+
   async stop(): Promise<void> {
+    this.webhook = undefined;
     const stream = this.stream;
     this.stream = undefined;
     await stream?.stop();
