@@ -1,80 +1,33 @@
 import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeDingTalk, startFakeDingTalk } from "../fakes/dingtalk/index.js";
+import type { FakeDingTalk } from "../fakes/dingtalk/index.js";
+import { AGENTS, type BridgeWorld, startBridgeWorld } from "../support/bridge.js";
 import { runCli, waitFor } from "../support/cli.js";
-import { startTestDaemon, type TestDaemon } from "../support/daemon.js";
-
-const AGENTS = resolve(import.meta.dirname, "../fixtures/agents");
-const FAST = JSON.stringify({
-  readyGraceMs: 100,
-  readyMaxMs: 3000,
-  preambleDelayMs: 100,
-  submitDelayMs: 100,
-});
+import type { TestDaemon } from "../support/daemon.js";
 
 /** One direct chat with 张三 throughout. */
 const DIRECT = { chat: "direct" as const, conversationId: "cid-direct-zhangsan", senderNick: "张三" };
 
+let w: BridgeWorld;
 let fake: FakeDingTalk;
 let t: TestDaemon;
 let gid: string;
 let cliEnv: NodeJS.ProcessEnv;
-
-const sentText = () =>
-  fake.sent.map((m) => {
-    const p = m.msgParam as { content?: string; text?: string; markdown?: { text?: string } };
-    return `${p.content ?? ""}${p.text ?? ""}${p.markdown?.text ?? ""}`;
-  });
-
-/** Wait for a message to the chats whose text matches, and return that text. */
-function waitSent(pattern: RegExp, what: string): Promise<string> {
-  return waitFor(() => sentText().find((s) => pattern.test(s)), 20_000, what);
-}
-
-async function cli(args: string[]): Promise<string> {
-  const r = await runCli([...args, "--group", gid], cliEnv);
-  if (r.code !== 0) throw new Error(`cccc ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
+const cli = (args: string[]) => w.cli(args);
+const sentText = () => w.sentText();
+const waitSent = (pattern: RegExp, what: string) => w.waitSent(pattern, what);
 
 beforeAll(async () => {
-  fake = await startFakeDingTalk();
-  const env = {
-    CCCC_DELIVERY_TIMINGS: FAST,
-    CCCC_DINGTALK_API_BASE: fake.apiBase,
-    CCCC_DINGTALK_OAPI_BASE: fake.oapiBase,
-  };
-  t = await startTestDaemon(env);
-  cliEnv = {
-    ...env,
-    CCCC_HOME: t.home.root,
-    DINGTALK_APP_KEY: fake.app.appKey,
-    DINGTALK_APP_SECRET: fake.app.appSecret,
-    DINGTALK_ROBOT_CODE: fake.app.appKey,
-  };
-  gid = (
-    await t.api<{ group: { group_id: string } }>("POST", "/api/v1/groups", {
-      title: "钉钉 team",
-      scope: AGENTS,
-    })
-  ).body.group.group_id;
-  await t.api("POST", `/api/v1/groups/${gid}/actors`, {
-    id: "lead",
-    runtime: "custom",
-    command: ["node", `${AGENTS}/echo-agent.mjs`],
-  });
-  await t.api("POST", `/api/v1/groups/${gid}/actors`, {
-    id: "reviewer",
-    runtime: "custom",
-    command: ["node", `${AGENTS}/echo-agent.mjs`],
-  });
+  const agent = ["node", `${AGENTS}/echo-agent.mjs`];
+  w = await startBridgeWorld([
+    { id: "lead", runtime: "custom", command: agent },
+    { id: "reviewer", runtime: "custom", command: agent },
+  ]);
+  ({ fake, t, gid, cliEnv } = w);
   await t.api("POST", `/api/v1/groups/${gid}/start`);
 });
-afterAll(async () => {
-  await t?.close();
-  await fake?.close();
-});
+afterAll(() => w?.close());
 
 describe("the seed guide against a fake DingTalk", () => {
   it("cccc im set dingtalk writes the seed's im: block and keeps secrets out of it", async () => {

@@ -22,6 +22,12 @@ export function ImBridgeTab({ gid }: { gid: string }) {
   // Bumped whenever the form is reset from the daemon's config, so its local UI state restarts too.
   const [formVersion, setFormVersion] = useState(0);
   const loaded = useRef(false);
+  // The user started typing before the first load answered: keep their draft.
+  const edited = useRef(false);
+  const edit = useCallback((next: ImDraft) => {
+    edited.current = true;
+    setDraft(next);
+  }, []);
   const resetDraft = useCallback((config: ImState["config"]) => {
     setDraft(draftFrom(config));
     setFormVersion((v) => v + 1);
@@ -33,7 +39,7 @@ export function ImBridgeTab({ gid }: { gid: string }) {
       setIm(state);
       if (!loaded.current) {
         loaded.current = true;
-        resetDraft(state.config);
+        if (!edited.current) resetDraft(state.config);
       }
       if (state.config) {
         const [p, a] = await Promise.all([api.imPending(gid), api.imAuthorized(gid)]);
@@ -68,6 +74,7 @@ export function ImBridgeTab({ gid }: { gid: string }) {
 
   const saved = (state: ImState) => {
     setIm(state);
+    edited.current = false;
     resetDraft(state.config);
     setNote(
       state.status.state === "error"
@@ -120,7 +127,7 @@ export function ImBridgeTab({ gid }: { gid: string }) {
   return (
     <div className="im-tab">
       <ImStatusLine status={im?.status ?? null} config={im?.config ?? null} failed={failed} />
-      <ImConfigForm key={formVersion} draft={draft} secrets={im?.secrets ?? null} onChange={setDraft} />
+      <ImConfigForm key={formVersion} draft={draft} secrets={im?.secrets ?? null} onChange={edit} />
       <div className="actions left">
         <button
           type="button"

@@ -1,0 +1,104 @@
+import { resolve } from "node:path";
+import { type FakeDingTalk, startFakeDingTalk } from "../fakes/dingtalk/index.js";
+import type { FakeDingTalkOptions, FakeRobotMessageOptions } from "../fakes/dingtalk/server.js";
+import { runCli, waitFor } from "./cli.js";
+import { startTestDaemon, type TestDaemon } from "./daemon.js";
+
+export const AGENTS = resolve(import.meta.dirname, "../fixtures/agents");
+export const FAST_DELIVERY = JSON.stringify({
+  readyGraceMs: 100,
+  readyMaxMs: 3000,
+  preambleDelayMs: 100,
+  submitDelayMs: 100,
+});
+
+/** A real daemon wired to a fake DingTalk, with one group and a configured (not started) bridge. */
+export interface BridgeWorld {
+  fake: FakeDingTalk;
+  t: TestDaemon;
+  gid: string;
+  cliEnv: NodeJS.ProcessEnv;
+  cli(args: string[]): Promise<string>;
+  /** Every text the fake received for chats (text, markdown, card bodies). */
+  sentText(): string[];
+  waitSent(pattern: RegExp, what: string): Promise<string>;
+  /** /subscribe from a chat and approve its key with `cccc im bind`. */
+  subscribe(chat: FakeRobotMessageOptions): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startBridgeWorld(
+  actors: Record<string, unknown>[],
+  fakeOptions: FakeDingTalkOptions = {},
+): Promise<BridgeWorld> {
+  const fake = await startFakeDingTalk(fakeOptions);
+  const env = {
+    CCCC_DELIVERY_TIMINGS: FAST_DELIVERY,
+    CCCC_DINGTALK_API_BASE: fake.apiBase,
+    CCCC_DINGTALK_OAPI_BASE: fake.oapiBase,
+  };
+  const t = await startTestDaemon(env);
+  const gid = (
+    await t.api<{ group: { group_id: string } }>("POST", "/api/v1/groups", {
+      title: "钉钉 team",
+      scope: AGENTS,
+    })
+  ).body.group.group_id;
+  for (const actor of actors) await t.api("POST", `/api/v1/groups/${gid}/actors`, actor);
+  const cliEnv = {
+    ...env,
+    CCCC_HOME: t.home.root,
+    DINGTALK_APP_KEY: fake.app.appKey,
+    DINGTALK_APP_SECRET: fake.app.appSecret,
+    DINGTALK_ROBOT_CODE: fake.app.appKey,
+  };
+  const cli = async (args: string[]) => {
+    const r = await runCli([...args, "--group", gid], cliEnv);
+    if (r.code !== 0) throw new Error(`cccc ${args.join(" ")}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const sentText = () =>
+    fake.sent.map((m) => {
+      const p = m.msgParam as { content?: string; text?: string; markdown?: { text?: string } };
+      return `${p.content ?? ""}${p.text ?? ""}${p.markdown?.text ?? ""}`;
+    });
+  const waitSent = (pattern: RegExp, what: string) =>
+    waitFor(() => sentText().find((s) => pattern.test(s)), 20_000, what);
+  const keysSeen = () => sentText().filter((s) => /--key [A-Za-z0-9]+/.test(s));
+  return {
+    fake,
+    t,
+    gid,
+    cliEnv,
+    cli,
+    sentText,
+    waitSent,
+    async subscribe(chat) {
+      const before = keysSeen().length;
+      fake.push(fake.robotMessage({ ...chat, text: "/subscribe" }));
+      const text = await waitFor(() => keysSeen()[before], 20_000, "the one-time key reply");
+      const key = /--key ([A-Za-z0-9]+)/.exec(text)?.[1] ?? "";
+      await cli(["im", "bind", "--key", key]);
+    },
+    async close() {
+      await t.close();
+      await fake.close();
+    },
+  };
+}
+
+export async function configureAndStart(world: BridgeWorld): Promise<void> {
+  await world.cli([
+    "im",
+    "set",
+    "dingtalk",
+    "--app-key-env",
+    "DINGTALK_APP_KEY",
+    "--app-secret-env",
+    "DINGTALK_APP_SECRET",
+    "--robot-code-env",
+    "DINGTALK_ROBOT_CODE",
+  ]);
+  await world.cli(["im", "start"]);
+  await waitFor(() => world.fake.liveConnections().length > 0, 10_000, "stream connection");
+}
