@@ -117,23 +117,27 @@ export class ActorManager implements ActorService {
     if (exit.requested) return;
     const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
     this.ctx.log(`actor ${group.id}/${actor.id} exited (${how})`);
-    void group
-      .append("actor.exited", "system", {
-        actor_id: actor.id,
-        code: exit.code,
-        signal: exit.signal,
-        restarting: exit.willRestart,
-      })
-      .then(() =>
-        group.append("system.notify", "system", {
-          kind: "actor_crashed",
-          priority: "high",
-          title: `Actor ${actor.id} stopped unexpectedly`,
-          message: `${actor.id} exited with ${how}.${exit.willRestart ? " Restarting it." : ` Restart it with "cccc actor start ${actor.id}".`}`,
-          target_actor_id: null,
-          im_visibility: "public",
-        }),
-      )
+    // One batch, so a reader never sees the exit without its notice.
+    void group.ledger
+      .appendMany([
+        {
+          kind: "actor.exited",
+          by: "system",
+          data: { actor_id: actor.id, code: exit.code, signal: exit.signal, restarting: exit.willRestart },
+        },
+        {
+          kind: "system.notify",
+          by: "system",
+          data: {
+            kind: "actor_crashed",
+            priority: "high",
+            title: `Actor ${actor.id} stopped unexpectedly`,
+            message: `${actor.id} exited with ${how}.${exit.willRestart ? " Restarting it." : ` Restart it with "cccc actor start ${actor.id}".`}`,
+            target_actor_id: null,
+            im_visibility: "public",
+          },
+        },
+      ])
       .catch((e) => this.ctx.log(`record exit: ${e.message}`));
   }
 

@@ -117,13 +117,14 @@ describe("actors as real processes", () => {
       return a?.status === "crashed" ? a : undefined;
     });
     expect(info.exit_code).toBe(3);
-    const { body } = await t.api<{ events: LedgerEvent[] }>("GET", path("/ledger?tail=10"));
-    expect(body.events.find((e) => e.kind === "actor.exited")?.data).toMatchObject({
+    const events = await waitFor(async () => {
+      const { body } = await t.api<{ events: LedgerEvent[] }>("GET", path("/ledger?tail=10"));
+      return body.events.some((e) => e.kind === "system.notify") ? body.events : undefined;
+    });
+    expect(events.find((e) => e.kind === "actor.exited")?.data).toMatchObject({
       actor_id: "crashy",
       code: 3,
     });
-    expect(body.events.find((e) => e.kind === "system.notify")?.data).toMatchObject({
-      kind: "actor_crashed",
-    });
+    expect(events.find((e) => e.kind === "system.notify")?.data).toMatchObject({ kind: "actor_crashed" });
   });
 });
