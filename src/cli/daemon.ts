@@ -5,8 +5,17 @@ import { isAlive } from "../daemon/pid-lock.js";
 import { Home } from "../kernel/home.js";
 import { action, common } from "./context.js";
 
-/** Run the daemon (and the Web UI) in the foreground until SIGINT/SIGTERM. */
+/** Run the daemon (and the Web UI) in the foreground until SIGINT/SIGTERM; exit 1 if it cannot start. */
 export async function runForeground(opts: { port?: string; host?: string }): Promise<void> {
+  try {
+    await foreground(opts);
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+async function foreground(opts: { port?: string; host?: string }): Promise<void> {
   const home = Home.fromEnv();
   const port = Number(opts.port ?? process.env.CCCC_PORT ?? 8848);
   const host = opts.host ?? process.env.CCCC_HOST ?? "127.0.0.1";
@@ -32,14 +41,7 @@ export function daemonCommands(program: Command): void {
     .description("run the daemon and Web UI in the foreground")
     .option("-p, --port <port>", "port (default $CCCC_PORT or 8848)")
     .option("--host <host>", "bind address (default $CCCC_HOST or 127.0.0.1)")
-    .action(async (opts: { port?: string; host?: string }) => {
-      try {
-        await runForeground(opts);
-      } catch (err) {
-        process.stderr.write(`error: ${(err as Error).message}\n`);
-        process.exit(1);
-      }
-    });
+    .action(runForeground);
 
   common(daemon.command("start").description("start the daemon in the background")).action(
     action(async (cli) => {

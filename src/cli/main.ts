@@ -13,14 +13,7 @@ const program = new Command("cccc")
   .version(VERSION)
   .option("-p, --port <port>", "port for the daemon and Web UI (default $CCCC_PORT or 8848)")
   .option("--host <host>", "bind address (default $CCCC_HOST or 127.0.0.1)")
-  .action(async (opts: { port?: string; host?: string }) => {
-    try {
-      await runForeground(opts);
-    } catch (err) {
-      process.stderr.write(`error: ${(err as Error).message}\n`);
-      process.exit(1);
-    }
-  });
+  .action(runForeground);
 
 daemonCommands(program);
 groupCommands(program);

@@ -69,6 +69,26 @@ async function* sseEvents(res: Response): AsyncGenerator<LedgerEvent> {
   }
 }
 
+/** `send` and `reply`: upload the --file attachments, then post the message as the caller. */
+async function post(
+  cli: Cli,
+  route: "send" | "reply",
+  verb: string,
+  body: Record<string, unknown>,
+): Promise<void> {
+  const o = cli.opts as { to?: string[]; file?: string[] };
+  const path = await cli.groupPath();
+  const attachments = await upload(cli.client, path, o.file ?? []);
+  const { event } = await cli.client.post<{ event: LedgerEvent }>(`${path}/${route}`, {
+    ...body,
+    to: o.to,
+    attachments,
+    by: cli.actorId,
+  });
+  const to = (event.data as unknown as ChatMessageData).to.join(", ");
+  cli.print(event, () => `${verb} ${event.id} → ${to}`);
+}
+
 export function messageCommands(program: Command): void {
   common(
     program.command("send <text...>").description("send a message (as the user, or as the calling actor)"),
@@ -79,44 +99,15 @@ export function messageCommands(program: Command): void {
       collect,
     )
     .option("-f, --file <path>", "attach a file; repeatable", collect)
-    .action(
-      action(async (cli, words: string[]) => {
-        const o = cli.opts as { to?: string[]; file?: string[] };
-        const path = await cli.groupPath();
-        const attachments = await upload(cli.client, path, o.file ?? []);
-        const { event } = await cli.client.post<{ event: LedgerEvent }>(`${path}/send`, {
-          text: words.join(" "),
-          to: o.to,
-          attachments,
-          by: cli.actorId,
-        });
-        cli.print(
-          event,
-          () => `sent ${event.id} → ${(event.data as unknown as ChatMessageData).to.join(", ")}`,
-        );
-      }),
-    );
+    .action(action((cli, words: string[]) => post(cli, "send", "sent", { text: words.join(" ") })));
 
   common(program.command("reply <eventId> <text...>").description("reply to a message (id or prefix)"))
     .option("-t, --to <recipient>", "recipients (default: the original sender)", collect)
     .option("-f, --file <path>", "attach a file; repeatable", collect)
     .action(
-      action(async (cli, eventId: string, words: string[]) => {
-        const o = cli.opts as { to?: string[]; file?: string[] };
-        const path = await cli.groupPath();
-        const attachments = await upload(cli.client, path, o.file ?? []);
-        const { event } = await cli.client.post<{ event: LedgerEvent }>(`${path}/reply`, {
-          event_id: eventId,
-          text: words.join(" "),
-          to: o.to,
-          attachments,
-          by: cli.actorId,
-        });
-        cli.print(
-          event,
-          () => `replied ${event.id} → ${(event.data as unknown as ChatMessageData).to.join(", ")}`,
-        );
-      }),
+      action((cli, eventId: string, words: string[]) =>
+        post(cli, "reply", "replied", { event_id: eventId, text: words.join(" ") }),
+      ),
     );
 
   common(program.command("inbox").description("unread messages of the calling actor (JSON when piped)"))

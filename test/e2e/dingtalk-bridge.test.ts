@@ -2,7 +2,7 @@ import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeDingTalk } from "../fakes/dingtalk/index.js";
-import { AGENTS, type BridgeWorld, startBridgeWorld } from "../support/bridge.js";
+import { AGENTS, type BridgeWorld, IM_SET_DINGTALK, startBridgeWorld } from "../support/bridge.js";
 import { runCli, waitFor } from "../support/cli.js";
 import type { TestDaemon } from "../support/daemon.js";
 
@@ -31,17 +31,7 @@ afterAll(() => w?.close());
 
 describe("the seed guide against a fake DingTalk", () => {
   it("cccc im set dingtalk writes the seed's im: block and keeps secrets out of it", async () => {
-    await cli([
-      "im",
-      "set",
-      "dingtalk",
-      "--app-key-env",
-      "DINGTALK_APP_KEY",
-      "--app-secret-env",
-      "DINGTALK_APP_SECRET",
-      "--robot-code-env",
-      "DINGTALK_ROBOT_CODE",
-    ]);
+    await cli(IM_SET_DINGTALK);
     const yaml = readFileSync(resolve(t.home.groupDir(gid), "group.yaml"), "utf8");
     expect(yaml).toMatch(
       /im:\n\s+platform: dingtalk\n(.*\n)*\s+dingtalk_app_key_env: DINGTALK_APP_KEY\n\s+dingtalk_app_secret_env: DINGTALK_APP_SECRET\n\s+dingtalk_robot_code_env: DINGTALK_ROBOT_CODE/,

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { robotSign } from "../../src/im/dingtalk/webhook-crypto.js";
 import type { LedgerEvent } from "../../src/kernel/types.js";
-import { AGENTS, type BridgeWorld, configureAndStart, startBridgeWorld } from "../support/bridge.js";
+import {
+  AGENTS,
+  type BridgeWorld,
+  configureAndStart,
+  IM_SET_DINGTALK,
+  startBridgeWorld,
+} from "../support/bridge.js";
 import { waitFor } from "../support/cli.js";
 
 const CHAT = {
@@ -152,17 +158,7 @@ describe("HTTP mode", () => {
   let h: BridgeWorld;
   beforeAll(async () => {
     h = await startBridgeWorld([{ id: "lead", runtime: "custom", command: agent }]);
-    await h.cli([
-      "im",
-      "set",
-      "dingtalk",
-      "--app-key-env",
-      "DINGTALK_APP_KEY",
-      "--app-secret-env",
-      "DINGTALK_APP_SECRET",
-      "--mode",
-      "http",
-    ]);
+    await h.cli([...IM_SET_DINGTALK, "--mode", "http"]);
     await h.cli(["im", "start"]);
   });
   afterAll(() => h?.close());

@@ -87,18 +87,21 @@ export async function startBridgeWorld(
   };
 }
 
+/** The seed guide's `cccc im set dingtalk …` command, word for word. */
+export const IM_SET_DINGTALK = [
+  "im",
+  "set",
+  "dingtalk",
+  "--app-key-env",
+  "DINGTALK_APP_KEY",
+  "--app-secret-env",
+  "DINGTALK_APP_SECRET",
+  "--robot-code-env",
+  "DINGTALK_ROBOT_CODE",
+];
+
 export async function configureAndStart(world: BridgeWorld): Promise<void> {
-  await world.cli([
-    "im",
-    "set",
-    "dingtalk",
-    "--app-key-env",
-    "DINGTALK_APP_KEY",
-    "--app-secret-env",
-    "DINGTALK_APP_SECRET",
-    "--robot-code-env",
-    "DINGTALK_ROBOT_CODE",
-  ]);
+  await world.cli(IM_SET_DINGTALK);
   await world.cli(["im", "start"]);
   await waitFor(() => world.fake.liveConnections().length > 0, 10_000, "stream connection");
 }
