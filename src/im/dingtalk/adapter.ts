@@ -17,6 +17,7 @@ import { decodeRobotMessage, readDingTalkReply } from "./decode.js";
 import { FileDedupe } from "./dedupe.js";
 import { encodeForOpenApi, encodeForWebhook, webhookSupports } from "./encode.js";
 import { PlatformApiError } from "./errors.js";
+import { InboundJournal } from "./inbound-journal.js";
 import { StreamClient, type StreamTiming } from "./stream.js";
 import { handleWebhookRequest, type WebhookRequest, type WebhookResponse } from "./webhook.js";
 
@@ -55,6 +56,7 @@ export class DingTalkAdapter implements PlatformAdapter {
   readonly platform = "dingtalk";
   private api: DingTalkApi;
   private stream?: StreamClient;
+  private journal?: InboundJournal;
   private webhook?: { onMessage: (message: InboundMessage) => Promise<void>; dedupe: FileDedupe };
   private fatalListeners: ((error: Error) => void)[] = [];
   private lastStatus: AdapterStatus = { connected: false, reconnects: 0 };
@@ -74,9 +76,14 @@ export class DingTalkAdapter implements PlatformAdapter {
       this.lastStatus = { connected: true, connectedSince: new Date().toISOString(), reconnects: 0 };
       return;
     }
+    // Robot callbacks are journaled (fdatasync) before the ack and replayed on start if a crash or
+    // stop came before the bridge handled them (docs/dingtalk-transport.md, "Inbound journal").
+    const journal = new InboundJournal(join(this.config.stateDir, "dingtalk-inbound.jsonl"), log);
+    this.journal = journal;
     const stream = new StreamClient({
       open: (signal) => this.api.openStreamConnection(signal),
       dedupe: new FileDedupe(join(this.config.stateDir, "dingtalk-dedupe.json"), 2000, log),
+      journal,
       log,
       timing: this.config.stream,
       onStatus: (s) => {
@@ -101,6 +108,8 @@ export class DingTalkAdapter implements PlatformAdapter {
       await stream.start();
     } catch (err) {
       this.stream = undefined;
+      this.journal = undefined;
+      journal.close();
       throw err;
     }
   }
@@ -133,6 +142,8 @@ export class DingTalkAdapter implements PlatformAdapter {
     const stream = this.stream;
     this.stream = undefined;
     await stream?.stop();
+    this.journal?.close();
+    this.journal = undefined;
     this.api.close();
     this.api = this.newApi(); // a stopped adapter can be started again
     this.lastStatus = { ...this.lastStatus, connected: false, connectedSince: undefined };

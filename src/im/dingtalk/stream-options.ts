@@ -1,6 +1,8 @@
 /** Options, timing defaults, status and small frame helpers of the Stream client (stream.ts). */
+import { z } from "zod";
 import type { DedupeStore } from "./dedupe.js";
 import { PlatformApiError } from "./errors.js";
+import type { InboundJournalLike } from "./inbound-journal.js";
 
 export interface StreamTiming {
   /** WS ping cadence; any inbound frame or pong proves liveness (§1.8). */
@@ -51,11 +53,52 @@ export interface StreamClientOptions {
   /** Robot message data (already JSON-parsed), called once per msgId. */
   onCallback: (data: Record<string, unknown>, meta: CallbackMeta) => Promise<void> | void;
   dedupe: DedupeStore;
+  /** Durable record of robot callbacks, written before the ack and replayed on start. */
+  journal?: InboundJournalLike;
   log: (line: string) => void;
   onStatus?: (status: StreamStatus) => void;
   /** The client gave up (credentials rejected while reconnecting); it has stopped itself. */
   onFatal?: (error: Error) => void;
   timing?: Partial<StreamTiming>;
+}
+
+const timingSchema = z
+  .object(
+    Object.fromEntries(
+      Object.keys(DEFAULT_STREAM_TIMING).map((k) => [k, z.number().int().nonnegative().optional()]),
+    ) as Record<keyof StreamTiming, z.ZodOptional<z.ZodNumber>>,
+  )
+  .strict();
+
+/**
+ * `CCCC_DINGTALK_STREAM_TIMING` (README, configuration): JSON overriding any StreamTiming field, e.g.
+ * `{"pingIntervalMs":5000,"pongTimeoutMs":3000}`. Invalid JSON or keys are logged and ignored (the
+ * defaults are safe); the bridge never fails to start over a tuning knob.
+ */
+export function streamTimingFromEnv(
+  value: string | undefined,
+  log: (line: string) => void = () => {},
+): Partial<StreamTiming> | undefined {
+  if (!value?.trim()) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    log(`CCCC_DINGTALK_STREAM_TIMING is not JSON; using the default Stream timings`);
+    return undefined;
+  }
+  const parsed = timingSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    log(
+      `CCCC_DINGTALK_STREAM_TIMING ignored: ${issue?.path.join(".") || "value"}: ${issue?.message ?? "invalid"} (keys: ${Object.keys(DEFAULT_STREAM_TIMING).join(", ")}; non-negative integers, ms)`,
+    );
+    return undefined;
+  }
+  const out: Partial<StreamTiming> = {};
+  for (const [k, v] of Object.entries(parsed.data))
+    if (typeof v === "number") out[k as keyof StreamTiming] = v;
+  return out;
 }
 
 /** Rejected credentials never heal by retrying. */

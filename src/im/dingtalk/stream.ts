@@ -34,6 +34,8 @@ interface Conn {
   openedAt: number;
   draining: boolean;
   lastTick: number;
+  /** Why we are terminating this socket, so the close handler reports the real cause. */
+  why?: { code: string; reason: string };
   pingTimer?: NodeJS.Timeout;
   pongTimer?: NodeJS.Timeout;
   drainTimer?: NodeJS.Timeout;
@@ -77,9 +79,14 @@ export class StreamClient {
       }
       if (!this.started) return;
       this.failures++;
-      this.recordError(err);
-      this.reconnect(`initial connect failed: ${(err as Error).message}`, false);
+      const code = typeof (err as { code?: unknown }).code === "string" ? (err as { code: string }).code : "";
+      this.reconnect(
+        code.startsWith("dingtalk_") ? code : "dingtalk_stream_connect_failed",
+        `initial connect failed: ${(err as Error).message}`,
+        false,
+      );
     }
+    if (this.started) this.replayJournal();
   }
 
   /** Close every socket, clear every timer, end the reconnect loop. */
@@ -98,7 +105,13 @@ export class StreamClient {
     const { endpoint, ticket } = await this.opts.open(signal);
     // §1.2: use the endpoint verbatim; the ticket is one-shot.
     const url = `${endpoint}${endpoint.includes("?") ? "&" : "?"}ticket=${encodeURIComponent(ticket)}`;
-    const ws = new WebSocket(url, { handshakeTimeout: this.t.handshakeTimeoutMs, perMessageDeflate: false });
+    // skipUTF8Validation: `ws` would otherwise fail the whole connection (1007) on one frame with
+    // invalid UTF-8; we decode it leniently and let the frame decoder judge it.
+    const ws = new WebSocket(url, {
+      handshakeTimeout: this.t.handshakeTimeoutMs,
+      perMessageDeflate: false,
+      skipUTF8Validation: true,
+    });
     const conn: Conn = { id: this.nextId++, ws, openedAt: 0, draining: false, lastTick: 0 };
     // Listen before `open`: the gateway may push in the same packet as the handshake answer.
     ws.on("message", (raw) => this.onFrame(conn, raw));
@@ -141,19 +154,19 @@ export class StreamClient {
     const now = Date.now();
     const late = now - conn.lastTick - this.t.pingIntervalMs;
     conn.lastTick = now;
-    if (late > this.t.clockJumpMs) {
-      this.opts.log(`stream #${conn.id}: timers ran ${late} ms late (sleep/wake?); reconnecting`);
-      conn.ws.terminate();
+    if (late > this.t.clockJumpMs && !conn.draining) {
+      // Sleep/wake or a stalled process: the socket may be dead without knowing it. Open a new
+      // connection at once and let this one drain (a live old socket still delivers meanwhile).
+      this.drain(conn, "dingtalk_stream_clock_jump", `timers ran ${late} ms late (sleep/wake?)`);
       return;
     }
     if (conn.pongTimer) return;
     conn.pongTimer = setTimeout(() => {
-      this.opts.log(
-        `stream #${conn.id}: no pong within ${this.t.pongTimeoutMs} ms (zombie socket); reconnecting`,
-      );
-      this.recordError(
-        new PlatformApiError("dingtalk_stream_zombie", "Stream socket stopped answering pings", ""),
-      );
+      conn.why = {
+        code: "dingtalk_stream_zombie",
+        reason: `no pong within ${this.t.pongTimeoutMs} ms (zombie socket)`,
+      };
+      this.opts.log(`stream #${conn.id}: ${conn.why.reason}`);
       conn.ws.terminate();
     }, this.t.pongTimeoutMs);
     try {
@@ -172,32 +185,40 @@ export class StreamClient {
     this.clearTimers(conn);
     this.conns.delete(conn);
     if (Date.now() - conn.openedAt >= this.t.healthyAfterMs) this.failures = 0;
+    const closed = `socket closed (${code}${reason ? ` ${reason}` : ""})`;
     this.opts.log(`stream #${conn.id} closed (${code}${reason ? ` ${reason}` : ""})`);
     if (!this.started || conn !== this.current) return; // stopping, or a drained socket
     this.current = undefined;
     this.setConnected(false);
-    this.reconnect(`socket closed (${code}${reason ? ` ${reason}` : ""})`, false);
+    const why = conn.why ?? { code: "dingtalk_stream_closed", reason: closed };
+    this.reconnect(why.code, why.reason, false);
   }
 
-  /** SYSTEM disconnect (§1.5): connect a replacement now, let the old socket drain. */
-  private onDisconnect(conn: Conn, reason: string): void {
+  /**
+   * Make-before-break (§1.5, §1.9): connect a replacement now, keep handling frames on the old
+   * socket until the server closes it or drainMs passes. Used for SYSTEM disconnect and clock jumps.
+   */
+  private drain(conn: Conn, code: string, reason: string): void {
     if (conn.draining) return;
     conn.draining = true;
+    clearTimeout(conn.pongTimer);
+    conn.pongTimer = undefined;
     conn.drainTimer = setTimeout(() => conn.ws.terminate(), this.t.drainMs);
     if (this.current === conn) {
       this.current = undefined;
       this.setConnected(false);
     }
-    this.reconnect(`server disconnect${reason ? `: ${reason}` : ""}`, true);
+    this.reconnect(code, reason, true);
   }
 
   /** Single-flight reconnect loop with jittered exponential backoff (§1.9). */
-  private reconnect(reason: string, immediate: boolean): void {
+  private reconnect(code: string, reason: string, immediate: boolean): void {
     if (!this.started || this.reconnecting) return;
     this.state.reconnects++;
     this.state.lastReconnectReason = reason;
-    this.opts.log(`stream reconnecting: ${reason}`);
-    this.emit();
+    this.opts.log(`stream reconnecting (${code}): ${reason}`);
+    // `cccc im status` shows the last error: the cause of the latest reconnect is what a user needs.
+    this.recordError({ code, message: `reconnect #${this.state.reconnects}: ${reason}` });
     const signal = this.abort.signal;
     this.reconnecting = (async () => {
       let delay = immediate
@@ -207,6 +228,7 @@ export class StreamClient {
         try {
           await sleep(delay, signal);
           await this.connectOnce(signal);
+          this.opts.log(`stream reconnected after: ${reason}`);
           return;
         } catch (err) {
           if (signal.aborted) return;
@@ -236,8 +258,10 @@ export class StreamClient {
     const decoded = decodeStreamFrame(text);
     if (!decoded.ok) {
       // Malformed or unknown frames are logged and, when they carry a messageId, acked (§1.3).
-      this.opts.log(`stream #${conn.id}: ${decoded.reason}; frame skipped`);
       const messageId = messageIdOf(text);
+      this.opts.log(
+        `stream #${conn.id}: frame dropped: ${decoded.reason}${messageId ? " (acked)" : " (no messageId, not acked)"}`,
+      );
       if (messageId) this.ack(conn, messageId, "{}");
       return;
     }
@@ -247,34 +271,85 @@ export class StreamClient {
       case "SYSTEM":
         // ping: echo the data (it carries `opaque`) unchanged, before anything else (§1.5).
         this.ack(conn, messageId, topic === "ping" ? data : "{}");
-        if (topic === "disconnect") this.onDisconnect(conn, reasonOf(data));
-        else if (topic !== "ping" && !QUIET_SYSTEM_TOPICS.has(topic))
-          this.opts.log(`stream: ignored SYSTEM ${topic}`);
+        if (topic === "disconnect") {
+          const why = reasonOf(data);
+          this.drain(conn, "dingtalk_stream_disconnect", `server disconnect${why ? `: ${why}` : ""}`);
+        } else if (topic !== "ping" && !QUIET_SYSTEM_TOPICS.has(topic))
+          this.opts.log(`stream: frame dropped: unknown SYSTEM topic ${topic} (acked)`);
         return;
       case "CALLBACK":
-        // Ack before any processing, or DingTalk re-pushes the message (§1.7).
+        if (topic === ROBOT_TOPIC) return this.onRobotCallback(conn, messageId, topic, data);
         this.ack(conn, messageId, JSON.stringify({ response: null }));
-        if (topic === ROBOT_TOPIC) this.dispatch(data, { messageId, topic });
-        else this.opts.log(`stream: ignored CALLBACK topic ${topic}`);
+        this.opts.log(`stream: frame dropped: unknown CALLBACK topic ${topic} (acked)`);
         return;
       case "EVENT":
         this.ack(conn, messageId, JSON.stringify({ status: "SUCCESS", message: "ignored" }));
+        this.opts.log(`stream: frame dropped: EVENT ${headers.eventType ?? topic} is not subscribed (acked)`);
         return;
     }
   }
 
-  private dispatch(raw: string, meta: CallbackMeta): void {
+  /**
+   * Robot message: dedupe by msgId, journal durably, then ack (§1.7: ack before processing, or
+   * DingTalk re-pushes), then hand it to the handler. A daemon killed after the ack still has the
+   * journal entry and replays it on the next start.
+   */
+  private onRobotCallback(conn: Conn, messageId: string, topic: string, raw: string): void {
+    const ackData = JSON.stringify({ response: null });
     const data = parseFrameData({ data: raw });
     if (!data || typeof data !== "object" || Array.isArray(data)) {
-      this.opts.log(`stream: robot callback data is not an object (${meta.messageId})`);
+      this.ack(conn, messageId, ackData);
+      this.opts.log(`stream: frame dropped: robot callback data is not a JSON object (${messageId}, acked)`);
       return;
     }
     const msgId = (data as { msgId?: unknown }).msgId;
-    if (typeof msgId === "string" && msgId) {
-      if (this.opts.dedupe.has(msgId)) {
-        this.opts.log(`stream: duplicate message ${msgId} skipped`);
-        return;
+    const id = typeof msgId === "string" && msgId ? msgId : undefined;
+    if (id && this.opts.dedupe.has(id)) {
+      this.ack(conn, messageId, ackData);
+      this.opts.log(`stream: duplicate message ${id} skipped (acked)`);
+      return;
+    }
+    const key = id ?? `push:${messageId}`;
+    let durable = true;
+    try {
+      this.opts.journal?.record(key, raw);
+    } catch (err) {
+      durable = false;
+      this.opts.log(
+        `stream: cannot journal ${key} (${(err as Error).message}); not acked so DingTalk redelivers it`,
+      );
+    }
+    if (durable) this.ack(conn, messageId, ackData);
+    this.dispatch(data as Record<string, unknown>, key, id, { messageId, topic });
+  }
+
+  /** Messages journaled but not handled before the last stop or crash (§ Inbound journal). */
+  private replayJournal(): void {
+    const entries = this.opts.journal?.pending() ?? [];
+    if (entries.length === 0) return;
+    this.opts.log(`stream: replaying ${entries.length} message(s) received before a crash or stop`);
+    for (const entry of entries) {
+      const data = parseFrameData({ data: entry.data });
+      if (!data || typeof data !== "object" || Array.isArray(data)) {
+        this.opts.journal?.done(entry.id);
+        continue;
       }
+      const msgId = (data as { msgId?: unknown }).msgId;
+      const id = typeof msgId === "string" && msgId ? msgId : undefined;
+      this.dispatch(data as Record<string, unknown>, entry.id, id, {
+        messageId: "replay",
+        topic: ROBOT_TOPIC,
+      });
+    }
+  }
+
+  private dispatch(
+    data: Record<string, unknown>,
+    key: string,
+    msgId: string | undefined,
+    meta: CallbackMeta,
+  ): void {
+    if (msgId) {
       try {
         this.opts.dedupe.add(msgId);
       } catch (err) {
@@ -282,7 +357,11 @@ export class StreamClient {
       }
     }
     Promise.resolve()
-      .then(() => this.opts.onCallback(data as Record<string, unknown>, meta))
+      .then(() => this.opts.onCallback(data, meta))
+      .then(() => {
+        // Not after stop() began: the bridge may have dropped it while stopping; replay is harmless.
+        if (this.started) this.opts.journal?.done(key);
+      })
       .catch((err: unknown) =>
         this.opts.log(`stream: message handler failed: ${(err as Error)?.message ?? err}`),
       );
@@ -326,7 +405,7 @@ export class StreamClient {
     this.emit();
   }
 
-  private recordError(err: unknown): void {
+  private recordError(err: { code?: unknown; message?: unknown } | unknown): void {
     const code =
       typeof (err as { code?: unknown })?.code === "string"
         ? (err as { code: string }).code

@@ -82,6 +82,10 @@ const ROUTES: Record<string, Handler> = {
     if (!session || session.expiresAt <= Date.now()) {
       return { status: 200, body: { errcode: 300001, errmsg: "session不存在或已过期" } };
     }
+    // A disbanded group (or a robot removed from it): its reply links stop working too (assumed code).
+    if (ctx.state.goneChats.has(session.conversationId)) {
+      return { status: 200, body: { errcode: 400102, errmsg: "机器人已停用或不在群内" } };
+    }
     const json = parseJson(body);
     const msgtype = typeof json?.msgtype === "string" ? json.msgtype : "";
     const content = json?.[msgtype];

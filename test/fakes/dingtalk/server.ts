@@ -136,6 +136,9 @@ export class FakeDingTalk {
   pushFrame(frame: string | object, connection?: FakeConnection): void {
     this.stream.sendFrame(frame, connection);
   }
+  pushRawText(bytes: Buffer, connection?: FakeConnection): void {
+    this.stream.sendRawText(bytes, connection);
+  }
   ping(connection?: FakeConnection) {
     return this.stream.ping(connection);
   }

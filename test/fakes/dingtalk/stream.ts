@@ -112,6 +112,11 @@ export class FakeStream {
     conn.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
   }
 
+  /** Send raw bytes as a WebSocket *text* frame (e.g. invalid UTF-8). */
+  sendRawText(bytes: Buffer, connection?: FakeConnection): void {
+    this.pick(connection).ws.send(bytes, { binary: false });
+  }
+
   ping(connection?: FakeConnection): { messageId: string; opaque: string } {
     const conn = this.pick(connection);
     const opaque = randomUUID();
