@@ -10,7 +10,7 @@ import { renderBatch, renderPreamble } from "../runners/render.js";
 import { resolveCommand, runtimePreset } from "../runners/runtimes.js";
 import { type ActorExit, ActorProcess } from "../runners/supervisor.js";
 import { CLI_ENTRY } from "../version.js";
-import type { ActorRuntimeStatus, ActorService, DaemonContext } from "./context.js";
+import type { ActorRuntimeStatus, ActorService, ActorTerminal, DaemonContext } from "./context.js";
 
 interface Running {
   proc: ActorProcess;
@@ -65,6 +65,20 @@ export class ActorManager implements ActorService {
     return (
       this.running.get(this.key(group, actorId))?.proc.pty?.scrollback.read(0).data.toString("utf8") ?? ""
     );
+  }
+
+  terminal(group: Group, actorId: string): ActorTerminal | undefined {
+    const actor = group.actor(actorId);
+    const proc = this.running.get(this.key(group, actorId))?.proc;
+    if (actor.runner === "headless") {
+      return { kind: "log", path: this.logPath(group, actorId), running: proc?.status === "running" };
+    }
+    const pty = proc?.pty;
+    return pty?.running ? { kind: "pty", terminal: pty } : undefined;
+  }
+
+  private logPath(group: Group, actorId: string): string {
+    return join(this.ctx.home.stateDir(group.id), "actors", `${actorId}.log`);
   }
 
   /** Follow the group's ledger once, feeding new messages to running PTY actors. */
@@ -162,7 +176,7 @@ export class ActorManager implements ActorService {
         actorId: actor.id,
         ccccBinDir: this.binDir,
       }),
-      logPath: join(this.ctx.home.stateDir(group.id), "actors", `${actor.id}.log`),
+      logPath: this.logPath(group, actor.id),
       onStart: (runner) => {
         if (queue && "scrollback" in runner) {
           queue.reset(runner);

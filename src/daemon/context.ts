@@ -8,6 +8,28 @@ export interface ActorRuntimeStatus {
   exit_code?: number | null;
 }
 
+/** A live PTY as a terminal viewer needs it (a `PtyRunner` from src/runners satisfies this). */
+export interface LiveTerminal {
+  readonly pid: number | undefined;
+  readonly startedAt: number | undefined;
+  readonly running: boolean;
+  readonly cols: number;
+  readonly rows: number;
+  /** Retained output from byte cursor `from`; `cursor` is the position after the last byte. */
+  read(from?: number): { data: Buffer; from: number; cursor: number; truncated: boolean };
+  onData(listener: (data: string, cursor: number) => void): () => void;
+  onExit(listener: (info: { code: number | null; signal: NodeJS.Signals | null }) => void): () => void;
+  /** Stops the PTY answering cursor-position queries itself while a real terminal watches. */
+  attachViewer(): () => void;
+  write(data: string): void;
+  resize(cols: number, rows: number): void;
+}
+
+/** What a terminal viewer can watch: a running PTY, or a headless actor's log file (read-only). */
+export type ActorTerminal =
+  | { kind: "pty"; terminal: LiveTerminal }
+  | { kind: "log"; path: string; running: boolean };
+
 /** Actor processes of every group (implemented in actors.ts over src/runners). */
 export interface ActorService {
   status(group: Group, actorId: string): ActorRuntimeStatus;
@@ -20,6 +42,8 @@ export interface ActorService {
   resume(group: Group): Promise<void>;
   /** Terminal output of a PTY actor, for the Web UI. */
   scrollback(group: Group, actorId: string): string;
+  /** The actor's terminal, or undefined when a PTY actor is not running. Throws for an unknown actor. */
+  terminal(group: Group, actorId: string): ActorTerminal | undefined;
   close(): Promise<void>;
 }
 

@@ -17,6 +17,7 @@ import { groupRoutes } from "./routes-groups.js";
 import { imRoutes } from "./routes-im.js";
 import { messageRoutes } from "./routes-messages.js";
 import { streamRoutes } from "./routes-stream.js";
+import { terminalRoutes } from "./routes-terminal.js";
 import { staticRoutes } from "./static.js";
 
 export interface DaemonOptions {
@@ -88,6 +89,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     messageRoutes(app, ctx);
     streamRoutes(app, ctx);
     imRoutes(app, ctx, im);
+    terminalRoutes(app, ctx, opts.host, () => boundPort);
     staticRoutes(app);
 
     await app.listen({ host: opts.host, port: opts.port });

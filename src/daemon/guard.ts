@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from "node:http";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -10,14 +11,56 @@ export function allowedHosts(host: string, port: number): Set<string> | "any" {
   return new Set([...names].map((n) => `${n}:${port}`.toLowerCase()));
 }
 
-function refuse(reply: FastifyReply, code: string, message: string): FastifyReply {
-  return reply.code(403).send({ error: { code, message } });
+export interface GuardRefusal {
+  code: "bad_host" | "cross_site";
+  message: string;
+}
+
+/**
+ * Why a request must be refused, or undefined when it may proceed. A Host that is not ours is
+ * DNS rebinding; when the request can change something (`changesState`: non-safe methods, and
+ * every WebSocket upgrade, since a terminal socket types keystrokes) an Origin that is not ours,
+ * or Sec-Fetch-Site: cross-site, is a cross-site request (or cross-site WebSocket hijacking).
+ */
+export function refusal(
+  host: string,
+  port: number,
+  headers: IncomingHttpHeaders,
+  changesState: boolean,
+): GuardRefusal | undefined {
+  const allowed = allowedHosts(host, port);
+  const hostHeader = (headers.host ?? "").toLowerCase();
+  if (allowed !== "any" && !allowed.has(hostHeader)) {
+    return {
+      code: "bad_host",
+      message: `Host "${hostHeader}" is not this daemon; use http://${host}:${port}/.`,
+    };
+  }
+  if (!changesState) return undefined;
+  const site = headers["sec-fetch-site"];
+  if (site !== undefined && site !== "same-origin" && site !== "none") {
+    return { code: "cross_site", message: "Cross-site requests may not change anything here." };
+  }
+  const origin = headers.origin;
+  if (origin !== undefined) {
+    let originHost = "";
+    try {
+      originHost = new URL(origin).host.toLowerCase();
+    } catch {
+      // An unparsable Origin (e.g. "null") is treated as foreign.
+    }
+    if (allowed === "any" ? originHost !== hostHeader : !allowed.has(originHost)) {
+      return { code: "cross_site", message: `Origin "${origin}" may not change anything here.` };
+    }
+  }
+  return undefined;
 }
 
 /**
  * Refuse DNS-rebinding (a Host that is not ours) and cross-site state-changing requests
  * (an Origin that is not ours, or Sec-Fetch-Site: cross-site). Platform callbacks under
- * `exemptPrefix` are authenticated by their own signatures instead.
+ * `exemptPrefix` are authenticated by their own signatures instead. WebSocket upgrades bypass
+ * Fastify's hooks; routes-terminal.ts calls `refusal` itself.
  */
 export function installGuard(
   app: FastifyInstance,
@@ -27,32 +70,7 @@ export function installGuard(
 ): void {
   app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.url.startsWith(exemptPrefix)) return;
-    const port = boundPort();
-    const allowed = allowedHosts(host, port);
-    const hostHeader = (req.headers.host ?? "").toLowerCase();
-    if (allowed !== "any" && !allowed.has(hostHeader)) {
-      return refuse(
-        reply,
-        "bad_host",
-        `Host "${hostHeader}" is not this daemon; use http://${host}:${port}/.`,
-      );
-    }
-    if (SAFE_METHODS.has(req.method)) return;
-    const site = req.headers["sec-fetch-site"];
-    if (site !== undefined && site !== "same-origin" && site !== "none") {
-      return refuse(reply, "cross_site", "Cross-site requests may not change anything here.");
-    }
-    const origin = req.headers.origin;
-    if (origin !== undefined) {
-      let originHost = "";
-      try {
-        originHost = new URL(origin).host.toLowerCase();
-      } catch {
-        // An unparsable Origin (e.g. "null") is treated as foreign.
-      }
-      if (allowed === "any" ? originHost !== hostHeader : !allowed.has(originHost)) {
-        return refuse(reply, "cross_site", `Origin "${origin}" may not change anything here.`);
-      }
-    }
+    const refused = refusal(host, boundPort(), req.headers, !SAFE_METHODS.has(req.method));
+    if (refused) return reply.code(403).send({ error: refused });
   });
 }
