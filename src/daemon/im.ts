@@ -1,6 +1,7 @@
 import { Bridge, type ImStatus } from "../im/bridge.js";
 import { DingTalkAdapter } from "../im/dingtalk/adapter.js";
 import { type DingTalkCredentials, resolveDingTalkCredentials } from "../im/dingtalk/config.js";
+import { streamTimingFromEnv } from "../im/dingtalk/stream-options.js";
 import type { WebhookRequest, WebhookResponse } from "../im/dingtalk/webhook.js";
 import { BridgeLog, imLogPath } from "../im/log.js";
 import { BridgeSupervisor } from "../im/supervisor.js";
@@ -109,6 +110,7 @@ export class ImManager {
       stateDir: host.stateDir,
       log: (line) => log.write(line),
       mode: im.mode,
+      stream: streamTimingFromEnv(this.env.CCCC_DINGTALK_STREAM_TIMING, (line) => log.write(line)),
       ...(creds?.httpToken ? { httpToken: creds.httpToken } : {}),
       ...(creds?.httpAesKey ? { httpAesKey: creds.httpAesKey } : {}),
     });

@@ -6,7 +6,6 @@
  */
 import WebSocket from "ws";
 import { ROBOT_TOPIC } from "./api.js";
-import { PlatformApiError } from "./errors.js";
 import { decodeStreamFrame, parseFrameData } from "./frame.js";
 import {
   type CallbackMeta,
@@ -278,7 +277,10 @@ export class StreamClient {
           this.opts.log(`stream: frame dropped: unknown SYSTEM topic ${topic} (acked)`);
         return;
       case "CALLBACK":
-        if (topic === ROBOT_TOPIC) return this.onRobotCallback(conn, messageId, topic, data);
+        if (topic === ROBOT_TOPIC) {
+          this.onRobotCallback(conn, messageId, topic, data);
+          return;
+        }
         this.ack(conn, messageId, JSON.stringify({ response: null }));
         this.opts.log(`stream: frame dropped: unknown CALLBACK topic ${topic} (acked)`);
         return;
