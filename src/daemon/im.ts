@@ -3,6 +3,7 @@ import { DingTalkAdapter } from "../im/dingtalk/adapter.js";
 import { type DingTalkCredentials, resolveDingTalkCredentials } from "../im/dingtalk/config.js";
 import { streamTimingFromEnv } from "../im/dingtalk/stream-options.js";
 import type { WebhookRequest, WebhookResponse } from "../im/dingtalk/webhook.js";
+import { type InboundRate, parseInboundRate } from "../im/inbound-limit.js";
 import { BridgeLog, imLogPath } from "../im/log.js";
 import { BridgeSupervisor } from "../im/supervisor.js";
 import type { ImConfig } from "../kernel/config.js";
@@ -120,7 +121,20 @@ export class ImManager {
       filesEnabled: im.files.enabled,
       maxFileMb: im.files.max_mb,
       ...(im.dingtalk_allowed_users ? { allowedUsers: im.dingtalk_allowed_users } : {}),
+      ...this.inboundRate(log),
     });
+  }
+
+  /** `CCCC_IM_INBOUND_RATE` (`20/10s`, `off`): the per-chat inbound limit; invalid → default, logged. */
+  private inboundRate(log: BridgeLog): { inboundRate?: InboundRate | null } {
+    const raw = this.env.CCCC_IM_INBOUND_RATE;
+    if (!raw) return {};
+    const rate = parseInboundRate(raw);
+    if (rate === undefined) {
+      log.write(`CCCC_IM_INBOUND_RATE="${raw}" is not like "20/10s" or "off"; using the default 20/10s`);
+      return {};
+    }
+    return { inboundRate: rate };
   }
 
   async view(group: Group): Promise<ImView> {

@@ -2,6 +2,7 @@ import { Authorizer } from "./auth.js";
 import { errorCode, errorMessage } from "./bridge-errors.js";
 import { chooseContent as defaultChooseContent } from "./format.js";
 import { InboundHandler } from "./inbound.js";
+import type { InboundRate } from "./inbound-limit.js";
 import { ProcessingIndicators } from "./indicator.js";
 import { type ChooseContent, OutboundFollower } from "./outbound.js";
 import * as replies from "./replies.js";
@@ -24,6 +25,8 @@ export interface BridgeConfig {
   maxFileMb: number;
   /** `im.dingtalk_allowed_users`: staff ids whose /subscribe is approved without a key. */
   allowedUsers?: string[];
+  /** Per-chat inbound rate (default 20 messages per 10 s); null: no limit. `CCCC_IM_INBOUND_RATE`. */
+  inboundRate?: InboundRate | null;
 }
 
 /** Tuning and test seams; the daemon passes none. */
@@ -35,6 +38,8 @@ export interface BridgeOptions {
   keyTtlMs?: number;
   indicatorTimeoutMs?: number;
   cursorFlushMs?: number;
+  maxPendingPerChat?: number;
+  maxPendingTotal?: number;
 }
 
 /** `ImStatus` of docs/im.md. */
@@ -46,6 +51,10 @@ export interface ImStatus {
   reconnects: number;
   subscribers: number;
   last_error?: { code: string; message: string; at: string };
+  /** Inbound messages refused since start (rate limit, full queue); each chat was told. */
+  refused_inbound?: number;
+  /** Outbound sends refused since start because a chat's queue was full (logged). */
+  refused_outbound?: number;
 }
 
 export interface PendingInfo {
@@ -136,6 +145,9 @@ export class Bridge {
         await this.auth.revoke(chatId, by);
       },
       revive: (chatId) => this.outbound.revive(chatId),
+      ...(config.inboundRate !== undefined ? { rate: config.inboundRate } : {}),
+      ...(options.maxPendingPerChat !== undefined ? { maxPendingPerChat: options.maxPendingPerChat } : {}),
+      ...(options.maxPendingTotal !== undefined ? { maxPendingTotal: options.maxPendingTotal } : {}),
     });
   }
 
@@ -200,6 +212,7 @@ export class Bridge {
     await this.adapter
       .stop()
       .catch((e: unknown) => this.host.log(`[bridge] adapter stop: ${errorMessage(e)}`));
+    this.inbound.flushRefused(); // counted and logged now; the reply may not get out any more
     await this.outbound.stop(); // aborts queued sends, so replies awaited by inbound handling resolve
     await this.inbound.drain();
     this.indicators.clear();
@@ -246,6 +259,8 @@ export class Bridge {
       reconnects: a.reconnects,
       subscribers,
       ...(lastError ? { last_error: lastError } : {}),
+      refused_inbound: this.inbound.refused,
+      refused_outbound: this.outbound.refused,
     };
   }
 

@@ -2,6 +2,7 @@ import type { Attachment } from "../kernel/types.js";
 import type { Authorizer } from "./auth.js";
 import { errorCode, errorMessage } from "./bridge-errors.js";
 import { type CommandContext, commandUrl, parseInput, runCommand, sendCommand } from "./commands.js";
+import { DEFAULT_INBOUND_RATE, InboundLimiter, type InboundRate } from "./inbound-limit.js";
 import type { ProcessingIndicators } from "./indicator.js";
 import * as replies from "./replies.js";
 import type { BridgeState } from "./state.js";
@@ -26,7 +27,27 @@ export interface InboundDeps {
   revoke(chatId: string, by: string): Promise<void>;
   /** The chat talked to us: a chat marked gone is reachable again. */
   revive(chatId: string): void;
+  /** Per-chat rate; null turns the limit off. Default 20 messages per 10 s. */
+  rate?: InboundRate | null;
+  /** Messages of one chat waiting to be handled before more are refused (default 50). */
+  maxPendingPerChat?: number;
+  /** Messages of all chats waiting to be handled before more are refused (default 1000). */
+  maxPendingTotal?: number;
 }
+
+/** msgtypes whose content the decoder understands; an empty message of another type is "not supported". */
+const KNOWN_TYPES = new Set([
+  "text",
+  "richText",
+  "markdown",
+  "chatRecord",
+  "picture",
+  "file",
+  "audio",
+  "video",
+]);
+/** Longer texts are cut (the chat is told). The kernel keeps texts over 32 KB whole in an attachment. */
+export const MAX_INBOUND_TEXT_BYTES = 4 * 1024 * 1024;
 
 /**
  * Inbound decision order: redelivery guard → remember the reply route → authorization gate →
@@ -36,26 +57,70 @@ export interface InboundDeps {
  */
 export class InboundHandler {
   private chains = new Map<string, Promise<void>>();
+  private depth = new Map<string, number>();
+  private pendingTotal = 0;
+  private readonly limiter: InboundLimiter<InboundMessage>;
 
-  constructor(private readonly deps: InboundDeps) {}
+  constructor(private readonly deps: InboundDeps) {
+    const rate = deps.rate === undefined ? DEFAULT_INBOUND_RATE : deps.rate;
+    this.limiter = new InboundLimiter(rate, deps.now, (chatId, count, reasons, latest) =>
+      this.reportRefused(chatId, count, reasons, latest),
+    );
+  }
+
+  /** Messages refused (rate limit or full queue) since start. */
+  get refused(): number {
+    return this.limiter.refusedTotal;
+  }
 
   handle(message: InboundMessage): Promise<void> {
     const { state, log } = this.deps;
-    if (message.messageId !== "" && state.claimMessage(`${message.chatId}:${message.messageId}`)) {
+    const claim = message.messageId === "" ? undefined : `${message.chatId}:${message.messageId}`;
+    if (claim !== undefined && state.seenMessage(claim)) {
       log(`[inbound] duplicate ${message.messageId} from ${message.chatId} ignored`);
       return Promise.resolve();
     }
-    const previous = this.chains.get(message.chatId) ?? Promise.resolve();
+    const chatId = message.chatId;
+    const depth = this.depth.get(chatId) ?? 0;
+    if (!this.limiter.take(chatId)) {
+      this.limiter.refuse(chatId, "rate limit", message);
+      return Promise.resolve();
+    }
+    if (
+      depth >= (this.deps.maxPendingPerChat ?? 50) ||
+      this.pendingTotal >= (this.deps.maxPendingTotal ?? 1000)
+    ) {
+      this.limiter.refuse(chatId, "too many messages waiting", message);
+      return Promise.resolve();
+    }
+    if (claim !== undefined) state.claimMessage(claim);
+    this.depth.set(chatId, depth + 1);
+    this.pendingTotal++;
+    const previous = this.chains.get(chatId) ?? Promise.resolve();
     const next = previous.then(() =>
-      this.process(message).catch((error: unknown) =>
-        log(`[inbound] error handling ${message.messageId} from ${message.chatId}: ${errorMessage(error)}`),
-      ),
+      this.process(message)
+        .catch((error: unknown) =>
+          log(`[inbound] error handling ${message.messageId} from ${chatId}: ${errorMessage(error)}`),
+        )
+        .finally(() => {
+          // Durable only once handled: a message cut short by a crash is handled again when redelivered.
+          if (claim !== undefined) state.messageHandled(claim);
+          const left = (this.depth.get(chatId) ?? 1) - 1;
+          if (left > 0) this.depth.set(chatId, left);
+          else this.depth.delete(chatId);
+          this.pendingTotal--;
+        }),
     );
-    this.chains.set(message.chatId, next);
+    this.chains.set(chatId, next);
     void next.then(() => {
-      if (this.chains.get(message.chatId) === next) this.chains.delete(message.chatId);
+      if (this.chains.get(chatId) === next) this.chains.delete(chatId);
     });
     return next;
+  }
+
+  /** Report refused messages now (stop) instead of at the end of their window. */
+  flushRefused(): void {
+    this.limiter.flush();
   }
 
   /** Wait for messages being handled (stop). */
@@ -63,10 +128,31 @@ export class InboundHandler {
     await Promise.all([...this.chains.values()]);
   }
 
+  /** One report per chat and window: log, ledger event, and one reply to an authorized chat. */
+  private reportRefused(chatId: string, count: number, reasons: string[], latest: InboundMessage): void {
+    const rate = this.limiter.limit ?? DEFAULT_INBOUND_RATE;
+    const seconds = Math.max(1, Math.round(rate.perMs / 1000));
+    this.deps.log(
+      `[inbound] chat ${chatId}: ${count} message(s) not forwarded (${reasons.join(", ")}; limit ${rate.messages} per ${seconds} s)`,
+    );
+    void this.deps.event("im.inbound_refused", {
+      chat_id: chatId,
+      count,
+      reasons,
+      limit: { messages: rate.messages, per_ms: rate.perMs },
+    });
+    if (!this.deps.state.authorized(chatId)) return; // strangers get no answer (see the auth gate)
+    this.deps
+      .reply(latest, replies.slowDown(count, rate.messages, seconds))
+      .catch((e: unknown) =>
+        this.deps.log(`[inbound] cannot tell ${chatId} to slow down: ${errorMessage(e)}`),
+      );
+  }
+
   private async process(message: InboundMessage): Promise<void> {
     const { state, auth, log } = this.deps;
     await this.remember(message);
-    if (message.text.trim() === "" && message.files.length === 0) return;
+    if (message.text.trim() === "" && message.files.length === 0) return this.empty(message);
     const parsed = parseInput(message.text);
     const gate = await auth.gate(message, parsed);
     if (gate.type !== "allowed") {
@@ -82,6 +168,19 @@ export class InboundHandler {
       return this.deps.reply(message, replies.unknownCommand(parsed.name));
     if (message.chatType === "group") return this.deps.reply(message, replies.GROUP_PLAIN_HINT);
     return sendCommand(ctx, parsed.text, state.subscription(message.chatId));
+  }
+
+  /** Nothing to forward: say why to an authorized chat (a bare @bot, or a type we cannot read). */
+  private async empty(message: InboundMessage): Promise<void> {
+    const known = KNOWN_TYPES.has(message.rawType);
+    this.deps.log(
+      `[inbound] ${known ? "empty" : `unsupported (${message.rawType})`} message ${message.messageId} from ${message.chatId}; nothing forwarded`,
+    );
+    if (!this.deps.state.authorized(message.chatId)) return;
+    await this.deps.reply(
+      message,
+      known ? replies.emptyMessage(message.chatType) : replies.unsupportedType(message.rawType),
+    );
   }
 
   /** Keep the chat's reply route fresh and notice when a chat marked gone is back. */
@@ -156,6 +255,17 @@ export class InboundHandler {
       }
     }
     let body = text;
+    if (Buffer.byteLength(body) > MAX_INBOUND_TEXT_BYTES) {
+      const full = Buffer.byteLength(body);
+      body = Buffer.from(body)
+        .subarray(0, MAX_INBOUND_TEXT_BYTES)
+        .toString("utf8")
+        .replace(/\uFFFD+$/, "");
+      this.deps.log(
+        `[inbound] text from ${message.chatId} cut from ${full} to ${MAX_INBOUND_TEXT_BYTES} bytes`,
+      );
+      await this.deps.reply(message, replies.textCut(full, MAX_INBOUND_TEXT_BYTES));
+    }
     if (body === "") {
       if (attachments.length === 0) return; // nothing left to forward; the user was told why
       body =

@@ -16,6 +16,16 @@ export interface MediaOptions {
   maxBytes: number;
 }
 
+/** The event the attachments belong to: its sender is told when a file cannot go out. */
+export interface MediaEvent {
+  by: string;
+  seq: number;
+  eventId: string;
+  isActor: boolean;
+}
+
+const mbOf = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
 /**
  * Uploads an event's attachments once, shared by every target chat. A retryable upload failure
  * rejects (the chat queue retries the step, and the next call uploads again); anything else
@@ -28,6 +38,7 @@ export class EventMedia {
     private readonly host: BridgeHost,
     private readonly adapter: PlatformAdapter,
     private readonly options: MediaOptions,
+    private readonly event?: MediaEvent,
   ) {}
 
   get(attachment: Attachment): Promise<MediaResult> {
@@ -43,8 +54,9 @@ export class EventMedia {
   private async prepare(a: Attachment): Promise<MediaResult> {
     const limitMb = Math.round((this.options.maxBytes / 1024 / 1024) * 10) / 10;
     if (a.bytes > this.options.maxBytes) {
+      await this.tellSender(a, a.bytes, `${limitMb} MB`);
       return {
-        note: `📎 ${a.name} (${(a.bytes / 1024 / 1024).toFixed(1)} MB) is over the ${limitMb} MB limit and was not sent.`,
+        note: `📎 ${a.name} (${mbOf(a.bytes)}) is over the ${limitMb} MB limit and was not sent.`,
       };
     }
     let bytes: Buffer;
@@ -54,6 +66,7 @@ export class EventMedia {
       return { note: `📎 ${a.name} could not be read (${errorMessage(error)}) and was not sent.` };
     }
     if (bytes.length > this.options.maxBytes) {
+      await this.tellSender(a, bytes.length, `${limitMb} MB`);
       return { note: `📎 ${a.name} is over the ${limitMb} MB limit and was not sent.` };
     }
     try {
@@ -63,10 +76,41 @@ export class EventMedia {
       return { content: { type: "file", mediaId, fileName: a.name, fileType } };
     } catch (error) {
       if (classifyFailure(error) === "retry") throw error;
+      if ((errorCode(error) ?? "").endsWith("too_large")) {
+        await this.tellSender(a, bytes.length, "the chat platform's limit");
+      }
       return {
         note: `📎 ${a.name} could not be sent (${errorCode(error) ?? "error"}: ${errorMessage(error)}).`,
       };
     }
+  }
+
+  /**
+   * The chat only got a note; tell the agent that attached the file too, or it believes the user
+   * has it. Internal (never forwarded to IM), targeted at the sender. Once per event and file.
+   */
+  private async tellSender(a: Attachment, bytes: number, limit: string): Promise<void> {
+    const ev = this.event;
+    if (!ev?.isActor) return;
+    await this.host
+      .appendEvent("system.notify", {
+        kind: "im_file_too_large",
+        priority: "normal",
+        title: `File not delivered to IM: ${a.name}`,
+        message:
+          `Your file "${a.name}" (${mbOf(bytes)}, ${bytes} bytes) from message #${ev.seq} is over ${limit} ` +
+          "for IM chats, so the chat only got a note that it was not sent. To get it to the user: " +
+          "compress it or split it into smaller parts and send those, or send a shorter summary as text; " +
+          "the full file stays available in the CCCC Web UI. The group's limit is im.files.max_mb.",
+        target_actor_id: ev.by,
+        to: [ev.by],
+        event_id: ev.eventId,
+        file: { name: a.name, bytes, path: a.path },
+        im_visibility: "internal",
+      })
+      .catch((e: unknown) =>
+        this.host.log(`[outbound] cannot tell ${ev.by} about ${a.name}: ${errorMessage(e)}`),
+      );
   }
 }
 

@@ -33,7 +33,10 @@ export interface OutboundDeps {
 }
 
 const PAGE = 200;
+/** Ledger events being delivered at once; the pump waits (the ledger is the durable buffer). */
 const MAX_IN_FLIGHT = 1000;
+/** Command replies waiting in one chat's queue before more are refused (logged and counted). */
+const MAX_QUEUED_REPLIES = 100;
 
 /**
  * Follows the ledger from the persisted cursor and delivers what IM chats should see.
@@ -56,6 +59,9 @@ export class OutboundFollower {
   private capacityWaiters: Array<() => void> = [];
   private lastNotice = new Map<string, number>();
   private pumpDone: Promise<void> = Promise.resolve();
+  private replies = new Map<string, number>();
+  /** Replies refused since start because the chat's queue was full. */
+  refused = 0;
 
   constructor(private readonly deps: OutboundDeps) {}
 
@@ -106,11 +112,26 @@ export class OutboundFollower {
 
   /** Send a command reply through the chat's queue (ordered with agent messages, retried). */
   reply(target: ChatTarget, content: OutboundContent): Promise<void> {
+    const chatId = target.chatId;
+    const waiting = this.replies.get(chatId) ?? 0;
+    if (waiting >= MAX_QUEUED_REPLIES) {
+      this.refused++;
+      this.deps.log(
+        `[outbound] reply to ${chatId} not queued: ${waiting} replies already waiting for this chat`,
+      );
+      return Promise.resolve();
+    }
+    this.replies.set(chatId, waiting + 1);
     return new Promise((resolve) => {
-      this.queue(target.chatId).push({
+      this.queue(chatId).push({
         label: "reply",
         steps: [() => this.deps.adapter.send(target, content)],
-        done: () => resolve(),
+        done: () => {
+          const left = (this.replies.get(chatId) ?? 1) - 1;
+          if (left > 0) this.replies.set(chatId, left);
+          else this.replies.delete(chatId);
+          resolve();
+        },
       });
     });
   }
@@ -179,7 +200,12 @@ export class OutboundFollower {
       this.advance();
       return;
     }
-    const media = new EventMedia(host, this.deps.adapter, this.deps.files);
+    const media = new EventMedia(host, this.deps.adapter, this.deps.files, {
+      by: item.by,
+      seq: item.seq,
+      eventId: item.eventId,
+      isActor: host.groupInfo().actors.some((a) => a.id === item.by),
+    });
     for (const chat of targets) this.queue(chat.chat_id).push(this.job(item, chat, media));
   }
 

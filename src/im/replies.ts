@@ -148,3 +148,24 @@ export function fileFailed(name: string, why: string): string {
 
 export const FILES_DISABLED =
   "⚠️ File forwarding is disabled for this group (im.files.enabled); the text was sent without attachments.";
+
+/** One per chat and window when messages were refused (inbound rate limit or full queue). */
+export function slowDown(count: number, limit: number, seconds: number): string {
+  const n = count === 1 ? "1 message was" : `${count} messages were`;
+  return `🐢 Slow down, please: ${n} not forwarded to the agents (limit: ${limit} messages per ${seconds} s). Send them again in a moment.`;
+}
+
+export function unsupportedType(rawType: string): string {
+  return `⚠️ This message type (${rawType}) is not supported yet, so nothing was forwarded. Send text, a picture or a file.`;
+}
+
+export function emptyMessage(chatType: ChatType): string {
+  return chatType === "direct"
+    ? "ℹ️ That message was empty, so nothing was forwarded. Send some text, or /help for commands."
+    : "ℹ️ That message was empty, so nothing was forwarded. @mention me with /send <message>, or /help for commands.";
+}
+
+export function textCut(bytes: number, keptBytes: number): string {
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return `✂️ Your message was ${mb(bytes)}; only the first ${mb(keptBytes)} was forwarded. Send the rest as a file.`;
+}

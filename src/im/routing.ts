@@ -6,6 +6,8 @@ import type { ActorSummary } from "./types.js";
 export interface OutboundItem {
   seq: number;
   eventId: string;
+  /** Who wrote it (an actor id, or `system`). */
+  by: string;
   /** `user`: to every subscribed chat; `verbose`: only to verbose chats (agent-to-agent). */
   audience: "user" | "verbose";
   /** The sender header for `chooseContent`: `<sender title>`, or `<sender> → <recipients>` (verbose). */
@@ -56,6 +58,7 @@ export function classifyEvent(event: LedgerEvent, actors: readonly ActorSummary[
     const item: OutboundItem = {
       seq: event.seq,
       eventId: event.id,
+      by: event.by,
       audience: userFacing ? "user" : "verbose",
       title: header,
       text: body,
@@ -77,6 +80,7 @@ export function classifyEvent(event: LedgerEvent, actors: readonly ActorSummary[
     return {
       seq: event.seq,
       eventId: event.id,
+      by: event.by,
       audience: "user",
       title: "SYSTEM",
       text: body,

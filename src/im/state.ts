@@ -105,7 +105,11 @@ export class BridgeState {
   private outboundCursor: OutboundCursor | undefined;
   private recentIds: string[] = [];
   private recentSet = new Set<string>();
+  /** Claimed but not handled yet: left out of the file, so a crash mid-handling does not lose them. */
+  private inProgress = new Set<string>();
   private writes = new Map<FileName, Promise<void>>();
+  /** A write queued behind the running one; later changes join it (its snapshot is taken late). */
+  private queued = new Map<FileName, Promise<void>>();
   private loaded = false;
 
   constructor(readonly dir: string) {}
@@ -140,9 +144,21 @@ export class BridgeState {
     await Promise.all([...this.writes.values()]);
   }
 
+  /**
+   * Write a file after the write in progress. Writes are coalesced: while one is queued, later
+   * changes join it (the snapshot is taken when it starts), so a flood costs two writes, not N.
+   */
   private persist(file: FileName, snapshot: () => unknown): Promise<void> {
+    const queued = this.queued.get(file);
+    if (queued) return queued;
     const previous = this.writes.get(file) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => writeJsonFile(this.path(file), snapshot()));
+    const next = previous
+      .catch(() => undefined)
+      .then(() => {
+        this.queued.delete(file);
+        return writeJsonFile(this.path(file), snapshot());
+      });
+    this.queued.set(file, next);
     this.writes.set(file, next);
     return next;
   }
@@ -255,16 +271,36 @@ export class BridgeState {
   }
 
   // ── inbound redelivery guard ─────────────────────────────────────────────────
-  /** True if the id was already seen; otherwise remembers it (synchronously) and persists. */
+  /** True if the id was claimed before (being handled now, or handled). */
+  seenMessage(id: string): boolean {
+    return this.recentSet.has(id);
+  }
+
+  /**
+   * True if the id was already seen; otherwise remembers it in memory (synchronously). It is
+   * persisted only by `messageHandled`, so a message interrupted by a crash is handled again when
+   * the platform (or the transport's journal) delivers it again; the kernel's idempotent append on
+   * `source.message_id` keeps a forwarded message single.
+   */
   claimMessage(id: string): boolean {
     if (this.recentSet.has(id)) return true;
     this.recentSet.add(id);
     this.recentIds.push(id);
+    this.inProgress.add(id);
     while (this.recentIds.length > RECENT_IDS_MAX) {
       const old = this.recentIds.shift();
-      if (old !== undefined) this.recentSet.delete(old);
+      if (old !== undefined && !this.inProgress.has(old)) this.recentSet.delete(old);
+      else if (old !== undefined) this.recentIds.push(old); // still being handled: keep it
+      if (this.inProgress.size >= this.recentIds.length) break;
     }
-    void this.persist("recent", () => this.recentIds).catch(() => undefined);
     return false;
+  }
+
+  /** The claimed message was handled: from now on a redelivery is ignored, also after a restart. */
+  messageHandled(id: string): void {
+    if (!this.inProgress.delete(id)) return;
+    void this.persist("recent", () => this.recentIds.filter((r) => !this.inProgress.has(r))).catch(
+      () => undefined,
+    );
   }
 }

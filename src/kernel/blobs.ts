@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
-import { basename, join, resolve, sep } from "node:path";
+import { basename, extname, join, resolve, sep } from "node:path";
 import { ValidationError } from "./errors.js";
 import { writeFileAtomic } from "./fs-util.js";
 import { detectMime } from "./mime.js";
@@ -8,11 +8,24 @@ import type { Attachment } from "./types.js";
 
 const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
 
-/** A display name safe to show: no directories, no control characters, bounded length. */
+/** Control characters, bidi overrides (they can disguise an extension) and lone surrogates. */
+const UNSAFE_CHARS =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]|[\ud800-\udfff]/u;
+const MAX_DISPLAY_CHARS = 200;
+
+/**
+ * A display name safe to show: no directories, no control or bidi characters, not only dots,
+ * at most 200 characters (code points, so an emoji is never cut in half; the extension is kept).
+ */
 export function cleanDisplayName(name: string): string {
-  const visible = [...name.replaceAll("\\", "/")].filter((c) => c >= " " && c !== "\u007f").join("");
+  const visible = [...name.replaceAll("\\", "/")].filter((c) => !UNSAFE_CHARS.test(c)).join("");
   const cleaned = basename(visible).trim();
-  return cleaned.slice(0, 200) || "file";
+  if (/^[.\s]*$/.test(cleaned)) return "file";
+  const chars = [...cleaned];
+  if (chars.length <= MAX_DISPLAY_CHARS) return cleaned;
+  const ext = extname(cleaned);
+  const keep = ext.length > 0 && ext.length <= 16 ? [...ext].length : 0;
+  return `${chars.slice(0, MAX_DISPLAY_CHARS - keep - 1).join("")}…${chars.slice(chars.length - keep).join("")}`;
 }
 
 /** The on-disk part of a blob name: `[A-Za-z0-9._-]`, at most 120 characters, never hidden. */
