@@ -8,9 +8,21 @@ import type { Attachment } from "./types.js";
 
 const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
 
-/** Control characters, bidi overrides (they can disguise an extension) and lone surrogates. */
-const UNSAFE_CHARS =
-  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]|[\ud800-\udfff]/u;
+/** Control characters, bidi controls (they can disguise an extension) and lone surrogates. */
+function unsafeChar(c: string): boolean {
+  const cp = c.codePointAt(0) ?? 0;
+  return (
+    cp < 0x20 ||
+    (cp >= 0x7f && cp <= 0x9f) ||
+    cp === 0x61c ||
+    cp === 0x200e ||
+    cp === 0x200f ||
+    (cp >= 0x202a && cp <= 0x202e) ||
+    (cp >= 0x2066 && cp <= 0x2069) ||
+    cp === 0xfeff ||
+    (cp >= 0xd800 && cp <= 0xdfff)
+  );
+}
 const MAX_DISPLAY_CHARS = 200;
 
 /**
@@ -18,7 +30,7 @@ const MAX_DISPLAY_CHARS = 200;
  * at most 200 characters (code points, so an emoji is never cut in half; the extension is kept).
  */
 export function cleanDisplayName(name: string): string {
-  const visible = [...name.replaceAll("\\", "/")].filter((c) => !UNSAFE_CHARS.test(c)).join("");
+  const visible = [...name.replaceAll("\\", "/")].filter((c) => !unsafeChar(c)).join("");
   const cleaned = basename(visible).trim();
   if (/^[.\s]*$/.test(cleaned)) return "file";
   const chars = [...cleaned];

@@ -93,7 +93,7 @@ describe("bad input in the bridge core", () => {
       expect(att.path).toMatch(/^blobs\/[0-9a-f]{64}_[A-Za-z0-9._-]{1,120}$/);
       expect(readFileSync(join(w.t.home.groupDir(w.gid), att.path)).equals(bytes)).toBe(true);
       // display name: no path, no control or bidi characters, bounded
-      expect(att.name).not.toMatch(/[/\\\u0000-\u001f\u202e]/);
+      expect([...att.name].some((c) => c < " " || c === "/" || c === "\\" || c === "\u202e")).toBe(false);
       expect([...att.name].length).toBeLessThanOrEqual(200);
       expect(att.name).not.toMatch(/^\.+$/);
     }
