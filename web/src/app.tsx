@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
 import { api } from "./api/client.ts";
 import type { ActorInfo, GroupSummary, LedgerEvent } from "./api/types.ts";
 import { ActorsPanel } from "./components/actors/actors-panel.tsx";
@@ -8,11 +8,17 @@ import { Timeline } from "./components/chat/timeline.tsx";
 import { CreateGroupDialog } from "./components/create-group-dialog.tsx";
 import { Header } from "./components/header.tsx";
 import { SettingsDialog } from "./components/settings/settings-dialog.tsx";
+import { ViewTabs } from "./components/view-tabs.tsx";
 import { useErrors } from "./hooks/errors.tsx";
 import { useLedger } from "./hooks/use-ledger.ts";
 import { usePoll } from "./hooks/use-poll.ts";
 
 const SELECTED_KEY = "cccc.group";
+
+// xterm.js is most of the bundle; load it when a terminal is first opened.
+const TerminalView = lazy(() =>
+  import("./components/terminal/terminal-view.tsx").then((m) => ({ default: m.TerminalView })),
+);
 
 function initialGroup(): string | null {
   const fromUrl = new URLSearchParams(window.location.search).get("group");
@@ -26,6 +32,8 @@ export function App() {
   const [group, setGroup] = useState<GroupSummary | null>(null);
   const [actors, setActors] = useState<ActorInfo[]>([]);
   const [dialog, setDialog] = useState<"settings" | "create" | null>(null);
+  // The actor whose terminal is shown instead of the chat, if any.
+  const [view, setView] = useState<string | null>(null);
 
   const loadGroups = useCallback(async () => {
     try {
@@ -65,6 +73,7 @@ export function App() {
   useEffect(() => {
     setGroup(null);
     setActors([]);
+    setView(null);
     if (selected) window.localStorage.setItem(SELECTED_KEY, selected);
   }, [selected]);
 
@@ -85,6 +94,7 @@ export function App() {
   const onLedgerError = useCallback((error: unknown) => report(error, "Messages"), [report]);
   const onLedgerRecover = useCallback(() => resolve("Messages"), [resolve]);
   const { events, state } = useLedger(active, onLedgerError, onEvent, onLedgerRecover);
+  const viewed = actors.find((a) => a.id === view);
 
   return (
     <div className="app">
@@ -98,16 +108,32 @@ export function App() {
       <AlertRegion />
       {active ? (
         <main className="layout">
-          <section className="chat" aria-label="Chat">
-            <Timeline
-              gid={active}
-              title={group?.title ?? groups?.find((g) => g.group_id === active)?.title ?? ""}
-              events={events}
-              state={state}
+          <div className="workspace">
+            <ViewTabs actors={actors} view={viewed?.id ?? null} onSelect={setView} />
+            {/* Chat stays mounted behind a terminal so a draft and the scroll position survive. */}
+            <section className="chat" aria-label="Chat" hidden={viewed !== undefined}>
+              <Timeline
+                gid={active}
+                title={group?.title ?? groups?.find((g) => g.group_id === active)?.title ?? ""}
+                events={events}
+                state={state}
+              />
+              <Composer gid={active} actors={actors} />
+            </section>
+            {viewed ? (
+              <Suspense fallback={<p className="muted">Loading the terminal…</p>}>
+                <TerminalView key={`${active}/${viewed.id}`} gid={active} actor={viewed} />
+              </Suspense>
+            ) : null}
+          </div>
+          {group ? (
+            <ActorsPanel
+              group={group}
+              actors={actors}
+              onChanged={() => void loadGroup()}
+              onTerminal={setView}
             />
-            <Composer gid={active} actors={actors} />
-          </section>
-          {group ? <ActorsPanel group={group} actors={actors} onChanged={() => void loadGroup()} /> : null}
+          ) : null}
         </main>
       ) : (
         <main className="welcome">

@@ -6,7 +6,13 @@ import { AddActorForm } from "./add-actor-form.tsx";
 
 type Action = "start" | "stop" | "restart";
 
-export function ActorsPanel(props: { group: GroupSummary; actors: ActorInfo[]; onChanged: () => void }) {
+export function ActorsPanel(props: {
+  group: GroupSummary;
+  actors: ActorInfo[];
+  onChanged: () => void;
+  /** Show this actor's terminal. */
+  onTerminal: (actorId: string) => void;
+}) {
   const { report } = useErrors();
   const [busy, setBusy] = useState<string | null>(null);
   const gid = props.group.group_id;
@@ -69,6 +75,14 @@ export function ActorsPanel(props: { group: GroupSummary; actors: ActorInfo[]; o
                 {actor.enabled ? "" : " · disabled"}
               </div>
               <div className="actor-actions">
+                <button
+                  type="button"
+                  className="button small"
+                  aria-label={`Terminal of ${actor.id}`}
+                  onClick={() => props.onTerminal(actor.id)}
+                >
+                  Terminal
+                </button>
                 {actor.status === "running" ? (
                   <button
                     type="button"
