@@ -12,7 +12,12 @@ import { tempHome } from "../support/home.js";
 import { startTransportWorld, type TransportWorld, waitFor } from "./transport-support.js";
 
 const CHILD = resolve(import.meta.dirname, "transport-journal-child.mjs");
-const DIRECT = { chat: "direct" as const, conversationId: "cid-journal", senderNick: "张三", senderStaffId: "u1" };
+const DIRECT = {
+  chat: "direct" as const,
+  conversationId: "cid-journal",
+  senderNick: "张三",
+  senderStaffId: "u1",
+};
 
 describe("inbound journal file", () => {
   const tmp = tempHome("cccc-journal-");

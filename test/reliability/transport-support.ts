@@ -36,7 +36,11 @@ export interface TransportWorld {
   /** chat.message events in the ledger whose source.message_id is `msgId`. */
   ledgerCount(msgId: string): number;
   ledgerTexts(): string[];
-  imStatus(): Promise<{ connected: boolean; reconnects: number; last_error?: { code: string; message: string } }>;
+  imStatus(): Promise<{
+    connected: boolean;
+    reconnects: number;
+    last_error?: { code: string; message: string };
+  }>;
   bridgeLog(): string;
   sentTexts(): string[];
   /** /subscribe from a chat, approve its key through the API. */
@@ -62,7 +66,10 @@ export async function startTransportWorld(
     return r.body;
   };
   const gid = (
-    await call<{ group: { group_id: string } }>("POST", "/api/v1/groups", { title: "transport", scope: home.dir })
+    await call<{ group: { group_id: string } }>("POST", "/api/v1/groups", {
+      title: "transport",
+      scope: home.dir,
+    })
   ).group.group_id;
   await call("POST", `/api/v1/groups/${gid}/actors`, {
     id: "lead",
@@ -98,12 +105,18 @@ export async function startTransportWorld(
     ledgerCount: (msgId) =>
       events().filter(
         (e) =>
-          e.kind === "chat.message" && (e.data.source as { message_id?: string } | undefined)?.message_id === msgId,
+          e.kind === "chat.message" &&
+          (e.data.source as { message_id?: string } | undefined)?.message_id === msgId,
       ).length,
-    ledgerTexts: () => events().flatMap((e) => (e.kind === "chat.message" ? [String(e.data.text ?? "")] : [])),
+    ledgerTexts: () =>
+      events().flatMap((e) => (e.kind === "chat.message" ? [String(e.data.text ?? "")] : [])),
     imStatus: async () =>
-      (await call<{ status: Awaited<ReturnType<TransportWorld["imStatus"]>> }>("GET", `/api/v1/groups/${gid}/im`))
-        .status,
+      (
+        await call<{ status: Awaited<ReturnType<TransportWorld["imStatus"]>> }>(
+          "GET",
+          `/api/v1/groups/${gid}/im`,
+        )
+      ).status,
     bridgeLog: () => {
       try {
         return readFileSync(join(groupDir(), "state", "im_bridge.log"), "utf8");
