@@ -22,6 +22,12 @@ const MAX_BUFFERED = 4 * 1024 * 1024;
 const LOG_POLL_MS = 250;
 const PING_MS = 30_000;
 
+/**
+ * Answers a terminal emulator sends to queries (cursor position `ESC[r;cR`, device attributes
+ * `ESC[?…c`). Every watching xterm answers; only the newest viewer's answers reach the program.
+ */
+const QUERY_ANSWERS = new RegExp(`${String.fromCharCode(27)}\\[\\??[\\d;]*[Rc]`, "g");
+
 export const CLOSE_NOT_AVAILABLE = 4404;
 export const CLOSE_TOO_SLOW = 4408;
 
@@ -155,6 +161,9 @@ function parseControl(text: string): Control | undefined {
   return undefined;
 }
 
+/** Viewers of each terminal, oldest first. */
+const viewers = new WeakMap<LiveTerminal, WebSocket[]>();
+
 function watchPty(ws: WebSocket, term: LiveTerminal, query: Query): void {
   const session = `${term.pid ?? 0}-${term.startedAt ?? 0}`;
   const resume = query.cursor !== undefined && (query.session === undefined || query.session === session);
@@ -162,7 +171,7 @@ function watchPty(ws: WebSocket, term: LiveTerminal, query: Query): void {
   if (resume) {
     snap = term.read(query.cursor);
   } else {
-    const end = term.read(Number.POSITIVE_INFINITY).cursor;
+    const end = term.read(Number.POSITIVE_INFINITY).cursor; // reading from "beyond the end" returns no bytes
     const read = term.read(Math.max(0, end - TAIL_BYTES));
     snap = { ...alignToLine(read.data, read.from), truncated: read.from > 0 };
   }
@@ -180,6 +189,8 @@ function watchPty(ws: WebSocket, term: LiveTerminal, query: Query): void {
   if (snap.data.length > 0) ws.send(snap.data);
 
   const detachViewer = term.attachViewer();
+  const others = viewers.get(term) ?? [];
+  viewers.set(term, [...others, ws]);
   const offData = term.onData((data) => {
     if (ws.readyState !== ws.OPEN) return;
     ws.send(Buffer.from(data, "utf8"));
@@ -201,6 +212,7 @@ function watchPty(ws: WebSocket, term: LiveTerminal, query: Query): void {
       const control = parseControl(text);
       if (control) return term.resize(control.cols, control.rows);
     }
+    if (viewers.get(term)?.at(-1) !== ws) text = text.replace(QUERY_ANSWERS, "");
     if (text.length === 0 || !term.running) return;
     try {
       term.write(text);
@@ -209,6 +221,10 @@ function watchPty(ws: WebSocket, term: LiveTerminal, query: Query): void {
     }
   });
   ws.on("close", () => {
+    viewers.set(
+      term,
+      (viewers.get(term) ?? []).filter((v) => v !== ws),
+    );
     offData();
     offExit();
     detachViewer();

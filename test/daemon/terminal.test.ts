@@ -59,7 +59,8 @@ class Term {
   }
   until(what: string | RegExp, timeoutMs = 8_000): Promise<string> {
     return waitFor(
-      () => (typeof what === "string" ? this.text.includes(what) : what.test(this.text)) && this.text,
+      () =>
+        (typeof what === "string" ? this.text.includes(what) : what.test(this.text)) ? this.text : undefined,
       timeoutMs,
       `terminal output ${what} (got ${JSON.stringify(this.text.slice(-300))})`,
     );
@@ -124,6 +125,23 @@ describe("terminal WebSocket", () => {
     expect(fresh.hello?.from).toBe(0);
     again.ws.close();
     fresh.ws.close();
+  });
+
+  it("passes terminal answers (cursor position) only from the newest viewer", async () => {
+    const older = new Term("shell");
+    await waitFor(() => older.hello, 5_000, "hello");
+    const newer = new Term("shell");
+    await waitFor(() => newer.hello, 5_000, "hello");
+    older.type("echo 'old\x1b[5;5R-x'\r");
+    await older.until("\r\nold-x\r\n");
+    newer.type("echo 'new\x1b[5;5R-y'\r");
+    await newer.until("\r\nnew\x1b[5;5R-y\r\n");
+    newer.ws.close();
+    await newer.waitClosed();
+    // The newest viewer left: the remaining one answers now.
+    older.type("echo 'old\x1b[6;6R-z'\r");
+    await older.until("\r\nold\x1b[6;6R-z\r\n");
+    older.ws.close();
   });
 
   it("refuses a foreign Host (DNS rebinding) and a foreign Origin (cross-site hijacking)", async () => {
