@@ -36,6 +36,7 @@ export interface TransportWorld {
   /** chat.message events in the ledger whose source.message_id is `msgId`. */
   ledgerCount(msgId: string): number;
   ledgerTexts(): string[];
+  ledgerEvents(): { kind: string; data: Record<string, unknown> }[];
   imStatus(): Promise<{
     connected: boolean;
     reconnects: number;
@@ -108,6 +109,7 @@ export async function startTransportWorld(
           e.kind === "chat.message" &&
           (e.data.source as { message_id?: string } | undefined)?.message_id === msgId,
       ).length,
+    ledgerEvents: events,
     ledgerTexts: () =>
       events().flatMap((e) => (e.kind === "chat.message" ? [String(e.data.text ?? "")] : [])),
     imStatus: async () =>
