@@ -144,6 +144,24 @@ describe("terminal WebSocket", () => {
     older.ws.close();
   });
 
+  it("leaves no listener or viewer behind after many connections", async () => {
+    const group = t.daemon.ctx.kernel.group(gid);
+    const target = t.daemon.ctx.actors.terminal(group, "shell");
+    if (target?.kind !== "pty") throw new Error("shell should be a running PTY");
+    // Private state of the PtyRunner, read only to count what a viewer leaves behind.
+    const inner = target.terminal as unknown as { dataListeners: Set<unknown>; viewers: number };
+    await waitFor(() => inner.viewers === 0, 2_000, "earlier viewers gone");
+    const before = { listeners: inner.dataListeners.size, viewers: inner.viewers };
+    for (let i = 0; i < 20; i++) {
+      const term = new Term("shell");
+      await waitFor(() => term.hello, 5_000, "hello");
+      term.ws.close();
+      await term.waitClosed();
+    }
+    await waitFor(() => inner.viewers === 0, 2_000, "viewers detached");
+    expect({ listeners: inner.dataListeners.size, viewers: inner.viewers }).toEqual(before);
+  });
+
   it("refuses a foreign Host (DNS rebinding) and a foreign Origin (cross-site hijacking)", async () => {
     const port = new URL(t.daemon.url).port;
     const badHost = new Term("shell", { headers: { host: `evil.example:${port}` } });
