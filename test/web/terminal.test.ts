@@ -1,7 +1,8 @@
 /**
  * An actor's terminal in the Web UI (Chromium), against the real daemon in-process serving web/dist:
  * open the terminal tab of a running PTY actor, see its prompt, type a command and see the output,
- * check the PTY took the panel's size, then restart the actor and see the view reconnect by itself.
+ * check the PTY took the panel's size, then restart the actor and see the view reconnect by itself;
+ * a stopped actor's tab says "Not running" and connects once the actor starts.
  * Screenshot: /tmp/cccc-ui-terminal.png.
  */
 import { resolve } from "node:path";
@@ -44,6 +45,11 @@ describe.skipIf(!hasChromium)("Web UI terminal", () => {
       command: ["node", `${AGENTS}/shell-agent.mjs`],
     });
     await t.api("POST", `/api/v1/groups/${gid}/actors/shell/start`);
+    await t.api("POST", `/api/v1/groups/${gid}/actors`, {
+      id: "idle",
+      runtime: "custom",
+      command: ["node", `${AGENTS}/shell-agent.mjs`],
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -82,6 +88,15 @@ describe.skipIf(!hasChromium)("Web UI terminal", () => {
       await page.keyboard.type("echo again-$((1+1))");
       await page.keyboard.press("Enter");
       await waitForScreen(page, /again-2/);
+
+      // A stopped actor's tab says so, and shows the terminal once the actor is started.
+      await page.getByRole("tab", { name: "idle" }).click();
+      await page
+        .locator(".terminal-pane")
+        .getByText(/^Not running/)
+        .waitFor();
+      await t.api("POST", `/api/v1/groups/${gid}/actors/idle/start`);
+      await waitForScreen(page, /shell-agent ready/, 10_000);
 
       // Back to the chat; it was kept mounted.
       await page.getByRole("tab", { name: "Chat" }).click();
