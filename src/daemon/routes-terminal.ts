@@ -71,7 +71,13 @@ export function terminalRoutes(
     // Upgrades skip Fastify's hooks: the same Host/Origin checks as the HTTP API, here.
     const refused = refusal(host, boundPort(), req.headers, true);
     if (refused) return reject(socket, 403, refused.code, refused.message);
-    const [gid, aid] = [match[1] ?? "", match[2] ?? ""].map(decodeURIComponent) as [string, string];
+    let gid: string;
+    let aid: string;
+    try {
+      [gid, aid] = [decodeURIComponent(match[1] ?? ""), decodeURIComponent(match[2] ?? "")];
+    } catch {
+      return reject(socket, 400, "bad_request", "Malformed percent-encoding in the path.");
+    }
     const cursor = Number(url.searchParams.get("cursor") ?? Number.NaN);
     const query: Query = {
       cursor: Number.isSafeInteger(cursor) && cursor >= 0 ? cursor : undefined,
@@ -83,13 +89,13 @@ export function terminalRoutes(
 
   app.addHook("preClose", async () => {
     app.server.off("upgrade", onUpgrade);
-    const open = [...wss.clients];
-    for (const ws of open) ws.close(1001, "daemon stopping");
+    const sockets = [...wss.clients];
+    for (const ws of sockets) ws.close(1001, "daemon stopping");
     const deadline = Date.now() + 1000;
-    while (open.some((ws) => ws.readyState !== ws.CLOSED) && Date.now() < deadline) {
+    while (sockets.some((ws) => ws.readyState !== ws.CLOSED) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
     }
-    for (const ws of open) ws.terminate();
+    for (const ws of sockets) ws.terminate();
     wss.close();
   });
 }

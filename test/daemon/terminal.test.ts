@@ -171,6 +171,8 @@ describe("terminal WebSocket", () => {
     const nullOrigin = new Term("shell", { origin: "null" });
     expect(await nullOrigin.waitRefused()).toBe(403);
     expect(badHost.hello ?? badOrigin.hello ?? nullOrigin.hello).toBeUndefined();
+    const malformed = new Term("%E0%A4%A");
+    expect(await malformed.waitRefused()).toBe(400);
 
     // Our own origin (what the Web UI's browser sends) is fine.
     const ours = new Term("shell", { origin: t.daemon.url.replace(/\/$/, "") });
