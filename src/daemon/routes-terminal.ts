@@ -83,12 +83,28 @@ export function terminalRoutes(
       cursor: Number.isSafeInteger(cursor) && cursor >= 0 ? cursor : undefined,
       session: url.searchParams.get("session") ?? undefined,
     };
-    wss.handleUpgrade(req, socket, head, (ws) => connect(ctx, ws, gid, aid, query));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      try {
+        connect(ctx, ws, gid, aid, query);
+      } catch (err) {
+        ctx.log(`terminal ${gid}/${aid}: ${(err as Error).stack ?? err}`);
+        ws.close(1011, "internal error");
+      }
+    });
   };
-  app.server.on("upgrade", onUpgrade);
+  // An exception in an "upgrade" listener would take the whole daemon down.
+  const safeUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    try {
+      onUpgrade(req, socket, head);
+    } catch (err) {
+      ctx.log(`terminal upgrade ${req.url}: ${(err as Error).stack ?? err}`);
+      socket.destroy();
+    }
+  };
+  app.server.on("upgrade", safeUpgrade);
 
   app.addHook("preClose", async () => {
-    app.server.off("upgrade", onUpgrade);
+    app.server.off("upgrade", safeUpgrade);
     const sockets = [...wss.clients];
     for (const ws of sockets) ws.close(1001, "daemon stopping");
     const deadline = Date.now() + 1000;
