@@ -1,0 +1,198 @@
+/**
+ * Item 1: the daemon, a real subprocess, is killed with SIGKILL in the middle of a burst of inbound
+ * (user messages from three chats) and outbound (agent replies to the user) traffic, then
+ * restarted on the same home. Every user message must be in the ledger exactly once, every reply
+ * must reach every chat, with at most one duplicate per chat (the one send in flight at the kill).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { type FakeDingTalk, startFakeDingTalk } from "../fakes/dingtalk/index.js";
+import { CLI, waitFor } from "../support/cli.js";
+import { tempHome } from "../support/home.js";
+
+const CHATS = ["cid-kill-a", "cid-kill-b", "cid-kill-c"];
+const PER_CHAT = 12; // within the default inbound limit of 20 per 10 s
+const REPLIES = 30;
+
+let fake: FakeDingTalk;
+let child: ChildProcess | undefined;
+const home = tempHome("cccc-sigkill-");
+afterAll(async () => {
+  child?.kill("SIGKILL");
+  await fake?.close();
+  home.cleanup();
+});
+
+interface LedgerLine {
+  kind: string;
+  by: string;
+  data: { text?: string; source?: { message_id?: string; chat_id?: string } };
+}
+
+async function startDaemon(env: NodeJS.ProcessEnv): Promise<string> {
+  const proc = spawn(process.execPath, [CLI, "daemon", "run"], { env, stdio: "ignore" });
+  child = proc;
+  const endpoint = join(home.dir, "daemon", "endpoint.json");
+  const ep = await waitFor(
+    () => {
+      try {
+        const e = JSON.parse(readFileSync(endpoint, "utf8")) as { pid: number; port: number };
+        return e.pid === proc.pid ? e : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    20_000,
+    "the daemon's endpoint.json",
+  );
+  return `http://127.0.0.1:${ep.port}`;
+}
+
+describe("daemon killed with SIGKILL mid-burst", () => {
+  it("loses and duplicates nothing across the restart", async () => {
+    fake = await startFakeDingTalk({ redeliverAfterMs: 1_500 });
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      CCCC_HOME: home.dir,
+      CCCC_PORT: "0",
+      CCCC_DINGTALK_API_BASE: fake.apiBase,
+      CCCC_DINGTALK_OAPI_BASE: fake.oapiBase,
+    };
+    let base = await startDaemon(env);
+    const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+      const r = await fetch(`${base}${path}`, {
+        method,
+        headers: body === undefined ? {} : { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await r.text();
+      if (r.status >= 400) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+      return JSON.parse(text) as T;
+    };
+    const gid = (
+      await api<{ group: { group_id: string } }>("POST", "/api/v1/groups", { title: "kill", scope: home.dir })
+    ).group.group_id;
+    await api("POST", `/api/v1/groups/${gid}/actors`, {
+      id: "lead",
+      runtime: "custom",
+      command: ["node", "-e", "setInterval(()=>{},1000)"],
+    });
+    await api("PUT", `/api/v1/groups/${gid}/im/config`, {
+      platform: "dingtalk",
+      app_key: fake.app.appKey,
+      app_secret: fake.app.appSecret,
+      start: true,
+    });
+    await waitFor(() => fake.liveConnections().length > 0, 10_000, "stream connection");
+
+    const texts = (chatId?: string) =>
+      fake.sent
+        .filter((m) => chatId === undefined || JSON.stringify(m.target).includes(chatId))
+        .map((m) => {
+          const p = m.msgParam as { content?: string; text?: string };
+          return `${p.content ?? ""}${p.text ?? ""}`;
+        });
+    for (const conversationId of CHATS) {
+      const keys = () => texts().filter((s) => /--key [A-Z0-9]+/.test(s));
+      const before = keys().length;
+      fake.push(
+        fake.robotMessage({
+          chat: "direct",
+          conversationId,
+          senderStaffId: conversationId,
+          text: "/subscribe",
+        }),
+      );
+      const keyText = await waitFor(() => keys()[before], 20_000, "the key reply");
+      const key = /--key ([A-Z0-9]+)/.exec(keyText)?.[1] ?? "";
+      await api("POST", `/api/v1/groups/${gid}/im/bind`, { key });
+      await waitFor(() => texts(conversationId).some((s) => s.includes("Approved")), 10_000, "approval");
+    }
+
+    // The burst: user messages round-robin over the chats, replies in parallel; SIGKILL half-way.
+    const userIds: string[] = [];
+    const pushUser = (i: number) => {
+      const conversationId = CHATS[i % CHATS.length] ?? "";
+      const payload = fake.robotMessage({
+        chat: "direct",
+        conversationId,
+        senderStaffId: conversationId,
+        text: `user message ${i}`,
+      });
+      userIds.push(String(payload.msgId));
+      fake.push(payload);
+    };
+    const reply = (i: number) =>
+      api("POST", `/api/v1/groups/${gid}/send`, { text: `agent reply ${i}`, to: ["user"], by: "lead" });
+    const sentReplies = new Set<number>();
+    const total = PER_CHAT * CHATS.length;
+    for (let i = 0; i < total; i++) {
+      pushUser(i);
+      if (i < REPLIES)
+        void reply(i).then(
+          () => sentReplies.add(i),
+          () => undefined,
+        );
+      if (i === Math.floor(total / 2)) {
+        await new Promise((r) => setTimeout(r, 30));
+        child?.kill("SIGKILL");
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise<void>((resolve) =>
+      child?.exitCode !== null || child?.signalCode !== null
+        ? resolve()
+        : child?.once("exit", () => resolve()),
+    );
+
+    base = await startDaemon(env);
+    // Replies whose request died with the daemon are sent again (only if not already in the ledger).
+    const ledger = () =>
+      readFileSync(join(home.dir, "groups", gid, "ledger.jsonl"), "utf8")
+        .split("\n")
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as LedgerLine);
+    for (let i = 0; i < REPLIES; i++) {
+      const there = ledger().some((e) => e.kind === "chat.message" && e.data.text === `agent reply ${i}`);
+      if (!there) await reply(i);
+    }
+
+    // Every user message in the ledger exactly once.
+    await waitFor(
+      () => {
+        const seen = new Set(ledger().flatMap((e) => (e.by === "user" ? [e.data.source?.message_id] : [])));
+        return userIds.every((id) => seen.has(id));
+      },
+      40_000,
+      "every user message in the ledger",
+    ).catch((e: Error) => {
+      const seen = new Set(ledger().flatMap((e) => (e.by === "user" ? [e.data.source?.message_id] : [])));
+      throw new Error(`${e.message}: ${userIds.filter((id) => !seen.has(id)).length} missing`);
+    });
+    const counts = new Map<string, number>();
+    for (const e of ledger()) {
+      const id = e.by === "user" ? e.data.source?.message_id : undefined;
+      if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    for (const id of userIds) expect(counts.get(id), `user message ${id}`).toBe(1);
+    for (let i = 0; i < REPLIES; i++) {
+      expect(ledger().filter((e) => e.data.text === `agent reply ${i}`)).toHaveLength(1);
+    }
+
+    // Every reply reached every chat; at most one duplicate per chat.
+    for (const chat of CHATS) {
+      await waitFor(
+        () =>
+          Array.from({ length: REPLIES }, (_, i) => i).every((i) =>
+            texts(chat).some((s) => s.endsWith(`agent reply ${i}`)),
+          ),
+        30_000,
+        `every reply in ${chat}`,
+      );
+      const replies = texts(chat).filter((s) => /agent reply \d+$/.test(s));
+      expect(replies.length - new Set(replies).size, `duplicates in ${chat}`).toBeLessThanOrEqual(1);
+    }
+  }, 90_000);
+});
