@@ -7,7 +7,7 @@ import type { ChatMessageData, LedgerEvent } from "../kernel/types.js";
 import { buildActorEnv } from "../runners/actor-env.js";
 import { DeliveryQueue, type DeliveryTimings } from "../runners/delivery.js";
 import { renderBatch, renderPreamble } from "../runners/render.js";
-import { resolveCommand, runtimePreset } from "../runners/runtimes.js";
+import { mcpRegistration, registerMcp, resolveCommand, runtimePreset } from "../runners/runtimes.js";
 import { type ActorExit, ActorProcess } from "../runners/supervisor.js";
 import { CLI_ENTRY } from "../version.js";
 import type { ActorRuntimeStatus, ActorService, ActorTerminal, DaemonContext } from "./context.js";
@@ -38,6 +38,7 @@ export class ActorManager implements ActorService {
   private readonly watched = new Set<string>();
   private readonly binDir: string;
   private readonly timings: Partial<DeliveryTimings>;
+  private readonly mcpChecked = new Set<string>();
 
   constructor(
     private readonly ctx: DaemonContext,
@@ -155,6 +156,19 @@ export class ActorManager implements ActorService {
       .catch((e) => this.ctx.log(`record exit: ${e.message}`));
   }
 
+  /**
+   * Before the first start of a claude/codex/gemini actor, register the CCCC MCP server with that
+   * CLI (once per daemon; an existing registration counts). A failure is logged, not fatal: the
+   * agent can still answer with `cccc reply`, and `cccc setup --runtime R` shows the reason.
+   */
+  private async ensureMcp(runtime: string): Promise<void> {
+    if (this.mcpChecked.has(runtime) || mcpRegistration(runtime, "cccc") === null) return;
+    this.mcpChecked.add(runtime);
+    await registerMcp(runtime, CLI_ENTRY, { env: this.env })
+      .then((r) => this.ctx.log(`mcp registration for ${runtime}: ${r.status}`))
+      .catch((e: Error) => this.ctx.log(`mcp registration for ${runtime} failed: ${e.message}`));
+  }
+
   async start(group: Group, actorId: string): Promise<void> {
     const actor = group.actor(actorId);
     const key = this.key(group, actorId);
@@ -163,6 +177,7 @@ export class ActorManager implements ActorService {
     this.watch(group);
     const scope = group.config.scopes[0]?.url ?? this.ctx.home.groupDir(group.id);
     const argv = resolveCommand(actor.runtime, actor.command);
+    await this.ensureMcp(actor.runtime);
     const queue = actor.runner === "pty" ? this.makeQueue(group, actor, scope) : undefined;
     const proc = new ActorProcess({
       runner: actor.runner,

@@ -1,4 +1,6 @@
-import { resolve } from "node:path";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LedgerEvent } from "../../src/kernel/types.js";
 import { waitFor } from "../support/cli.js";
@@ -126,5 +128,36 @@ describe("actors as real processes", () => {
       code: 3,
     });
     expect(events.find((e) => e.kind === "system.notify")?.data).toMatchObject({ kind: "actor_crashed" });
+  });
+});
+
+describe("MCP registration", () => {
+  it("registers the CCCC MCP server with claude before its first start", async () => {
+    const bin = join(tmpdir(), `cccc-fake-claude-${process.pid}`);
+    mkdirSync(bin, { recursive: true });
+    const record = join(bin, "calls.txt");
+    writeFileSync(join(bin, "claude"), `#!/bin/sh\necho "$@" >> "${record}"\n`, { mode: 0o755 });
+    const d = await startTestDaemon({ PATH: `${bin}:${process.env.PATH}`, CCCC_DELIVERY_TIMINGS: FAST });
+    try {
+      const g = (
+        await d.api<{ group: { group_id: string } }>("POST", "/api/v1/groups", {
+          title: "mcp",
+          scope: AGENTS,
+        })
+      ).body.group.group_id;
+      await d.api("POST", `/api/v1/groups/${g}/actors`, {
+        id: "lead",
+        runtime: "claude",
+        command: ["node", `${AGENTS}/echo-agent.mjs`],
+      });
+      await d.api("POST", `/api/v1/groups/${g}/actors/lead/start`);
+      await d.api("POST", `/api/v1/groups/${g}/actors/lead/restart`);
+      const calls = readFileSync(record, "utf8").trim().split("\n");
+      expect(calls).toHaveLength(1);
+      expect(calls[0]).toMatch(/^mcp add -s user cccc -- \S+main\.js mcp$/);
+    } finally {
+      await d.close();
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });
