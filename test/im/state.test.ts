@@ -28,6 +28,8 @@ describe("BridgeState", () => {
     await state.setCursor(7);
     expect(state.claimMessage("c1:m1")).toBe(false);
     expect(state.claimMessage("c1:m1")).toBe(true);
+    expect(state.claimMessage("c1:m2")).toBe(false); // claimed, never handled (a crash mid-handling)
+    state.messageHandled("c1:m1");
     await state.flush();
     expect(readdirSync(host.stateDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     const again = new BridgeState(host.stateDir);
@@ -35,7 +37,8 @@ describe("BridgeState", () => {
     expect(again.authorized("c1")?.title).toBe("Ops");
     expect(again.subscription("c1")).toMatchObject({ subscribed: true, held_back: 19 });
     expect(again.cursor()?.seq).toBe(7);
-    expect(again.claimMessage("c1:m1")).toBe(true); // survives a restart
+    expect(again.claimMessage("c1:m1")).toBe(true); // a handled message survives a restart
+    expect(again.claimMessage("c1:m2")).toBe(false); // an unfinished one is handled again
     expect(JSON.parse(readFileSync(join(host.stateDir, "authorized-chats.json"), "utf8")).c1.chat_type).toBe(
       "group",
     );
