@@ -159,7 +159,6 @@ export function makePlan(o: SoakOptions): Plan {
       at += Math.max(200, Math.round(-Math.log(1 - rnd()) * o.meanGapMs));
     }
   }
-  messages.sort((a, b) => a.at - b.at);
   const faults: PlannedFault[] = [];
   if (!o.noFaults) {
     // Faults in the first 85% of the window, so the tail shows recovery rather than a fault in flight.
@@ -176,10 +175,15 @@ export function makePlan(o: SoakOptions): Plan {
       const every = o.killEveryMinutes * 60_000;
       const kills = every >= trafficMs ? [trafficMs * 0.45] : [];
       for (let at = every; at < end; at += every) kills.push(at);
-      for (const at of kills)
-        faults.push({ at: Math.round(at + (rnd() - 0.5) * 4_000), fault: "daemonKill", arg: 0, times: 1 });
+      for (const k of kills) {
+        const at = Math.round(k + (rnd() - 0.5) * 4_000);
+        faults.push({ at, fault: "daemonKill", arg: 0, times: 1 });
+        // Kill under load: answers in flight (sent 1.2 s before) and messages being received (just before).
+        for (const d of [1_200, 1_100, 30, 15, 5]) add(at - d);
+      }
     }
   }
   faults.sort((a, b) => a.at - b.at);
+  messages.sort((a, b) => a.at - b.at);
   return { messages, faults, trafficMs };
 }

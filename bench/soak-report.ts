@@ -113,10 +113,24 @@ export function evidence(world: SoakWorld, driver: Driver, a: Accounting): strin
       out.push(`    ledger: user event seq ${ev?.seq} at ${ev?.ts}`);
       if (loss.stage === "outbound") {
         const reply = a.replies.get(`${m.token}|${loss.actor?.split(" ")[0]}`)?.[0];
-        out.push(`    reply seq ${reply?.seq} at ${reply?.ts}`);
+        const replyAt = reply ? Date.parse(reply.ts) : 0;
+        const toChat = world.fake.sent.filter((x) => world.chatOf(x.target)?.conversationId === loss.chat);
+        const after = toChat.filter((x) => x.at >= replyAt);
+        out.push(
+          `    reply seq ${reply?.seq} at ${reply ? rel(replyAt) : "?"}; ${loss.chat} got ${after.length} messages after it (${after.map((x) => x.via).join(",")}), its last at ${rel(toChat.at(-1)?.at ?? t0)}`,
+        );
       }
     }
   }
   if (a.losses.length > 12) out.push(`  … and ${a.losses.length - 12} more`);
+  // Duplicates: more sends than ledger replies is the outbound side; equal means the reply itself repeated.
+  for (const [key, times] of a.sends) {
+    if (times.length < 2) continue;
+    const [token = "", actor = "", chat = ""] = key.split("|");
+    const replies = a.replies.get(`${token}|${actor}`) ?? [];
+    out.push(
+      `- duplicate: re ${token} ${actor} reached ${chat} ${times.length}× (${times.map(rel).join(", ")}); ledger has ${replies.length} such repl${replies.length === 1 ? "y" : "ies"} (seq ${replies.map((e) => `${e.seq} at ${e.ts.slice(11, 23)}`).join(", ")}) → ${times.length > replies.length ? "outbound sent one reply twice" : "the reply was written twice"}`,
+    );
+  }
   return out.join("\n");
 }

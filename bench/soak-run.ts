@@ -53,7 +53,7 @@ export async function runSoak(o: SoakOptions, log: (line: string) => void = () =
   const lost = accounting.losses.length;
   const ok = lost === 0 && maxChatDuplicates <= kills;
   let report = table({ o, world, driver, a: accounting, drainMs, ok });
-  if (!ok) report += `\n${evidence(world, driver, accounting)}`;
+  if (!ok || maxChatDuplicates > 0) report += `\n${evidence(world, driver, accounting)}`;
   if (ok && !o.keep) rmSync(world.root, { recursive: true, force: true });
   else report += `\nkept for inspection: ${world.root} (ledger, im_bridge.log, daemon-N.out, soak-agents/)\n`;
   return { ok, lost, kills, maxChatDuplicates, accounting, report, home: world.root };
