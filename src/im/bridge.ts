@@ -80,7 +80,8 @@ export interface AuthorizedInfo {
   gone?: { at: string; reason: string };
 }
 
-const DEFAULT_RETRY: RetryPolicy = { baseMs: 1000, maxMs: 60_000, attempts: 8 };
+/** Backoff 1 s doubling to 60 s; 40 attempts ride out a platform outage of about half an hour. */
+const DEFAULT_RETRY: RetryPolicy = { baseMs: 1000, maxMs: 60_000, attempts: 40 };
 
 /**
  * The platform-neutral IM bridge of one group. `bind`, `pending`, `authorized` and `revoke` also work

@@ -28,6 +28,8 @@ export function classifyFailure(error: unknown): FailureClass {
   const code = errorCode(error) ?? "";
   if (code.endsWith("_chat_gone") || code === "chat_gone") return "gone";
   if (code.endsWith("_throttled") || code === "throttled" || code.endsWith("_rate_limited")) return "retry";
+  // The platform's own outage (5xx): the ledger keeps the message, so wait it out.
+  if (code.endsWith("_server_error")) return "retry";
   if (NETWORK_CODES.has(code) || code.endsWith("_network") || code.endsWith("_timeout")) return "retry";
   const name = error instanceof Error ? error.name : "";
   if (name === "NetworkError" || name === "TimeoutError") return "retry";
