@@ -67,7 +67,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     );
   }
   const log = fileLogger(home.daemonLog);
-  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 });
+  // forceCloseConnections: shutdown ends keep-alive and streaming (SSE) connections instead of waiting on them.
+  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024, forceCloseConnections: true });
   let kernel: Kernel | undefined;
   let boundPort = opts.port;
   try {
