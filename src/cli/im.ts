@@ -10,6 +10,9 @@ interface ImStatus {
   connected_since?: string;
   reconnects: number;
   subscribers: number;
+  restarts?: number;
+  next_restart_at?: string;
+  refused_inbound?: number;
   last_error?: { code: string; message: string; at: string };
 }
 
@@ -29,6 +32,10 @@ function describeStatus(view: ImView): string {
     `connected: ${s.connected ? `yes, since ${s.connected_since}` : "no"}${s.reconnects ? ` (${s.reconnects} reconnects)` : ""}`,
     `subscribers: ${s.subscribers}`,
   ];
+  if (s.restarts) {
+    lines.push(`restarts: ${s.restarts}${s.next_restart_at ? ` (next attempt ${s.next_restart_at})` : ""}`);
+  }
+  if (s.refused_inbound) lines.push(`messages refused by the flood limit: ${s.refused_inbound}`);
   if (s.last_error)
     lines.push(`last error: [${s.last_error.code}] ${s.last_error.message} (${s.last_error.at})`);
   return lines.join("\n");

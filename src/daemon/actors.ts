@@ -87,12 +87,9 @@ export class ActorManager implements ActorService {
     if (this.watched.has(group.id)) return;
     this.watched.add(group.id);
     group.ledger.subscribe((event) => {
-      if (event.kind !== "chat.message") return;
       for (const actor of group.config.actors) {
         const queue = this.running.get(this.key(group, actor.id))?.queue;
-        if (queue && isMessageFor(actor.id, event as LedgerEvent<ChatMessageData>, group.config.actors)) {
-          queue.enqueue(event);
-        }
+        if (queue && isDeliverable(actor.id, event, group)) queue.enqueue(event);
       }
     });
   }
@@ -118,7 +115,7 @@ export class ActorManager implements ActorService {
       waitForBracketedPaste: preset.waitForBracketedPaste,
       timings: this.timings,
       onDelivered: (ids) => {
-        const last = ids.at(-1);
+        const last = ids.filter((id) => group.hasMessage(id)).at(-1);
         if (last)
           void group
             .markRead(actor.id, last)
@@ -261,6 +258,17 @@ export class ActorManager implements ActorService {
       }),
     );
   }
+}
+
+/** Typed into an actor's terminal: chat messages for it, and system notices aimed at it. */
+function isDeliverable(actorId: string, event: LedgerEvent, group: Group): boolean {
+  if (event.kind === "chat.message") {
+    return isMessageFor(actorId, event as LedgerEvent<ChatMessageData>, group.config.actors);
+  }
+  return (
+    event.kind === "system.notify" &&
+    (event.data as { target_actor_id?: unknown }).target_actor_id === actorId
+  );
 }
 
 function setEnabled(actors: ActorConfig[], actorId: string, enabled: boolean): void {

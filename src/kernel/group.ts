@@ -193,6 +193,11 @@ export class Group {
     return this.send({ ...input, to, reply_to: original.id });
   }
 
+  /** Is this the exact id of a chat.message of this group? */
+  hasMessage(id: string): boolean {
+    return this.messageSeq.has(id);
+  }
+
   /** A chat.message by id or unique id prefix (at least 6 characters). */
   async event(idOrPrefix: string): Promise<ChatMessageEvent> {
     let seq = this.messageSeq.get(idOrPrefix);

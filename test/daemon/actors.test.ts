@@ -107,6 +107,21 @@ describe("actors as real processes", () => {
     await waitFor(async () => (await actor("late"))?.unread === 0, 5000, "late's inbox marked read");
   });
 
+  it("a system notice aimed at an actor is typed into its terminal, and no one else's", async () => {
+    await t.daemon.ctx.kernel.group(gid).append("system.notify", "system", {
+      kind: "im_file_too_large",
+      priority: "normal",
+      title: "report.zip was not sent",
+      message: "It is over the 20 MB limit.",
+      target_actor_id: "lead",
+      im_visibility: "internal",
+    });
+    const terminal = (id: string) =>
+      t.api<{ text: string }>("GET", path(`/actors/${id}/terminal`)).then((r) => r.body.text);
+    await waitFor(async () => (await terminal("lead")).includes("report.zip was not sent"), 10_000, "notice");
+    expect(await terminal("late")).not.toContain("report.zip");
+  });
+
   it("an actor crash is recorded and shown", async () => {
     await t.api("POST", path("/actors"), {
       id: "crashy",
@@ -121,13 +136,13 @@ describe("actors as real processes", () => {
     expect(info.exit_code).toBe(3);
     const events = await waitFor(async () => {
       const { body } = await t.api<{ events: LedgerEvent[] }>("GET", path("/ledger?tail=10"));
-      return body.events.some((e) => e.kind === "system.notify") ? body.events : undefined;
+      return body.events.some((e) => e.data.kind === "actor_crashed") ? body.events : undefined;
     });
     expect(events.find((e) => e.kind === "actor.exited")?.data).toMatchObject({
       actor_id: "crashy",
       code: 3,
     });
-    expect(events.find((e) => e.kind === "system.notify")?.data).toMatchObject({ kind: "actor_crashed" });
+    expect(events.find((e) => e.data.kind === "actor_crashed")).toMatchObject({ kind: "system.notify" });
   });
 });
 
