@@ -231,11 +231,10 @@ export class OutboundFollower {
     return {
       label: `event #${item.seq}`,
       steps,
-      done: (outcome) => {
-        void this.finish(item, chat, outcome).catch((e: unknown) =>
+      done: (outcome) =>
+        this.finish(item, chat, outcome).catch((e: unknown) =>
           this.deps.log(`[outbound] ${errorMessage(e)}`),
-        );
-      },
+        ),
     };
   }
 

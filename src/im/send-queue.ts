@@ -48,7 +48,7 @@ export interface SendJob {
     status: "delivered" | "failed" | "gone" | "aborted";
     reason?: string;
     error?: unknown;
-  }): void;
+  }): void | Promise<void>;
 }
 
 /**
@@ -131,7 +131,7 @@ export class ChatSendQueue {
             this.log(
               `[outbound] ${job.label} to ${this.chatId} failed (${code}: ${errorMessage(error)}), ${why}`,
             );
-            job.done({ status: "failed", reason: `${code}: ${errorMessage(error)}`, error });
+            await job.done({ status: "failed", reason: `${code}: ${errorMessage(error)}`, error });
             return;
           }
           const retryAfter = (error as { retryAfterMs?: unknown }).retryAfterMs;
@@ -148,6 +148,8 @@ export class ChatSendQueue {
         }
       }
     }
-    job.done({ status: "delivered" });
+    // The next message to this chat starts only once this one is recorded as delivered, so a crash
+    // repeats at most the one message in flight.
+    await job.done({ status: "delivered" });
   }
 }
