@@ -76,12 +76,13 @@ async function post(
   verb: string,
   body: Record<string, unknown>,
 ): Promise<void> {
-  const o = cli.opts as { to?: string[]; file?: string[] };
+  const o = cli.opts as { to?: string[]; file?: string[]; clientId?: string };
   const path = await cli.groupPath();
   const attachments = await upload(cli.client, path, o.file ?? []);
   const { event } = await cli.client.post<{ event: LedgerEvent }>(`${path}/${route}`, {
     ...body,
     to: o.to,
+    client_id: o.clientId,
     attachments,
     by: cli.actorId,
   });
@@ -99,11 +100,13 @@ export function messageCommands(program: Command): void {
       collect,
     )
     .option("-f, --file <path>", "attach a file; repeatable", collect)
+    .option("--client-id <key>", "idempotency key: retrying with the same key never sends twice")
     .action(action((cli, words: string[]) => post(cli, "send", "sent", { text: words.join(" ") })));
 
   common(program.command("reply <eventId> <text...>").description("reply to a message (id or prefix)"))
     .option("-t, --to <recipient>", "recipients (default: the original sender)", collect)
     .option("-f, --file <path>", "attach a file; repeatable", collect)
+    .option("--client-id <key>", "idempotency key: retrying with the same key never sends twice")
     .action(
       action((cli, eventId: string, words: string[]) =>
         post(cli, "reply", "replied", { event_id: eventId, text: words.join(" ") }),

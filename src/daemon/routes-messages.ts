@@ -22,6 +22,7 @@ const Send = z.object({
   reply_to: z.string().optional(),
   by: z.string().optional(),
   format: z.enum(["plain", "markdown"]).optional(),
+  client_id: z.string().min(1).max(200).optional(),
 });
 const Reply = Send.extend({ event_id: z.string().min(1) });
 const MarkRead = z.object({ event_id: z.string().optional() });

@@ -19,6 +19,7 @@ export interface SendInput {
   reply_to?: string;
   source?: MessageSource;
   format?: "plain" | "markdown";
+  client_id?: string;
 }
 
 /** One working group: its config, ledger, inbox index and blobs. All writes go through here. */
@@ -26,7 +27,7 @@ export class Group {
   readonly inbox: InboxIndex;
   readonly blobs: BlobStore;
   private readonly messageSeq = new Map<string, number>();
-  private readonly bySourceId = new Map<string, string>();
+  private readonly byIdempotencyKey = new Map<string, string>();
   private readonly inflight = new Map<string, Promise<ChatMessageEvent>>();
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -64,8 +65,8 @@ export class Group {
   private index(event: LedgerEvent): void {
     if (event.kind === "chat.message") {
       this.messageSeq.set(event.id, event.seq);
-      const source = (event.data as unknown as ChatMessageData).source;
-      if (source) this.bySourceId.set(sourceKey(source), event.id);
+      const key = idempotencyKey({ ...(event.data as unknown as ChatMessageData), by: event.by });
+      if (key) this.byIdempotencyKey.set(key, event.id);
     }
     this.inbox.apply(event);
   }
@@ -143,11 +144,15 @@ export class Group {
     await this.append("actor.remove", "user", { actor_id: actorId });
   }
 
-  /** Append a chat.message. Inbound IM messages are idempotent on their source message id. */
+  /**
+   * Append a chat.message. Idempotent on the inbound IM message id (`source`) and on a sender's
+   * `client_id`, so a retry after a lost answer (a killed daemon, a dropped connection) never
+   * writes the message twice.
+   */
   async send(input: SendInput): Promise<ChatMessageEvent> {
-    if (!input.source) return this.appendMessage(input);
-    const key = sourceKey(input.source);
-    const existing = this.bySourceId.get(key);
+    const key = idempotencyKey(input);
+    if (!key) return this.appendMessage(input);
+    const existing = this.byIdempotencyKey.get(key);
     if (existing) return this.event(existing);
     const pending = this.inflight.get(key);
     if (pending) return pending;
@@ -179,6 +184,7 @@ export class Group {
     if (input.reply_to) data.reply_to = input.reply_to;
     if (input.source) data.source = input.source;
     if (input.format) data.format = input.format;
+    if (input.client_id) data.client_id = input.client_id;
     return (await this.append(
       "chat.message",
       input.by,
@@ -226,6 +232,8 @@ export class Group {
   }
 }
 
-function sourceKey(source: MessageSource): string {
-  return `${source.platform}:${source.chat_id}:${source.message_id}`;
+function idempotencyKey(m: { by: string; source?: MessageSource; client_id?: string }): string | undefined {
+  if (m.source) return `src:${m.source.platform}:${m.source.chat_id}:${m.source.message_id}`;
+  if (m.client_id) return `cid:${m.by}:${m.client_id}`;
+  return undefined;
 }

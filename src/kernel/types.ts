@@ -37,6 +37,8 @@ export type ChatMessageData = {
   attachments: Attachment[];
   source?: MessageSource;
   format?: "plain" | "markdown";
+  /** Sender-chosen idempotency key: a retried send with the same key returns the first event. */
+  client_id?: string;
 };
 
 /** `chat.read`: the actor has read everything addressed to it up to and including `event_id`/`seq`. */

@@ -33,6 +33,13 @@ function fail(err: unknown): ToolResult {
   };
 }
 
+const idempotencyKey = z
+  .string()
+  .min(1)
+  .max(200)
+  .optional()
+  .describe("any unique string; retrying with the same key never sends twice");
+
 /** Identity: explicit tool arguments, else the env the agent was started with (CCCC_GROUP_ID, CCCC_ACTOR_ID). */
 const identity = {
   group_id: z.string().optional().describe("group id (default: $CCCC_GROUP_ID)"),
@@ -130,6 +137,7 @@ export function createMcpServer(
       text: z.string().min(1),
       to: z.union([z.string(), z.array(z.string())]).optional(),
       attachments: z.array(z.string()).optional(),
+      idempotency_key: idempotencyKey,
     },
     async (a) => {
       const { path, actorId } = who(a);
@@ -140,6 +148,7 @@ export function createMcpServer(
         to,
         attachments,
         by: actorId,
+        client_id: a.idempotency_key,
       });
       return { event_id: r.event.id, to: (r.event.data as { to: string[] }).to };
     },
@@ -153,6 +162,7 @@ export function createMcpServer(
       event_id: z.string().min(1),
       text: z.string().min(1),
       attachments: z.array(z.string()).optional(),
+      idempotency_key: idempotencyKey,
     },
     async (a) => {
       const { path, actorId } = who(a);
@@ -162,6 +172,7 @@ export function createMcpServer(
         text: a.text,
         attachments,
         by: actorId,
+        client_id: a.idempotency_key,
       });
       return { event_id: r.event.id, to: (r.event.data as { to: string[] }).to };
     },

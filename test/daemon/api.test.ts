@@ -69,6 +69,23 @@ describe("HTTP API", () => {
     expect(reply.body.event.data).toMatchObject({ to: ["rev"], reply_to: sent.body.event.id });
   });
 
+  it("a retried send with the same client_id returns the first event", async () => {
+    const body = { text: "exactly once", by: "lead", to: ["user"], client_id: "lead-retry-1" };
+    const first = await t.api<{ event: LedgerEvent }>("POST", `/api/v1/groups/${gid}/send`, body);
+    const again = await t.api<{ event: LedgerEvent }>("POST", `/api/v1/groups/${gid}/send`, body);
+    expect(again.body.event.id).toBe(first.body.event.id);
+    const other = await t.api<{ event: LedgerEvent }>("POST", `/api/v1/groups/${gid}/send`, {
+      ...body,
+      by: "rev",
+    });
+    expect(other.body.event.id).not.toBe(first.body.event.id);
+    const { body: ledger } = await t.api<{ events: LedgerEvent[] }>(
+      "GET",
+      `/api/v1/groups/${gid}/ledger?tail=20`,
+    );
+    expect(ledger.events.filter((e) => e.data.text === "exactly once")).toHaveLength(2);
+  });
+
   it("marks read and the unread count follows", async () => {
     const before = await t.api<{ actors: { id: string; unread: number }[] }>(
       "GET",
