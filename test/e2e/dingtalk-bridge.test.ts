@@ -152,4 +152,13 @@ describe("the seed guide against a fake DingTalk", () => {
     expect(status).toContain("bridge: stopped");
     await waitFor(() => fake.liveConnections().length === 0, 10_000, "stream closed");
   });
+
+  it("cccc im revoke and cccc im unset remove the chat and the configuration", async () => {
+    await cli(["im", "revoke", "--chat-id", DIRECT.conversationId]);
+    expect(await cli(["im", "authorized"])).not.toContain(DIRECT.conversationId);
+    await cli(["im", "unset"]);
+    expect(readFileSync(resolve(t.home.groupDir(gid), "group.yaml"), "utf8")).not.toContain("dingtalk");
+    expect(() => statSync(t.home.secretsFile(gid))).toThrow();
+    expect(await cli(["im", "status"])).toContain("not configured");
+  });
 });
