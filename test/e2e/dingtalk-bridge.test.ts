@@ -103,16 +103,15 @@ describe("the seed guide against a fake DingTalk", () => {
 
   it("a group chat must be approved too, and then @bot /send works there", async () => {
     const conversationId = "cid-group-devteam";
-    fake.push(
-      fake.robotMessage({ chat: "group", text: "/subscribe", conversationId, conversationTitle: "研发群" }),
+    const hints = () => fake.sent.filter((m) => JSON.stringify(m.target).includes(conversationId)).length;
+    fake.push(fake.robotMessage({ chat: "group", text: "/send too early", conversationId }));
+    await waitFor(() => hints() > 0, 10_000, "the hint to an unauthorized group");
+    await w.subscribe({ chat: "group", conversationId, conversationTitle: "研发群" });
+    const ledger = await t.api<{ events: { data: { text?: string } }[] }>(
+      "GET",
+      `/api/v1/groups/${gid}/ledger?tail=100`,
     );
-    const keyText = await waitFor(
-      () => fake.sent.filter((m) => m.target.session && JSON.stringify(m.msgParam).includes("--key")).at(1),
-      10_000,
-      "the group's key",
-    ).then((m) => JSON.stringify(m.msgParam));
-    const key = /--key ([A-Za-z0-9]+)/.exec(keyText)?.[1] ?? "";
-    await cli(["im", "bind", "--key", key]);
+    expect(ledger.body.events.some((e) => e.data.text === "too early")).toBe(false);
     fake.push(fake.robotMessage({ chat: "group", text: "/send @all Status update please", conversationId }));
     await waitSent(/echo: Status update please/, "group answer");
   });
@@ -121,20 +120,7 @@ describe("the seed guide against a fake DingTalk", () => {
     const other = (await t.api<{ group: { group_id: string } }>("POST", "/api/v1/groups", { title: "bad" }))
       .body.group.group_id;
     const env = { ...cliEnv, DINGTALK_APP_KEY: "wrong-key", DINGTALK_APP_SECRET: "wrong-secret" };
-    const set = await runCli(
-      [
-        "im",
-        "set",
-        "dingtalk",
-        "--app-key-env",
-        "DINGTALK_APP_KEY",
-        "--app-secret-env",
-        "DINGTALK_APP_SECRET",
-        "--group",
-        other,
-      ],
-      env,
-    );
+    const set = await runCli([...IM_SET_DINGTALK, "--group", other], env);
     expect(set.code).toBe(0);
     const start = await runCli(["im", "start", "--group", other], env);
     expect(start.code).toBe(1);

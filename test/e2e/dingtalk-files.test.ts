@@ -3,7 +3,13 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Attachment, LedgerEvent } from "../../src/kernel/types.js";
-import { AGENTS, type BridgeWorld, configureAndStart, startBridgeWorld } from "../support/bridge.js";
+import {
+  AGENTS,
+  type BridgeWorld,
+  configureAndStart,
+  limitFiles,
+  startBridgeWorld,
+} from "../support/bridge.js";
 import { waitFor } from "../support/cli.js";
 
 const CHAT = { chat: "direct" as const, conversationId: "cid-files", senderNick: "李四" };
@@ -31,11 +37,7 @@ beforeAll(async () => {
     { id: "lead", runtime: "custom", runner: "headless", command: ["node", `${AGENTS}/file-agent.mjs`] },
   ]);
   await configureAndStart(w);
-  await w.t.daemon.ctx.kernel.group(w.gid).updateConfig((c) => {
-    if (c.im) c.im.files.max_mb = 1;
-  });
-  await w.cli(["im", "stop"]);
-  await w.cli(["im", "start"]);
+  await limitFiles(w, 1);
   await w.t.api("POST", `/api/v1/groups/${w.gid}/start`);
   await w.subscribe(CHAT);
 });

@@ -3,7 +3,13 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Attachment, LedgerEvent } from "../../src/kernel/types.js";
-import { AGENTS, type BridgeWorld, configureAndStart, startBridgeWorld } from "../support/bridge.js";
+import {
+  AGENTS,
+  type BridgeWorld,
+  configureAndStart,
+  limitFiles,
+  startBridgeWorld,
+} from "../support/bridge.js";
 import { runCli, waitFor } from "../support/cli.js";
 
 /** Bad input in the bridge core: huge texts, empty and unknown messages, hostile file names, big agent files. */
@@ -19,11 +25,7 @@ beforeAll(async () => {
     { id: "lead", runtime: "custom", runner: "headless", command: ["node", `${AGENTS}/digest-agent.mjs`] },
   ]);
   await configureAndStart(w);
-  await w.t.daemon.ctx.kernel.group(w.gid).updateConfig((c) => {
-    if (c.im) c.im.files.max_mb = 1;
-  });
-  await w.cli(["im", "stop"]);
-  await w.cli(["im", "start"]);
+  await limitFiles(w, 1);
   await w.t.api("POST", `/api/v1/groups/${w.gid}/start`);
   await w.subscribe(CHAT);
 }, 60_000);

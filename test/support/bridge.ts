@@ -105,3 +105,12 @@ export async function configureAndStart(world: BridgeWorld): Promise<void> {
   await world.cli(["im", "start"]);
   await waitFor(() => world.fake.liveConnections().length > 0, 10_000, "stream connection");
 }
+
+/** Set `im.files.max_mb` and restart the bridge so it takes effect. */
+export async function limitFiles(world: BridgeWorld, maxMb: number): Promise<void> {
+  await world.t.daemon.ctx.kernel.group(world.gid).updateConfig((c) => {
+    if (c.im) c.im.files.max_mb = maxMb;
+  });
+  await world.cli(["im", "stop"]);
+  await world.cli(["im", "start"]);
+}
