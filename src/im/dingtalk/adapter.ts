@@ -2,6 +2,7 @@
  * DingTalk as a `PlatformAdapter`: Stream client in, robot API out. Decoding and encoding are the
  * pure functions in decode.ts / encode.ts; this file only wires transports to the bridge core.
  */
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type {
   AdapterStatus,
@@ -56,6 +57,7 @@ export class DingTalkAdapter implements PlatformAdapter {
   readonly platform = "dingtalk";
   private api: DingTalkApi;
   private stream?: StreamClient;
+  private learnedRobotCode: string | undefined;
   private journal?: InboundJournal;
   private webhook?: { onMessage: (message: InboundMessage) => Promise<void>; dedupe: FileDedupe };
   private fatalListeners: ((error: Error) => void)[] = [];
@@ -63,6 +65,30 @@ export class DingTalkAdapter implements PlatformAdapter {
 
   constructor(private readonly config: DingTalkAdapterConfig) {
     this.api = this.newApi();
+    this.learnedRobotCode = readLearnedRobotCode(this.robotCodeFile());
+  }
+
+  private robotCodeFile(): string {
+    return join(this.config.stateDir, "dingtalk-robot-code.json");
+  }
+
+  /**
+   * Without a configured RobotCode, remember the one DingTalk puts on inbound messages (the setup
+   * guide: "CCCC can sometimes learn it after the first inbound message"); kept across restarts.
+   */
+  private learnRobotCode(message: InboundMessage): void {
+    const code = readDingTalkReply(message.reply)?.robotCode;
+    if (!code || this.config.robotCode || code === this.config.appKey || code === this.learnedRobotCode)
+      return;
+    this.learnedRobotCode = code;
+    this.config.log("dingtalk: learned the robot code from an inbound message");
+    try {
+      const file = this.robotCodeFile();
+      writeFileSync(`${file}.tmp`, JSON.stringify({ robotCode: code }));
+      renameSync(`${file}.tmp`, file);
+    } catch (e) {
+      this.config.log(`dingtalk: cannot save the learned robot code: ${(e as Error).message}`);
+    }
   }
 
   /** Fetches a token first so bad credentials fail here with a classified error. */
@@ -100,6 +126,7 @@ export class DingTalkAdapter implements PlatformAdapter {
           log(`dingtalk: inbound message skipped: ${decoded.reason}`);
           return;
         }
+        this.learnRobotCode(decoded.message);
         await onMessage(decoded.message);
       },
     });
@@ -131,6 +158,7 @@ export class DingTalkAdapter implements PlatformAdapter {
     if (result.error) this.config.log(`dingtalk webhook: ${result.error}`);
     const message = result.message;
     if (message && !target.dedupe.has(message.messageId)) {
+      this.learnRobotCode(message);
       await target.onMessage(message);
       target.dedupe.add(message.messageId);
     }
@@ -213,7 +241,7 @@ export class DingTalkAdapter implements PlatformAdapter {
   }
 
   async download(file: InboundFile, maxBytes: number): Promise<DownloadedFile> {
-    const robotCode = this.config.robotCode ?? file.robotCode ?? this.config.appKey;
+    const robotCode = this.config.robotCode ?? file.robotCode ?? this.learnedRobotCode ?? this.config.appKey;
     const got = await this.api.downloadFile(file.downloadCode, robotCode, maxBytes);
     return { bytes: got.bytes, name: file.fileName ?? got.name ?? DEFAULT_NAMES[file.kind], mime: got.mime };
   }
@@ -241,7 +269,7 @@ export class DingTalkAdapter implements PlatformAdapter {
   }
 
   private robotCode(): string {
-    return this.config.robotCode || this.config.appKey;
+    return this.config.robotCode || this.learnedRobotCode || this.config.appKey;
   }
 
   private newApi(): DingTalkApi {
@@ -255,4 +283,13 @@ function mediaType(mime: string): MediaType {
   if (mime.startsWith("audio/")) return "voice";
   if (mime === "video/mp4") return "video";
   return "file";
+}
+
+function readLearnedRobotCode(file: string): string | undefined {
+  try {
+    const code = (JSON.parse(readFileSync(file, "utf8")) as { robotCode?: unknown }).robotCode;
+    return typeof code === "string" && code ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -14,7 +14,12 @@ const logs: string[] = [];
 async function setup(config: Partial<DingTalkAdapterConfig> = {}) {
   fake = await startFakeDingTalk({ redeliverAfterMs: null });
   dir = mkdtempSync(join(tmpdir(), "cccc-adapter-"));
-  adapter = new DingTalkAdapter({
+  adapter = new DingTalkAdapter({ ...baseConfig(), ...config });
+  return adapter;
+}
+
+function baseConfig(): DingTalkAdapterConfig {
+  return {
     appKey: fake.app.appKey,
     appSecret: fake.app.appSecret,
     apiBase: fake.apiBase,
@@ -23,9 +28,7 @@ async function setup(config: Partial<DingTalkAdapterConfig> = {}) {
     log: (l) => logs.push(l),
     api: { retryBaseMs: 10 },
     stream: { disconnectJitterMs: 0, backoffBaseMs: 20 },
-    ...config,
-  });
-  return adapter;
+  };
 }
 
 async function started(): Promise<{ a: DingTalkAdapter; inbox: InboundMessage[] }> {
@@ -102,6 +105,28 @@ describe("DingTalkAdapter against the fake", () => {
     });
     expect(JSON.stringify(fake.sent[0]?.msgParam)).toContain("fallback please");
     expect(logs.some((l) => l.includes("dingtalk_webhook_expired"))).toBe(true);
+  });
+
+  it("learns the robot code from an inbound message when none is configured, and keeps it", async () => {
+    const app = {
+      appKey: "dingAppWithRobot",
+      appSecret: "secret-with-robot-0123",
+      robotCode: "dingRobotCode42",
+    };
+    const a = await setup({ appKey: app.appKey, appSecret: app.appSecret });
+    fake.addApp(app);
+    const inbox: InboundMessage[] = [];
+    await a.start(async (m) => {
+      inbox.push(m);
+    });
+    const m = await receive(inbox, fake.robotMessage({ chat: "group", robotCode: app.robotCode }));
+    fake.expireSession(String(m.reply?.sessionWebhook));
+    await a.send(target(m), { type: "text", text: "with the learned code" });
+    expect(fake.sent.at(-1)?.robotCode).toBe(app.robotCode);
+    await a.stop();
+    const again = new DingTalkAdapter({ ...baseConfig(), appKey: app.appKey, appSecret: app.appSecret });
+    await again.send({ chatId: m.chatId, chatType: "group" }, { type: "text", text: "after a restart" });
+    expect(fake.sent.at(-1)?.robotCode).toBe(app.robotCode);
   });
 
   it("uses oToMessages/batchSend for a direct chat whose webhook is past its expiry", async () => {
