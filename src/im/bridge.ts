@@ -146,6 +146,7 @@ export class Bridge {
         await this.auth.revoke(chatId, by);
       },
       revive: (chatId) => this.outbound.revive(chatId),
+      lastError: () => this.status().last_error,
       ...(config.inboundRate !== undefined ? { rate: config.inboundRate } : {}),
       ...(options.maxPendingPerChat !== undefined ? { maxPendingPerChat: options.maxPendingPerChat } : {}),
       ...(options.maxPendingTotal !== undefined ? { maxPendingTotal: options.maxPendingTotal } : {}),

@@ -104,6 +104,8 @@ export interface CommandContext {
   state: BridgeState;
   groupId: string;
   groupInfo(): { title: string; state: string; actors: ActorSummary[] };
+  /** The bridge's last classified error, if any. */
+  lastError?(): { code: string; message: string; at: string } | undefined;
   now(): Date;
   reply(text: string, extra?: { kind: "help" | "status"; buttons: ActionButton[] }): Promise<void>;
   /** Forward to agents (downloads attachments, starts the indicator). */
@@ -138,7 +140,7 @@ export async function runCommand(ctx: CommandContext, name: CommandName, args: s
         buttons: ctx.buttons([["Status", "/status"], pauseButton(sub), ["Verbose", "/verbose"]]),
       });
     case "status":
-      return ctx.reply(replies.status(info(), ctx.groupId, sub), {
+      return ctx.reply(replies.status(info(), ctx.groupId, sub, ctx.lastError?.()), {
         kind: "status",
         buttons: ctx.buttons([["Refresh", "/status"], pauseButton(sub), verboseButton(sub)]),
       });

@@ -27,6 +27,8 @@ export interface InboundDeps {
   revoke(chatId: string, by: string): Promise<void>;
   /** The chat talked to us: a chat marked gone is reachable again. */
   revive(chatId: string): void;
+  /** The bridge's last classified error, shown by /status. */
+  lastError?(): { code: string; message: string; at: string } | undefined;
   /** Per-chat rate; null turns the limit off. Default 20 messages per 10 s. */
   rate?: InboundRate | null;
   /** Messages of one chat waiting to be handled before more are refused (default 50). */
@@ -208,6 +210,7 @@ export class InboundHandler {
       state,
       groupId: host.groupId,
       groupInfo: () => host.groupInfo(),
+      lastError: () => this.deps.lastError?.(),
       now: () => new Date(this.deps.now()),
       reply: (text, extra) => this.deps.reply(message, text, extra),
       forward: (to, text) => this.forward(message, to, text),

@@ -104,6 +104,7 @@ export function status(
   info: { title: string; state: string; actors: ActorSummary[] },
   groupId: string,
   sub: Subscription | undefined,
+  lastError?: { code: string; message: string; at: string },
 ): string {
   const lines = [`📊 ${info.title} [${groupId}]`, "", `State: ${info.state}`, "", "Agents:", ""];
   if (info.actors.length === 0) lines.push("- No agents yet. Add one in the Web UI or with cccc actor add.");
@@ -120,6 +121,8 @@ export function status(
     const paused = sub.paused ? `paused (${sub.held_back} held back)` : "delivering";
     lines.push(`This chat: subscribed, ${paused}, verbose ${sub.verbose ? "on" : "off"}`);
   }
+  if (lastError)
+    lines.push("", `⚠️ Last bridge error (${lastError.at}): [${lastError.code}] ${lastError.message}`);
   return lines.join("\n");
 }
 
