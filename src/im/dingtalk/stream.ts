@@ -6,9 +6,9 @@
  */
 import WebSocket from "ws";
 import { ROBOT_TOPIC } from "./api.js";
-import { decodeStreamFrame, parseFrameData } from "./frame.js";
+import { decodeStreamFrame } from "./frame.js";
+import { RobotInbox } from "./robot-inbox.js";
 import {
-  type CallbackMeta,
   DEFAULT_STREAM_TIMING,
   isFatal,
   messageIdOf,
@@ -53,8 +53,11 @@ export class StreamClient {
   private nextId = 1;
   private readonly state: StreamStatus = { connected: false, reconnects: 0 };
 
+  private readonly robot: RobotInbox;
+
   constructor(private readonly opts: StreamClientOptions) {
     this.t = { ...DEFAULT_STREAM_TIMING, ...opts.timing };
+    this.robot = new RobotInbox(opts, () => this.started);
   }
 
   status(): StreamStatus {
@@ -85,7 +88,7 @@ export class StreamClient {
         false,
       );
     }
-    if (this.started) this.replayJournal();
+    if (this.started) this.robot.replay();
   }
 
   /** Close every socket, clear every timer, end the reconnect loop. */
@@ -278,7 +281,7 @@ export class StreamClient {
         return;
       case "CALLBACK":
         if (topic === ROBOT_TOPIC) {
-          this.onRobotCallback(conn, messageId, topic, data);
+          this.robot.receive(data, { messageId, topic }, (ackData) => this.ack(conn, messageId, ackData));
           return;
         }
         this.ack(conn, messageId, JSON.stringify({ response: null }));
@@ -289,84 +292,6 @@ export class StreamClient {
         this.opts.log(`stream: frame dropped: EVENT ${headers.eventType ?? topic} is not subscribed (acked)`);
         return;
     }
-  }
-
-  /**
-   * Robot message: dedupe by msgId, journal durably, then ack (§1.7: ack before processing, or
-   * DingTalk re-pushes), then hand it to the handler. A daemon killed after the ack still has the
-   * journal entry and replays it on the next start.
-   */
-  private onRobotCallback(conn: Conn, messageId: string, topic: string, raw: string): void {
-    const ackData = JSON.stringify({ response: null });
-    const data = parseFrameData({ data: raw });
-    if (!data || typeof data !== "object" || Array.isArray(data)) {
-      this.ack(conn, messageId, ackData);
-      this.opts.log(`stream: frame dropped: robot callback data is not a JSON object (${messageId}, acked)`);
-      return;
-    }
-    const msgId = (data as { msgId?: unknown }).msgId;
-    const id = typeof msgId === "string" && msgId ? msgId : undefined;
-    if (id && this.opts.dedupe.has(id)) {
-      this.ack(conn, messageId, ackData);
-      this.opts.log(`stream: duplicate message ${id} skipped (acked)`);
-      return;
-    }
-    const key = id ?? `push:${messageId}`;
-    let durable = true;
-    try {
-      this.opts.journal?.record(key, raw);
-    } catch (err) {
-      durable = false;
-      this.opts.log(
-        `stream: cannot journal ${key} (${(err as Error).message}); not acked so DingTalk redelivers it`,
-      );
-    }
-    if (durable) this.ack(conn, messageId, ackData);
-    this.dispatch(data as Record<string, unknown>, key, id, { messageId, topic });
-  }
-
-  /** Messages journaled but not handled before the last stop or crash (§ Inbound journal). */
-  private replayJournal(): void {
-    const entries = this.opts.journal?.pending() ?? [];
-    if (entries.length === 0) return;
-    this.opts.log(`stream: replaying ${entries.length} message(s) received before a crash or stop`);
-    for (const entry of entries) {
-      const data = parseFrameData({ data: entry.data });
-      if (!data || typeof data !== "object" || Array.isArray(data)) {
-        this.opts.journal?.done(entry.id);
-        continue;
-      }
-      const msgId = (data as { msgId?: unknown }).msgId;
-      const id = typeof msgId === "string" && msgId ? msgId : undefined;
-      this.dispatch(data as Record<string, unknown>, entry.id, id, {
-        messageId: "replay",
-        topic: ROBOT_TOPIC,
-      });
-    }
-  }
-
-  private dispatch(
-    data: Record<string, unknown>,
-    key: string,
-    msgId: string | undefined,
-    meta: CallbackMeta,
-  ): void {
-    if (msgId) {
-      try {
-        this.opts.dedupe.add(msgId);
-      } catch (err) {
-        this.opts.log(`stream: could not persist dedupe id (${(err as Error).message})`);
-      }
-    }
-    Promise.resolve()
-      .then(() => this.opts.onCallback(data, meta))
-      .then(() => {
-        // Not after stop() began: the bridge may have dropped it while stopping; replay is harmless.
-        if (this.started) this.opts.journal?.done(key);
-      })
-      .catch((err: unknown) =>
-        this.opts.log(`stream: message handler failed: ${(err as Error)?.message ?? err}`),
-      );
   }
 
   private ack(conn: Conn, messageId: string, data: string): void {
