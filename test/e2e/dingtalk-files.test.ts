@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Attachment, LedgerEvent } from "../../src/kernel/types.js";
@@ -117,5 +117,50 @@ describe("files both ways between DingTalk and agents", () => {
     // A downloadCode the fake does not know: DingTalk answers with an error for it.
     w.fake.push(w.fake.robotMessage({ ...CHAT, type: "picture" }));
     await w.waitSent(/Could not download attachment/, "the download failure reply");
+  });
+});
+
+describe("file transfer failures", () => {
+  it("an agent file whose upload DingTalk refuses: the chat is told which file, the text still arrives", async () => {
+    w.fake.fail("upload", "noPermission", 2);
+    const before = w.sentText().length;
+    w.fake.push(w.fake.robotMessage({ ...CHAT, text: "/send please send files again" }));
+    const text = await waitFor(
+      () =>
+        w
+          .sentText()
+          .slice(before)
+          .find((s) => s.includes("could not be sent")),
+      20_000,
+      "the note about the refused upload",
+    );
+    expect(text).toMatch(/report\.txt could not be sent/);
+    expect(text).toContain("files seen");
+  });
+
+  it("an expired download URL gives a clear reply and leaves nothing in the blob store", async () => {
+    const e = await startBridgeWorld(
+      [{ id: "lead", runtime: "custom", runner: "headless", command: ["node", `${AGENTS}/file-agent.mjs`] }],
+      { downloadUrlTtlMs: -1 },
+    );
+    try {
+      await configureAndStart(e);
+      await e.t.api("POST", `/api/v1/groups/${e.gid}/start`);
+      await e.subscribe(CHAT);
+      e.fake.push(
+        e.fake.robotMessage({
+          ...CHAT,
+          type: "file",
+          fileName: "old.pdf",
+          file: { bytes: PNG, mime: "application/pdf" },
+        }),
+      );
+      await e.waitSent(/Could not download attachment "old\.pdf"/, "the expired-URL reply");
+      const blobs = join(e.t.home.groupDir(e.gid), "blobs");
+      const stored = existsSync(blobs) ? readdirSync(blobs) : [];
+      expect(stored.filter((name) => name.startsWith(sha(PNG)))).toEqual([]);
+    } finally {
+      await e.close();
+    }
   });
 });
