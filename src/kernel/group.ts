@@ -117,12 +117,15 @@ export class Group {
         "A custom actor needs --command, e.g. --command 'python3 agent.py'.",
       );
     }
+    const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
     const actor: ActorConfig = {
       title: "",
       runner: "pty",
       command: [],
       env: {},
-      ...input,
+      ...given,
+      id: input.id,
+      runtime: input.runtime,
       enabled: input.enabled ?? true,
       created_at: new Date().toISOString(),
     };
