@@ -1,4 +1,5 @@
 import * as replies from "./replies.js";
+import { quoteRoute } from "./routing.js";
 import type { BridgeState, Subscription } from "./state.js";
 import type { ActionButton, ActorSummary, InboundMessage } from "./types.js";
 
@@ -59,9 +60,13 @@ export type SendTargets = { ok: true; to: string[]; text: string } | { ok: false
  * Leading `@target` tokens of a /send become recipients (several allowed, also `@a,@b`); the first
  * token not starting with `@` starts the text. Known: @all, @peers, @foreman, actor ids and titles
  * (case-insensitive). An unknown @target is an error listing the agents, so a typo never goes to
- * the wrong agent. No target → @foreman.
+ * the wrong agent. No target → `fallback` (the author of a quoted message), else @foreman.
  */
-export function parseSendTargets(args: string, actors: readonly ActorSummary[]): SendTargets {
+export function parseSendTargets(
+  args: string,
+  actors: readonly ActorSummary[],
+  fallback?: string,
+): SendTargets {
   const to: string[] = [];
   let rest = args.trim();
   for (;;) {
@@ -80,7 +85,7 @@ export function parseSendTargets(args: string, actors: readonly ActorSummary[]):
     rest = rest.slice(m[0].length);
   }
   if (actors.length === 0) return { ok: false, reply: replies.NO_AGENTS };
-  if (to.length === 0) to.push("@foreman");
+  if (to.length === 0) to.push(fallback ?? "@foreman");
   if (to.includes("@foreman") && !actors.some((a) => a.role === "foreman"))
     return { ok: false, reply: replies.NO_FOREMAN };
   if (to.length === 1 && to[0] === "@peers" && !actors.some((a) => a.role === "peer")) {
@@ -177,17 +182,23 @@ export async function runCommand(ctx: CommandContext, name: CommandName, args: s
   }
 }
 
-/** `/send …`, and plain text in a direct chat (an implicit /send). */
+/**
+ * `/send …`, plain text in a direct chat (an implicit /send), and a group quote-reply to an agent.
+ * A quote-reply without `@targets` goes to the quoted agent; the quote is kept as a `> …` first line.
+ */
 export async function sendCommand(
   ctx: CommandContext,
   args: string,
   sub: Subscription | undefined,
 ): Promise<void> {
   if (sub?.paused) return ctx.reply(replies.PAUSED_REPLY);
-  const parsed = parseSendTargets(args, info(ctx).actors);
+  const actors = info(ctx).actors;
+  const quote = quoteRoute(ctx.message.quoted, actors);
+  const parsed = parseSendTargets(args, actors, quote.to);
   if (!parsed.ok) return ctx.reply(parsed.reply);
   if (parsed.text === "" && ctx.message.files.length === 0) return ctx.reply(replies.SEND_USAGE);
-  return ctx.forward(parsed.to, parsed.text);
+  const text = quote.line ? [quote.line, parsed.text].filter((s) => s !== "").join("\n") : parsed.text;
+  return ctx.forward(parsed.to, text);
 }
 
 function info(ctx: CommandContext) {

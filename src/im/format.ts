@@ -10,13 +10,25 @@
  * 4. text is a link share: one http(s) URL alone, optionally with one line of text before or after
  *                                          → link (title = that line, else the URL's host).
  * 5. otherwise (plain text, any length)   → text; body is `[<title>] text`.
- * `title` is the sender header (e.g. "foreman" or "peer-a → user"); it may be empty. The preview
- * title of markdown/actionCard content is `<title>: <summary>` cut to PREVIEW_MAX characters.
- * Callers pass raw message text; splitting of long texts happens in the platform encoder.
+ * `title` is the sender header (e.g. "foreman" or "peer-a → user"; see `senderHeader`); it may be
+ * empty. The preview title of markdown/actionCard content is `<title>: <summary>` cut to PREVIEW_MAX
+ * characters. Callers pass raw message text; splitting of long texts happens in the platform encoder.
+ *
+ * This module owns the sender header both ways: `senderHeader` + `chooseContent` write it, and
+ * `readSenderHeader` reads it back from a message a chat user quoted (quote-reply routing,
+ * docs/im-bridge.md). Change one and the test in test/im/format.test.ts makes you change the other.
  */
 import type { ActionButton, OutboundContent } from "./types.js";
 
 export const PREVIEW_MAX = 30;
+
+/** Between the sender and the recipients of an agent-to-agent header. */
+export const HEADER_ARROW = " → ";
+
+/** The sender header: `<sender>`, or `<sender> → <recipient, …>` for agent-to-agent messages. */
+export function senderHeader(sender: string, recipients: readonly string[] = []): string {
+  return recipients.length === 0 ? sender : `${sender}${HEADER_ARROW}${recipients.join(", ")}`;
+}
 
 export interface ChooseContentInput {
   text: string;
@@ -146,4 +158,49 @@ export function chooseContent(input: ChooseContentInput): OutboundContent {
     };
   }
   return { type: "text", text: header ? `[${header}]${text ? ` ${text}` : ""}` : text };
+}
+
+export interface ReadHeader {
+  /** The whole header, e.g. `Lead → Reviewer`. */
+  header: string;
+  /** Who wrote the message: the header up to `HEADER_ARROW`. */
+  sender: string;
+  /** The message text after the header. */
+  body: string;
+}
+
+/** `(i/n)` numbering line of a split message (src/im/dingtalk/split.ts). */
+const PART_LINE = /^\(\d+\/\d+\)\n+/;
+/** Rule 5: `[<header>] text`. */
+const TEXT_HEADER = /^\[([^\]\n]+)\](?: |\n|$)/;
+/** Rules 1–3: `**<header>**` + blank line (DingTalk may add a hard break's trailing spaces). */
+const MARKDOWN_HEADER = /^\*\*([^\n*][^\n]*?)\*\*[ \t]*(?:\n|$)/;
+/** Rule 4: `<header>: <url>`. */
+const LINK_HEADER = /^([^\n]+?): (https?:\/\/\S+)$/;
+
+/**
+ * The sender header of a message `chooseContent` wrote, read back from its text (e.g. a quoted
+ * message): `[H] text`, `**H**\n\ntext` or `H: <url>`, optionally after an `(i/n)` line. Undefined when
+ * the text has none of these forms (a later part of a split message, another person's message).
+ */
+export function readSenderHeader(text: string): ReadHeader | undefined {
+  const t = text.replace(/\r\n?/g, "\n").trim().replace(PART_LINE, "");
+  let header: string | undefined;
+  let body = "";
+  const m = TEXT_HEADER.exec(t) ?? MARKDOWN_HEADER.exec(t);
+  if (m?.[1]) {
+    header = m[1];
+    body = t.slice(m[0].length);
+  } else {
+    const link = LINK_HEADER.exec(t);
+    if (link?.[1] && link[2]) {
+      header = link[1];
+      body = link[2];
+    }
+  }
+  header = header?.trim();
+  if (!header) return undefined;
+  const sender = header.split(HEADER_ARROW.trim())[0]?.trim() ?? "";
+  if (!sender) return undefined;
+  return { header, sender, body: body.trim() };
 }

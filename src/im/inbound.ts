@@ -5,6 +5,7 @@ import { type CommandContext, commandUrl, parseInput, runCommand, sendCommand } 
 import { DEFAULT_INBOUND_RATE, InboundLimiter, type InboundRate } from "./inbound-limit.js";
 import type { ProcessingIndicators } from "./indicator.js";
 import * as replies from "./replies.js";
+import { quoteRoute } from "./routing.js";
 import type { BridgeState } from "./state.js";
 import type { ActionButton, BridgeHost, InboundMessage, PlatformAdapter } from "./types.js";
 
@@ -54,8 +55,9 @@ export const MAX_INBOUND_TEXT_BYTES = 4 * 1024 * 1024;
 /**
  * Inbound decision order: redelivery guard → remember the reply route → authorization gate →
  * command, or plain text (direct chat: implicit /send to the foreman; group: a hint, because the
- * seed says plain group messages without /send are ignored). Messages of one chat are handled in
- * arrival order; different chats do not wait for each other.
+ * seed says plain group messages without /send are ignored — except a quote-reply to an agent's
+ * message, an implicit /send to that agent). Messages of one chat are handled in arrival order;
+ * different chats do not wait for each other.
  */
 export class InboundHandler {
   private chains = new Map<string, Promise<void>>();
@@ -165,11 +167,24 @@ export class InboundHandler {
       return;
     }
     const ctx = this.context(message);
+    if (parsed.type === "command" && parsed.name === "send" && message.quoted) this.quoteTarget(message);
     if (parsed.type === "command") return runCommand(ctx, parsed.name, parsed.args);
     if (parsed.type === "unknown_command")
       return this.deps.reply(message, replies.unknownCommand(parsed.name));
-    if (message.chatType === "group") return this.deps.reply(message, replies.GROUP_PLAIN_HINT);
-    return sendCommand(ctx, parsed.text, state.subscription(message.chatId));
+    const sub = state.subscription(message.chatId);
+    const quoteTo = message.quoted ? this.quoteTarget(message) : undefined;
+    if (message.chatType === "group" && !quoteTo) return this.deps.reply(message, replies.GROUP_PLAIN_HINT);
+    return sendCommand(ctx, parsed.text, sub);
+  }
+
+  /** The agent a quote-reply goes to without @targets (logged either way, for "why did it go there?"). */
+  private quoteTarget(message: InboundMessage): string | undefined {
+    const to = quoteRoute(message.quoted, this.deps.host.groupInfo().actors).to;
+    const what = message.quoted?.messageId ?? "a message";
+    this.deps.log(
+      `[inbound] ${message.messageId} from ${message.chatId} quotes ${what}: ${to ? `goes to ${to} unless it names @targets` : "no agent header, default routing"}`,
+    );
+    return to;
   }
 
   /** Nothing to forward: say why to an authorized chat (a bare @bot, or a type we cannot read). */

@@ -1,6 +1,7 @@
 import type { Attachment, LedgerEvent } from "../kernel/types.js";
+import { readSenderHeader, senderHeader, truncate } from "./format.js";
 import type { AuthorizedChat, Subscription } from "./state.js";
-import type { ActorSummary } from "./types.js";
+import type { ActorSummary, QuotedMessage } from "./types.js";
 
 /** What an event means for IM chats, decided once per event. */
 export interface OutboundItem {
@@ -54,7 +55,7 @@ export function classifyEvent(event: LedgerEvent, actors: readonly ActorSummary[
     if (body.trim() === "" && attachments.length === 0) return undefined;
     const userFacing = to.length === 0 || to.some((t) => USER_TOKENS.has(t));
     const sender = titleOf(event.by, actors);
-    const header = userFacing ? sender : `${sender} → ${to.map((t) => displayToken(t, actors)).join(", ")}`;
+    const header = senderHeader(sender, userFacing ? [] : to.map((t) => displayToken(t, actors)));
     const item: OutboundItem = {
       seq: event.seq,
       eventId: event.id,
@@ -103,4 +104,41 @@ export function chatReceives(
   if (!chat || chat.gone || !sub?.subscribed) return "skip";
   if (audience === "verbose" && !sub.verbose) return "skip";
   return sub.paused ? "held_back" : "deliver";
+}
+
+/** Characters of a quoted message kept in the forwarded text (the kernel's `quote_text` is ≤ 100 too). */
+export const QUOTE_MAX = 100;
+
+/** A quote-reply read against the group's actors (docs/im-bridge.md, "Quote-reply routing"). */
+export interface QuoteRoute {
+  /** The actor who wrote the quoted message, when its sender header names exactly one. */
+  to?: string;
+  /** The context line put before the forwarded text: `> <sender>: <start of the quoted text>`. */
+  line?: string;
+}
+
+/**
+ * The actor a header name means: the inverse of `titleOf` (the title, or the id when untitled),
+ * else an id or title ignoring case. Two candidates → undefined (ambiguous: the default applies).
+ */
+export function actorByHeaderName(name: string, actors: readonly ActorSummary[]): string | undefined {
+  const exact = actors.filter((a) => titleOf(a.id, actors) === name);
+  if (exact.length > 0) return exact.length === 1 ? exact[0]?.id : undefined;
+  const lower = name.toLowerCase();
+  const loose = actors.filter((a) => a.id.toLowerCase() === lower || a.title.toLowerCase() === lower);
+  return loose.length === 1 ? loose[0]?.id : undefined;
+}
+
+/** Where a quote-reply goes and the line that keeps the quote for context. */
+export function quoteRoute(quoted: QuotedMessage | undefined, actors: readonly ActorSummary[]): QuoteRoute {
+  const text = quoted?.text.trim() ?? "";
+  if (text === "") return {};
+  const read = readSenderHeader(text);
+  const excerpt = (s: string) => truncate(s.replace(/\s+/g, " ").trim(), QUOTE_MAX);
+  if (!read) return { line: `> ${excerpt(text)}` };
+  const body = excerpt(read.body);
+  const route: QuoteRoute = { line: body ? `> ${read.sender}: ${body}` : `> ${read.sender}` };
+  const to = actorByHeaderName(read.sender, actors);
+  if (to) route.to = to;
+  return route;
 }

@@ -17,6 +17,18 @@ export interface InboundFile {
   robotCode?: string;
 }
 
+/** The message a chat user quoted (replied to), as far as the platform tells (quote-reply routing). */
+export interface QuotedMessage {
+  /** Its text as the platform shows it (for our agents' messages: with the sender header). May be empty. */
+  text: string;
+  /** Platform message id of the quoted message. */
+  messageId?: string;
+  /** Platform id of its sender (DingTalk: encrypted, comparable only within the platform). */
+  senderId?: string;
+  /** The platform's msgtype of the quoted message, for logs. */
+  rawType?: string;
+}
+
 /** One inbound chat message after decoding, before any routing decision. */
 export interface InboundMessage {
   platform: string;
@@ -40,6 +52,8 @@ export interface InboundMessage {
   createdAt: number;
   /** Per-chat reply channel data, e.g. DingTalk sessionWebhook + expiry. Opaque to the core. */
   reply?: Record<string, unknown>;
+  /** Set when the user quote-replied to a message; the core routes by it (docs/im-bridge.md). */
+  quoted?: QuotedMessage;
 }
 
 export interface ActionButton {

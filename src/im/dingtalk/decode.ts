@@ -3,7 +3,7 @@
  * same body in Stream `data` and HTTP-mode POSTs) and the Stream frame envelope (§1.3).
  * Tolerant by design: `content` as object or JSON string, numbers as strings, missing fields.
  */
-import type { InboundFile, InboundMessage } from "../types.js";
+import type { InboundFile, InboundMessage, QuotedMessage } from "../types.js";
 
 export type DecodeResult = { ok: true; message: InboundMessage } | { ok: false; reason: string };
 
@@ -115,7 +115,8 @@ function richTextParts(
   let line = "";
   for (const item of items) {
     if (!isObj(item)) continue;
-    const type = str(item.type) ?? "text";
+    // Quoted richText items (`text.repliedMsg.content.richText`) name their type `msgType`.
+    const type = str(item.type) ?? str(item.msgType) ?? "text";
     if (type === "picture" || type === "image") {
       const code = nonEmpty(item.downloadCode) ?? nonEmpty(item.pictureDownloadCode);
       files.push(...file("image", code, robotCode));
@@ -186,6 +187,54 @@ function contentParts(msgtype: string, body: Obj, robotCode: string | undefined)
   }
 }
 
+/** The text of a quoted message's `content`: text, markdown, richText or card text (§2.1 quote-reply). */
+function quotedText(q: Obj, robotCode: string | undefined, botUserId: string | undefined): string {
+  const content = objOrJson(q.content);
+  if (!content) {
+    // `content` as a plain (non-JSON) string; legacy `quoteMessage` carries `text.content` instead.
+    return str(q.content) ?? str(objOrJson(q.text)?.content) ?? (typeof q.text === "string" ? q.text : "");
+  }
+  const richText = content.richText;
+  if (Array.isArray(richText)) return richTextParts(richText, robotCode, botUserId).text;
+  const markdown = objOrJson(content.markdown);
+  return (
+    str(content.text) ??
+    str(content.content) ??
+    str(markdown?.text) ??
+    str(content.title) ??
+    str(content.summary) ??
+    ""
+  );
+}
+
+/**
+ * The quoted message of a quote-reply (回复), from `text.isReplyMsg` + `text.repliedMsg`, else the
+ * older top-level `quoteMessage`, else `isReplyMsg` with only `originalMsgId` (§2.1). Every field is
+ * optional; `repliedMsg`/`content` may be JSON strings. Undefined when there is no quote or nothing
+ * usable in it.
+ */
+function decodeQuote(body: Obj, robotCode: string | undefined): QuotedMessage | undefined {
+  const textObj = objOrJson(body.text);
+  const replyFlag = bool(textObj?.isReplyMsg);
+  const replied = replyFlag === false ? undefined : objOrJson(textObj?.repliedMsg);
+  const legacy = objOrJson(body.quoteMessage);
+  const q = replied ?? legacy;
+  const quoted: QuotedMessage = { text: "" };
+  if (q) {
+    quoted.text = quotedText(q, robotCode, nonEmpty(body.chatbotUserId)).trim();
+    const id = nonEmpty(q.msgId) ?? nonEmpty(body.originalMsgId);
+    if (id) quoted.messageId = id;
+    const sender = nonEmpty(q.senderId);
+    if (sender) quoted.senderId = sender;
+    const type = nonEmpty(q.msgType) ?? nonEmpty(q.msgtype);
+    if (type) quoted.rawType = type;
+  } else if (replyFlag === true) {
+    const id = nonEmpty(body.originalMsgId);
+    if (id) quoted.messageId = id;
+  }
+  return quoted.text !== "" || quoted.messageId !== undefined ? quoted : undefined;
+}
+
 /** Quota exhausted (§2.3): no text/content, an `errorMessage` and code 20001. */
 function quotaError(body: Obj): string | undefined {
   if (body.text !== undefined || body.content !== undefined) return undefined;
@@ -249,6 +298,8 @@ export function decodeRobotMessage(data: unknown, options: DecodeOptions = {}): 
   const title = nonEmpty(body.conversationTitle);
   if (title && chatType === "group") message.chatTitle = title;
   if (staffId) message.staffId = staffId;
+  const quoted = decodeQuote(body, robotCode);
+  if (quoted) message.quoted = quoted;
   return { ok: true, message };
 }
 
