@@ -86,6 +86,21 @@ describe("the seed guide against a fake DingTalk", () => {
     await waitSent(/echo: how is it going\? \(from user\)/, "answer to plain text");
   });
 
+  it("/send @peers reaches the non-foreman agents only", async () => {
+    fake.push(fake.robotMessage({ ...DIRECT, text: "/send @peers peers please" }));
+    await waitSent(/echo: peers please \(from user\)/, "the peer's answer");
+    const events = (
+      await t.api<{ events: { by: string; data: { text: string; to: string[]; reply_to?: string } }[] }>(
+        "GET",
+        `/api/v1/groups/${gid}/ledger?tail=30`,
+      )
+    ).body.events;
+    const sent = events.find((e) => e.by === "user" && e.data.text === "peers please");
+    expect(sent?.data.to).toEqual(["@peers"]);
+    const answers = events.filter((e) => e.data.text?.startsWith("echo: peers please"));
+    expect(answers.map((e) => e.by)).toEqual(["reviewer"]);
+  });
+
   it("/status and /help answer with cards; unknown /send target lists the actors", async () => {
     fake.push(fake.robotMessage({ ...DIRECT, text: "/status" }));
     await waitFor(
