@@ -22,6 +22,21 @@ export interface RobotMessageOptions {
   /** Send `content` as a JSON string, as some pushes do (cccc-im-spec §9.5). */
   contentAsString?: boolean;
   createAt?: number;
+  /** Make it a quote-reply (回复) to this message: `text.isReplyMsg` + `text.repliedMsg` (§2.1). Text only. */
+  quote?: QuoteOptions;
+}
+
+/** The quoted message of a quote-reply, as DingTalk puts it in `text.repliedMsg`. */
+export interface QuoteOptions {
+  /** The quoted message's text as the chat showed it (e.g. `[Lead] …` for an agent's text message). */
+  text: string;
+  msgType?: string;
+  msgId?: string;
+  /** Default: the robot's `chatbotUserId` (a quote of a message the robot sent). */
+  senderId?: string;
+  createdAt?: number;
+  /** Send `repliedMsg.content` as a JSON string. */
+  contentAsString?: boolean;
 }
 
 export interface WebhookInfo {
@@ -75,7 +90,10 @@ export function buildRobotMessage(opts: RobotMessageOptions, webhook: WebhookInf
   switch (type) {
     case "text":
       // In groups the robot's own @mention is stripped and leaves a leading space (§2.2).
-      msg.text = { content: group ? ` ${text}` : text };
+      msg.text = {
+        content: group ? ` ${text}` : text,
+        ...(opts.quote ? quoteFields(opts.quote, chatbotUserId, createAt) : {}),
+      };
       break;
     case "richText":
       content = {
@@ -102,4 +120,19 @@ export function buildRobotMessage(opts: RobotMessageOptions, webhook: WebhookInf
   }
   if (content) msg.content = opts.contentAsString ? JSON.stringify(content) : content;
   return msg;
+}
+
+function quoteFields(quote: QuoteOptions, chatbotUserId: string, createAt: number): Record<string, unknown> {
+  const msgType = quote.msgType ?? "text";
+  const content = { text: quote.text };
+  return {
+    isReplyMsg: true,
+    repliedMsg: {
+      msgType,
+      msgId: quote.msgId ?? newMsgId(),
+      senderId: quote.senderId ?? chatbotUserId,
+      createdAt: quote.createdAt ?? createAt - 60_000,
+      content: quote.contentAsString ? JSON.stringify(content) : content,
+    },
+  };
 }
