@@ -8,6 +8,9 @@ import { Ledger } from "./ledger.js";
 import { foremanOf, resolveRecipients } from "./recipients.js";
 import type { Attachment, ChatMessageData, ChatMessageEvent, LedgerEvent, MessageSource } from "./types.js";
 
+/** Shortest usable event id prefix: the 8 characters agents see after `reply:`. */
+const PREFIX = 8;
+
 /** Texts longer than this are kept whole in an attachment; the ledger line keeps a preview. */
 const MAX_INLINE_TEXT_BYTES = 32_000;
 
@@ -27,6 +30,8 @@ export class Group {
   readonly inbox: InboxIndex;
   readonly blobs: BlobStore;
   private readonly messageSeq = new Map<string, number>();
+  /** Ids by their first PREFIX characters (what agents see), so prefix lookups stay O(1). */
+  private readonly byPrefix = new Map<string, string[]>();
   private readonly byIdempotencyKey = new Map<string, string>();
   private readonly inflight = new Map<string, Promise<ChatMessageEvent>>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -65,6 +70,10 @@ export class Group {
   private index(event: LedgerEvent): void {
     if (event.kind === "chat.message") {
       this.messageSeq.set(event.id, event.seq);
+      const head = event.id.slice(0, PREFIX);
+      const same = this.byPrefix.get(head);
+      if (same) same.push(event.id);
+      else this.byPrefix.set(head, [event.id]);
       const key = idempotencyKey({ ...(event.data as unknown as ChatMessageData), by: event.by });
       if (key) this.byIdempotencyKey.set(key, event.id);
     }
@@ -207,18 +216,20 @@ export class Group {
     return this.messageSeq.has(id);
   }
 
-  /** A chat.message by id or unique id prefix (at least 6 characters). */
+  /** A chat.message by id or unique id prefix (at least 8 characters, as agents see them). */
   async event(idOrPrefix: string): Promise<ChatMessageEvent> {
     let seq = this.messageSeq.get(idOrPrefix);
-    if (seq === undefined && idOrPrefix.length >= 6) {
-      const matches = [...this.messageSeq.entries()].filter(([id]) => id.startsWith(idOrPrefix));
+    if (seq === undefined && idOrPrefix.length >= PREFIX) {
+      const matches = (this.byPrefix.get(idOrPrefix.slice(0, PREFIX)) ?? []).filter((id) =>
+        id.startsWith(idOrPrefix),
+      );
       if (matches.length > 1) {
         throw new ValidationError(
           "ambiguous_event_id",
-          `Event id prefix "${idOrPrefix}" matches several messages.`,
+          `Event id prefix "${idOrPrefix}" matches several messages; give more characters.`,
         );
       }
-      seq = matches[0]?.[1];
+      seq = matches[0] === undefined ? undefined : this.messageSeq.get(matches[0]);
     }
     const [event] = seq === undefined ? [] : await this.ledger.read(seq - 1, 1);
     if (!event)
