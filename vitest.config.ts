@@ -7,5 +7,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: "forks",
     maxWorkers: 2,
+    // The JSON report lets scripts/test.sh print one "N passed, N failed" line at the end.
+    reporters: ["default", "json"],
+    outputFile: { json: "dist/vitest-results.json" },
   },
 });

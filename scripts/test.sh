@@ -16,3 +16,8 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 npm test
+
+node -e '
+const r = JSON.parse(require("fs").readFileSync("dist/vitest-results.json", "utf8"));
+console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
+'
