@@ -86,12 +86,22 @@ export class ImManager {
   }
 
   private async credentials(group: Group): Promise<DingTalkCredentials> {
-    const resolved = resolveDingTalkCredentials(
-      this.imConfig(group),
-      this.env,
-      await this.secrets.read(group.id),
-    );
+    const im = this.imConfig(group);
+    const stored = await this.secrets.read(group.id);
+    const resolved = resolveDingTalkCredentials(im, this.env, stored);
     if (resolved instanceof CcccError) throw resolved;
+    // A variable in the daemon's environment wins over a saved value: say so when they differ.
+    for (const [envName, key] of [
+      [im.dingtalk_app_key_env, "dingtalk_app_key"],
+      [im.dingtalk_app_secret_env, "dingtalk_app_secret"],
+    ] as const) {
+      const fromEnv = envName ? this.env[envName] : undefined;
+      if (fromEnv && stored[key] && fromEnv !== stored[key]) {
+        this.log(group).write(
+          `note: ${envName} in the daemon's environment overrides the saved ${key}; unset it or save the same value`,
+        );
+      }
+    }
     this.log(group).setSecrets(
       [resolved.appKey, resolved.appSecret, resolved.robotCode ?? ""].filter(Boolean),
     );
@@ -181,12 +191,16 @@ export class ImManager {
         mode: input.mode ?? prev?.mode ?? "stream",
         files: prev?.files ?? { enabled: true, max_mb: 20 },
       };
+      // The seed's block names the variables even when the values came from the Web UI: the values
+      // live in the secrets store, and a variable of that name, if set, wins.
       const envs = {
-        dingtalk_app_key_env: input.app_key_env,
-        dingtalk_app_secret_env: input.app_secret_env,
-        dingtalk_robot_code_env: input.robot_code_env,
+        dingtalk_app_key_env: input.app_key_env ?? prev?.dingtalk_app_key_env ?? "DINGTALK_APP_KEY",
+        dingtalk_app_secret_env:
+          input.app_secret_env ?? prev?.dingtalk_app_secret_env ?? "DINGTALK_APP_SECRET",
+        dingtalk_robot_code_env:
+          input.robot_code_env ?? prev?.dingtalk_robot_code_env ?? "DINGTALK_ROBOT_CODE",
       };
-      for (const [key, value] of Object.entries(envs)) if (value) next[key as keyof typeof envs] = value;
+      Object.assign(next, envs);
       c.im = next;
     });
     if (input.start !== false) await this.start(group);

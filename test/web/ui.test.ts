@@ -6,6 +6,8 @@
  * Screenshots: /tmp/cccc-ui.png (daemon, Settings → IM Bridge), /tmp/cccc-ui-chat.png,
  * /tmp/cccc-ui-static.png (double).
  */
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startFakeDingTalk } from "../fakes/dingtalk/index.js";
@@ -127,6 +129,12 @@ describe.skipIf(!hasChromium)("Web UI", () => {
         const status = dialog.getByRole("region", { name: "Bridge status" });
         expect((await status.textContent()) ?? "").toContain("Running");
         await expectNoSecretShown(page, [dingtalk.app.appSecret, "not-the-secret"]);
+        // "Both methods save to group.yaml": the seed's variable names, never the values.
+        const groups = await readdir(join(daemon.home, "groups"));
+        const yaml = await readFile(join(daemon.home, "groups", groups[0] ?? "", "group.yaml"), "utf8");
+        expect(yaml).toContain("dingtalk_app_key_env: DINGTALK_APP_KEY");
+        expect(yaml).toContain("dingtalk_app_secret_env: DINGTALK_APP_SECRET");
+        expect(yaml).not.toContain(dingtalk.app.appSecret);
         await status.scrollIntoViewIfNeeded();
         await page.screenshot({ path: "/tmp/cccc-ui.png" });
         expect(crashes).toEqual([]);
