@@ -80,6 +80,9 @@ describe("connection faults through the daemon", () => {
     const before = (await w.imStatus()).reconnects;
     const zombie = w.fake.zombie();
     const started = Date.now();
+    // One push goes into the dead socket itself (never acked, so DingTalk re-pushes it), one is
+    // pushed while the socket is known to the gateway as unusable.
+    const swallowed = say("swallowed by the zombie socket", zombie);
     const id = say("while the socket is a zombie");
     await waitFor(() => w.fake.liveConnections().some((c) => c.openedAt > started), 60_000, "new connection");
     const detectedMs = Date.now() - started;
@@ -87,6 +90,7 @@ describe("connection faults through the daemon", () => {
     expect(detectedMs).toBeLessThan(60_000);
     await reconnectedWith("dingtalk_stream_zombie", before);
     await landsOnce(id, "push during the zombie period");
+    await landsOnce(swallowed, "push swallowed by the zombie, re-pushed after no ack");
     expect(zombie.closedAt).toBeDefined();
   });
 
