@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
 import type { Command } from "commander";
 import { DaemonClient } from "../client/daemon-client.js";
 import { CcccError } from "../kernel/errors.js";
@@ -22,14 +23,30 @@ export class Cli {
 
   constructor(readonly opts: CommonOptions) {}
 
-  /** --group, else CCCC_GROUP_ID, else the active group, else the only group. */
-  async groupId(): Promise<string> {
+  /**
+   * --group, else CCCC_GROUP_ID, else the active group, else the only group. With `create`, a home
+   * with no group at all gets one for the current directory (so the DingTalk guide's
+   * `cccc im set dingtalk …` works right after installing); it is said on stderr.
+   */
+  async groupId(opts: { create?: boolean } = {}): Promise<string> {
     if (this.opts.group) return this.opts.group;
     if (process.env.CCCC_GROUP_ID) return process.env.CCCC_GROUP_ID;
     const active = (await readFile(this.client.home.activeGroupFile, "utf8").catch(() => "")).trim();
     if (active) return active;
     const { groups } = await this.client.get<{ groups: { group_id: string }[] }>("/api/v1/groups");
     if (groups.length === 1 && groups[0]) return groups[0].group_id;
+    if (groups.length === 0 && opts.create) {
+      const title = basename(process.cwd()) || "cccc";
+      const { group } = await this.client.post<{ group: { group_id: string } }>("/api/v1/groups", {
+        title,
+        scope: process.cwd(),
+      });
+      await this.setActiveGroup(group.group_id);
+      process.stderr.write(
+        `created group ${group.group_id} "${title}" for ${process.cwd()} (no group existed)\n`,
+      );
+      return group.group_id;
+    }
     throw new CcccError(
       "no_group",
       groups.length === 0
@@ -42,8 +59,8 @@ export class Cli {
     await writeFileAtomic(this.client.home.activeGroupFile, `${groupId}\n`);
   }
 
-  async groupPath(suffix = ""): Promise<string> {
-    return `/api/v1/groups/${encodeURIComponent(await this.groupId())}${suffix}`;
+  async groupPath(suffix = "", opts: { create?: boolean } = {}): Promise<string> {
+    return `/api/v1/groups/${encodeURIComponent(await this.groupId(opts))}${suffix}`;
   }
 
   /** Print `value` as JSON with --json, else the human text. */
