@@ -70,6 +70,7 @@ export function imCommands(program: Command): void {
     .requiredOption("--app-secret-env <name>", "variable holding the DingTalk AppSecret")
     .option("--robot-code-env <name>", "variable holding the RobotCode (optional, recommended)")
     .option("--mode <mode>", "stream (default, no public URL) or http")
+    .option("--language <lang>", "what the bot says in chats: en (default) or zh (简体中文)")
     .action(
       action(async (cli, platform: string) => {
         if (platform !== "dingtalk") {
@@ -83,7 +84,11 @@ export function imCommands(program: Command): void {
           appSecretEnv: string;
           robotCodeEnv?: string;
           mode?: string;
+          language?: string;
         };
+        if (o.language !== undefined && o.language !== "en" && o.language !== "zh") {
+          throw new CcccError("invalid_language", `Unsupported --language "${o.language}": use en or zh.`);
+        }
         const missing = [o.appKeyEnv, o.appSecretEnv].filter((name) => !process.env[name]);
         if (missing.length) {
           throw new CcccError(
@@ -100,6 +105,7 @@ export function imCommands(program: Command): void {
           app_secret: process.env[o.appSecretEnv],
           robot_code: o.robotCodeEnv ? process.env[o.robotCodeEnv] : undefined,
           mode: o.mode,
+          language: o.language,
           start: false,
         });
         cli.print(view, () =>
@@ -110,6 +116,7 @@ export function imCommands(program: Command): void {
             `  dingtalk_app_key_env: ${o.appKeyEnv}`,
             `  dingtalk_app_secret_env: ${o.appSecretEnv}`,
             ...(o.robotCodeEnv ? [`  dingtalk_robot_code_env: ${o.robotCodeEnv}`] : []),
+            ...(o.language ? [`  language: ${o.language}`] : []),
             "(values stored in the 0600 secrets store). Next: cccc im start",
           ].join("\n"),
         );

@@ -25,6 +25,8 @@ export interface ImConfigInput {
   http_token?: string;
   http_aes_key?: string;
   mode?: "stream" | "http";
+  /** `im.language`: what the bot speaks in chats (en, zh); unchanged when omitted. */
+  language?: "en" | "zh";
   /** Start (or restart) the bridge after saving; default true (the Web UI's Save Config). */
   start?: boolean;
 }
@@ -130,6 +132,7 @@ export class ImManager {
       platform: im.platform,
       filesEnabled: im.files.enabled,
       maxFileMb: im.files.max_mb,
+      language: im.language,
       ...(im.dingtalk_allowed_users ? { allowedUsers: im.dingtalk_allowed_users } : {}),
       ...this.inboundRate(log),
     });
@@ -190,6 +193,7 @@ export class ImManager {
         enabled: prev?.enabled ?? false,
         mode: input.mode ?? prev?.mode ?? "stream",
         files: prev?.files ?? { enabled: true, max_mb: 20 },
+        language: input.language ?? prev?.language ?? "en",
       };
       // The seed's block names the variables even when the values came from the Web UI: the values
       // live in the secrets store, and a variable of that name, if set, wins.

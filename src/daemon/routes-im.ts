@@ -21,6 +21,7 @@ const ConfigBody = z.object({
   http_token: z.string().optional(),
   http_aes_key: z.string().optional(),
   mode: z.enum(["stream", "http"]).optional(),
+  language: z.enum(["en", "zh"]).optional(),
   start: z.boolean().optional(),
 });
 

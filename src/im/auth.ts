@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { ImError } from "./bridge-errors.js";
 import type { ParsedInput } from "./commands.js";
-import * as replies from "./replies.js";
+import type { Replies } from "./replies/index.js";
 import type { AuthorizedChat, BridgeState, PendingKey } from "./state.js";
 import type { InboundMessage } from "./types.js";
 
@@ -26,6 +26,8 @@ export interface AuthorizerDeps {
   groupTitle(): string;
   /** Staff/user ids whose `/subscribe` is approved without a key (`im.dingtalk_allowed_users`). */
   allowedUsers: readonly string[];
+  /** The chat texts in the group's `im.language`. */
+  replies: Replies;
   now(): number;
   keyTtlMs?: number;
   hintIntervalMs?: number;
@@ -67,10 +69,13 @@ export class Authorizer {
         return { type: "allowed" };
       }
       const key = await this.issueKey(message);
-      return { type: "reply", text: replies.keyIssued(key.key, this.deps.groupTitle(), this.deps.groupId) };
+      return {
+        type: "reply",
+        text: this.deps.replies.keyIssued(key.key, this.deps.groupTitle(), this.deps.groupId),
+      };
     }
     if (parsed.type === "command" && parsed.name === "help") {
-      return { type: "reply", text: replies.help(message.chatType) };
+      return { type: "reply", text: this.deps.replies.help(message.chatType) };
     }
     const now = this.deps.now();
     const last = this.lastHint.get(message.chatId);
@@ -81,7 +86,7 @@ export class Authorizer {
       for (const [chat, at] of this.lastHint)
         if (now - at >= (this.deps.hintIntervalMs ?? HINT_INTERVAL_MS)) this.lastHint.delete(chat);
     }
-    return { type: "reply", text: replies.UNAUTHORIZED_HINT };
+    return { type: "reply", text: this.deps.replies.unauthorizedHint };
   }
 
   private allowedUser(message: InboundMessage): string | undefined {

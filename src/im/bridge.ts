@@ -5,7 +5,7 @@ import { InboundHandler } from "./inbound.js";
 import type { InboundRate } from "./inbound-limit.js";
 import { ProcessingIndicators } from "./indicator.js";
 import { type ChooseContent, OutboundFollower } from "./outbound.js";
-import * as replies from "./replies.js";
+import { type Language, type Replies, repliesFor } from "./replies/index.js";
 import type { RetryPolicy } from "./send-queue.js";
 import { BridgeState } from "./state.js";
 import type {
@@ -27,6 +27,8 @@ export interface BridgeConfig {
   allowedUsers?: string[];
   /** Per-chat inbound rate (default 20 messages per 10 s); null: no limit. `CCCC_IM_INBOUND_RATE`. */
   inboundRate?: InboundRate | null;
+  /** `im.language`: the language of every chat text and button title (default "en"). */
+  language?: Language;
 }
 
 /** Tuning and test seams; the daemon passes none. */
@@ -101,6 +103,7 @@ export class Bridge {
   private generation = 0;
   private readonly now: () => number;
   private readonly choose: ChooseContent;
+  private readonly replies: Replies;
 
   constructor(
     private readonly host: BridgeHost,
@@ -110,6 +113,7 @@ export class Bridge {
   ) {
     this.now = options.now ?? Date.now;
     this.choose = options.chooseContent ?? defaultChooseContent;
+    this.replies = repliesFor(config.language ?? "en");
     this.state = new BridgeState(host.stateDir);
     const log = (line: string) => host.log(line);
     this.auth = new Authorizer({
@@ -117,6 +121,7 @@ export class Bridge {
       groupId: host.groupId,
       groupTitle: () => host.groupInfo().title,
       allowedUsers: config.allowedUsers ?? [],
+      replies: this.replies,
       now: this.now,
       ...(options.keyTtlMs !== undefined ? { keyTtlMs: options.keyTtlMs } : {}),
       ...(options.hintIntervalMs !== undefined ? { hintIntervalMs: options.hintIntervalMs } : {}),
@@ -138,6 +143,7 @@ export class Bridge {
       indicators: this.indicators,
       platform: config.platform,
       files: { enabled: config.filesEnabled, maxBytes, maxMb: config.maxFileMb },
+      replies: this.replies,
       now: this.now,
       log,
       reply: (message, text, extra) => this.replyTo(message, text, extra),
@@ -160,6 +166,7 @@ export class Bridge {
       state: this.state,
       chooseContent: this.choose,
       files: { enabled: this.config.filesEnabled, maxBytes: Math.round(this.config.maxFileMb * 1024 * 1024) },
+      replies: this.replies,
       retry: { ...DEFAULT_RETRY, ...this.options.retry },
       indicators: this.indicators,
       now: this.now,
@@ -275,7 +282,7 @@ export class Bridge {
     const chat = await this.auth.bind(key, by);
     await this.tell(
       chat.chat_id,
-      replies.approved(this.host.groupInfo().title, this.host.groupId, chat.chat_type),
+      this.replies.approved(this.host.groupInfo().title, this.host.groupId, chat.chat_type),
     );
     return { chat: { chat_id: chat.chat_id, chat_type: chat.chat_type, chat_title: chat.title } };
   }
@@ -317,11 +324,7 @@ export class Bridge {
     await this.state.ensureLoaded();
     const had = this.state.authorized(chatId) !== undefined;
     const result = await this.auth.revoke(chatId, by);
-    if (had)
-      await this.tell(
-        chatId,
-        "🔒 This chat's access to CCCC was revoked. Send /subscribe to request it again.",
-      );
+    if (had) await this.tell(chatId, this.replies.revoked);
     return result;
   }
 

@@ -1,4 +1,4 @@
-import * as replies from "./replies.js";
+import { type Replies, repliesFor } from "./replies/index.js";
 import { quoteRoute } from "./routing.js";
 import type { BridgeState, Subscription } from "./state.js";
 import type { ActionButton, ActorSummary, InboundMessage } from "./types.js";
@@ -61,11 +61,13 @@ export type SendTargets = { ok: true; to: string[]; text: string } | { ok: false
  * token not starting with `@` starts the text. Known: @all, @peers, @foreman, actor ids and titles
  * (case-insensitive). An unknown @target is an error listing the agents, so a typo never goes to
  * the wrong agent. No target → `fallback` (the author of a quoted message), else @foreman.
+ * Error replies are in `replies`' language.
  */
 export function parseSendTargets(
   args: string,
   actors: readonly ActorSummary[],
   fallback?: string,
+  replies: Replies = repliesFor("en"),
 ): SendTargets {
   const to: string[] = [];
   let rest = args.trim();
@@ -84,12 +86,12 @@ export function parseSendTargets(
     }
     rest = rest.slice(m[0].length);
   }
-  if (actors.length === 0) return { ok: false, reply: replies.NO_AGENTS };
+  if (actors.length === 0) return { ok: false, reply: replies.noAgents };
   if (to.length === 0) to.push(fallback ?? "@foreman");
   if (to.includes("@foreman") && !actors.some((a) => a.role === "foreman"))
-    return { ok: false, reply: replies.NO_FOREMAN };
+    return { ok: false, reply: replies.noForeman };
   if (to.length === 1 && to[0] === "@peers" && !actors.some((a) => a.role === "peer")) {
-    return { ok: false, reply: replies.NO_PEERS };
+    return { ok: false, reply: replies.noPeers };
   }
   return { ok: true, to, text: rest.trim() };
 }
@@ -108,6 +110,8 @@ export interface CommandContext {
   message: InboundMessage;
   state: BridgeState;
   groupId: string;
+  /** The chat texts in the group's `im.language`. */
+  replies: Replies;
   groupInfo(): { title: string; state: string; actors: ActorSummary[] };
   /** The bridge's last classified error, if any. */
   lastError?(): { code: string; message: string; at: string } | undefined;
@@ -128,6 +132,8 @@ export async function runCommand(ctx: CommandContext, name: CommandName, args: s
   const chatId = ctx.message.chatId;
   const sub = ctx.state.subscription(chatId);
   const info = () => ctx.groupInfo();
+  const { replies } = ctx;
+  const b = replies.buttons;
   switch (name) {
     case "subscribe": {
       const already = sub?.subscribed === true;
@@ -138,39 +144,39 @@ export async function runCommand(ctx: CommandContext, name: CommandName, args: s
     }
     case "unsubscribe":
       await ctx.revoke();
-      return ctx.reply(replies.UNSUBSCRIBED);
+      return ctx.reply(replies.unsubscribed);
     case "help":
       return ctx.reply(replies.help(ctx.message.chatType), {
         kind: "help",
-        buttons: ctx.buttons([["Status", "/status"], pauseButton(sub), ["Verbose", "/verbose"]]),
+        buttons: ctx.buttons([[b.status, "/status"], pauseButton(b, sub), [b.verbose, "/verbose"]]),
       });
     case "status":
       return ctx.reply(replies.status(info(), ctx.groupId, sub, ctx.lastError?.()), {
         kind: "status",
-        buttons: ctx.buttons([["Refresh", "/status"], pauseButton(sub), verboseButton(sub)]),
+        buttons: ctx.buttons([[b.refresh, "/status"], pauseButton(b, sub), verboseButton(b, sub)]),
       });
     case "pause": {
-      if (!sub?.subscribed) return ctx.reply(replies.NOT_SUBSCRIBED);
-      if (sub.paused) return ctx.reply(replies.ALREADY_PAUSED);
+      if (!sub?.subscribed) return ctx.reply(replies.notSubscribed);
+      if (sub.paused) return ctx.reply(replies.alreadyPaused);
       await ctx.state.setSubscription(chatId, { paused: true, held_back: 0 }, ctx.now());
       await ctx.event("im.paused", { chat_id: chatId });
-      return ctx.reply(replies.PAUSED);
+      return ctx.reply(replies.paused);
     }
     case "resume": {
-      if (!sub?.subscribed) return ctx.reply(replies.NOT_SUBSCRIBED);
+      if (!sub?.subscribed) return ctx.reply(replies.notSubscribed);
       const held = sub.paused ? sub.held_back : 0;
       await ctx.state.setSubscription(chatId, { paused: false, held_back: 0 }, ctx.now());
       if (sub.paused) await ctx.event("im.resumed", { chat_id: chatId, held_back: held });
       return ctx.reply(replies.resumed(held));
     }
     case "verbose": {
-      if (!sub?.subscribed) return ctx.reply(replies.NOT_SUBSCRIBED);
+      if (!sub?.subscribed) return ctx.reply(replies.notSubscribed);
       const arg = args.toLowerCase();
       let on: boolean;
       if (arg === "") on = !sub.verbose;
       else if (["on", "true", "1", "yes"].includes(arg)) on = true;
       else if (["off", "false", "0", "no"].includes(arg)) on = false;
-      else return ctx.reply(replies.VERBOSE_USAGE);
+      else return ctx.reply(replies.verboseUsage);
       if (on !== sub.verbose) {
         await ctx.state.setSubscription(chatId, { verbose: on }, ctx.now());
         await ctx.event("im.verbose_changed", { chat_id: chatId, verbose: on });
@@ -191,12 +197,13 @@ export async function sendCommand(
   args: string,
   sub: Subscription | undefined,
 ): Promise<void> {
-  if (sub?.paused) return ctx.reply(replies.PAUSED_REPLY);
+  const { replies } = ctx;
+  if (sub?.paused) return ctx.reply(replies.pausedReply);
   const actors = info(ctx).actors;
   const quote = quoteRoute(ctx.message.quoted, actors);
-  const parsed = parseSendTargets(args, actors, quote.to);
+  const parsed = parseSendTargets(args, actors, quote.to, replies);
   if (!parsed.ok) return ctx.reply(parsed.reply);
-  if (parsed.text === "" && ctx.message.files.length === 0) return ctx.reply(replies.SEND_USAGE);
+  if (parsed.text === "" && ctx.message.files.length === 0) return ctx.reply(replies.sendUsage);
   const text = quote.line ? [quote.line, parsed.text].filter((s) => s !== "").join("\n") : parsed.text;
   return ctx.forward(parsed.to, text);
 }
@@ -205,12 +212,14 @@ function info(ctx: CommandContext) {
   return ctx.groupInfo();
 }
 
-function pauseButton(sub: Subscription | undefined): [string, string] {
-  return sub?.paused ? ["Resume", "/resume"] : ["Pause", "/pause"];
+type ButtonTitles = Replies["buttons"];
+
+function pauseButton(b: ButtonTitles, sub: Subscription | undefined): [string, string] {
+  return sub?.paused ? [b.resume, "/resume"] : [b.pause, "/pause"];
 }
 
-function verboseButton(sub: Subscription | undefined): [string, string] {
-  return sub?.verbose ? ["Verbose off", "/verbose off"] : ["Verbose on", "/verbose on"];
+function verboseButton(b: ButtonTitles, sub: Subscription | undefined): [string, string] {
+  return sub?.verbose ? [b.verboseOff, "/verbose off"] : [b.verboseOn, "/verbose on"];
 }
 
 /**

@@ -4,7 +4,7 @@ import { errorCode, errorMessage } from "./bridge-errors.js";
 import { type CommandContext, commandUrl, parseInput, runCommand, sendCommand } from "./commands.js";
 import { DEFAULT_INBOUND_RATE, InboundLimiter, type InboundRate } from "./inbound-limit.js";
 import type { ProcessingIndicators } from "./indicator.js";
-import * as replies from "./replies.js";
+import type { Replies } from "./replies/index.js";
 import { quoteRoute } from "./routing.js";
 import type { BridgeState } from "./state.js";
 import type { ActionButton, BridgeHost, InboundMessage, PlatformAdapter } from "./types.js";
@@ -17,6 +17,8 @@ export interface InboundDeps {
   indicators: ProcessingIndicators;
   platform: string;
   files: { enabled: boolean; maxBytes: number; maxMb: number };
+  /** The chat texts in the group's `im.language`. */
+  replies: Replies;
   now(): number;
   log(line: string): void;
   reply(
@@ -147,7 +149,7 @@ export class InboundHandler {
     });
     if (!this.deps.state.authorized(chatId)) return; // strangers get no answer (see the auth gate)
     this.deps
-      .reply(latest, replies.slowDown(count, rate.messages, seconds))
+      .reply(latest, this.deps.replies.slowDown(count, rate.messages, seconds))
       .catch((e: unknown) =>
         this.deps.log(`[inbound] cannot tell ${chatId} to slow down: ${errorMessage(e)}`),
       );
@@ -170,10 +172,11 @@ export class InboundHandler {
     if (parsed.type === "command" && parsed.name === "send" && message.quoted) this.quoteTarget(message);
     if (parsed.type === "command") return runCommand(ctx, parsed.name, parsed.args);
     if (parsed.type === "unknown_command")
-      return this.deps.reply(message, replies.unknownCommand(parsed.name));
+      return this.deps.reply(message, this.deps.replies.unknownCommand(parsed.name));
     const sub = state.subscription(message.chatId);
     const quoteTo = message.quoted ? this.quoteTarget(message) : undefined;
-    if (message.chatType === "group" && !quoteTo) return this.deps.reply(message, replies.GROUP_PLAIN_HINT);
+    if (message.chatType === "group" && !quoteTo)
+      return this.deps.reply(message, this.deps.replies.groupPlainHint);
     return sendCommand(ctx, parsed.text, sub);
   }
 
@@ -196,7 +199,9 @@ export class InboundHandler {
     if (!this.deps.state.authorized(message.chatId)) return;
     await this.deps.reply(
       message,
-      known ? replies.emptyMessage(message.chatType) : replies.unsupportedType(message.rawType),
+      known
+        ? this.deps.replies.emptyMessage(message.chatType)
+        : this.deps.replies.unsupportedType(message.rawType),
     );
   }
 
@@ -224,6 +229,7 @@ export class InboundHandler {
       message,
       state,
       groupId: host.groupId,
+      replies: this.deps.replies,
       groupInfo: () => host.groupInfo(),
       lastError: () => this.deps.lastError?.(),
       now: () => new Date(this.deps.now()),
@@ -249,7 +255,8 @@ export class InboundHandler {
   private async forward(message: InboundMessage, to: string[], text: string): Promise<void> {
     const { host, files } = this.deps;
     const attachments: Attachment[] = [];
-    if (message.files.length > 0 && !files.enabled) await this.deps.reply(message, replies.FILES_DISABLED);
+    if (message.files.length > 0 && !files.enabled)
+      await this.deps.reply(message, this.deps.replies.filesDisabled);
     if (files.enabled) {
       for (const file of message.files) {
         const name = file.fileName ?? file.kind;
@@ -266,8 +273,8 @@ export class InboundHandler {
           await this.deps.reply(
             message,
             code.endsWith("too_large")
-              ? replies.fileTooLarge(name, files.maxMb)
-              : replies.fileFailed(name, errorMessage(error)),
+              ? this.deps.replies.fileTooLarge(name, files.maxMb)
+              : this.deps.replies.fileFailed(name, errorMessage(error)),
           );
         }
       }
@@ -282,7 +289,7 @@ export class InboundHandler {
       this.deps.log(
         `[inbound] text from ${message.chatId} cut from ${full} to ${MAX_INBOUND_TEXT_BYTES} bytes`,
       );
-      await this.deps.reply(message, replies.textCut(full, MAX_INBOUND_TEXT_BYTES));
+      await this.deps.reply(message, this.deps.replies.textCut(full, MAX_INBOUND_TEXT_BYTES));
     }
     if (body === "") {
       if (attachments.length === 0) return; // nothing left to forward; the user was told why
@@ -309,7 +316,7 @@ export class InboundHandler {
       eventId = event.id;
     } catch (error) {
       this.deps.log(`[inbound] cannot append message from ${message.chatId}: ${errorMessage(error)}`);
-      await this.deps.reply(message, replies.sendFailed(errorMessage(error)));
+      await this.deps.reply(message, this.deps.replies.sendFailed(errorMessage(error)));
       return;
     }
     this.deps.indicators.start(eventId, message);

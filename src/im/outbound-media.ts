@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import type { Attachment } from "../kernel/types.js";
 import { errorCode, errorMessage } from "./bridge-errors.js";
+import type { Replies } from "./replies/index.js";
 import { classifyFailure } from "./send-queue.js";
 import type { BridgeHost, OutboundContent, PlatformAdapter } from "./types.js";
 
@@ -14,6 +15,8 @@ export interface MediaResult {
 export interface MediaOptions {
   enabled: boolean;
   maxBytes: number;
+  /** The notes' language (`im.language`). */
+  replies: Replies;
 }
 
 /** The event the attachments belong to: its sender is told when a file cannot go out. */
@@ -55,19 +58,17 @@ export class EventMedia {
     const limitMb = Math.round((this.options.maxBytes / 1024 / 1024) * 10) / 10;
     if (a.bytes > this.options.maxBytes) {
       await this.tellSender(a, a.bytes, `${limitMb} MB`);
-      return {
-        note: `📎 ${a.name} (${mbOf(a.bytes)}) is over the ${limitMb} MB limit and was not sent.`,
-      };
+      return { note: this.options.replies.attachmentOverLimit(a.name, limitMb, mbOf(a.bytes)) };
     }
     let bytes: Buffer;
     try {
       bytes = await readFile(this.host.blobPath(a));
     } catch (error) {
-      return { note: `📎 ${a.name} could not be read (${errorMessage(error)}) and was not sent.` };
+      return { note: this.options.replies.attachmentUnreadable(a.name, errorMessage(error)) };
     }
     if (bytes.length > this.options.maxBytes) {
       await this.tellSender(a, bytes.length, `${limitMb} MB`);
-      return { note: `📎 ${a.name} is over the ${limitMb} MB limit and was not sent.` };
+      return { note: this.options.replies.attachmentOverLimit(a.name, limitMb) };
     }
     try {
       const { mediaId } = await this.adapter.upload({ bytes, name: a.name, mime: a.mime });
@@ -80,7 +81,11 @@ export class EventMedia {
         await this.tellSender(a, bytes.length, "the chat platform's limit");
       }
       return {
-        note: `📎 ${a.name} could not be sent (${errorCode(error) ?? "error"}: ${errorMessage(error)}).`,
+        note: this.options.replies.attachmentNotSent(
+          a.name,
+          errorCode(error) ?? "error",
+          errorMessage(error),
+        ),
       };
     }
   }
@@ -112,8 +117,4 @@ export class EventMedia {
         this.host.log(`[outbound] cannot tell ${ev.by} about ${a.name}: ${errorMessage(e)}`),
       );
   }
-}
-
-export function filesDisabledNote(count: number): string {
-  return `📎 ${count === 1 ? "1 attachment was" : `${count} attachments were`} not sent: file sending is off for this group (im.files.enabled).`;
 }

@@ -1,7 +1,8 @@
 import type { LedgerEvent } from "../kernel/types.js";
 import { errorMessage } from "./bridge-errors.js";
 import type { ProcessingIndicators } from "./indicator.js";
-import { EventMedia, filesDisabledNote } from "./outbound-media.js";
+import { EventMedia } from "./outbound-media.js";
+import type { Replies } from "./replies/index.js";
 import { chatReceives, classifyEvent, type OutboundItem } from "./routing.js";
 import { ChatSendQueue, type RetryPolicy, type SendJob } from "./send-queue.js";
 import type { AuthorizedChat, BridgeState } from "./state.js";
@@ -21,6 +22,8 @@ export interface OutboundDeps {
   state: BridgeState;
   chooseContent: ChooseContent;
   files: { enabled: boolean; maxBytes: number };
+  /** The chat texts (attachment notes) in the group's `im.language`. */
+  replies: Replies;
   retry: RetryPolicy;
   indicators: ProcessingIndicators;
   now(): number;
@@ -200,12 +203,17 @@ export class OutboundFollower {
       this.advance();
       return;
     }
-    const media = new EventMedia(host, this.deps.adapter, this.deps.files, {
-      by: item.by,
-      seq: item.seq,
-      eventId: item.eventId,
-      isActor: host.groupInfo().actors.some((a) => a.id === item.by),
-    });
+    const media = new EventMedia(
+      host,
+      this.deps.adapter,
+      { ...this.deps.files, replies: this.deps.replies },
+      {
+        by: item.by,
+        seq: item.seq,
+        eventId: item.eventId,
+        isActor: host.groupInfo().actors.some((a) => a.id === item.by),
+      },
+    );
     for (const chat of targets) this.queue(chat.chat_id).push(this.job(item, chat, media));
   }
 
@@ -214,7 +222,8 @@ export class OutboundFollower {
     const target = () => this.target(chat);
     const notes: string[] = [];
     const steps: SendJob["steps"] = [];
-    if (item.attachments.length > 0 && !files.enabled) notes.push(filesDisabledNote(item.attachments.length));
+    if (item.attachments.length > 0 && !files.enabled)
+      notes.push(this.deps.replies.attachmentsDisabled(item.attachments.length));
     if (files.enabled) {
       for (const a of item.attachments) {
         steps.push(async () => {

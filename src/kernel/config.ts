@@ -34,6 +34,8 @@ export const ImConfigSchema = z.looseObject({
   dingtalk_robot_code_env: z.string().optional(),
   dingtalk_allowed_users: z.array(z.string()).optional(),
   files: ImFilesSchema.default({ enabled: true, max_mb: 20 }),
+  /** Language of everything the bot says in chats (replies, notes, button titles). */
+  language: z.enum(["en", "zh"]).default("en"),
 });
 export type ImConfig = z.infer<typeof ImConfigSchema>;
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { status } from "../../src/im/replies.js";
+import { repliesFor } from "../../src/im/replies/index.js";
+
+const { status } = repliesFor("en");
 
 const info = {
   title: "钉钉 team",

@@ -1,0 +1,187 @@
+/** The bridge's chat texts in English (the default; `im.language: en`). */
+import type { Replies } from "./index.js";
+
+const COMMAND_LIST = "/subscribe, /unsubscribe, /send, /status, /pause, /resume, /verbose, /help";
+
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+
+export const en: Replies = {
+  commandList: COMMAND_LIST,
+
+  keyIssued(key, groupTitle, groupId) {
+    return [
+      `🔑 Authorization required for CCCC group "${groupTitle}".`,
+      "",
+      "Open the CCCC Web UI → Settings → IM Bridge and approve this request under Pending Requests (or paste the key into Bind):",
+      key,
+      "",
+      "Or run in a terminal:",
+      `cccc im bind --key ${key} --group ${groupId}`,
+      "",
+      "The key expires in 10 minutes.",
+    ].join("\n");
+  },
+
+  subscribed(groupTitle, groupId, chatType, sub, already) {
+    const head = already
+      ? `✅ Already subscribed to ${groupTitle} [${groupId}]`
+      : `✅ Subscribed to ${groupTitle} [${groupId}]`;
+    const how =
+      chatType === "direct"
+        ? "Plain text goes to the foreman; use /send @<agent> for someone else."
+        : "@mention me and use /send <message> to talk to the agents.";
+    const paused = sub.paused ? "\n⏸ Delivery is paused. Send /resume to continue." : "";
+    return `${head}\nVerbose mode: ${sub.verbose ? "on" : "off"}${paused}\n${how}\nUse /help for commands.`;
+  },
+
+  approved(groupTitle, groupId, chatType) {
+    return `✅ Approved. This chat is now subscribed to ${groupTitle} [${groupId}].\n${
+      chatType === "direct"
+        ? "Plain text goes to the foreman; use /send @<agent> for someone else."
+        : "@mention me and use /send <message> to talk to the agents."
+    }\nUse /help for commands.`;
+  },
+
+  revoked: "🔒 This chat's access to CCCC was revoked. Send /subscribe to request it again.",
+  unauthorizedHint: "🔒 This chat is not connected to CCCC yet. Send /subscribe to request access.",
+  notSubscribed: "ℹ️ This chat is not subscribed. Send /subscribe first.",
+  unsubscribed:
+    "👋 Unsubscribed and authorization removed. Send /subscribe to connect again (it needs a new approval).",
+  pausedReply: "⏸ This chat is paused, so nothing was sent. Send /resume to continue.",
+  paused:
+    "⏸ Paused. Agent messages are not delivered to this chat until you send /resume (they stay in the group history).",
+  alreadyPaused: "⏸ Already paused. Send /resume to continue.",
+  sendUsage: "Usage: /send [@agent …] <message>",
+  verboseUsage: "Usage: /verbose [on|off]",
+  groupPlainHint:
+    "ℹ️ In group chats only commands are forwarded. Use /send <message> (or /send @<agent> <message>). Send /help for all commands.",
+
+  resumed(heldBack) {
+    if (heldBack === 0) return "▶️ Resumed. No agent messages arrived while paused.";
+    const n = heldBack === 1 ? "1 agent message was" : `${heldBack} agent messages were`;
+    return `▶️ Resumed. ${n} held back while paused and not delivered here; see them in the CCCC Web UI.`;
+  },
+
+  verbose(on) {
+    return on
+      ? "👁 Verbose mode: on. You also see messages between agents."
+      : "👁 Verbose mode: off. You see only messages addressed to you.";
+  },
+
+  unknownCommand(name) {
+    return `❓ Unknown command /${name}. Commands: ${COMMAND_LIST}. Send /help for details.`;
+  },
+
+  help(chatType) {
+    const commands = [
+      "/subscribe: start receiving messages from CCCC",
+      "/unsubscribe: stop receiving messages",
+      "/send <message>: send to the foreman",
+      "/send @<agent> <message>: send to one agent (several @agents allowed)",
+      "/send @all <message>: send to all agents",
+      "/send @peers <message>: send to non-foreman agents",
+      "/status: group and agent status",
+      "/pause: pause message delivery",
+      "/resume: resume message delivery",
+      "/verbose [on|off]: show or hide agent-to-agent messages (no argument toggles)",
+      "/help: this list",
+    ];
+    const note =
+      chatType === "direct"
+        ? "Plain text in this chat goes to the foreman."
+        : "In a group, @mention me before every command; plain messages without /send are not forwarded.";
+    return ["CCCC commands:", "", ...commands.map((c) => `- ${c}`), "", note].join("\n");
+  },
+
+  status(info, groupId, sub, lastError) {
+    const lines = [`📊 ${info.title} [${groupId}]`, "", `State: ${info.state}`, "", "Agents:", ""];
+    if (info.actors.length === 0)
+      lines.push("- No agents yet. Add one in the Web UI or with cccc actor add.");
+    for (const a of info.actors) {
+      const icon = a.role === "foreman" ? "👑" : "👤";
+      const run =
+        a.status === "running" ? "🟢 running" : a.status === "crashed" ? "🔴 crashed" : "⚪ stopped";
+      const name =
+        a.title && a.title !== a.id ? `${a.title} (@${a.id}, ${a.runtime})` : `@${a.id} (${a.runtime})`;
+      lines.push(`- ${icon} ${name}: ${run}, ${a.unread} unread`);
+    }
+    lines.push("");
+    if (!sub?.subscribed) lines.push("This chat: not subscribed");
+    else {
+      const paused = sub.paused ? `paused (${sub.held_back} held back)` : "delivering";
+      lines.push(`This chat: subscribed, ${paused}, verbose ${sub.verbose ? "on" : "off"}`);
+    }
+    if (lastError)
+      lines.push("", `⚠️ Last bridge error (${lastError.at}): [${lastError.code}] ${lastError.message}`);
+    return lines.join("\n");
+  },
+
+  unknownRecipient(token, actors) {
+    const known = actors.map((a) => `@${a.id}${a.role === "foreman" ? " (foreman)" : ""}`).join(", ");
+    return `❌ Unknown recipient ${token}.\nAgents: ${known || "none yet"}\nAlso: @all, @peers, @foreman.`;
+  },
+
+  noAgents: "⚠️ This group has no agents yet. Add one in the CCCC Web UI or with `cccc actor add`.",
+  noPeers: "⚠️ No agents match @peers (this group has only the foreman). Run /status to see the agents.",
+  noForeman: "⚠️ This group has no foreman. Run /status to see the agents.",
+
+  sendFailed(message) {
+    return `❌ Failed to send: ${message}`;
+  },
+
+  fileTooLarge(name, maxMb) {
+    return `⚠️ Attachment "${name}" is larger than ${maxMb} MB and was not forwarded; the text was sent without it.`;
+  },
+
+  fileFailed(name, why) {
+    return `⚠️ Could not download attachment "${name}" (${why}); the text was sent without it.`;
+  },
+
+  filesDisabled:
+    "⚠️ File forwarding is disabled for this group (im.files.enabled); the text was sent without attachments.",
+
+  slowDown(count, limit, seconds) {
+    const n = count === 1 ? "1 message was" : `${count} messages were`;
+    return `🐢 Slow down, please: ${n} not forwarded to the agents (limit: ${limit} messages per ${seconds} s). Send them again in a moment.`;
+  },
+
+  unsupportedType(rawType) {
+    return `⚠️ This message type (${rawType}) is not supported yet, so nothing was forwarded. Send text, a picture or a file.`;
+  },
+
+  emptyMessage(chatType) {
+    return chatType === "direct"
+      ? "ℹ️ That message was empty, so nothing was forwarded. Send some text, or /help for commands."
+      : "ℹ️ That message was empty, so nothing was forwarded. @mention me with /send <message>, or /help for commands.";
+  },
+
+  textCut(bytes, keptBytes) {
+    return `✂️ Your message was ${mb(bytes)}; only the first ${mb(keptBytes)} was forwarded. Send the rest as a file.`;
+  },
+
+  attachmentUnreadable(name, why) {
+    return `📎 ${name} could not be read (${why}) and was not sent.`;
+  },
+
+  attachmentOverLimit(name, limitMb, size) {
+    return `📎 ${name}${size ? ` (${size})` : ""} is over the ${limitMb} MB limit and was not sent.`;
+  },
+
+  attachmentNotSent(name, code, message) {
+    return `📎 ${name} could not be sent (${code}: ${message}).`;
+  },
+
+  attachmentsDisabled(count) {
+    return `📎 ${count === 1 ? "1 attachment was" : `${count} attachments were`} not sent: file sending is off for this group (im.files.enabled).`;
+  },
+
+  buttons: {
+    status: "Status",
+    refresh: "Refresh",
+    pause: "Pause",
+    resume: "Resume",
+    verbose: "Verbose",
+    verboseOn: "Verbose on",
+    verboseOff: "Verbose off",
+  },
+};
