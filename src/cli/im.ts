@@ -41,8 +41,8 @@ function describeStatus(view: ImView): string {
   return lines.join("\n");
 }
 
-async function imPath(cli: Cli, suffix = ""): Promise<string> {
-  return cli.groupPath(`/im${suffix}`);
+async function imPath(cli: Cli, suffix = "", opts: { create?: boolean } = {}): Promise<string> {
+  return cli.groupPath(`/im${suffix}`, opts);
 }
 
 /** Print the last `n` lines of the bridge log, then (with follow) every new line until Ctrl+C. */
@@ -96,7 +96,7 @@ export function imCommands(program: Command): void {
             `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set in this shell. Run: ${missing.map((m) => `export ${m}="…"`).join("; ")} and retry.`,
           );
         }
-        const view = await cli.client.request<ImView>("PUT", await imPath(cli, "/config"), {
+        const view = await cli.client.request<ImView>("PUT", await imPath(cli, "/config", { create: true }), {
           platform,
           app_key_env: o.appKeyEnv,
           app_secret_env: o.appSecretEnv,

@@ -207,7 +207,10 @@ export class ImManager {
       Object.assign(next, envs);
       c.im = next;
     });
-    if (input.start !== false) await this.start(group);
+    // A running bridge is restarted so new credentials, mode or language take effect at once.
+    const running = this.supervisor.get(group.id) !== undefined;
+    if (running) await this.supervisor.stop(group.id);
+    if (input.start !== false || running) await this.start(group);
     return this.view(group);
   }
 

@@ -109,4 +109,26 @@ describe("cccc CLI", () => {
       writeFileSync(file, good);
     }
   });
+
+  it("cccc im set right after installing creates a group for the current directory", async () => {
+    const fresh = tempHome();
+    const env2 = { CCCC_HOME: fresh.dir, CCCC_PORT: "0", MY_KEY: "k-123", MY_SECRET: "s-456" };
+    try {
+      const r = await runCli(
+        ["im", "set", "dingtalk", "--app-key-env", "MY_KEY", "--app-secret-env", "MY_SECRET"],
+        env2,
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/created group g_[0-9a-f]{12}/);
+      const list = await runCli(["group", "list", "--json"], env2);
+      const groups = JSON.parse(list.stdout) as { group_id: string }[];
+      expect(groups).toHaveLength(1);
+      const yaml = readFileSync(join(fresh.dir, "groups", groups[0]?.group_id ?? "", "group.yaml"), "utf8");
+      expect(yaml).toContain("dingtalk_app_key_env: MY_KEY");
+      expect(yaml).not.toContain("s-456");
+    } finally {
+      await runCli(["daemon", "stop"], env2);
+      fresh.cleanup();
+    }
+  });
 });

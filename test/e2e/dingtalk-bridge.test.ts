@@ -50,6 +50,13 @@ describe("the seed guide against a fake DingTalk", () => {
     expect(status).toContain("connected: yes");
   });
 
+  it("cccc im set on a running bridge restarts it so the new settings apply", async () => {
+    const opens = fake.stream.gatewayOpens;
+    await cli(IM_SET_DINGTALK);
+    await waitFor(() => fake.stream.gatewayOpens > opens, 10_000, "a fresh gateway open");
+    await waitFor(async () => (await cli(["im", "status"])).includes("connected: yes"), 10_000, "connected");
+  });
+
   it("/subscribe gives a key; cccc im bind approves the chat", async () => {
     fake.push(fake.robotMessage({ ...DIRECT, text: "/subscribe" }));
     const keyText = await waitSent(/im bind --key/, "the one-time key reply");
