@@ -135,6 +135,13 @@ describe.skipIf(!hasChromium)("Web UI", () => {
         expect(yaml).toContain("dingtalk_app_key_env: DINGTALK_APP_KEY");
         expect(yaml).toContain("dingtalk_app_secret_env: DINGTALK_APP_SECRET");
         expect(yaml).not.toContain(dingtalk.app.appSecret);
+        // The robot can answer in Chinese.
+        await dialog.getByLabel("Bot language").selectOption("zh");
+        await dialog.getByRole("button", { name: "Save Config" }).click();
+        const groupYaml = join(daemon.home, "groups", groups[0] ?? "", "group.yaml");
+        await expect
+          .poll(async () => readFile(groupYaml, "utf8"), { timeout: 10_000 })
+          .toContain("language: zh");
         await status.scrollIntoViewIfNeeded();
         await page.screenshot({ path: "/tmp/cccc-ui.png" });
         expect(crashes).toEqual([]);

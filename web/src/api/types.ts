@@ -43,6 +43,8 @@ export interface NewActor {
 
 export type ImMode = "stream" | "http";
 
+export type ImLanguage = "en" | "zh";
+
 export interface ImConfig {
   platform: string;
   enabled: boolean;
@@ -51,13 +53,15 @@ export interface ImConfig {
   dingtalk_robot_code_env?: string;
   files?: { enabled: boolean; max_mb: number };
   mode?: ImMode;
+  /** The language of the bot's replies in chats. */
+  language?: ImLanguage;
 }
 
 export interface ImSecrets {
   app_key: boolean;
   app_secret: boolean;
   robot_code: boolean;
-  /** HTTP mode (not yet in docs/im.md; shown when the daemon reports them). */
+  /** HTTP mode . */
   http_token?: boolean;
   http_aes_key?: boolean;
 }
@@ -93,10 +97,11 @@ export interface ImConfigInput {
   app_key_env?: string;
   app_secret_env?: string;
   robot_code_env?: string;
-  /** HTTP mode: the event-callback Token and AES Key entered in DingTalk (not yet in docs/im.md). */
+  /** HTTP mode: the event-callback Token and AES Key entered in DingTalk . */
   http_token?: string;
   http_aes_key?: string;
   mode?: ImMode;
+  language?: ImLanguage;
 }
 
 export interface PendingRequest {

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import type { ImConfig, ImConfigInput, ImMode, ImSecrets } from "../../api/types.ts";
+import type { ImConfig, ImConfigInput, ImLanguage, ImMode, ImSecrets } from "../../api/types.ts";
 
 export interface ImDraft {
   platform: "" | "dingtalk";
@@ -12,6 +12,7 @@ export interface ImDraft {
   httpToken: string;
   httpAesKey: string;
   mode: ImMode;
+  language: ImLanguage;
 }
 
 export function draftFrom(config: ImConfig | null): ImDraft {
@@ -26,12 +27,13 @@ export function draftFrom(config: ImConfig | null): ImDraft {
     httpToken: "",
     httpAesKey: "",
     mode: config?.mode ?? "stream",
+    language: config?.language ?? "en",
   };
 }
 
 /** Only what the user typed: empty credential fields keep what the daemon has stored. */
 export function inputFrom(draft: ImDraft): ImConfigInput {
-  const input: ImConfigInput = { platform: "dingtalk", mode: draft.mode };
+  const input: ImConfigInput = { platform: "dingtalk", mode: draft.mode, language: draft.language };
   const set = (key: keyof ImConfigInput, value: string) => {
     if (value.trim()) (input as unknown as Record<string, string>)[key] = value.trim();
   };
@@ -134,6 +136,17 @@ export function ImConfigForm(props: {
               Choose the same mode in DingTalk: your app → Application Capabilities → Robot.
             </small>
           </fieldset>
+          <label className="field">
+            <span>Bot language</span>
+            <select
+              value={draft.language}
+              onChange={(e) => update({ language: e.target.value as ImLanguage })}
+            >
+              <option value="en">English</option>
+              <option value="zh">简体中文</option>
+            </select>
+            <small className="hint">The language of the robot's replies in DingTalk chats.</small>
+          </label>
           {draft.mode === "http" ? (
             <>
               <SecretField
