@@ -7,8 +7,8 @@ import {
   AGENTS,
   type BridgeWorld,
   configureAndStart,
-  limitFiles,
   startBridgeWorld,
+  startChatWorld,
 } from "../support/bridge.js";
 import { waitFor } from "../support/cli.js";
 
@@ -33,13 +33,7 @@ async function userMessage(match: (e: LedgerEvent) => boolean, what: string): Pr
 }
 
 beforeAll(async () => {
-  w = await startBridgeWorld([
-    { id: "lead", runtime: "custom", runner: "headless", command: ["node", `${AGENTS}/file-agent.mjs`] },
-  ]);
-  await configureAndStart(w);
-  await limitFiles(w, 1);
-  await w.t.api("POST", `/api/v1/groups/${w.gid}/start`);
-  await w.subscribe(CHAT);
+  w = await startChatWorld("file-agent.mjs", CHAT, { maxFileMb: 1 });
 });
 afterAll(() => w?.close());
 

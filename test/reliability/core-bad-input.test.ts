@@ -3,13 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Attachment, LedgerEvent } from "../../src/kernel/types.js";
-import {
-  AGENTS,
-  type BridgeWorld,
-  configureAndStart,
-  limitFiles,
-  startBridgeWorld,
-} from "../support/bridge.js";
+import { type BridgeWorld, startChatWorld } from "../support/bridge.js";
 import { runCli, waitFor } from "../support/cli.js";
 
 /** Bad input in the bridge core: huge texts, empty and unknown messages, hostile file names, big agent files. */
@@ -21,13 +15,7 @@ const ledger = async (): Promise<LedgerEvent[]> =>
 const userMessages = async () => (await ledger()).filter((e) => e.kind === "chat.message" && e.by === "user");
 
 beforeAll(async () => {
-  w = await startBridgeWorld([
-    { id: "lead", runtime: "custom", runner: "headless", command: ["node", `${AGENTS}/digest-agent.mjs`] },
-  ]);
-  await configureAndStart(w);
-  await limitFiles(w, 1);
-  await w.t.api("POST", `/api/v1/groups/${w.gid}/start`);
-  await w.subscribe(CHAT);
+  w = await startChatWorld("digest-agent.mjs", CHAT, { maxFileMb: 1 });
 }, 60_000);
 afterAll(() => w?.close());
 

@@ -114,3 +114,22 @@ export async function limitFiles(world: BridgeWorld, maxMb: number): Promise<voi
   await world.cli(["im", "stop"]);
   await world.cli(["im", "start"]);
 }
+
+/**
+ * A world ready for chat traffic: one headless agent script as the foreman, the bridge configured
+ * and started (optionally with a file size limit), the group started and `chat` subscribed.
+ */
+export async function startChatWorld(
+  agentScript: string,
+  chat: FakeRobotMessageOptions,
+  opts: { maxFileMb?: number } = {},
+): Promise<BridgeWorld> {
+  const world = await startBridgeWorld([
+    { id: "lead", runtime: "custom", runner: "headless", command: ["node", `${AGENTS}/${agentScript}`] },
+  ]);
+  await configureAndStart(world);
+  if (opts.maxFileMb !== undefined) await limitFiles(world, opts.maxFileMb);
+  await world.t.api("POST", `/api/v1/groups/${world.gid}/start`);
+  await world.subscribe(chat);
+  return world;
+}
