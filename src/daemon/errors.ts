@@ -9,6 +9,15 @@ export function installErrorHandler(app: FastifyInstance, log: (line: string) =>
       return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
     }
     const status = (err as FastifyError).statusCode;
+    if (status === 413) {
+      return reply.code(413).send({
+        error: {
+          code: "too_large",
+          message:
+            "The request is too large (8 MB for messages, 100 MB for files): send big content as a file.",
+        },
+      });
+    }
     if (status && status < 500) {
       return reply
         .code(status)

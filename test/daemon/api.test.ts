@@ -126,6 +126,18 @@ describe("HTTP API", () => {
     expect(bad.body.error.message).toContain("runtime");
   });
 
+  it("says what to do when a message is too large for a request", async () => {
+    const huge = await t.api<{ error: { code: string; message: string } }>(
+      "POST",
+      `/api/v1/groups/${gid}/send`,
+      {
+        text: "x".repeat(9 * 1024 * 1024),
+      },
+    );
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.message).toContain("send big content as a file");
+  });
+
   it("refuses DNS rebinding and cross-site writes", async () => {
     expect(await rawRequest("GET", "/api/v1/health", { host: "evil.example:80" })).toBe(403);
     expect(await rawRequest("GET", "/api/v1/health", { host: new URL(t.daemon.url).host })).toBe(200);
