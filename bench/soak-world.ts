@@ -8,6 +8,7 @@ import { createWriteStream, mkdirSync, mkdtempSync, readFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join, resolve, sep } from "node:path";
 import { type FakeDingTalk, startFakeDingTalk } from "../test/fakes/dingtalk/index.js";
+import { IM_SET_DINGTALK } from "../test/support/seed.js";
 import { CHAT_KINDS } from "./soak-plan.js";
 
 /** Repository root, from `bench/` (vitest) or `dist/bench/` (compiled). */
@@ -192,17 +193,7 @@ export class SoakWorld {
       ]);
     }
     await this.cli(["group", "start"]);
-    await this.cli([
-      "im",
-      "set",
-      "dingtalk",
-      "--app-key-env",
-      "DINGTALK_APP_KEY",
-      "--app-secret-env",
-      "DINGTALK_APP_SECRET",
-      "--robot-code-env",
-      "DINGTALK_ROBOT_CODE",
-    ]);
+    await this.cli(IM_SET_DINGTALK);
     await this.cli(["im", "start"]);
     await waitUntil(() => this.fake.liveConnections().length > 0, 15_000, "the Stream connection");
     for (const chat of this.chats) await this.subscribe(chat);

@@ -4,7 +4,8 @@ import { extname, join, resolve, sep } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { PACKAGE_ROOT } from "../version.js";
 
-const TYPES: Record<string, string> = {
+/** Content types of the files a Vite build emits. */
+export const WEB_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
   ".css": "text/css; charset=utf-8",
@@ -32,7 +33,7 @@ export function staticRoutes(app: FastifyInstance, webDir = join(PACKAGE_ROOT, "
     if (!info?.isFile()) file = join(root, "index.html");
     if (!existsSync(file)) return reply.type("text/html; charset=utf-8").send(PLACEHOLDER);
     return reply
-      .type(TYPES[extname(file)] ?? "application/octet-stream")
+      .type(WEB_TYPES[extname(file)] ?? "application/octet-stream")
       .header("cache-control", file.endsWith("index.html") ? "no-cache" : "public, max-age=3600")
       .send(createReadStream(file));
   });

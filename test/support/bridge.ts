@@ -2,6 +2,10 @@ import { resolve } from "node:path";
 import { type FakeDingTalk, startFakeDingTalk } from "../fakes/dingtalk/index.js";
 import type { FakeDingTalkOptions, FakeRobotMessageOptions } from "../fakes/dingtalk/server.js";
 import { runCli, waitFor } from "./cli.js";
+import { IM_SET_DINGTALK } from "./seed.js";
+
+export { IM_SET_DINGTALK };
+
 import { startTestDaemon, type TestDaemon } from "./daemon.js";
 
 export const AGENTS = resolve(import.meta.dirname, "../fixtures/agents");
@@ -86,19 +90,6 @@ export async function startBridgeWorld(
     },
   };
 }
-
-/** The seed guide's `cccc im set dingtalk …` command, word for word. */
-export const IM_SET_DINGTALK = [
-  "im",
-  "set",
-  "dingtalk",
-  "--app-key-env",
-  "DINGTALK_APP_KEY",
-  "--app-secret-env",
-  "DINGTALK_APP_SECRET",
-  "--robot-code-env",
-  "DINGTALK_ROBOT_CODE",
-];
 
 export async function configureAndStart(world: BridgeWorld): Promise<void> {
   await world.cli(IM_SET_DINGTALK);
