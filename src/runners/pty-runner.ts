@@ -1,6 +1,6 @@
-/** Runs an actor's argv in a pseudo-terminal (node-pty) and keeps its recent output. */
+/** Runs an actor's argv in a pseudo-terminal (@lydell/node-pty: node-pty with prebuilt binaries) and keeps its recent output. */
 
-import * as pty from "node-pty";
+import * as pty from "@lydell/node-pty";
 import { CcccError } from "../kernel/errors.js";
 import {
   assertLaunchable,
