@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { actorEnvCommands, assignments, collect } from "./actor-env.js";
 import { action, common } from "./context.js";
 
 interface ActorInfo {
@@ -26,15 +27,30 @@ export function actorCommands(program: Command): void {
     .option("-c, --command <cmd>", "command line (required for custom)")
     .option("--runner <runner>", "pty (default) or headless")
     .option("--title <title>", "display name")
+    .option("-e, --env <KEY=VALUE>", "an environment variable of this actor (repeatable)", collect)
+    .option(
+      "--secret-env <KEY=VALUE>",
+      "a secret variable, stored 0600 and never shown (repeatable)",
+      collect,
+    )
     .action(
       action(async (cli, id: string) => {
-        const o = cli.opts as { runtime: string; command?: string; runner?: string; title?: string };
+        const o = cli.opts as {
+          runtime: string;
+          command?: string;
+          runner?: string;
+          title?: string;
+          env?: string[];
+          secretEnv?: string[];
+        };
         const { actor: a } = await cli.client.post<{ actor: ActorInfo }>(await cli.groupPath("/actors"), {
           id,
           runtime: o.runtime,
           command: o.command,
           runner: o.runner,
           title: o.title,
+          env: assignments(o.env, "--env"),
+          secret_env: assignments(o.secretEnv, "--secret-env"),
         });
         cli.print(a, () => `added ${a.id} (${a.role}, ${a.runtime}, ${a.runner})`);
       }),
@@ -59,6 +75,8 @@ export function actorCommands(program: Command): void {
       }),
     );
   }
+
+  actorEnvCommands(actor);
 
   common(actor.command("remove <id>").description("stop and remove an actor")).action(
     action(async (cli, id: string) => {

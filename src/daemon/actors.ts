@@ -8,6 +8,7 @@ import { buildActorEnv } from "../runners/actor-env.js";
 import { DeliveryQueue, type DeliveryTimings } from "../runners/delivery.js";
 import { renderBatch, renderPreamble } from "../runners/render.js";
 import { mcpRegistration, registerMcp, resolveCommand, runtimePreset } from "../runners/runtimes.js";
+import { assertClaudeRootSandbox } from "../runners/sandbox-check.js";
 import { type ActorExit, ActorProcess } from "../runners/supervisor.js";
 import { CLI_ENTRY } from "../version.js";
 import type { ActorRuntimeStatus, ActorService, ActorTerminal, DaemonContext } from "./context.js";
@@ -158,10 +159,10 @@ export class ActorManager implements ActorService {
    * CLI (once per daemon; an existing registration counts). A failure is logged, not fatal: the
    * agent can still answer with `cccc reply`, and `cccc setup --runtime R` shows the reason.
    */
-  private async ensureMcp(runtime: string): Promise<void> {
+  private async ensureMcp(runtime: string, env: NodeJS.ProcessEnv): Promise<void> {
     if (this.mcpChecked.has(runtime) || mcpRegistration(runtime, "cccc") === null) return;
     this.mcpChecked.add(runtime);
-    await registerMcp(runtime, CLI_ENTRY, { env: this.env })
+    await registerMcp(runtime, CLI_ENTRY, { env })
       .then((r) => this.ctx.log(`mcp registration for ${runtime}: ${r.status}`))
       .catch((e: Error) => this.ctx.log(`mcp registration for ${runtime} failed: ${e.message}`));
   }
@@ -174,20 +175,24 @@ export class ActorManager implements ActorService {
     this.watch(group);
     const scope = group.config.scopes[0]?.url ?? this.ctx.home.groupDir(group.id);
     const argv = resolveCommand(actor.runtime, actor.command);
-    await this.ensureMcp(actor.runtime);
+    // The daemon's env minus every credential CCCC knows of, plus the actor's own variables.
+    const env = buildActorEnv({
+      base: this.env,
+      ...(await this.ctx.actorEnv.forStart(group, actor)),
+      home: this.ctx.home.root,
+      groupId: group.id,
+      actorId: actor.id,
+      ccccBinDir: this.binDir,
+    });
+    assertClaudeRootSandbox({ actorId, runtime: actor.runtime, argv, env, uid: process.getuid?.() });
+    // The agent CLI registering the MCP server gets the actor's environment, not the daemon's.
+    await this.ensureMcp(actor.runtime, env);
     const queue = actor.runner === "pty" ? this.makeQueue(group, actor, scope) : undefined;
     const proc = new ActorProcess({
       runner: actor.runner,
       argv,
       cwd: scope,
-      env: buildActorEnv({
-        base: this.env,
-        actorEnv: actor.env,
-        home: this.ctx.home.root,
-        groupId: group.id,
-        actorId: actor.id,
-        ccccBinDir: this.binDir,
-      }),
+      env,
       logPath: this.logPath(group, actor.id),
       onStart: (runner) => {
         if (queue && "scrollback" in runner) {

@@ -1,6 +1,7 @@
 import type { Group } from "../kernel/group.js";
 import type { Home } from "../kernel/home.js";
 import type { Kernel } from "../kernel/kernel.js";
+import type { ActorEnvService } from "./actor-env.js";
 
 export interface ActorRuntimeStatus {
   status: "running" | "stopped" | "crashed";
@@ -51,6 +52,8 @@ export interface DaemonContext {
   home: Home;
   kernel: Kernel;
   actors: ActorService;
+  /** Per-actor variables and secrets, and the credentials withheld from every actor. */
+  actorEnv: ActorEnvService;
   version: string;
   log(line: string): void;
 }

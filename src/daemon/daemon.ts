@@ -7,12 +7,14 @@ import { writeFileAtomic } from "../kernel/fs-util.js";
 import type { Home } from "../kernel/home.js";
 import { Kernel } from "../kernel/kernel.js";
 import { VERSION } from "../version.js";
+import { ActorEnvService } from "./actor-env.js";
 import { ActorManager } from "./actors.js";
 import type { DaemonContext } from "./context.js";
 import { installErrorHandler } from "./errors.js";
 import { installGuard } from "./guard.js";
 import { ImManager } from "./im.js";
 import { acquirePidLock } from "./pid-lock.js";
+import { actorEnvRoutes } from "./routes-actor-env.js";
 import { groupRoutes } from "./routes-groups.js";
 import { imRoutes } from "./routes-im.js";
 import { messageRoutes } from "./routes-messages.js";
@@ -74,6 +76,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   try {
     kernel = await Kernel.open(home);
     const ctx: DaemonContext = { home, kernel, version: VERSION, log } as DaemonContext;
+    ctx.actorEnv = new ActorEnvService(kernel, home);
     ctx.actors = new ActorManager(ctx, opts.env ?? process.env);
     const im = new ImManager(ctx, opts.env ?? process.env);
 
@@ -87,6 +90,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       home: home.root,
     }));
     groupRoutes(app, ctx);
+    actorEnvRoutes(app, ctx);
     messageRoutes(app, ctx);
     streamRoutes(app, ctx);
     imRoutes(app, ctx, im);

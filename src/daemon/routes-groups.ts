@@ -3,6 +3,7 @@ import { z } from "zod";
 import { RUNTIMES } from "../kernel/config.js";
 import type { Group } from "../kernel/group.js";
 import { summarize } from "../kernel/kernel.js";
+import { validateEnvEntry } from "./actor-env.js";
 import type { DaemonContext } from "./context.js";
 import { parse } from "./errors.js";
 
@@ -31,7 +32,9 @@ const AddActor = z.object({
   runner: z.enum(["pty", "headless"]).optional(),
   command: z.union([z.array(z.string()), z.string()]).optional(),
   title: z.string().optional(),
+  /** Plain variables (group.yaml) and secrets (0600 store, never returned). */
   env: z.record(z.string(), z.string()).optional(),
+  secret_env: z.record(z.string(), z.string()).optional(),
 });
 
 function splitCommand(command: string | string[] | undefined): string[] | undefined {
@@ -73,8 +76,11 @@ export function groupRoutes(app: FastifyInstance, ctx: DaemonContext): void {
 
   app.post<{ Params: GroupParams }>("/api/v1/groups/:gid/actors", async (req) => {
     const group = kernel.group(req.params.gid);
-    const body = parse(AddActor, req.body);
-    const actor = await group.addActor({ ...body, command: splitCommand(body.command) });
+    const { secret_env: secretEnv, env, ...body } = parse(AddActor, req.body);
+    for (const [k, v] of Object.entries(env ?? {})) validateEnvEntry(k, v, false);
+    for (const [k, v] of Object.entries(secretEnv ?? {})) validateEnvEntry(k, v, true);
+    const actor = await group.addActor({ ...body, env, command: splitCommand(body.command) });
+    if (secretEnv) await ctx.actorEnv.setMany(group, actor.id, secretEnv, true);
     return { actor: actorInfo(ctx, group).find((a) => a.id === actor.id) };
   });
 
@@ -83,6 +89,7 @@ export function groupRoutes(app: FastifyInstance, ctx: DaemonContext): void {
     group.actor(req.params.aid);
     await ctx.actors.stop(group, req.params.aid);
     await group.removeActor(req.params.aid);
+    await ctx.actorEnv.removeActor(group, req.params.aid);
     return { ok: true };
   });
 

@@ -1,6 +1,6 @@
 /** Actor processes and message delivery: what the daemon imports. */
 
-export { type ActorEnvInput, buildActorEnv } from "./actor-env.js";
+export { type ActorEnvInput, buildActorEnv, scrubDaemonEnv, type Withheld } from "./actor-env.js";
 export {
   DEFAULT_DELIVERY_TIMINGS,
   DeliveryQueue,
@@ -40,6 +40,7 @@ export {
   runtimePreset,
   type SubmitKey,
 } from "./runtimes.js";
+export { assertClaudeRootSandbox } from "./sandbox-check.js";
 export { DEFAULT_SCROLLBACK_BYTES, Scrollback, type ScrollbackRead } from "./scrollback.js";
 export {
   type ActorExit,

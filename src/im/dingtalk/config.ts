@@ -185,3 +185,16 @@ export function resolveDingTalkCredentials(
   if (httpAesKey) out.httpAesKey = httpAesKey;
   return out;
 }
+
+/**
+ * Every environment variable name that may hold a credential of this `im:` block: the default
+ * names (README tells users to export exactly those), the configured ones, and any other `*_env`
+ * key. Actors never see these variables (docs/runners.md, "Actor environment").
+ */
+export function credentialEnvNames(im: Record<string, unknown> | null | undefined): string[] {
+  const names = new Set<string>(Object.values(SPECS).map((s) => s.defaultEnv));
+  for (const [key, value] of Object.entries(im ?? {})) {
+    if (key.endsWith("_env") && typeof value === "string" && value.trim()) names.add(value.trim());
+  }
+  return [...names];
+}
