@@ -1,5 +1,6 @@
 /** The one way the UI talks to the daemon: JSON over fetch, errors as `ApiError`. */
 import type {
+  ActorEnvView,
   ActorInfo,
   Attachment,
   AuthorizedChat,
@@ -28,7 +29,11 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   try {
     response = await fetch(`/api/v1${path}`, {
       method,
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      // No Content-Type without a body: the daemon refuses an empty JSON body (DELETE, bare POST).
+      headers: {
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        Accept: "application/json",
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
@@ -72,6 +77,11 @@ export const api = {
   removeActor: (gid: string, aid: string) => request<{ ok: true }>("DELETE", a(gid, aid)),
   actorAction: (gid: string, aid: string, action: "start" | "stop" | "restart") =>
     request<{ actor: ActorInfo }>("POST", `${a(gid, aid)}/${action}`),
+  actorEnv: (gid: string, aid: string) => request<ActorEnvView>("GET", `${a(gid, aid)}/env`),
+  setActorEnv: (gid: string, aid: string, key: string, value: string, secret: boolean) =>
+    request<ActorEnvView>("PUT", `${a(gid, aid)}/env/${encodeURIComponent(key)}`, { value, secret }),
+  unsetActorEnv: (gid: string, aid: string, key: string) =>
+    request<ActorEnvView>("DELETE", `${a(gid, aid)}/env/${encodeURIComponent(key)}`),
 
   ledgerTail: (gid: string, tail: number) =>
     request<{ events: LedgerEvent[]; last_seq: number }>("GET", `${g(gid)}/ledger?tail=${tail}`),

@@ -39,6 +39,23 @@ export interface NewActor {
   runner: "pty" | "headless";
   command?: string;
   title?: string;
+  /** Plain variables (saved in group.yaml). */
+  env?: Record<string, string>;
+  /** Secret variables (0600 secrets store; never sent back). */
+  secret_env?: Record<string, string>;
+}
+
+/** One of an actor's own variables; a secret comes back without its value. */
+export interface ActorEnvEntry {
+  key: string;
+  secret: boolean;
+  value?: string;
+}
+
+export interface ActorEnvView {
+  env: ActorEnvEntry[];
+  /** The actor runs with an older environment: a restart applies the changes. */
+  restart_needed: boolean;
 }
 
 export type ImMode = "stream" | "http";

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { api } from "../../api/client.ts";
 import type { ActorInfo, GroupSummary } from "../../api/types.ts";
 import { useErrors } from "../../hooks/errors.tsx";
+import { ActorEnvDialog } from "./actor-env-dialog.tsx";
 import { AddActorForm } from "./add-actor-form.tsx";
 
 type Action = "start" | "stop" | "restart";
@@ -15,6 +16,7 @@ export function ActorsPanel(props: {
 }) {
   const { report } = useErrors();
   const [busy, setBusy] = useState<string | null>(null);
+  const [envOf, setEnvOf] = useState<string | null>(null);
   const gid = props.group.group_id;
 
   const run = async (key: string, label: string, op: () => Promise<unknown>) => {
@@ -83,6 +85,14 @@ export function ActorsPanel(props: {
                 >
                   Terminal
                 </button>
+                <button
+                  type="button"
+                  className="button small"
+                  aria-label={`Environment of ${actor.id}`}
+                  onClick={() => setEnvOf(actor.id)}
+                >
+                  Env
+                </button>
                 {actor.status === "running" ? (
                   <button
                     type="button"
@@ -129,6 +139,7 @@ export function ActorsPanel(props: {
         </ul>
       )}
       <AddActorForm gid={gid} onAdded={props.onChanged} />
+      {envOf ? <ActorEnvDialog gid={gid} actorId={envOf} onClose={() => setEnvOf(null)} /> : null}
     </aside>
   );
 }

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { api } from "../../api/client.ts";
 import type { NewActor } from "../../api/types.ts";
 import { useErrors } from "../../hooks/errors.tsx";
+import { type EnvRow, EnvRows, splitRows } from "./env-rows.tsx";
 
 const RUNTIMES = ["claude", "codex", "gemini", "opencode", "custom"] as const;
 
@@ -11,6 +12,7 @@ export function AddActorForm({ gid, onAdded }: { gid: string; onAdded: () => voi
   const [runtime, setRuntime] = useState<string>("claude");
   const [command, setCommand] = useState("");
   const [runner, setRunner] = useState<NewActor["runner"]>("pty");
+  const [envRows, setEnvRows] = useState<EnvRow[]>([]);
   const [busy, setBusy] = useState(false);
   const custom = runtime === "custom";
 
@@ -19,9 +21,13 @@ export function AddActorForm({ gid, onAdded }: { gid: string; onAdded: () => voi
     try {
       const actor: NewActor = { id: id.trim(), runtime, runner };
       if (command.trim()) actor.command = command.trim();
+      const { env, secret_env } = splitRows(envRows);
+      if (Object.keys(env).length) actor.env = env;
+      if (Object.keys(secret_env).length) actor.secret_env = secret_env;
       await api.addActor(gid, actor);
       setId("");
       setCommand("");
+      setEnvRows([]);
       onAdded();
     } catch (error) {
       report(error, "Add actor");
@@ -79,6 +85,14 @@ export function AddActorForm({ gid, onAdded }: { gid: string; onAdded: () => voi
           required={custom}
         />
       </label>
+      <div className="field">
+        <span>Environment (optional)</span>
+        <EnvRows rows={envRows} onChange={setEnvRows} label="Environment of the new actor" />
+        <small className="hint">
+          e.g. ANTHROPIC_BASE_URL and a secret ANTHROPIC_API_KEY for an Anthropic-compatible endpoint. Secret
+          values are stored 0600 on this machine and never shown again.
+        </small>
+      </div>
       <button
         type="submit"
         className="button primary"
