@@ -58,7 +58,15 @@ async function environOf(actorId: string): Promise<Record<string, string>> {
     20_000,
     `${actorId} running`,
   );
-  const raw = readFileSync(`/proc/${pid}/environ`, "utf8");
+  // Until the PTY's forked child has exec'd, /proc shows the daemon's environment: wait for the actor's.
+  const raw = await waitFor(
+    () => {
+      const text = readFileSync(`/proc/${pid}/environ`, "utf8");
+      return text.split("\0").includes(`CCCC_ACTOR_ID=${actorId}`) ? text : undefined;
+    },
+    20_000,
+    `${actorId}'s own environment in /proc/${pid}/environ`,
+  );
   return Object.fromEntries(
     raw
       .split("\0")
@@ -183,6 +191,48 @@ describe("actor environment", () => {
     const missing = await cli(["actor", "env", "unset", "keyed", "MODEL_HINT"]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("has no variable MODEL_HINT");
+  });
+
+  it("cccc actor add takes --env and --secret-env; a piped --secret value is not echoed", async () => {
+    const added = await cli([
+      "actor",
+      "add",
+      "glm",
+      "--runtime",
+      "custom",
+      "--command",
+      "sleep 600",
+      "--env",
+      "ANTHROPIC_BASE_URL=https://open.bigmodel.cn/api/anthropic?x=1",
+      "--secret-env",
+      "ANTHROPIC_AUTH_TOKEN=glm-token-0009",
+    ]);
+    expect(added.code, added.stderr).toBe(0);
+    const piped = await runCli(
+      ["actor", "env", "set", "glm", "PIPED_KEY", "--secret", "--group", gid],
+      {
+        CCCC_HOME: t.home.root,
+        CCCC_NO_AUTOSTART: "1",
+      },
+      20_000,
+      "piped-secret-0010\n",
+    );
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stdout + piped.stderr).not.toContain("piped-secret-0010");
+    const listed = JSON.parse((await cli(["actor", "env", "list", "glm", "--json"])).stdout) as {
+      env: { key: string; secret: boolean; value?: string }[];
+    };
+    expect(listed.env).toEqual([
+      { key: "ANTHROPIC_AUTH_TOKEN", secret: true },
+      { key: "ANTHROPIC_BASE_URL", secret: false, value: "https://open.bigmodel.cn/api/anthropic?x=1" },
+      { key: "PIPED_KEY", secret: true },
+    ]);
+    await api("POST", path("/actors/glm/start"));
+    const env = await environOf("glm");
+    expect(env.ANTHROPIC_AUTH_TOKEN).toBe("glm-token-0009");
+    expect(env.PIPED_KEY).toBe("piped-secret-0010");
+    await api("DELETE", path("/actors/glm"));
+    expect(readFileSync(t.home.secretsFile(gid), "utf8")).not.toContain("glm-token-0009");
   });
 
   it("refuses bad names and CCCC's own variables with a clear error", async () => {

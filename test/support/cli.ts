@@ -10,9 +10,15 @@ export interface CliResult {
 }
 
 /** Run the built `cccc` CLI as a subprocess. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 20_000,
+  stdin?: string,
+): Promise<CliResult> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: "pipe" });
+    if (stdin !== undefined) child.stdin.end(stdin);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {

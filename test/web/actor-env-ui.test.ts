@@ -100,7 +100,17 @@ describe.skipIf(!hasChromium || daemonUnavailable() !== null)("Web UI actor envi
           { timeout: 15_000 },
         )
         .toBeTypeOf("number");
-      const environ = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+      // Until the forked child has exec'd, /proc shows the daemon's environment: wait for the actor's.
+      let environ: string[] = [];
+      await expect
+        .poll(
+          () => {
+            environ = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+            return environ.includes("CCCC_ACTOR_ID=kimi");
+          },
+          { timeout: 15_000 },
+        )
+        .toBe(true);
       expect(environ).toContain(`ANTHROPIC_API_KEY=${API_KEY}`);
       expect(environ).toContain("ANTHROPIC_BASE_URL=https://api.moonshot.cn/anthropic");
       expect(environ).toContain(`EXTRA_TOKEN=${EXTRA}`);
