@@ -2,6 +2,7 @@ import { credentialEnvNames } from "../im/dingtalk/config.js";
 import type { ActorConfig } from "../kernel/config.js";
 import { NotFoundError, ValidationError } from "../kernel/errors.js";
 import type { Group } from "../kernel/group.js";
+import type { Home } from "../kernel/home.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Env, Withheld } from "../runners/index.js";
 import { SecretsStore } from "./secrets.js";
@@ -49,7 +50,7 @@ export class ActorEnvService {
 
   constructor(
     private readonly kernel: Kernel,
-    home: ConstructorParameters<typeof SecretsStore>[0],
+    home: Home,
   ) {
     this.secrets = new SecretsStore(home);
   }
