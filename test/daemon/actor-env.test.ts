@@ -118,13 +118,14 @@ beforeAll(async () => {
     start: false,
   });
   await api("POST", path("/actors"), { id: "plain", runtime: "custom", command: ["sleep", "600"] });
-});
+}, 120_000);
 afterAll(async () => {
   await t?.close();
   scratch.cleanup();
 });
 
-describe("actor environment", () => {
+// Each test runs the real CLI several times: generous bounds for a loaded machine.
+describe("actor environment", { timeout: 120_000 }, () => {
   it("withholds every credential CCCC knows of from a running actor", async () => {
     await api("POST", path("/actors/plain/start"));
     const env = await environOf("plain");
@@ -259,7 +260,7 @@ describe("actor environment", () => {
   });
 });
 
-describe.runIf(process.getuid?.() === 0)("a claude actor as root", () => {
+describe.runIf(process.getuid?.() === 0)("a claude actor as root", { timeout: 120_000 }, () => {
   it("fails the start with what to do when IS_SANDBOX is unset, and starts once it is set", async () => {
     await api("POST", path("/actors"), { id: "claude1", runtime: "claude" });
     const failed = await cli(["actor", "start", "claude1"]);

@@ -29,7 +29,7 @@ describe.skipIf(!hasChromium || daemonUnavailable() !== null)("Web UI actor envi
   test("env rows in the add form and the Env dialog reach the actor; secrets stay write-only", async () => {
     const daemon = await startDaemon({ DINGTALK_APP_SECRET: BOT_SECRET });
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(8_000);
+    page.setDefaultTimeout(15_000);
     const crashes: string[] = [];
     page.on("pageerror", (error) => crashes.push(error.message));
     try {
@@ -129,5 +129,5 @@ describe.skipIf(!hasChromium || daemonUnavailable() !== null)("Web UI actor envi
       await page.close();
       await daemon.stop();
     }
-  });
+  }, 120_000);
 });
