@@ -3,7 +3,7 @@ import type { Home } from "../kernel/home.js";
 import type { Kernel } from "../kernel/kernel.js";
 
 export interface ActorRuntimeStatus {
-  status: "running" | "stopped" | "crashed";
+  status: "running" | "stopped" | "exited" | "crashed";
   pid?: number;
   exit_code?: number | null;
 }

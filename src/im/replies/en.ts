@@ -100,7 +100,13 @@ export const en: Replies = {
     for (const a of info.actors) {
       const icon = a.role === "foreman" ? "👑" : "👤";
       const run =
-        a.status === "running" ? "🟢 running" : a.status === "crashed" ? "🔴 crashed" : "⚪ stopped";
+        a.status === "running"
+          ? "🟢 running"
+          : a.status === "crashed"
+            ? "🔴 crashed"
+            : a.status === "exited"
+              ? "⚪ exited (finished)"
+              : "⚪ stopped";
       const name =
         a.title && a.title !== a.id ? `${a.title} (@${a.id}, ${a.runtime})` : `@${a.id} (${a.runtime})`;
       lines.push(`- ${icon} ${name}: ${run}, ${a.unread} unread`);

@@ -91,7 +91,14 @@ export const zh: Replies = {
     if (info.actors.length === 0) lines.push("- 还没有智能体。可在 Web UI 中添加，或运行 cccc actor add。");
     for (const a of info.actors) {
       const icon = a.role === "foreman" ? "👑" : "👤";
-      const run = a.status === "running" ? "🟢 运行中" : a.status === "crashed" ? "🔴 已崩溃" : "⚪ 已停止";
+      const run =
+        a.status === "running"
+          ? "🟢 运行中"
+          : a.status === "crashed"
+            ? "🔴 已崩溃"
+            : a.status === "exited"
+              ? "⚪ 已退出（正常结束）"
+              : "⚪ 已停止";
       const name =
         a.title && a.title !== a.id ? `${a.title} (@${a.id}, ${a.runtime})` : `@${a.id} (${a.runtime})`;
       lines.push(`- ${icon} ${name}：${run}，${a.unread} 条未读`);
