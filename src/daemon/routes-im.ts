@@ -51,9 +51,13 @@ export function imRoutes(app: FastifyInstance, ctx: DaemonContext, im: ImManager
   });
 
   app.post<{ Params: Params }>(`${base}/bind`, async (req) => {
-    const { key } = parse(z.object({ key: z.string().trim().min(1) }), req.body);
+    const { key, actor } = parse(
+      z.object({ key: z.string().trim().min(1).max(200), actor: z.string().max(64).optional() }),
+      req.body,
+    );
     const bridge = await im.bridge(group(req.params.gid));
-    return bridge.bind(key);
+    // Wrong keys are throttled per source (docs/im.md "Key guessing"): an agent's CLI names itself.
+    return bridge.bind(key, "user", actor ? `actor:${actor}` : "user");
   });
 
   app.get<{ Params: Params }>(`${base}/authorized`, async (req) => {

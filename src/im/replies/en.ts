@@ -42,6 +42,8 @@ export const en: Replies = {
     }\nUse /help for commands.`;
   },
 
+  keyEvicted:
+    "⌛ Your authorization key expired before it was approved (too many chats were waiting at once). Send /subscribe again for a new key.",
   revoked: "🔒 This chat's access to CCCC was revoked. Send /subscribe to request it again.",
   unauthorizedHint: "🔒 This chat is not connected to CCCC yet. Send /subscribe to request access.",
   notSubscribed: "ℹ️ This chat is not subscribed. Send /subscribe first.",
