@@ -2,30 +2,39 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { LIMITS, text } from "../kernel/config.js";
 import { NotFoundError } from "../kernel/errors.js";
 import type { DaemonContext } from "./context.js";
 import { parse } from "./errors.js";
 
 type GroupParams = { gid: string };
 
+const token = text(LIMITS.token);
 const AttachmentSchema = z.object({
-  path: z.string(),
-  name: z.string(),
-  mime: z.string(),
+  path: text(LIMITS.path),
+  name: text(LIMITS.fileName),
+  mime: token,
   bytes: z.number().int().nonnegative(),
-  sha256: z.string(),
+  sha256: token,
 });
 const Send = z.object({
+  // The body limit bounds the text (8 MB; big content goes as a file).
   text: z.string().default(""),
-  to: z.array(z.string()).optional(),
-  attachments: z.array(AttachmentSchema).optional(),
-  reply_to: z.string().optional(),
-  by: z.string().optional(),
+  to: z
+    .array(token)
+    .max(LIMITS.recipients, `has too many recipients (the limit is ${LIMITS.recipients})`)
+    .optional(),
+  attachments: z
+    .array(AttachmentSchema)
+    .max(LIMITS.attachments, `has too many attachments (the limit is ${LIMITS.attachments})`)
+    .optional(),
+  reply_to: token.optional(),
+  by: token.optional(),
   format: z.enum(["plain", "markdown"]).optional(),
-  client_id: z.string().min(1).max(200).optional(),
+  client_id: text(200).min(1).optional(),
 });
-const Reply = Send.extend({ event_id: z.string().min(1) });
-const MarkRead = z.object({ event_id: z.string().optional() });
+const Reply = Send.extend({ event_id: token.min(1) });
+const MarkRead = z.object({ event_id: token.optional() });
 const LedgerQuery = z.object({
   after: z.coerce.number().int().nonnegative().optional(),
   limit: z.coerce.number().int().min(1).max(5000).optional(),
