@@ -2,20 +2,26 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { resolveAttachments } from "../kernel/attachments.js";
 import { LIMITS, text } from "../kernel/config.js";
 import { NotFoundError } from "../kernel/errors.js";
+import type { Group } from "../kernel/group.js";
 import type { DaemonContext } from "./context.js";
 import { parse } from "./errors.js";
 
 type GroupParams = { gid: string };
 
 const token = text(LIMITS.token);
+/**
+ * An attachment names a blob of the group (`blobs/…`, as `POST /blobs` returned it) or a file under
+ * the group's scope; size and hash are taken from the file, not from the request (docs/kernel.md).
+ */
 const AttachmentSchema = z.object({
-  path: text(LIMITS.path),
-  name: text(LIMITS.fileName),
-  mime: token,
-  bytes: z.number().int().nonnegative(),
-  sha256: token,
+  path: text(LIMITS.path).min(1),
+  name: text(LIMITS.fileName).optional(),
+  mime: token.optional(),
+  bytes: z.number().int().nonnegative().optional(),
+  sha256: token.optional(),
 });
 const Send = z.object({
   // The body limit bounds the text (8 MB; big content goes as a file).
@@ -41,19 +47,23 @@ const LedgerQuery = z.object({
   tail: z.coerce.number().int().min(1).max(5000).optional(),
 });
 
+const scopeOf = (group: Group) => ({ blobs: group.blobs, scopes: group.config.scopes.map((s) => s.url) });
+
 export function messageRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   const { kernel } = ctx;
 
   app.post<{ Params: GroupParams }>("/api/v1/groups/:gid/send", async (req) => {
     const group = kernel.group(req.params.gid);
     const body = parse(Send, req.body);
-    return { event: await group.send({ ...body, by: body.by ?? "user" }) };
+    const attachments = await resolveAttachments(body.attachments ?? [], scopeOf(group));
+    return { event: await group.send({ ...body, attachments, by: body.by ?? "user" }) };
   });
 
   app.post<{ Params: GroupParams }>("/api/v1/groups/:gid/reply", async (req) => {
     const group = kernel.group(req.params.gid);
     const body = parse(Reply, req.body);
-    return { event: await group.reply({ ...body, by: body.by ?? "user" }) };
+    const attachments = await resolveAttachments(body.attachments ?? [], scopeOf(group));
+    return { event: await group.reply({ ...body, attachments, by: body.by ?? "user" }) };
   });
 
   app.get<{ Params: GroupParams & { aid: string } }>("/api/v1/groups/:gid/inbox/:aid", async (req) => {
