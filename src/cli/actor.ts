@@ -15,7 +15,10 @@ interface ActorInfo {
 }
 
 function line(a: ActorInfo): string {
-  const exit = a.status === "crashed" && a.exit_code !== undefined ? ` (exit ${a.exit_code})` : "";
+  const exit =
+    (a.status === "crashed" || a.status === "exited") && a.exit_code !== undefined
+      ? ` (exit ${a.exit_code})`
+      : "";
   return `${a.id.padEnd(12)} ${a.role.padEnd(8)} ${a.runtime.padEnd(8)} ${a.runner.padEnd(9)} ${a.status}${exit}  unread:${a.unread}`;
 }
 

@@ -166,6 +166,7 @@ export function imCommands(program: Command): void {
           await imPath(cli, "/bind"),
           {
             key: (cli.opts as { key: string }).key,
+            actor: cli.actorId,
           },
         );
         cli.print(r, () => `authorized and subscribed: ${r.chat.chat_title || r.chat.chat_id}`);

@@ -7,6 +7,7 @@ import type { ChatMessageData, LedgerEvent } from "../kernel/types.js";
 import { buildActorEnv } from "../runners/actor-env.js";
 import { DeliveryQueue, type DeliveryTimings } from "../runners/delivery.js";
 import { renderBatch, renderPreamble } from "../runners/render.js";
+import { logLimitsFromEnv } from "../runners/rotating-log.js";
 import { mcpRegistration, registerMcp, resolveCommand, runtimePreset } from "../runners/runtimes.js";
 import { assertClaudeRootSandbox } from "../runners/sandbox-check.js";
 import { type ActorExit, ActorProcess } from "../runners/supervisor.js";
@@ -129,27 +130,22 @@ export class ActorManager implements ActorService {
   private onExit(group: Group, actor: ActorConfig, exit: ActorExit): void {
     if (exit.requested) return;
     const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
-    this.ctx.log(`actor ${group.id}/${actor.id} exited (${how})`);
+    this.ctx.log(`actor ${group.id}/${actor.id} ${exit.status} (${how})`);
     // One batch, so a reader never sees the exit without its notice.
     void group.ledger
       .appendMany([
         {
           kind: "actor.exited",
           by: "system",
-          data: { actor_id: actor.id, code: exit.code, signal: exit.signal, restarting: exit.willRestart },
-        },
-        {
-          kind: "system.notify",
-          by: "system",
           data: {
-            kind: "actor_crashed",
-            priority: "high",
-            title: `Actor ${actor.id} stopped unexpectedly`,
-            message: `${actor.id} exited with ${how}.${exit.willRestart ? " Restarting it." : ` Restart it with "cccc actor start ${actor.id}".`}`,
-            target_actor_id: null,
-            im_visibility: "public",
+            actor_id: actor.id,
+            status: exit.status,
+            code: exit.code,
+            signal: exit.signal,
+            restarting: exit.willRestart,
           },
         },
+        { kind: "system.notify", by: "system", data: exitNotice(actor.id, exit, how) },
       ])
       .catch((e) => this.ctx.log(`record exit: ${e.message}`));
   }
@@ -194,6 +190,7 @@ export class ActorManager implements ActorService {
       cwd: scope,
       env,
       logPath: this.logPath(group, actor.id),
+      log: logLimitsFromEnv(this.env),
       onStart: (runner) => {
         if (queue && "scrollback" in runner) {
           queue.reset(runner);
@@ -263,6 +260,32 @@ export class ActorManager implements ActorService {
       }),
     );
   }
+}
+
+/**
+ * The notice for an exit nobody asked for (docs/runners.md "Exited and crashed"): a crash is urgent;
+ * a clean exit (code 0) is a normal-priority note that the agent finished and no longer runs.
+ */
+function exitNotice(actorId: string, exit: ActorExit, how: string): Record<string, unknown> {
+  const restart = ` Start it again with "cccc actor start ${actorId}".`;
+  if (exit.status === "exited") {
+    return {
+      kind: "actor_exited",
+      priority: "normal",
+      title: `Actor ${actorId} finished`,
+      message: `${actorId} exited normally (exit code 0) and is no longer running.${restart}`,
+      target_actor_id: null,
+      im_visibility: "public",
+    };
+  }
+  return {
+    kind: "actor_crashed",
+    priority: "high",
+    title: `Actor ${actorId} stopped unexpectedly`,
+    message: `${actorId} exited with ${how}.${exit.willRestart ? " Restarting it." : restart}`,
+    target_actor_id: null,
+    im_visibility: "public",
+  };
 }
 
 /** Typed into an actor's terminal: chat messages for it, and system notices aimed at it. */

@@ -4,7 +4,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import type { ActorEnvService } from "./actor-env.js";
 
 export interface ActorRuntimeStatus {
-  status: "running" | "stopped" | "crashed";
+  status: "running" | "stopped" | "exited" | "crashed";
   pid?: number;
   exit_code?: number | null;
 }

@@ -37,5 +37,7 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue?.path.join(".") || "body";
-  throw new ValidationError("bad_request", `Invalid "${field}": ${issue?.message ?? "invalid"}.`);
+  // Length limits (LIMITS in src/kernel/config.ts) get their own code: the fix is to shorten.
+  const code = issue?.code === "too_big" ? "too_long" : "bad_request";
+  throw new ValidationError(code, `Invalid "${field}": ${issue?.message ?? "invalid"}.`);
 }

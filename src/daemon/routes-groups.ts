@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { RUNTIMES } from "../kernel/config.js";
+import { LIMITS, RUNTIMES, recordOf, text } from "../kernel/config.js";
 import type { Group } from "../kernel/group.js";
 import { summarize } from "../kernel/kernel.js";
 import { validateEnvEntry } from "./actor-env.js";
@@ -25,16 +25,26 @@ export function actorInfo(ctx: DaemonContext, group: Group) {
   }));
 }
 
-const CreateGroup = z.object({ title: z.string().trim().min(1), scope: z.string().optional() });
+const CreateGroup = z.object({
+  title: text(LIMITS.groupTitle).trim().min(1),
+  scope: text(LIMITS.path).optional(),
+});
 const AddActor = z.object({
-  id: z.string().min(1),
+  id: text(LIMITS.actorId).min(1),
   runtime: z.enum(RUNTIMES),
   runner: z.enum(["pty", "headless"]).optional(),
-  command: z.union([z.array(z.string()), z.string()]).optional(),
-  title: z.string().optional(),
+  command: z
+    .union([
+      z
+        .array(text(LIMITS.commandArg))
+        .max(LIMITS.commandArgs, `has too many arguments (the limit is ${LIMITS.commandArgs})`),
+      text(LIMITS.commandArg),
+    ])
+    .optional(),
+  title: text(LIMITS.actorTitle).optional(),
   /** Plain variables (group.yaml) and secrets (0600 store, never returned). */
-  env: z.record(z.string(), z.string()).optional(),
-  secret_env: z.record(z.string(), z.string()).optional(),
+  env: recordOf(text(LIMITS.envValue), LIMITS.envEntries).optional(),
+  secret_env: recordOf(text(LIMITS.envValue), LIMITS.envEntries).optional(),
 });
 
 function splitCommand(command: string | string[] | undefined): string[] | undefined {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { readLogTail } from "../im/log.js";
+import { LIMITS, text } from "../kernel/config.js";
 import type { DaemonContext } from "./context.js";
 import { parse } from "./errors.js";
 import type { ImManager } from "./im.js";
@@ -10,16 +11,18 @@ type Params = { gid: string };
 /** Paths that platforms call from outside; authenticated by their signatures, not by Host/Origin. */
 export const WEBHOOK_PREFIX = "/webhooks/";
 
+const secret = text(LIMITS.credential).optional();
+const envName = text(LIMITS.envName).optional();
 const ConfigBody = z.object({
   platform: z.literal("dingtalk"),
-  app_key: z.string().optional(),
-  app_secret: z.string().optional(),
-  robot_code: z.string().optional(),
-  app_key_env: z.string().optional(),
-  app_secret_env: z.string().optional(),
-  robot_code_env: z.string().optional(),
-  http_token: z.string().optional(),
-  http_aes_key: z.string().optional(),
+  app_key: secret,
+  app_secret: secret,
+  robot_code: secret,
+  app_key_env: envName,
+  app_secret_env: envName,
+  robot_code_env: envName,
+  http_token: secret,
+  http_aes_key: secret,
   mode: z.enum(["stream", "http"]).optional(),
   language: z.enum(["en", "zh"]).optional(),
   start: z.boolean().optional(),
@@ -51,9 +54,13 @@ export function imRoutes(app: FastifyInstance, ctx: DaemonContext, im: ImManager
   });
 
   app.post<{ Params: Params }>(`${base}/bind`, async (req) => {
-    const { key } = parse(z.object({ key: z.string().trim().min(1) }), req.body);
+    const { key, actor } = parse(
+      z.object({ key: text(LIMITS.token).trim().min(1), actor: text(LIMITS.token).optional() }),
+      req.body,
+    );
     const bridge = await im.bridge(group(req.params.gid));
-    return bridge.bind(key);
+    // Wrong keys are throttled per source (docs/im.md "Key guessing"): an agent's CLI names itself.
+    return bridge.bind(key, "user", actor ? `actor:${actor}` : "user");
   });
 
   app.get<{ Params: Params }>(`${base}/authorized`, async (req) => {
@@ -62,7 +69,7 @@ export function imRoutes(app: FastifyInstance, ctx: DaemonContext, im: ImManager
   });
 
   app.post<{ Params: Params }>(`${base}/revoke`, async (req) => {
-    const { chat_id } = parse(z.object({ chat_id: z.string().min(1) }), req.body);
+    const { chat_id } = parse(z.object({ chat_id: text(LIMITS.token).min(1) }), req.body);
     const bridge = await im.bridge(group(req.params.gid));
     return { ok: true, ...(await bridge.revoke(chat_id)) };
   });

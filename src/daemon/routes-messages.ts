@@ -2,35 +2,52 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { resolveAttachments } from "../kernel/attachments.js";
+import { LIMITS, text } from "../kernel/config.js";
 import { NotFoundError } from "../kernel/errors.js";
+import type { Group } from "../kernel/group.js";
 import type { DaemonContext } from "./context.js";
 import { parse } from "./errors.js";
 
 type GroupParams = { gid: string };
 
+const token = text(LIMITS.token);
+/**
+ * An attachment names a blob of the group (`blobs/…`, as `POST /blobs` returned it) or a file under
+ * the group's scope; size and hash are taken from the file, not from the request (docs/kernel.md).
+ */
 const AttachmentSchema = z.object({
-  path: z.string(),
-  name: z.string(),
-  mime: z.string(),
-  bytes: z.number().int().nonnegative(),
-  sha256: z.string(),
+  path: text(LIMITS.path).min(1),
+  name: text(LIMITS.fileName).optional(),
+  mime: token.optional(),
+  bytes: z.number().int().nonnegative().optional(),
+  sha256: token.optional(),
 });
 const Send = z.object({
+  // The body limit bounds the text (8 MB; big content goes as a file).
   text: z.string().default(""),
-  to: z.array(z.string()).optional(),
-  attachments: z.array(AttachmentSchema).optional(),
-  reply_to: z.string().optional(),
-  by: z.string().optional(),
+  to: z
+    .array(token)
+    .max(LIMITS.recipients, `has too many recipients (the limit is ${LIMITS.recipients})`)
+    .optional(),
+  attachments: z
+    .array(AttachmentSchema)
+    .max(LIMITS.attachments, `has too many attachments (the limit is ${LIMITS.attachments})`)
+    .optional(),
+  reply_to: token.optional(),
+  by: token.optional(),
   format: z.enum(["plain", "markdown"]).optional(),
-  client_id: z.string().min(1).max(200).optional(),
+  client_id: text(200).min(1).optional(),
 });
-const Reply = Send.extend({ event_id: z.string().min(1) });
-const MarkRead = z.object({ event_id: z.string().optional() });
+const Reply = Send.extend({ event_id: token.min(1) });
+const MarkRead = z.object({ event_id: token.optional() });
 const LedgerQuery = z.object({
   after: z.coerce.number().int().nonnegative().optional(),
   limit: z.coerce.number().int().min(1).max(5000).optional(),
   tail: z.coerce.number().int().min(1).max(5000).optional(),
 });
+
+const scopeOf = (group: Group) => ({ blobs: group.blobs, scopes: group.config.scopes.map((s) => s.url) });
 
 export function messageRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   const { kernel } = ctx;
@@ -38,13 +55,15 @@ export function messageRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   app.post<{ Params: GroupParams }>("/api/v1/groups/:gid/send", async (req) => {
     const group = kernel.group(req.params.gid);
     const body = parse(Send, req.body);
-    return { event: await group.send({ ...body, by: body.by ?? "user" }) };
+    const attachments = await resolveAttachments(body.attachments ?? [], scopeOf(group));
+    return { event: await group.send({ ...body, attachments, by: body.by ?? "user" }) };
   });
 
   app.post<{ Params: GroupParams }>("/api/v1/groups/:gid/reply", async (req) => {
     const group = kernel.group(req.params.gid);
     const body = parse(Reply, req.body);
-    return { event: await group.reply({ ...body, by: body.by ?? "user" }) };
+    const attachments = await resolveAttachments(body.attachments ?? [], scopeOf(group));
+    return { event: await group.reply({ ...body, attachments, by: body.by ?? "user" }) };
   });
 
   app.get<{ Params: GroupParams & { aid: string } }>("/api/v1/groups/:gid/inbox/:aid", async (req) => {

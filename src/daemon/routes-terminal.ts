@@ -254,8 +254,13 @@ function watchPty(ws: WebSocket, term: LiveTerminal, query: Query): void {
 }
 
 async function fileSize(path: string): Promise<number | undefined> {
+  return (await fileId(path))?.size;
+}
+
+async function fileId(path: string): Promise<{ size: number; ino: number } | undefined> {
   try {
-    return (await stat(path)).size;
+    const s = await stat(path);
+    return { size: s.size, ino: s.ino };
   } catch {
     return undefined;
   }
@@ -298,12 +303,16 @@ function followLog(ws: WebSocket, path: string, running: boolean, query: Query):
     ws.send(JSON.stringify(hello));
     if (first.data.length > 0) ws.send(first.data);
     position = first.from + first.data.length;
+    let ino = (await fileId(path))?.ino;
     timer = setInterval(async () => {
       if (busy || ws.bufferedAmount > MAX_BUFFERED) return;
       busy = true;
       try {
-        const now = (await fileSize(path)) ?? 0;
-        if (now < position) position = 0; // truncated by hand: start over
+        const id = await fileId(path);
+        const now = id?.size ?? 0;
+        // Rotated (a new file, docs/runners.md) or truncated by hand: start over at its beginning.
+        if (now < position || (id && ino !== undefined && id.ino !== ino)) position = 0;
+        if (id) ino = id.ino;
         if (now > position && ws.readyState === ws.OPEN) {
           const chunk = await readRange(path, position, Math.min(now, position + TAIL_BYTES));
           position += chunk.length;

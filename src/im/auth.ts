@@ -1,4 +1,5 @@
 import { randomInt } from "node:crypto";
+import { type BindLimits, BindThrottle } from "./bind-throttle.js";
 import { ImError } from "./bridge-errors.js";
 import type { ParsedInput } from "./commands.js";
 import type { Replies } from "./replies/index.js";
@@ -7,7 +8,8 @@ import type { InboundMessage } from "./types.js";
 
 export const KEY_TTL_MS = 10 * 60_000;
 export const HINT_INTERVAL_MS = 60_000;
-const MAX_PENDING = 50;
+/** Live keys across all chats (one per chat). Past it the key closest to expiry goes, its chat told. */
+export const MAX_PENDING_KEYS = 500;
 // No 0/O/1/I/L: keys are read on a phone and typed into a terminal.
 const KEY_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 const KEY_LENGTH = 10;
@@ -31,7 +33,11 @@ export interface AuthorizerDeps {
   now(): number;
   keyTtlMs?: number;
   hintIntervalMs?: number;
+  maxPendingKeys?: number;
+  bindLimits?: BindLimits;
   event(kind: string, data: Record<string, unknown>): Promise<void>;
+  /** Out-of-band message to a chat (its key was dropped). */
+  tell(chatId: string, text: string): Promise<void>;
 }
 
 export function generateKey(): string {
@@ -51,8 +57,11 @@ export function normalizeKey(key: string): string {
  */
 export class Authorizer {
   private lastHint = new Map<string, number>();
+  private readonly throttle: BindThrottle;
 
-  constructor(private readonly deps: AuthorizerDeps) {}
+  constructor(private readonly deps: AuthorizerDeps) {
+    this.throttle = new BindThrottle(deps.state.dir, deps.now, deps.bindLimits);
+  }
 
   isAuthorized(chatId: string): boolean {
     return this.deps.state.authorized(chatId) !== undefined;
@@ -96,29 +105,40 @@ export class Authorizer {
     return ids.find((id) => this.deps.allowedUsers.includes(id));
   }
 
-  /** The chat's unexpired key, or a new one (so repeated /subscribe does not pile up keys). */
+  /**
+   * One live key per chat: a repeated /subscribe gets the same key again with a fresh expiry, so
+   * the chat never piles up keys and an active requester is the last to be dropped.
+   */
   private async issueKey(message: InboundMessage): Promise<PendingKey> {
     const now = this.deps.now();
     const existing = this.deps.state.pending(now).find((p) => p.chat_id === message.chatId);
-    if (existing) return existing;
     const entry: PendingKey = {
-      key: generateKey(),
+      key: existing?.key ?? generateKey(),
       chat_id: message.chatId,
       chat_type: message.chatType,
-      chat_title: message.chatTitle ?? "",
+      chat_title: message.chatTitle ?? existing?.chat_title ?? "",
       user_id: message.staffId ?? message.userId,
       user_name: message.userName,
-      created_at: new Date(now).toISOString(),
+      created_at: existing?.created_at ?? new Date(now).toISOString(),
       expires_at: new Date(now + (this.deps.keyTtlMs ?? KEY_TTL_MS)).toISOString(),
     };
-    await this.deps.state.putPending(entry, now, MAX_PENDING);
-    await this.deps.event("im.key_issued", {
-      chat_id: entry.chat_id,
-      chat_type: entry.chat_type,
-      chat_title: entry.chat_title,
-      user_name: entry.user_name,
-      expires_at: entry.expires_at,
-    });
+    const evicted = await this.deps.state.putPending(
+      entry,
+      now,
+      this.deps.maxPendingKeys ?? MAX_PENDING_KEYS,
+    );
+    if (!existing)
+      await this.deps.event("im.key_issued", {
+        chat_id: entry.chat_id,
+        chat_type: entry.chat_type,
+        chat_title: entry.chat_title,
+        user_name: entry.user_name,
+        expires_at: entry.expires_at,
+      });
+    for (const old of evicted) {
+      await this.deps.event("im.key_evicted", { chat_id: old.chat_id, chat_type: old.chat_type });
+      await this.deps.tell(old.chat_id, this.deps.replies.keyEvicted);
+    }
     return entry;
   }
 
@@ -126,14 +146,20 @@ export class Authorizer {
     return this.deps.state.pending(this.deps.now());
   }
 
-  /** Approve a key: authorize and subscribe its chat in one step; the key is used up. */
-  async bind(rawKey: string, by: string): Promise<AuthorizedChat> {
+  /**
+   * Approve a key: authorize and subscribe its chat in one step; the key is used up. Wrong keys are
+   * counted per `source` (who asked: `user`, `actor:<id>`) and in all; past the limit every bind is
+   * refused with `too_many_attempts` until the window passes, even with a right key.
+   */
+  async bind(rawKey: string, by: string, source = by): Promise<AuthorizedChat> {
     const key = normalizeKey(rawKey);
     if (key === "")
       throw new ImError("missing_key", "No key given. Copy the key the bot sent after /subscribe.");
+    await this.throttle.check(source);
     const entry = this.deps.state.pendingKey(key);
     if (!entry || Date.parse(entry.expires_at) <= this.deps.now()) {
       if (entry) await this.deps.state.deletePending(key);
+      await this.throttle.fail(source);
       throw new ImError(
         "invalid_key",
         `Key ${key} is unknown or expired (keys last 10 minutes and work once). Send /subscribe in the chat again for a new key.`,

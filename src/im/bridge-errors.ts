@@ -9,6 +9,7 @@ export type ImErrorCode =
   | "im_state_write_failed"
   | "invalid_key"
   | "missing_key"
+  | "too_many_attempts"
   | "chat_not_found"
   | "im_app_key_in_use"
   | "im_not_running"

@@ -1,4 +1,5 @@
 import { Authorizer } from "./auth.js";
+import type { BindLimits } from "./bind-throttle.js";
 import { errorCode, errorMessage } from "./bridge-errors.js";
 import { chooseContent as defaultChooseContent } from "./format.js";
 import { InboundHandler } from "./inbound.js";
@@ -38,6 +39,10 @@ export interface BridgeOptions {
   retry?: Partial<RetryPolicy>;
   hintIntervalMs?: number;
   keyTtlMs?: number;
+  /** Live /subscribe keys across chats (default 500). */
+  maxPendingKeys?: number;
+  /** Wrong `bind` keys allowed per source and in all per window (default 5 / 20 per 10 min). */
+  bindLimits?: BindLimits;
   indicatorTimeoutMs?: number;
   cursorFlushMs?: number;
   maxPendingPerChat?: number;
@@ -125,7 +130,13 @@ export class Bridge {
       now: this.now,
       ...(options.keyTtlMs !== undefined ? { keyTtlMs: options.keyTtlMs } : {}),
       ...(options.hintIntervalMs !== undefined ? { hintIntervalMs: options.hintIntervalMs } : {}),
+      ...(options.maxPendingKeys !== undefined ? { maxPendingKeys: options.maxPendingKeys } : {}),
+      ...(options.bindLimits !== undefined ? { bindLimits: options.bindLimits } : {}),
       event: (kind, data) => this.event(kind, data),
+      tell: (chatId, text) =>
+        this.tell(chatId, text).catch((e: unknown) =>
+          this.host.log(`[auth] cannot tell ${chatId} its key was dropped: ${errorMessage(e)}`),
+        ),
     });
     this.indicators = new ProcessingIndicators(
       adapter,
@@ -277,9 +288,10 @@ export class Bridge {
   async bind(
     key: string,
     by = "user",
+    source = by,
   ): Promise<{ chat: { chat_id: string; chat_type: string; chat_title: string } }> {
     await this.state.ensureLoaded();
-    const chat = await this.auth.bind(key, by);
+    const chat = await this.auth.bind(key, by, source);
     await this.tell(
       chat.chat_id,
       this.replies.approved(this.host.groupInfo().title, this.host.groupId, chat.chat_type),

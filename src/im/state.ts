@@ -226,14 +226,22 @@ export class BridgeState {
   pendingKey(key: string): PendingKey | undefined {
     return this.pendingKeys[key];
   }
-  async putPending(entry: PendingKey, nowMs: number, max: number): Promise<void> {
+  /**
+   * Store a chat's key, replacing any other key of the same chat (one live key per chat). Past
+   * `max` live keys, the ones closest to expiry are dropped and returned, so their chats can be told.
+   */
+  async putPending(entry: PendingKey, nowMs: number, max: number): Promise<PendingKey[]> {
     for (const p of Object.values(this.pendingKeys)) {
-      if (Date.parse(p.expires_at) <= nowMs) delete this.pendingKeys[p.key];
+      if (Date.parse(p.expires_at) <= nowMs || p.chat_id === entry.chat_id) delete this.pendingKeys[p.key];
     }
     this.pendingKeys[entry.key] = entry;
-    const all = Object.values(this.pendingKeys).sort((a, b) => a.created_at.localeCompare(b.created_at));
-    for (const old of all.slice(0, Math.max(0, all.length - max))) delete this.pendingKeys[old.key];
+    const all = Object.values(this.pendingKeys)
+      .filter((p) => p.key !== entry.key)
+      .sort((a, b) => a.expires_at.localeCompare(b.expires_at) || a.created_at.localeCompare(b.created_at));
+    const evicted = all.slice(0, Math.max(0, all.length + 1 - Math.max(1, max)));
+    for (const old of evicted) delete this.pendingKeys[old.key];
     await this.persist("pending", () => this.pendingKeys);
+    return evicted;
   }
   async deletePending(key: string): Promise<boolean> {
     if (!(key in this.pendingKeys)) return false;

@@ -120,7 +120,7 @@ export interface ActorSummary {
   title: string;
   role: "foreman" | "peer";
   runtime: string;
-  status: "running" | "stopped" | "crashed";
+  status: "running" | "stopped" | "exited" | "crashed";
   unread: number;
 }
 

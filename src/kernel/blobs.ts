@@ -60,6 +60,11 @@ export class BlobStore {
     return join(this.groupDir, "blobs");
   }
 
+  /** The largest file `put` takes by default, in bytes. */
+  get maxSize(): number {
+    return this.maxBytes;
+  }
+
   async put(bytes: Buffer, name: string, mime?: string, maxBytes = this.maxBytes): Promise<Attachment> {
     if (bytes.length > maxBytes) {
       throw new ValidationError(

@@ -5,16 +5,57 @@ import { readFileIfExists, writeFileAtomic } from "./fs-util.js";
 
 /** group.yaml schema (DESIGN §4). Unknown keys are kept on rewrite (loose objects). */
 
+/**
+ * Length limits of free-text fields, in characters (docs/kernel.md "Limits"). The schemas here and
+ * the API's request schemas use them, so a 100,000-character title is refused with its field named.
+ */
+export const LIMITS = {
+  groupTitle: 200,
+  actorId: 32,
+  actorTitle: 100,
+  path: 4096,
+  scopeLabel: 200,
+  commandArg: 16_384,
+  commandArgs: 256,
+  envName: 256,
+  envValue: 32_768,
+  envEntries: 256,
+  /** Recipient tokens, event ids, `by`, client ids, chat ids and other identifiers. */
+  token: 256,
+  recipients: 100,
+  attachments: 100,
+  fileName: 1024,
+  credential: 4096,
+} as const;
+
+/** A string of at most `max` characters; the error says the limit and how long it was. */
+export function text(max: number) {
+  return z.string().max(max, {
+    error: (issue) =>
+      `is too long (${typeof issue.input === "string" ? issue.input.length : "?"} characters; the limit is ${max})`,
+  });
+}
+
+/** An object of at most `max` entries. */
+export function recordOf<T extends z.ZodType>(value: T, max: number) {
+  return z
+    .record(text(LIMITS.envName), value)
+    .refine((r) => Object.keys(r).length <= max, `has too many entries (the limit is ${max})`);
+}
+
 export const RUNTIMES = ["claude", "codex", "gemini", "opencode", "custom"] as const;
 export type Runtime = (typeof RUNTIMES)[number];
 
 export const ActorConfigSchema = z.looseObject({
-  id: z.string(),
-  title: z.string().default(""),
+  id: text(LIMITS.actorId),
+  title: text(LIMITS.actorTitle).default(""),
   runtime: z.enum(RUNTIMES),
   runner: z.enum(["pty", "headless"]).default("pty"),
-  command: z.array(z.string()).default([]),
-  env: z.record(z.string(), z.string()).default({}),
+  command: z
+    .array(text(LIMITS.commandArg))
+    .max(LIMITS.commandArgs, `has too many arguments (the limit is ${LIMITS.commandArgs})`)
+    .default([]),
+  env: recordOf(text(LIMITS.envValue), LIMITS.envEntries).default({}),
   enabled: z.boolean().default(false),
   created_at: z.string().default(""),
 });
@@ -42,12 +83,14 @@ export type ImConfig = z.infer<typeof ImConfigSchema>;
 export const GroupConfigSchema = z.looseObject({
   v: z.literal(1).default(1),
   group_id: z.string().regex(/^g_[0-9a-f]{12}$/, "expected g_ followed by 12 hex digits"),
-  title: z.string().min(1),
+  title: text(LIMITS.groupTitle).min(1),
   created_at: z.string().default(""),
   updated_at: z.string().default(""),
   running: z.boolean().default(false),
   state: z.enum(["active", "idle", "paused", "stopped"]).default("active"),
-  scopes: z.array(z.looseObject({ url: z.string(), label: z.string().default("") })).default([]),
+  scopes: z
+    .array(z.looseObject({ url: text(LIMITS.path), label: text(LIMITS.scopeLabel).default("") }))
+    .default([]),
   actors: z.array(ActorConfigSchema).default([]),
   im: ImConfigSchema.nullish(),
 });

@@ -15,7 +15,7 @@ export function validateActorId(id: string): string {
   if (!ACTOR_ID_PATTERN.test(id)) {
     throw new ValidationError(
       "invalid_actor_id",
-      `Invalid actor id "${id}": use 1–32 letters, digits, "-" or "_", starting with a letter or digit.`,
+      `Invalid actor id "${id.length > 40 ? `${id.slice(0, 40)}…` : id}" (${id.length} characters): use 1–32 letters, digits, "-" or "_", starting with a letter or digit.`,
     );
   }
   if (RESERVED_ACTOR_IDS.has(id.toLowerCase())) {

@@ -16,8 +16,10 @@ CLI or DingTalk; the foreman coordinates; peers take tasks.
 ## Files
 - Attachments arrive with a path like blobs/<sha256>_<name>: cccc_file_read returns text content,
   cccc_blob_path the absolute local path.
-- To send files, pass absolute paths in "attachments" of cccc_message_send / cccc_message_reply;
-  the user receives them (in DingTalk as images or files).
+- To send files, pass their paths in "attachments" of cccc_message_send / cccc_message_reply;
+  the user receives them (in DingTalk as images or files). Only files under the group's scope (your
+  working directory; relative paths count from it) or attachments you received (blobs/...) can be
+  attached: save generated files there, not in /tmp. (cccc send --file reads any file you can read.)
 
 ## Shell equivalents
 cccc send [--to T] [--file P] TEXT · cccc reply EVENT_ID TEXT · cccc inbox [--mark-read]

@@ -1,12 +1,12 @@
 import { readFile } from "node:fs/promises";
-import { basename } from "node:path";
+import { isAbsolute, resolve as resolvePath } from "node:path";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { z } from "zod";
 import { DaemonClient } from "../client/daemon-client.js";
 import { BlobStore } from "../kernel/blobs.js";
 import { CcccError } from "../kernel/errors.js";
-import type { Attachment, LedgerEvent } from "../kernel/types.js";
+import type { LedgerEvent } from "../kernel/types.js";
 import { VERSION } from "../version.js";
 import { HELP_TEXT } from "./help.js";
 
@@ -75,24 +75,13 @@ export function createMcpServer(
     }) as never);
   };
 
-  const upload = async (path: string, files: string[] | undefined): Promise<Attachment[]> => {
-    const out: Attachment[] = [];
-    for (const file of files ?? []) {
-      const bytes = await readFile(file).catch(() => {
-        throw new CcccError(
-          "file_not_found",
-          `Cannot read "${file}": give an absolute path to an existing file.`,
-        );
-      });
-      const r = await client.request<{ attachment: Attachment }>(
-        "POST",
-        `${path}/blobs?name=${encodeURIComponent(basename(file))}`,
-        bytes,
-      );
-      out.push(r.attachment);
-    }
-    return out;
-  };
+  /**
+   * The MCP server may run outside the agent's own sandbox, so it never reads the files an agent
+   * names: it passes the paths, and the daemon attaches only blobs and files under the group's scope
+   * (docs/kernel.md "Attachments"). Relative paths are taken from the agent's working directory.
+   */
+  const attachmentPaths = (files: string[] | undefined) =>
+    (files ?? []).map((f) => ({ path: f.startsWith("blobs/") || isAbsolute(f) ? f : resolvePath(f) }));
 
   const blobStore = (groupId: string) => new BlobStore(client.home.groupDir(groupId));
 
@@ -131,7 +120,7 @@ export function createMcpServer(
 
   tool(
     "cccc_message_send",
-    "Send a message. to: 'user' (the human, also forwarded to DingTalk), '@foreman', '@peers', '@all' or actor ids; default everyone. attachments: absolute file paths.",
+    "Send a message. to: 'user' (the human, also forwarded to DingTalk), '@foreman', '@peers', '@all' or actor ids; default everyone. attachments: paths of files under the group's scope (your working directory), or attachment paths you received (blobs/…).",
     {
       ...identity,
       text: z.string().min(1),
@@ -142,7 +131,7 @@ export function createMcpServer(
     async (a) => {
       const { path, actorId } = who(a);
       const to = a.to === undefined ? undefined : Array.isArray(a.to) ? a.to : [a.to];
-      const attachments = await upload(path, a.attachments);
+      const attachments = attachmentPaths(a.attachments);
       const r = await client.post<{ event: LedgerEvent }>(`${path}/send`, {
         text: a.text,
         to,
@@ -166,7 +155,7 @@ export function createMcpServer(
     },
     async (a) => {
       const { path, actorId } = who(a);
-      const attachments = await upload(path, a.attachments);
+      const attachments = attachmentPaths(a.attachments);
       const r = await client.post<{ event: LedgerEvent }>(`${path}/reply`, {
         event_id: a.event_id,
         text: a.text,
@@ -227,7 +216,7 @@ export function createMcpServer(
       if (info.actors.find((x) => x.id === actorId)?.role !== "foreman") {
         throw new CcccError("foreman_only", `Only the foreman of ${groupId} may approve chats.`);
       }
-      return client.post(`${path}/im/bind`, { key: a.key });
+      return client.post(`${path}/im/bind`, { key: a.key, actor: actorId });
     },
   );
 

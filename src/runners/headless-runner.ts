@@ -1,8 +1,6 @@
-/** Runs an actor's argv without a terminal; stdout and stderr go to a per-actor log file. */
+/** Runs an actor's argv without a terminal; stdout and stderr go to a per-actor, size-capped log file. */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync } from "node:fs";
-import { dirname } from "node:path";
 import { CcccError } from "../kernel/errors.js";
 import {
   assertLaunchable,
@@ -12,6 +10,7 @@ import {
   type Runner,
   terminateGroup,
 } from "./process-group.js";
+import { RotatingLog } from "./rotating-log.js";
 
 export interface HeadlessRunnerOptions {
   argv: readonly string[];
@@ -20,6 +19,10 @@ export interface HeadlessRunnerOptions {
   env: Env;
   /** Output is appended here; the directory is created if needed. */
   logPath: string;
+  /** Rotate the log past this size (default 10 MiB) to `<logPath>.1`. */
+  logMaxBytes?: number;
+  /** Rotated files kept (default 1). */
+  logKeep?: number;
 }
 
 export class HeadlessRunner implements Runner {
@@ -51,21 +54,31 @@ export class HeadlessRunner implements Runner {
   async start(): Promise<void> {
     if (this.child) throw new CcccError("runner_already_started", "This runner was already started.");
     assertLaunchable(this.opts.argv, this.opts.cwd, this.opts.env);
-    mkdirSync(dirname(this.opts.logPath), { recursive: true });
-    const fd = openSync(this.opts.logPath, "a");
+    const log = new RotatingLog({
+      path: this.opts.logPath,
+      ...(this.opts.logMaxBytes !== undefined ? { maxBytes: this.opts.logMaxBytes } : {}),
+      ...(this.opts.logKeep !== undefined ? { keep: this.opts.logKeep } : {}),
+    });
+    log.open();
     const [file, ...args] = this.opts.argv as [string, ...string[]];
-    let child: ChildProcess;
-    try {
-      // detached: the child leads its own process group, so stop() can signal the whole tree.
-      child = spawn(file, args, {
-        cwd: this.opts.cwd,
-        env: this.opts.env,
-        detached: true,
-        stdio: ["ignore", fd, fd],
-      });
-    } finally {
-      closeSync(fd);
-    }
+    // detached: the child leads its own process group, so stop() can signal the whole tree.
+    // Output comes through pipes so the log can rotate (a file fd handed to the child cannot).
+    const child = spawn(file, args, {
+      cwd: this.opts.cwd,
+      env: this.opts.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const append = (chunk: Buffer) => {
+      try {
+        log.write(chunk);
+      } catch {
+        // Disk full or the directory removed: the actor keeps running, its output is lost.
+      }
+    };
+    child.stdout?.on("data", append);
+    child.stderr?.on("data", append);
+    child.once("close", () => log.close());
     this.child = child;
     let settle: (info: ExitInfo) => void = () => {};
     this.exitPromise = new Promise<ExitInfo>((resolveExit) => {
@@ -80,6 +93,7 @@ export class HeadlessRunner implements Runner {
     await new Promise<void>((resolveSpawn, rejectSpawn) => {
       child.once("spawn", () => resolveSpawn());
       child.once("error", (err) => {
+        log.close();
         // Spawn failures emit "error" and no "exit".
         settle({ code: null, signal: null });
         rejectSpawn(new CcccError("spawn_failed", `Could not start "${file}": ${err.message}`));

@@ -27,6 +27,13 @@ export {
   renderPreamble,
 } from "./render.js";
 export {
+  DEFAULT_LOG_KEEP,
+  DEFAULT_LOG_MAX_BYTES,
+  logLimitsFromEnv,
+  RotatingLog,
+  type RotatingLogOptions,
+} from "./rotating-log.js";
+export {
   isRuntimeName,
   mcpRegistration,
   type RegisterMcpOptions,

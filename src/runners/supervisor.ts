@@ -4,10 +4,14 @@ import { HeadlessRunner } from "./headless-runner.js";
 import { DEFAULT_STOP_GRACE_MS, type Env, type ExitInfo } from "./process-group.js";
 import { PtyRunner } from "./pty-runner.js";
 
-export type ActorStatus = "running" | "stopped" | "crashed";
+/**
+ * `exited`: the process ended on its own with exit code 0 (it finished; nobody asked it to stop).
+ * `crashed`: it ended on its own with a non-zero code or a signal. See docs/runners.md.
+ */
+export type ActorStatus = "running" | "stopped" | "exited" | "crashed";
 export type RunnerKind = "pty" | "headless";
 
-/** Restart after an exit nobody asked for: at most `maxRestarts` within `windowMs`, with doubling backoff. */
+/** Restart after a crash (not after a clean exit 0): at most `maxRestarts` within `windowMs`, with doubling backoff. */
 export interface RestartPolicy {
   maxRestarts: number;
   windowMs: number;
@@ -31,12 +35,14 @@ export interface ActorProcessOptions {
   env: Env;
   /** Log file for a headless actor's stdout/stderr (required for `headless`). */
   logPath?: string;
+  /** Size cap and rotated files kept for that log (defaults: 10 MiB, 1; docs/runners.md). */
+  log?: { maxBytes?: number; keep?: number };
   pty?: { cols?: number; rows?: number; scrollbackBytes?: number };
   stopGraceMs?: number;
   restart?: RestartPolicy;
   /** Each new process, including automatic restarts; hook delivery (`queue.attach(runner)`) here. */
   onStart?: (runner: PtyRunner | HeadlessRunner) => void;
-  /** Every exit; the daemon appends `actor.exited` and shows `crashed` when `requested` is false. */
+  /** Every exit; the daemon appends `actor.exited` when `requested` is false (status `exited` or `crashed`). */
   onExit?: (exit: ActorExit) => void;
   /** An automatic restart failed to spawn; the actor stays `crashed`. */
   onRestartError?: (err: unknown) => void;
@@ -133,15 +139,23 @@ export class ActorProcess {
   private makeRunner(): PtyRunner | HeadlessRunner {
     const { argv, cwd, env } = this.opts;
     if (this.opts.runner === "pty") return new PtyRunner({ argv, cwd, env, ...this.opts.pty });
-    return new HeadlessRunner({ argv, cwd, env, logPath: this.opts.logPath as string });
+    const { maxBytes, keep } = this.opts.log ?? {};
+    return new HeadlessRunner({
+      argv,
+      cwd,
+      env,
+      logPath: this.opts.logPath as string,
+      ...(maxBytes !== undefined ? { logMaxBytes: maxBytes } : {}),
+      ...(keep !== undefined ? { logKeep: keep } : {}),
+    });
   }
 
   private handleExit(runner: PtyRunner | HeadlessRunner, info: ExitInfo): void {
     if (runner !== this.current || this._exit) return;
     this._exit = info;
     const requested = this.stopping;
-    this._status = requested ? "stopped" : "crashed";
-    const willRestart = !requested && this.scheduleRestart();
+    this._status = requested ? "stopped" : exitStatus(info);
+    const willRestart = this._status === "crashed" && this.scheduleRestart();
     this.opts.onExit?.({ ...info, requested, willRestart, status: this._status });
   }
 
@@ -170,4 +184,9 @@ export class ActorProcess {
     clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
   }
+}
+
+/** An exit nobody asked for: code 0 is a clean finish, anything else (or a signal) a crash. */
+export function exitStatus(info: ExitInfo): "exited" | "crashed" {
+  return info.code === 0 && !info.signal ? "exited" : "crashed";
 }

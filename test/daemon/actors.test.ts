@@ -140,9 +140,40 @@ describe("actors as real processes", () => {
     });
     expect(events.find((e) => e.kind === "actor.exited")?.data).toMatchObject({
       actor_id: "crashy",
+      status: "crashed",
       code: 3,
     });
     expect(events.find((e) => e.data.kind === "actor_crashed")).toMatchObject({ kind: "system.notify" });
+  });
+  it("an actor that exits with code 0 is shown as exited, with a calm notice, not a crash", async () => {
+    await t.api("POST", path("/actors"), {
+      id: "oneshot",
+      runtime: "custom",
+      command: ["sh", "-c", "sleep 0.3; exit 0"],
+    });
+    await t.api("POST", path("/actors/oneshot/start"));
+    const info = await waitFor(async () => {
+      const a = await actor("oneshot");
+      return a?.status === "exited" ? a : undefined;
+    });
+    expect(info.exit_code).toBe(0);
+    const events = await waitFor(async () => {
+      const { body } = await t.api<{ events: LedgerEvent[] }>("GET", path("/ledger?tail=10"));
+      return body.events.some((e) => e.data.kind === "actor_exited") ? body.events : undefined;
+    });
+    const mine = events.filter(
+      (e) => e.data.actor_id === "oneshot" || JSON.stringify(e.data).includes("oneshot"),
+    );
+    expect(mine.find((e) => e.kind === "actor.exited")?.data).toMatchObject({
+      actor_id: "oneshot",
+      status: "exited",
+      code: 0,
+      restarting: false,
+    });
+    const notice = mine.find((e) => e.data.kind === "actor_exited");
+    expect(notice?.data).toMatchObject({ priority: "normal", title: "Actor oneshot finished" });
+    expect(JSON.stringify(notice?.data)).not.toMatch(/crash|unexpected/i);
+    expect(mine.some((e) => e.data.kind === "actor_crashed")).toBe(false);
   });
 });
 

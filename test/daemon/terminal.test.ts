@@ -2,7 +2,8 @@
  * The terminal WebSocket against the real daemon in-process: a real shell in a PTY, a headless
  * actor's log, Host/Origin refusals, and actors that are not running.
  */
-import { resolve } from "node:path";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { TerminalHello } from "../../src/daemon/routes-terminal.js";
@@ -77,7 +78,7 @@ const addActor = (body: Record<string, unknown>) => t.api("POST", `/api/v1/group
 const actorOp = (aid: string, op: string) => t.api("POST", `/api/v1/groups/${gid}/actors/${aid}/${op}`);
 
 beforeAll(async () => {
-  t = await startTestDaemon();
+  t = await startTestDaemon({ CCCC_ACTOR_LOG_MAX_BYTES: String(32 * 1024) });
   gid = (
     await t.api<{ group: { group_id: string } }>("POST", "/api/v1/groups", { title: "term", scope: AGENTS })
   ).body.group.group_id;
@@ -191,6 +192,35 @@ describe("terminal WebSocket", () => {
     expect(term.text).not.toContain("ignored");
     expect(term.closed).toBeUndefined();
     term.ws.close();
+  });
+
+  it("keeps following a headless log across rotations (CCCC_ACTOR_LOG_MAX_BYTES)", async () => {
+    await addActor({
+      id: "ticker",
+      runtime: "custom",
+      runner: "headless",
+      command: ["node", `${AGENTS}/headless-agent.mjs`, "tick"],
+    });
+    await actorOp("ticker", "start");
+    try {
+      const term = new Term("ticker");
+      await term.until(/tick \d+ /);
+      const first = Number(/tick (\d+) /.exec(term.text)?.[1]);
+      // 32 KiB cap (set for this daemon), ~1 KiB lines: 200 more lines are several rotations.
+      await term.until(new RegExp(`tick ${first + 200} `), 30_000);
+      const logs = join(t.home.stateDir(gid), "actors");
+      await waitFor(() => existsSync(join(logs, "ticker.log.1")), 5_000, "rotated file");
+      for (const f of readdirSync(logs).filter((f) => f.startsWith("ticker.log")))
+        expect(statSync(join(logs, f)).size).toBeLessThanOrEqual(32 * 1024);
+      expect(
+        readdirSync(logs)
+          .filter((f) => f.startsWith("ticker.log"))
+          .sort(),
+      ).toEqual(["ticker.log", "ticker.log.1"]);
+      term.ws.close();
+    } finally {
+      await actorOp("ticker", "stop");
+    }
   });
 
   it("closes with 4404 for an actor that is not running or does not exist", async () => {

@@ -64,6 +64,77 @@ describe("authorization", () => {
     expect(second?.key).not.toBe(first?.key);
   });
 
+  it("61 chats sending /subscribe do not push out a waiting chat's key (one key per chat)", async () => {
+    h = await startBridge();
+    await h.adapter.receive({ text: "/subscribe" });
+    const key = (await h.bridge.pending())[0]?.key ?? "";
+    for (let i = 0; i < 61; i++) {
+      await h.adapter.receive({ chatId: `cid-flood-${i}`, text: "/subscribe" });
+      await h.adapter.receive({ chatId: `cid-flood-${i}`, text: "/subscribe" }); // same key again
+    }
+    expect(await h.bridge.pending()).toHaveLength(62);
+    expect(h.adapter.textsTo("cid-flood-3")).toHaveLength(2);
+    const [first, again] = h.adapter.textsTo("cid-flood-3");
+    expect(again).toBe(first);
+    expect((await h.bridge.bind(key)).chat.chat_id).toBe(DIRECT);
+  });
+
+  it("a repeated /subscribe refreshes the key; past the cap the key closest to expiry goes and its chat is told", async () => {
+    h = await startBridge({}, { maxPendingKeys: 3 });
+    await h.adapter.receive({ chatId: "cid-a", text: "/subscribe" });
+    h.clock.now += 1000;
+    await h.adapter.receive({ chatId: "cid-b", text: "/subscribe" });
+    h.clock.now += 1000;
+    await h.adapter.receive({ chatId: "cid-c", text: "/subscribe" });
+    h.clock.now += 9 * 60_000; // a's key would expire in 58 s: /subscribe again renews it
+    await h.adapter.receive({ chatId: "cid-a", text: "/subscribe" });
+    const keyA = (await h.bridge.pending()).find((p) => p.chat_id === "cid-a");
+    expect(Date.parse(keyA?.expires_at ?? "")).toBe(h.clock.now + 10 * 60_000);
+    await h.adapter.receive({ chatId: "cid-d", text: "/subscribe" });
+    const waiting = (await h.bridge.pending()).map((p) => p.chat_id).sort();
+    expect(waiting).toEqual(["cid-a", "cid-c", "cid-d"]);
+    expect(h.adapter.lastText("cid-b")).toBe(
+      "⌛ Your authorization key expired before it was approved (too many chats were waiting at once). Send /subscribe again for a new key.",
+    );
+    expect(h.host.kinds("im.key_")).toEqual([
+      "im.key_issued",
+      "im.key_issued",
+      "im.key_issued",
+      "im.key_issued",
+      "im.key_evicted",
+    ]);
+    expect(h.adapter.textsTo("cid-a").every((t) => !t.startsWith("⌛"))).toBe(true);
+    await h.bridge.bind(keyA?.key ?? "");
+  });
+
+  it("wrong keys lock bind out per source (5 in 10 min) and in all (20), across a restart", async () => {
+    h = await startBridge();
+    await h.adapter.receive({ text: "/subscribe" });
+    const key = (await h.bridge.pending())[0]?.key ?? "";
+    for (let i = 0; i < 5; i++) {
+      h.clock.now += 1000;
+      await expect(h.bridge.bind(`WRONGKEY${i}Z`)).rejects.toMatchObject({ code: "invalid_key" });
+    }
+    await h.restart(); // the count is in the state directory, not in memory
+    const locked = h.bridge.bind(key);
+    await expect(locked).rejects.toMatchObject({ code: "too_many_attempts", status: 429 });
+    await expect(locked).rejects.toThrow(/Too many attempts: 5 wrong keys in 10 minutes\. Wait 10 minutes/);
+    // Another source still may, until 20 failures from everyone lock all out.
+    for (let i = 0; i < 15; i++)
+      await expect(h.bridge.bind(`OTHERKEY${i}`, "user", `actor:a${i % 3}`)).rejects.toMatchObject({
+        code: "invalid_key",
+      });
+    await expect(h.bridge.bind(key, "user", "actor:fresh")).rejects.toThrow(
+      /20 wrong keys from all sources in 10 minutes\. Wait 10 minutes/,
+    );
+    h.clock.now += 10 * 60_000 - 5000 + 1; // the first failure leaves the window
+    await h.adapter.receive({ text: "/subscribe", messageId: "m-after-restart" }); // the first key expired: a new one
+    const fresh = (await h.bridge.pending())[0]?.key ?? "";
+    await expect(h.bridge.bind(fresh)).rejects.toThrow(/Wait 1 minute,/);
+    h.clock.now += 5000;
+    expect((await h.bridge.bind(fresh)).chat.chat_id).toBe(DIRECT);
+  });
+
   it("an unauthorized chat gets at most one hint a minute and nothing reaches the host", async () => {
     h = await startBridge();
     await h.adapter.receive({ text: "hello agents" });

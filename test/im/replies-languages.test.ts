@@ -8,6 +8,7 @@ import { contentText, DIRECT } from "./support/recording-adapter.js";
 const actors: ActorSummary[] = [
   { id: "lead", title: "Lead", role: "foreman", runtime: "claude", status: "running", unread: 1 },
   { id: "rev", title: "", role: "peer", runtime: "codex", status: "crashed", unread: 0 },
+  { id: "once", title: "", role: "peer", runtime: "custom", status: "exited", unread: 0 },
 ];
 const sub = (over: Partial<Subscription> = {}) =>
   ({ subscribed: true, paused: false, verbose: false, held_back: 0, ...over }) as Subscription;
@@ -27,6 +28,7 @@ function renderAll(r: Replies): Record<keyof Replies, string[]> {
       r.subscribed("T", "g_1", "group", sub({ paused: true, verbose: true }), true),
     ],
     approved: [r.approved("T", "g_1", "direct"), r.approved("T", "g_1", "group")],
+    keyEvicted: [r.keyEvicted],
     revoked: [r.revoked],
     unauthorizedHint: [r.unauthorizedHint],
     notSubscribed: [r.notSubscribed],

@@ -1,4 +1,5 @@
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -10,6 +11,7 @@ import { startTestDaemon, type TestDaemon } from "../support/daemon.js";
 let t: TestDaemon;
 let gid: string;
 let client: Client;
+let scope: string;
 
 type Result = { structuredContent?: Record<string, unknown>; isError?: boolean };
 
@@ -19,8 +21,9 @@ async function call(name: string, args: Record<string, unknown> = {}): Promise<R
 
 beforeAll(async () => {
   t = await startTestDaemon();
-  gid = (await t.api<{ group: { group_id: string } }>("POST", "/api/v1/groups", { title: "mcp" })).body.group
-    .group_id;
+  scope = mkdtempSync(join(tmpdir(), "cccc-mcp-scope-"));
+  gid = (await t.api<{ group: { group_id: string } }>("POST", "/api/v1/groups", { title: "mcp", scope })).body
+    .group.group_id;
   await t.api("POST", `/api/v1/groups/${gid}/actors`, { id: "lead", runtime: "custom", command: "cat" });
   await t.api("POST", `/api/v1/groups/${gid}/actors`, { id: "peer1", runtime: "custom", command: "cat" });
   client = new Client({ name: "test", version: "1" });
@@ -28,6 +31,7 @@ beforeAll(async () => {
     new StdioClientTransport({
       command: process.execPath,
       args: [CLI, "mcp"],
+      cwd: scope,
       env: {
         ...(process.env as Record<string, string>),
         CCCC_HOME: t.home.root,
@@ -40,6 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.close();
   await t?.close();
+  rmSync(scope, { recursive: true, force: true });
 });
 
 describe("cccc mcp", () => {
@@ -86,12 +91,11 @@ describe("cccc mcp", () => {
   });
 
   it("sends with attachments an agent can read back", async () => {
-    const file = join(t.home.root, "report.md");
-    writeFileSync(file, "# Report\nall good\n");
+    writeFileSync(join(scope, "report.md"), "# Report\nall good\n");
     const sent = await call("cccc_message_send", {
       text: "report attached",
       to: "user",
-      attachments: [file],
+      attachments: ["report.md"], // relative to the agent's working directory, the scope
     });
     expect(sent.isError).toBeFalsy();
     const ledger = await t.api<{ events: LedgerEvent[] }>("GET", `/api/v1/groups/${gid}/ledger?tail=1`);
@@ -102,6 +106,30 @@ describe("cccc mcp", () => {
     expect(read.structuredContent?.text).toBe("# Report\nall good\n");
     const where = await call("cccc_blob_path", { path: att?.path });
     expect(where.structuredContent?.path).toBe(join(t.home.root, "groups", gid, att?.path ?? ""));
+    // Forwarding a received attachment works too.
+    const again = await call("cccc_message_send", { text: "again", to: "user", attachments: [att?.path] });
+    expect(again.isError).toBeFalsy();
+  });
+
+  it("refuses to attach files outside the group's scope, which the agent may not be allowed to read", async () => {
+    const seqBefore = (await t.api<{ last_seq: number }>("GET", `/api/v1/groups/${gid}/ledger?tail=1`)).body
+      .last_seq;
+    for (const path of ["/etc/passwd", join(t.home.root, "secrets"), "../../etc/passwd"]) {
+      const r = await call("cccc_message_send", { text: "leak", to: "user", attachments: [path] });
+      expect(r.isError).toBe(true);
+      expect(r.structuredContent).toMatchObject({
+        error: { code: "attachment_outside_scope" },
+      });
+    }
+    const passwd = await call("cccc_message_send", {
+      text: "leak",
+      to: "user",
+      attachments: ["/etc/passwd"],
+    });
+    expect(passwd.structuredContent).toMatchObject({ error: { code: "attachment_outside_scope" } });
+    const seqAfter = (await t.api<{ last_seq: number }>("GET", `/api/v1/groups/${gid}/ledger?tail=1`)).body
+      .last_seq;
+    expect(seqAfter).toBe(seqBefore);
   });
 
   it("reports bad arguments as tool errors with codes", async () => {

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HeadlessRunner } from "../../src/runners/headless-runner.js";
@@ -62,6 +63,24 @@ describe("HeadlessRunner via ActorProcess", () => {
     ]);
   });
 
+  it("rotates the log at its size cap: an actor writing 2 MB leaves at most cap-sized files", async () => {
+    const cap = 256 * 1024;
+    const actor = headless(["spew", String(2 * 1024 * 1024)], { log: { maxBytes: cap, keep: 1 } });
+    await actor.start();
+    const both = () => (existsSync(`${log}.1`) ? readText(`${log}.1`) : "") + readText(log);
+    await waitFor(() => both().includes("spew done"), 20_000, "spew done");
+    const files = readdirSync(join(dir.path, "state", "logs")).sort();
+    expect(files).toEqual(["peer1.log", "peer1.log.1"]);
+    for (const f of files) expect(statSync(join(dir.path, "state", "logs", f)).size).toBeLessThanOrEqual(cap);
+    // The newest output is in the current file, the one before it in .1, in order, nothing torn between them.
+    const joined = both();
+    const numbers = [...joined.matchAll(/^line (\d+) /gm)].map((m) => Number(m[1]));
+    expect(numbers.length).toBeGreaterThan(100);
+    expect(numbers).toEqual(numbers.map((_, i) => (numbers[0] as number) + i));
+    await actor.stop();
+    expect(statSync(log).size).toBeLessThanOrEqual(cap);
+  });
+
   it("kills a process that ignores SIGTERM after the grace period, with its whole group", async () => {
     const actor = headless(["ignore-term"]);
     await actor.start();
@@ -109,6 +128,24 @@ describe("HeadlessRunner via ActorProcess", () => {
     expect(exits.map((e) => e.willRestart)).toEqual([true, true, false]);
     expect(actor.status).toBe("crashed");
     expect(actor.restartPending).toBe(false);
+  });
+
+  it("an exit with code 0 is 'exited', not 'crashed', and is not restarted by the crash policy", async () => {
+    let starts = 0;
+    const exits: ActorExit[] = [];
+    const actor = headless(["crash", "0"], {
+      restart: { maxRestarts: 2, windowMs: 60_000, backoffMs: 10 },
+      onStart: () => starts++,
+      onExit: (e) => exits.push(e),
+    });
+    await actor.start();
+    await waitFor(() => exits.length === 1, 5_000, "exit");
+    expect(exits).toEqual([
+      { code: 0, signal: null, requested: false, willRestart: false, status: "exited" },
+    ]);
+    expect(actor.status).toBe("exited");
+    expect(actor.restartPending).toBe(false);
+    expect(starts).toBe(1);
   });
 
   it("stop() cancels a pending crash restart", async () => {

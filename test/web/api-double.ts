@@ -13,7 +13,7 @@ interface Actor {
   command: string[];
   role: "foreman" | "peer";
   enabled: boolean;
-  status: "running" | "stopped" | "crashed";
+  status: "running" | "stopped" | "exited" | "crashed";
   unread: number;
 }
 

@@ -42,6 +42,8 @@ export const en: Replies = {
     }\nUse /help for commands.`;
   },
 
+  keyEvicted:
+    "⌛ Your authorization key expired before it was approved (too many chats were waiting at once). Send /subscribe again for a new key.",
   revoked: "🔒 This chat's access to CCCC was revoked. Send /subscribe to request it again.",
   unauthorizedHint: "🔒 This chat is not connected to CCCC yet. Send /subscribe to request access.",
   notSubscribed: "ℹ️ This chat is not subscribed. Send /subscribe first.",
@@ -100,7 +102,13 @@ export const en: Replies = {
     for (const a of info.actors) {
       const icon = a.role === "foreman" ? "👑" : "👤";
       const run =
-        a.status === "running" ? "🟢 running" : a.status === "crashed" ? "🔴 crashed" : "⚪ stopped";
+        a.status === "running"
+          ? "🟢 running"
+          : a.status === "crashed"
+            ? "🔴 crashed"
+            : a.status === "exited"
+              ? "⚪ exited (finished)"
+              : "⚪ stopped";
       const name =
         a.title && a.title !== a.id ? `${a.title} (@${a.id}, ${a.runtime})` : `@${a.id} (${a.runtime})`;
       lines.push(`- ${icon} ${name}: ${run}, ${a.unread} unread`);

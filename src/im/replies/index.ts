@@ -23,6 +23,8 @@ export interface Replies {
     already: boolean,
   ): string;
   approved(groupTitle: string, groupId: string, chatType: ChatType): string;
+  /** Told to a chat whose waiting key was dropped because too many chats were waiting at once. */
+  keyEvicted: string;
   /** Told to a chat whose authorization was revoked from the Web UI or CLI. */
   revoked: string;
   unauthorizedHint: string;

@@ -40,6 +40,7 @@ export const zh: Replies = {
     return `✅ 已批准。本会话已订阅 ${groupTitle} [${groupId}]。\n${how(chatType === "direct")}\n发送 /help 查看命令。`;
   },
 
+  keyEvicted: "⌛ 授权密钥在批准前已失效（同时等待批准的会话过多）。请重新发送 /subscribe 获取新密钥。",
   revoked: "🔒 本会话访问 CCCC 的权限已被撤销。发送 /subscribe 可重新申请。",
   unauthorizedHint: "🔒 本会话尚未连接 CCCC。发送 /subscribe 申请访问。",
   notSubscribed: "ℹ️ 本会话尚未订阅。请先发送 /subscribe。",
@@ -91,7 +92,14 @@ export const zh: Replies = {
     if (info.actors.length === 0) lines.push("- 还没有智能体。可在 Web UI 中添加，或运行 cccc actor add。");
     for (const a of info.actors) {
       const icon = a.role === "foreman" ? "👑" : "👤";
-      const run = a.status === "running" ? "🟢 运行中" : a.status === "crashed" ? "🔴 已崩溃" : "⚪ 已停止";
+      const run =
+        a.status === "running"
+          ? "🟢 运行中"
+          : a.status === "crashed"
+            ? "🔴 已崩溃"
+            : a.status === "exited"
+              ? "⚪ 已退出（正常结束）"
+              : "⚪ 已停止";
       const name =
         a.title && a.title !== a.id ? `${a.title} (@${a.id}, ${a.runtime})` : `@${a.id} (${a.runtime})`;
       lines.push(`- ${icon} ${name}：${run}，${a.unread} 条未读`);

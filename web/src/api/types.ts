@@ -17,7 +17,7 @@ export interface GroupSummary {
   im: { platform: string; enabled: boolean } | null;
 }
 
-export type ActorStatus = "running" | "stopped" | "crashed";
+export type ActorStatus = "running" | "stopped" | "exited" | "crashed";
 
 export interface ActorInfo {
   id: string;

@@ -72,7 +72,9 @@ export function ActorsPanel(props: {
                 {actor.runtime} · {actor.runner} ·{" "}
                 <span className={`status ${actor.status}`}>
                   {actor.status}
-                  {actor.status === "crashed" && actor.exit_code != null ? ` (exit ${actor.exit_code})` : ""}
+                  {(actor.status === "crashed" || actor.status === "exited") && actor.exit_code != null
+                    ? ` (exit ${actor.exit_code})`
+                    : ""}
                 </span>
                 {actor.enabled ? "" : " · disabled"}
               </div>
