@@ -4,7 +4,7 @@ import type { ProcessingIndicators } from "./indicator.js";
 import { EventMedia } from "./outbound-media.js";
 import type { Replies } from "./replies/index.js";
 import { chatReceives, classifyEvent, type OutboundItem } from "./routing.js";
-import { ChatSendQueue, type RetryPolicy, type SendJob } from "./send-queue.js";
+import { ChatSendQueue, type Mergeable, type RetryPolicy, type SendJob } from "./send-queue.js";
 import type { AuthorizedChat, BridgeState } from "./state.js";
 import type { ActionButton, BridgeHost, ChatTarget, OutboundContent, PlatformAdapter } from "./types.js";
 
@@ -237,13 +237,32 @@ export class OutboundFollower {
       const text = notes.length > 0 ? `${item.text}\n\n${notes.join("\n")}` : item.text;
       await adapter.send(target(), this.deps.chooseContent({ text, title: item.title }));
     });
+    const merge = steps.length === 1 ? this.mergeable(item, notes, target) : undefined;
     return {
       label: `event #${item.seq}`,
       steps,
+      ...(merge ? { merge } : {}),
       done: (outcome) =>
         this.finish(item, chat, outcome).catch((e: unknown) =>
           this.deps.log(`[outbound] ${errorMessage(e)}`),
         ),
+    };
+  }
+
+  /** A plain text or markdown message may merge with the ones queued behind it (send-queue.ts). */
+  private mergeable(item: OutboundItem, notes: string[], target: () => ChatTarget): Mergeable | undefined {
+    const { adapter } = this.deps;
+    const fits = adapter.fitsOneMessage?.bind(adapter);
+    if (!fits) return undefined;
+    const text = notes.length > 0 ? `${item.text}\n\n${notes.join("\n")}` : item.text;
+    const content = this.deps.chooseContent({ text, title: item.title });
+    if (content.type !== "text" && content.type !== "markdown") return undefined;
+    // The audience is part of the key: a final answer is never folded into verbose traffic.
+    return {
+      key: `${content.type}:${item.audience}`,
+      text: content.text,
+      fits: (joined) => fits({ ...content, text: joined }),
+      send: (joined) => adapter.send(target(), { ...content, text: joined }),
     };
   }
 
