@@ -59,6 +59,8 @@ const MERGE_SEPARATOR = "\n\n";
 export interface SendJob {
   label: string;
   steps: Array<(signal: AbortSignal) => Promise<void>>;
+  /** Goes before queued non-urgent jobs (final answers and replies before verbose traffic). */
+  urgent?: boolean;
   /** Set when the job is exactly one plain message (its only step sends `merge.text`). */
   merge?: Mergeable;
   /**
@@ -120,13 +122,19 @@ export class ChatSendQueue {
     this.running = true;
     try {
       while (!this.signal.aborted) {
-        const job = this.jobs.shift();
+        const job = this.takeNext();
         if (!job) break;
         await this.run(this.mergeQueued(job));
       }
     } finally {
       this.running = false;
     }
+  }
+
+  /** The first urgent job if any is queued, else the oldest; each kind keeps its own order. */
+  private takeNext(): SendJob | undefined {
+    const urgent = this.jobs.findIndex((j) => j.urgent);
+    return this.jobs.splice(Math.max(urgent, 0), 1)[0];
   }
 
   /**
@@ -139,16 +147,19 @@ export class ChatSendQueue {
     const parts: SendJob[] = [head];
     let text = first.text;
     for (;;) {
-      const next = this.jobs[0]?.merge;
+      // The job that would be taken next (the next urgent one after an urgent head).
+      const index = head.urgent ? this.jobs.findIndex((j) => j.urgent) : 0;
+      const next = index < 0 ? undefined : this.jobs[index]?.merge;
       if (!next || next.key !== first.key) break;
       const joined = `${text}${MERGE_SEPARATOR}${next.text}`;
       if (!first.fits(joined)) break;
       text = joined;
-      parts.push(this.jobs.shift() as SendJob);
+      parts.push(this.jobs.splice(index, 1)[0] as SendJob);
     }
     if (parts.length === 1) return head;
     const body = text;
     return {
+      urgent: head.urgent,
       label: `${parts.length} merged messages (${parts.map((p) => p.label).join(", ")})`,
       steps: [(signal) => first.send(body, signal)],
       done: async (outcome) => {
