@@ -45,7 +45,7 @@ function received(cid: string, marker: string): SentMessage[] {
 }
 async function deliveredOnce(cids: string[], marker: string): Promise<void> {
   for (const cid of cids)
-    await waitFor(() => received(cid, marker).length > 0, 45_000, `${marker} to ${cid}`);
+    await waitFor(() => received(cid, marker).length > 0, 75_000, `${marker} to ${cid}`); // a chat may wait for its 20/min window
   await new Promise((r) => setTimeout(r, 500));
   for (const cid of cids) expect(received(cid, marker), `${marker} to ${cid}`).toHaveLength(1);
 }

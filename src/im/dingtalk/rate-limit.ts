@@ -10,7 +10,7 @@
  * the API's windows for the retry delay, so every queue waits, not only the refused call.
  */
 import { z } from "zod";
-import { sleep } from "./timing.js";
+import { abortError } from "./timing.js";
 
 export interface RateLimits {
   /** Calls per API per `apiWindowMs` (DingTalk: 20 per second per app per API). */
@@ -31,6 +31,18 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
 /** A taken slot: call `settle()` when the platform answered (or the call failed). */
 export interface Slot {
   settle(): void;
+}
+
+/** Re-check a window whose freeing slot is still in flight this often (settling re-checks at once). */
+const UNSETTLED_RECHECK_MS = 1_000;
+
+interface Waiter {
+  api: string;
+  chat: string | undefined;
+  resolve(slot: Slot): void;
+  reject(error: unknown): void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
 }
 
 /** Keys kept before idle ones are pruned (a key idle for a whole window holds no information). */
@@ -54,14 +66,15 @@ class SlidingWindow {
     }
     const held = Math.max(0, this.heldUntil - now);
     if (this.slots.length < this.limit) return held;
-    // Full: the slot that must leave the window first. One still in flight counts as "now": poll.
+    // Full: the slot that must leave the window first. One still in flight is dated when it settles
+    // (which re-checks the waiters); the long fallback only guards against a slot never settled.
     const times = this.slots.map((s) => (s.settled ? s.at : Number.POSITIVE_INFINITY)).sort((a, b) => a - b);
     const oldest = times[times.length - this.limit] ?? Number.POSITIVE_INFINITY;
-    const free = Number.isFinite(oldest) ? oldest + this.windowMs - now : 50;
+    const free = Number.isFinite(oldest) ? oldest + this.windowMs - now : UNSETTLED_RECHECK_MS;
     return Math.max(held, free, 1);
   }
 
-  take(now: number, clock: () => number): Slot {
+  take(now: number, clock: () => number, onSettle: () => void): Slot {
     const slot = { at: now, settled: false };
     this.slots.push(slot);
     return {
@@ -69,6 +82,7 @@ class SlidingWindow {
         if (slot.settled) return;
         slot.at = Math.max(slot.at, clock());
         slot.settled = true;
+        onSettle();
       },
     };
   }
@@ -85,6 +99,8 @@ class SlidingWindow {
 export class RateLimiter {
   private readonly apis = new Map<string, SlidingWindow>();
   private readonly chats = new Map<string, SlidingWindow>();
+  private waiters: Waiter[] = [];
+  private timer: NodeJS.Timeout | undefined;
   readonly limits: RateLimits;
 
   constructor(
@@ -94,25 +110,68 @@ export class RateLimiter {
     this.limits = { ...DEFAULT_RATE_LIMITS, ...limits };
   }
 
-  /** Wait until both the API window and (if given) the chat window have room, then take a slot in each. */
-  async acquire(api: string, chat: string | undefined, signal?: AbortSignal): Promise<Slot> {
-    const { apiCalls, apiWindowMs, chatMessages, chatWindowMs } = this.limits;
-    for (;;) {
-      const t = this.now();
-      const a = this.window(this.apis, api, apiCalls, apiWindowMs, t);
-      const c = chat === undefined ? undefined : this.window(this.chats, chat, chatMessages, chatWindowMs, t);
-      const wait = Math.max(a.wait(t), c?.wait(t) ?? 0);
-      if (wait === 0) {
-        const api = a.take(t, this.now);
-        const perChat = c?.take(t, this.now);
-        return {
-          settle: () => {
-            api.settle();
-            perChat?.settle();
-          },
+  /**
+   * Wait until both the API window and (if given) the chat window have room, then take a slot in
+   * each. Waiters are served in arrival order per window, all from one timer: thousands of queued
+   * calls cost one timer, not one poll each.
+   */
+  acquire(api: string, chat: string | undefined, signal?: AbortSignal): Promise<Slot> {
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    return new Promise<Slot>((resolve, reject) => {
+      const waiter: Waiter = { api, chat, resolve, reject };
+      if (signal) {
+        waiter.signal = signal;
+        waiter.onAbort = () => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          reject(abortError(signal));
         };
+        signal.addEventListener("abort", waiter.onAbort, { once: true });
       }
-      await sleep(wait, signal);
+      this.waiters.push(waiter);
+      this.pump();
+    });
+  }
+
+  /** Grant every waiter whose windows have room (in order), then sleep until the next could. */
+  private pump(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.waiters.length === 0) return;
+    const { apiCalls, apiWindowMs, chatMessages, chatWindowMs } = this.limits;
+    const t = this.now();
+    let next = Number.POSITIVE_INFINITY;
+    const blocked = new Set<string>();
+    const blockedApis = new Set<string>();
+    this.waiters = this.waiters.filter((w) => {
+      // A chat whose earlier waiter is blocked stays blocked: its calls keep their order.
+      const key = w.chat === undefined ? undefined : `${w.api}\n${w.chat}`;
+      if (blockedApis.has(w.api) || (key !== undefined && blocked.has(key))) return true;
+      const a = this.window(this.apis, w.api, apiCalls, apiWindowMs, t);
+      const c =
+        w.chat === undefined ? undefined : this.window(this.chats, w.chat, chatMessages, chatWindowMs, t);
+      const apiWait = a.wait(t);
+      const wait = Math.max(apiWait, c?.wait(t) ?? 0);
+      if (wait > 0) {
+        next = Math.min(next, wait);
+        if (apiWait > 0) blockedApis.add(w.api);
+        if (key !== undefined) blocked.add(key);
+        return true;
+      }
+      const recheck = () => this.pump();
+      const apiSlot = a.take(t, this.now, recheck);
+      const chatSlot = c?.take(t, this.now, recheck);
+      if (w.onAbort) w.signal?.removeEventListener("abort", w.onAbort);
+      w.resolve({
+        settle: () => {
+          apiSlot.settle();
+          chatSlot?.settle();
+        },
+      });
+      return false;
+    });
+    if (this.waiters.length > 0 && Number.isFinite(next)) {
+      this.timer = setTimeout(() => this.pump(), next);
+      this.timer.unref();
     }
   }
 
@@ -122,6 +181,7 @@ export class RateLimiter {
     const t = this.now();
     this.window(this.apis, api, apiCalls, apiWindowMs, t).hold(t + ms);
     if (chat !== undefined) this.window(this.chats, chat, chatMessages, chatWindowMs, t).hold(t + ms);
+    this.pump();
   }
 
   private window(
