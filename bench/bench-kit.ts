@@ -152,7 +152,11 @@ export class DaemonProcess {
 
   /** `cccc daemon run` and wait until endpoint.json names it. */
   async start(): Promise<void> {
-    const child = spawn(process.execPath, [CLI, "daemon", "run"], { env: this.env, stdio: "ignore" });
+    const flags = (process.env.CCCC_BENCH_DAEMON_FLAGS ?? "").split(" ").filter(Boolean);
+    const child = spawn(process.execPath, [...flags, CLI, "daemon", "run"], {
+      env: this.env,
+      stdio: "ignore",
+    });
     this.child = child;
     const endpoint = join(this.home, "daemon", "endpoint.json");
     const info = await waitUntil(
