@@ -31,6 +31,8 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
 /** A taken slot: call `settle()` when the platform answered (or the call failed). */
 export interface Slot {
   settle(): void;
+  /** The platform refused the call for speed (not executed): it does not count. */
+  release(): void;
 }
 
 /** Re-check a window whose freeing slot is still in flight this often (settling re-checks at once). */
@@ -82,6 +84,11 @@ class SlidingWindow {
         if (slot.settled) return;
         slot.at = Math.max(slot.at, clock());
         slot.settled = true;
+        onSettle();
+      },
+      release: () => {
+        const i = this.slots.indexOf(slot);
+        if (i >= 0) this.slots.splice(i, 1);
         onSettle();
       },
     };
@@ -165,6 +172,10 @@ export class RateLimiter {
         settle: () => {
           apiSlot.settle();
           chatSlot?.settle();
+        },
+        release: () => {
+          apiSlot.release();
+          chatSlot?.release();
         },
       });
       return false;

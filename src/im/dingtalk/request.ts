@@ -90,6 +90,8 @@ export async function callDingTalk(ctx: CallContext, spec: CallSpec): Promise<un
       needTokens(ctx, spec).invalidate(token);
       continue;
     }
+    // Refused for speed: the call was not executed, so it takes no place in the windows.
+    if (err.code === "dingtalk_throttled") slot.release();
     if (err.retry === "backoff" && attempt < maxAttempts) {
       await retryWait(ctx, spec, attempt, err.code, err.code === "dingtalk_throttled");
       continue;

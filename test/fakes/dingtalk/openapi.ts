@@ -228,7 +228,9 @@ function robotSend(
   if ("status" in routed) return routed;
   const ids = routed.target.userIds;
   const chat = routed.target.openConversationId ?? (ids?.length === 1 ? `user:${ids[0]}` : undefined);
-  if (ctx.state.limiter.admit(`${auth.app.appKey} ${endpoint}`, chat) !== "ok")
+  // A send to flow-controlled users only is not executed: it takes no place in the windows.
+  const flowControlled = ids?.every((id) => ctx.state.flowControlledUsers.has(id)) ?? false;
+  if (!flowControlled && ctx.state.limiter.admit(`${auth.app.appKey} ${endpoint}`, chat) !== "ok")
     return newApiFault("qps", endpoint);
   const via = endpoint === "groupSend" ? "group" : "users";
   ctx.state.sent.push({

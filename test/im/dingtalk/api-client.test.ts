@@ -218,9 +218,14 @@ describe("DingTalk API client against the fake", () => {
     const t0 = Date.now();
     for (let i = 0; i < 4; i++) await a.sendToGroup("cidP", "sampleMarkdown", md, fake.app.appKey);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
+  });
+
+  it("a chat whose window is full does not hold up another chat", async () => {
+    const a = await setup({}, { limits: { chatMessages: 1, chatWindowMs: 10_000 } });
+    await a.sendToGroup("cidFull", "sampleMarkdown", md, fake.app.appKey);
     const t1 = Date.now();
     await a.sendToGroup("cidOther", "sampleMarkdown", md, fake.app.appKey);
-    expect(Date.now() - t1).toBeLessThan(100);
+    expect(Date.now() - t1).toBeLessThan(5_000); // cidFull's next slot is 10 s away
   });
 
   it("raises NetworkError when nothing answers", async () => {
