@@ -53,8 +53,8 @@ describe("RateLimiter (sliding windows like DingTalk's)", () => {
 
   it("a throttle answer holds the chat and the API; an abort rejects and frees the waiter", async () => {
     const l = new RateLimiter(limits);
-    l.hold("send", "c1", 250);
     const t0 = Date.now();
+    l.hold("send", "c1", 250);
     (await l.acquire("send", "c9")).settle(); // same API: held too
     expect(Date.now() - t0).toBeGreaterThanOrEqual(245);
     const stop = new AbortController();
