@@ -65,30 +65,33 @@ async function setUp(limits: FakeLimits, scaled: boolean): Promise<World> {
     20_000,
     "the Stream connection",
   );
-  for (const [i, cid] of CHATS.entries()) {
-    await fake.request({
-      op: "push",
-      message: {
-        chat: "group",
-        conversationId: cid,
-        conversationTitle: `群${i}`,
-        senderStaffId: `s${i}`,
-        text: "/subscribe",
-      },
-    });
-    const key = await waitUntil(
-      async () => {
-        const sent = await fake.request<SentRecord[]>({ op: "sent" });
-        return sent
-          .filter((s) => s.chat === cid)
-          .map((s) => /--key ([A-Za-z0-9]+)/.exec(s.text)?.[1])
-          .find(Boolean);
-      },
-      20_000,
-      `the key for ${cid}`,
-    );
-    await daemon.cli(["im", "bind", "--key", key, ...g]);
-  }
+  // The chats subscribe at the same time (each: /subscribe, its key, `cccc im bind`).
+  await Promise.all(
+    CHATS.map(async (cid, i) => {
+      await fake.request({
+        op: "push",
+        message: {
+          chat: "group",
+          conversationId: cid,
+          conversationTitle: `群${i}`,
+          senderStaffId: `s${i}`,
+          text: "/subscribe",
+        },
+      });
+      const key = await waitUntil(
+        async () => {
+          const sent = await fake.request<SentRecord[]>({ op: "sent" });
+          return sent
+            .filter((s) => s.chat === cid)
+            .map((s) => /--key ([A-Za-z0-9]+)/.exec(s.text)?.[1])
+            .find(Boolean);
+        },
+        20_000,
+        `the key for ${cid}`,
+      );
+      await daemon.cli(["im", "bind", "--key", key, ...g]);
+    }),
+  );
   return { fake, daemon, gid };
 }
 
