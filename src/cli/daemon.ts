@@ -1,6 +1,5 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { startDaemon } from "../daemon/daemon.js";
 import { isAlive } from "../daemon/pid-lock.js";
 import { Home } from "../kernel/home.js";
 import { action, common } from "./context.js";
@@ -19,6 +18,8 @@ async function foreground(opts: { port?: string; host?: string }): Promise<void>
   const home = Home.fromEnv();
   const port = Number(opts.port ?? process.env.CCCC_PORT ?? 8848);
   const host = opts.host ?? process.env.CCCC_HOST ?? "127.0.0.1";
+  // Loaded here, not at the top: every other command stays free of fastify, the MCP SDK and node-pty.
+  const { startDaemon } = await import("../daemon/daemon.js");
   const daemon = await startDaemon({ home, host, port });
   process.stdout.write(`CCCC ${daemon.ctx.version} running. Web UI: ${daemon.url}  (home: ${home.root})\n`);
   let stopping = false;

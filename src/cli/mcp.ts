@@ -1,6 +1,4 @@
 import type { Command } from "commander";
-import { runMcpStdio } from "../mcp/server.js";
-import { registerMcp } from "../runners/runtimes.js";
 import { CLI_ENTRY } from "../version.js";
 import { action, common } from "./context.js";
 
@@ -9,6 +7,7 @@ export function mcpCommands(program: Command): void {
     .command("mcp")
     .description("run the MCP server for agents over stdio (identity from CCCC_GROUP_ID / CCCC_ACTOR_ID)")
     .action(async () => {
+      const { runMcpStdio } = await import("../mcp/server.js");
       await runMcpStdio();
     });
 
@@ -18,6 +17,7 @@ export function mcpCommands(program: Command): void {
     .action(
       action(async (cli) => {
         const o = cli.opts as { runtime: string; dryRun?: boolean };
+        const { registerMcp } = await import("../runners/runtimes.js");
         const result = await registerMcp(o.runtime, CLI_ENTRY, { dryRun: o.dryRun });
         cli.print(result, () =>
           result.status === "not_supported"

@@ -4,6 +4,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { CcccError } from "../kernel/errors.js";
 import { Home } from "../kernel/home.js";
 import { CLI_ENTRY } from "../version.js";
+import { httpRequest, type LiteResponse } from "./http-lite.js";
 
 export interface ClientOptions {
   home?: Home;
@@ -49,7 +50,7 @@ export class DaemonClient {
     } catch {
       return undefined;
     }
-    const ok = await fetch(new URL("api/v1/health", url), { signal: AbortSignal.timeout(2000) })
+    const ok = await httpRequest(new URL("api/v1/health", url), { timeoutMs: 2000 })
       .then((r) => r.ok)
       .catch(() => false);
     return ok ? url : undefined;
@@ -91,20 +92,20 @@ export class DaemonClient {
   async request<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
     const base = await this.url();
     const isBytes = Buffer.isBuffer(body);
-    let res: Response;
+    let res: LiteResponse;
     try {
-      res = await fetch(new URL(path.replace(/^\//, ""), base), {
+      res = await httpRequest(new URL(path.replace(/^\//, ""), base), {
         method,
         headers:
           body === undefined
             ? {}
             : { "content-type": isBytes ? "application/octet-stream" : "application/json" },
-        body: body === undefined ? undefined : isBytes ? new Uint8Array(body) : JSON.stringify(body),
+        body: body === undefined ? undefined : isBytes ? body : JSON.stringify(body),
       });
     } catch {
       throw new DaemonDownError(this.home);
     }
-    const text = await res.text();
+    const text = res.text;
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : {};

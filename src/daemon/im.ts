@@ -1,6 +1,7 @@
 import { Bridge, type ImStatus } from "../im/bridge.js";
 import { DingTalkAdapter } from "../im/dingtalk/adapter.js";
 import { type DingTalkCredentials, resolveDingTalkCredentials } from "../im/dingtalk/config.js";
+import { rateLimitsFromEnv } from "../im/dingtalk/rate-limit.js";
 import { streamTimingFromEnv } from "../im/dingtalk/stream-options.js";
 import type { WebhookRequest, WebhookResponse } from "../im/dingtalk/webhook.js";
 import { type InboundRate, parseInboundRate } from "../im/inbound-limit.js";
@@ -124,6 +125,7 @@ export class ImManager {
       log: (line) => log.write(line),
       mode: im.mode,
       stream: streamTimingFromEnv(this.env.CCCC_DINGTALK_STREAM_TIMING, (line) => log.write(line)),
+      api: { limits: rateLimitsFromEnv(this.env.CCCC_DINGTALK_RATE_LIMITS, (line) => log.write(line)) },
       ...(creds?.httpToken ? { httpToken: creds.httpToken } : {}),
       ...(creds?.httpAesKey ? { httpAesKey: creds.httpAesKey } : {}),
     });

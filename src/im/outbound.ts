@@ -4,7 +4,7 @@ import type { ProcessingIndicators } from "./indicator.js";
 import { EventMedia } from "./outbound-media.js";
 import type { Replies } from "./replies/index.js";
 import { chatReceives, classifyEvent, type OutboundItem } from "./routing.js";
-import { ChatSendQueue, type RetryPolicy, type SendJob } from "./send-queue.js";
+import { ChatSendQueue, type Mergeable, type RetryPolicy, type SendJob } from "./send-queue.js";
 import type { AuthorizedChat, BridgeState } from "./state.js";
 import type { ActionButton, BridgeHost, ChatTarget, OutboundContent, PlatformAdapter } from "./types.js";
 
@@ -63,6 +63,8 @@ export class OutboundFollower {
   private lastNotice = new Map<string, number>();
   private pumpDone: Promise<void> = Promise.resolve();
   private replies = new Map<string, number>();
+  /** Per chat, the ledger seqs pushed to its queue and not finished yet. */
+  private queuedSeqs = new Map<string, Set<number>>();
   /** Replies refused since start because the chat's queue was full. */
   refused = 0;
 
@@ -94,6 +96,7 @@ export class OutboundFollower {
       .setCursor(this.committed)
       .catch((e: unknown) => this.deps.log(`[outbound] ${errorMessage(e)}`));
     this.queues.clear();
+    this.queuedSeqs.clear();
     this.remaining.clear();
     this.order = [];
   }
@@ -128,6 +131,7 @@ export class OutboundFollower {
     return new Promise((resolve) => {
       this.queue(chatId).push({
         label: "reply",
+        urgent: true,
         steps: [() => this.deps.adapter.send(target, content)],
         done: () => {
           const left = (this.replies.get(chatId) ?? 1) - 1;
@@ -182,7 +186,6 @@ export class OutboundFollower {
     const item = classifyEvent(event, host.groupInfo().actors);
     const targets: AuthorizedChat[] = [];
     if (item) {
-      const delivered = state.cursor()?.chats ?? {};
       for (const chat of state.listAuthorized()) {
         const sub = state.subscription(chat.chat_id);
         const decision = chatReceives(chat, sub, item.audience);
@@ -192,7 +195,7 @@ export class OutboundFollower {
             { held_back: sub.held_back + 1 },
             new Date(this.deps.now()),
           );
-        } else if (decision === "deliver" && (delivered[chat.chat_id] ?? 0) < event.seq) {
+        } else if (decision === "deliver" && !state.chatHas(chat.chat_id, event.seq)) {
           targets.push(chat);
         }
       }
@@ -214,7 +217,12 @@ export class OutboundFollower {
         isActor: host.groupInfo().actors.some((a) => a.id === item.by),
       },
     );
-    for (const chat of targets) this.queue(chat.chat_id).push(this.job(item, chat, media));
+    for (const chat of targets) {
+      const queued = this.queuedSeqs.get(chat.chat_id) ?? new Set<number>();
+      queued.add(item.seq);
+      this.queuedSeqs.set(chat.chat_id, queued);
+      this.queue(chat.chat_id).push(this.job(item, chat, media));
+    }
   }
 
   private job(item: OutboundItem, chat: AuthorizedChat, media: EventMedia): SendJob {
@@ -237,13 +245,34 @@ export class OutboundFollower {
       const text = notes.length > 0 ? `${item.text}\n\n${notes.join("\n")}` : item.text;
       await adapter.send(target(), this.deps.chooseContent({ text, title: item.title }));
     });
+    const merge = steps.length === 1 ? this.mergeable(item, notes, target) : undefined;
     return {
       label: `event #${item.seq}`,
       steps,
+      // Final answers (and notices) for the user go before queued agent-to-agent traffic.
+      urgent: item.audience === "user",
+      ...(merge ? { merge } : {}),
       done: (outcome) =>
         this.finish(item, chat, outcome).catch((e: unknown) =>
           this.deps.log(`[outbound] ${errorMessage(e)}`),
         ),
+    };
+  }
+
+  /** A plain text or markdown message may merge with the ones queued behind it (send-queue.ts). */
+  private mergeable(item: OutboundItem, notes: string[], target: () => ChatTarget): Mergeable | undefined {
+    const { adapter } = this.deps;
+    const fits = adapter.fitsOneMessage?.bind(adapter);
+    if (!fits) return undefined;
+    const text = notes.length > 0 ? `${item.text}\n\n${notes.join("\n")}` : item.text;
+    const content = this.deps.chooseContent({ text, title: item.title });
+    if (content.type !== "text" && content.type !== "markdown") return undefined;
+    // The audience is part of the key: a final answer is never folded into verbose traffic.
+    return {
+      key: `${content.type}:${item.audience}`,
+      text: content.text,
+      fits: (joined) => fits({ ...content, text: joined }),
+      send: (joined) => adapter.send(target(), { ...content, text: joined }),
     };
   }
 
@@ -254,6 +283,10 @@ export class OutboundFollower {
   ): Promise<void> {
     const { state } = this.deps;
     if (outcome.status === "aborted") return; // stopped: not delivered, the cursor stays before it
+    const queued = this.queuedSeqs.get(chat.chat_id);
+    queued?.delete(item.seq);
+    // An earlier message to this chat is still queued (this one jumped ahead of it).
+    const outOfOrder = [...(queued ?? [])].some((s) => s < item.seq);
     try {
       if (outcome.status === "gone") {
         const at = new Date(this.deps.now()).toISOString();
@@ -261,7 +294,7 @@ export class OutboundFollower {
           await state.updateAuthorized(chat.chat_id, { gone: { at, reason: outcome.reason ?? "chat gone" } });
         }
       } else {
-        await state.setChatDelivered(chat.chat_id, item.seq);
+        await state.setChatDelivered(chat.chat_id, item.seq, outOfOrder);
       }
       if (outcome.status === "delivered" && item.audience === "user") {
         this.deps.indicators.complete(chat.chat_id, item.replyTo);

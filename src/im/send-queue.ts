@@ -36,10 +36,33 @@ export function classifyFailure(error: unknown): FailureClass {
   return "fatal";
 }
 
+/**
+ * A job that is one plain message may merge with the jobs queued right behind it: when a queue
+ * forms (the chat's rate limit is reached), consecutive small messages of the same kind go out as
+ * one message, in order, within the platform's size limit.
+ */
+export interface Mergeable {
+  /** Only neighbours with the same key merge (e.g. `text`, `markdown`; never files or cards). */
+  key: string;
+  /** The body this job would send. */
+  text: string;
+  /** Whether `text` (bodies joined) still goes out as one platform message. */
+  fits(text: string): boolean;
+  /** Send `text` (this job's own, or several jobs' bodies joined) as one message. */
+  send(text: string, signal: AbortSignal): Promise<void>;
+}
+
+/** Between two merged bodies. */
+const MERGE_SEPARATOR = "\n\n";
+
 /** A delivery: steps run in order; a retried failure repeats only the failed step. */
 export interface SendJob {
   label: string;
   steps: Array<(signal: AbortSignal) => Promise<void>>;
+  /** Goes before queued non-urgent jobs (final answers and replies before verbose traffic). */
+  urgent?: boolean;
+  /** Set when the job is exactly one plain message (its only step sends `merge.text`). */
+  merge?: Mergeable;
   /**
    * Called once: every step succeeded, the job was given up (reason), the chat is gone, or the
    * queue was stopped first (`aborted`: not delivered, must be tried again after a restart).
@@ -99,13 +122,50 @@ export class ChatSendQueue {
     this.running = true;
     try {
       while (!this.signal.aborted) {
-        const job = this.jobs.shift();
+        const job = this.takeNext();
         if (!job) break;
-        await this.run(job);
+        await this.run(this.mergeQueued(job));
       }
     } finally {
       this.running = false;
     }
+  }
+
+  /** The first urgent job if any is queued, else the oldest; each kind keeps its own order. */
+  private takeNext(): SendJob | undefined {
+    const urgent = this.jobs.findIndex((j) => j.urgent);
+    return this.jobs.splice(Math.max(urgent, 0), 1)[0];
+  }
+
+  /**
+   * The head job plus the mergeable jobs right behind it, as one job; `done` reports to each in
+   * push order, so each one's delivery is recorded as before.
+   */
+  private mergeQueued(head: SendJob): SendJob {
+    const first = head.merge;
+    if (!first) return head;
+    const parts: SendJob[] = [head];
+    let text = first.text;
+    for (;;) {
+      // The job that would be taken next (the next urgent one after an urgent head).
+      const index = head.urgent ? this.jobs.findIndex((j) => j.urgent) : 0;
+      const next = index < 0 ? undefined : this.jobs[index]?.merge;
+      if (!next || next.key !== first.key) break;
+      const joined = `${text}${MERGE_SEPARATOR}${next.text}`;
+      if (!first.fits(joined)) break;
+      text = joined;
+      parts.push(this.jobs.splice(index, 1)[0] as SendJob);
+    }
+    if (parts.length === 1) return head;
+    const body = text;
+    return {
+      urgent: head.urgent,
+      label: `${parts.length} merged messages (${parts.map((p) => p.label).join(", ")})`,
+      steps: [(signal) => first.send(body, signal)],
+      done: async (outcome) => {
+        for (const p of parts) await p.done(outcome);
+      },
+    };
   }
 
   private async run(job: SendJob): Promise<void> {

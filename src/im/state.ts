@@ -47,6 +47,11 @@ export interface OutboundCursor {
   seq: number;
   /** Per chat, the last seq delivered (or given up) beyond `seq`: skipped on catch-up, so no duplicates. */
   chats: Record<string, number>;
+  /**
+   * Per chat, seqs beyond `chats[chat]` delivered ahead of earlier ones (a final answer sent before
+   * queued verbose traffic): skipped on catch-up too, while the earlier ones are still sent.
+   */
+  ahead?: Record<string, number[]>;
 }
 
 export const STATE_FILES = {
@@ -61,8 +66,26 @@ export const STATE_FILES = {
 type FileName = keyof typeof STATE_FILES;
 const RECENT_IDS_MAX = 512;
 
+/** `ahead` without the seqs at or below each chat's mark; undefined when nothing is left. */
+function pruneAhead(
+  ahead: Record<string, number[]> | undefined,
+  mark: (chat: string) => number,
+): Record<string, number[]> | undefined {
+  const out: Record<string, number[]> = {};
+  for (const [chat, seqs] of Object.entries(ahead ?? {})) {
+    const left = seqs.filter((s) => s > mark(chat));
+    if (left.length > 0) out[chat] = left;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 function isCursor(value: unknown): value is OutboundCursor {
-  return isRecord(value) && typeof value.seq === "number" && isRecord(value.chats);
+  return (
+    isRecord(value) &&
+    typeof value.seq === "number" &&
+    isRecord(value.chats) &&
+    (value.ahead === undefined || isRecord(value.ahead))
+  );
 }
 const isChatType = (v: unknown): v is ChatType => v === "direct" || v === "group";
 const str = (r: Record<string, unknown>, ...keys: string[]) => keys.every((k) => typeof r[k] === "string");
@@ -267,15 +290,36 @@ export class BridgeState {
   async setCursor(seq: number): Promise<void> {
     const chats: Record<string, number> = {};
     for (const [chat, s] of Object.entries(this.outboundCursor?.chats ?? {})) if (s > seq) chats[chat] = s;
-    this.outboundCursor = { seq, chats };
+    const ahead = pruneAhead(this.outboundCursor?.ahead, (chat) => Math.max(seq, chats[chat] ?? 0));
+    this.outboundCursor = ahead ? { seq, chats, ahead } : { seq, chats };
     await this.persist("cursor", () => this.outboundCursor);
   }
-  async setChatDelivered(chatId: string, seq: number): Promise<void> {
+  /**
+   * `seq` was handled for the chat. `outOfOrder`: an earlier seq for this chat is still queued, so
+   * only this one is recorded (in `ahead`), not everything up to it.
+   */
+  async setChatDelivered(chatId: string, seq: number, outOfOrder = false): Promise<void> {
     const cursor = this.outboundCursor ?? { seq: 0, chats: {} };
     if (seq <= cursor.seq) return;
-    cursor.chats[chatId] = Math.max(seq, cursor.chats[chatId] ?? 0);
+    if (outOfOrder) {
+      const ahead = cursor.ahead ?? {};
+      ahead[chatId] = [...(ahead[chatId] ?? []), seq];
+      cursor.ahead = ahead;
+    } else {
+      cursor.chats[chatId] = Math.max(seq, cursor.chats[chatId] ?? 0);
+      const ahead = pruneAhead(cursor.ahead, (chat) => Math.max(cursor.seq, cursor.chats[chat] ?? 0));
+      if (ahead) cursor.ahead = ahead;
+      else delete cursor.ahead;
+    }
     this.outboundCursor = cursor;
     await this.persist("cursor", () => this.outboundCursor);
+  }
+  /** Whether the chat already got `seq` (in order, or ahead of earlier ones). */
+  chatHas(chatId: string, seq: number): boolean {
+    const cursor = this.outboundCursor;
+    if (!cursor) return false;
+    const ahead = cursor.ahead?.[chatId];
+    return seq <= (cursor.chats[chatId] ?? 0) || (Array.isArray(ahead) && ahead.includes(seq));
   }
 
   // ── inbound redelivery guard ─────────────────────────────────────────────────

@@ -97,6 +97,11 @@ export interface PlatformAdapter {
   start(onMessage: (message: InboundMessage) => Promise<void>): Promise<void>;
   stop(): Promise<void>;
   send(target: ChatTarget, content: OutboundContent): Promise<void>;
+  /**
+   * Optional: whether `content` goes out as one platform message (not split). Queued text and
+   * markdown messages to a chat are merged only while this holds; without it they are never merged.
+   */
+  fitsOneMessage?(content: OutboundContent): boolean;
   download(file: InboundFile, maxBytes: number): Promise<DownloadedFile>;
   upload(file: { bytes: Buffer; name: string; mime: string }): Promise<{ mediaId: string }>;
   /** Optional processing indicator on a user's message (DingTalk: emotion reply). */

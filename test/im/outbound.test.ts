@@ -11,6 +11,14 @@ afterEach(async () => {
   h?.host.cleanup();
 });
 
+async function waitUntil(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 const agentTexts = (chatId: string) => h.adapter.textsTo(chatId).filter((t) => t.startsWith("["));
 
 describe("outbound routing", () => {
@@ -185,6 +193,43 @@ describe("durable cursor", () => {
 });
 
 describe("send queue", () => {
+  it("a final answer goes before queued verbose traffic; after a restart neither is lost nor repeated", async () => {
+    h = await startBridge({}, { retry: { baseMs: 5, maxMs: 10, attempts: 10_000 } });
+    await subscribeChat(h, GROUP);
+    await h.adapter.receive({ chatId: GROUP, chatType: "group", text: "/verbose on" });
+    await h.bridge.idle();
+    let blockV1 = false;
+    h.adapter.sendHook = (_t, c) =>
+      blockV1 && c.type === "text" && c.text.includes("v1")
+        ? new CodedError("dingtalk_throttled")
+        : undefined;
+    let releaseV0: () => void = () => {};
+    const v0Sent = new Promise<void>((r) => {
+      releaseV0 = r;
+    });
+    // v0 is in flight while v1, v2 and the final answer queue behind it.
+    const send = h.adapter.send.bind(h.adapter);
+    h.adapter.send = async (t, c) => {
+      if (c.type === "text" && c.text.includes("v0")) await v0Sent;
+      return send(t, c);
+    };
+    h.host.say("lead", "v0", ["reviewer"]);
+    h.host.say("lead", "v1", ["reviewer"]);
+    h.host.say("lead", "v2", ["reviewer"]);
+    h.host.say("lead", "final", ["user"]);
+    await new Promise((r) => setTimeout(r, 30));
+    blockV1 = true;
+    releaseV0();
+    await waitUntil(() => agentTexts(GROUP).length >= 2);
+    await new Promise((r) => setTimeout(r, 30)); // v1 is now retrying
+    expect(agentTexts(GROUP)).toEqual(["[Lead → Reviewer] v0", "[Lead] final"]);
+    await h.bridge.stop();
+    blockV1 = false;
+    await h.restart();
+    await h.bridge.idle();
+    expect(agentTexts(GROUP)).toEqual(["[Lead → Reviewer] v1", "[Lead → Reviewer] v2"]);
+  });
+
   it("retries a throttled send and keeps the order", async () => {
     h = await startBridge();
     await subscribeChat(h);

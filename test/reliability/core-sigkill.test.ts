@@ -88,12 +88,13 @@ describe("daemon killed with SIGKILL mid-burst", () => {
     });
     await waitFor(() => fake.liveConnections().length > 0, 10_000, "stream connection");
 
+    // One entry per message: queued messages to a chat may go out merged in one send (blank-line joined).
     const texts = (chatId?: string) =>
       fake.sent
         .filter((m) => chatId === undefined || JSON.stringify(m.target).includes(chatId))
-        .map((m) => {
+        .flatMap((m) => {
           const p = m.msgParam as { content?: string; text?: string };
-          return `${p.content ?? ""}${p.text ?? ""}`;
+          return `${p.content ?? ""}${p.text ?? ""}`.split("\n\n");
         });
     for (const conversationId of CHATS) {
       const keys = () => texts().filter((s) => /--key [A-Z0-9]+/.test(s));

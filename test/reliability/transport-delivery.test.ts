@@ -45,7 +45,7 @@ function received(cid: string, marker: string): SentMessage[] {
 }
 async function deliveredOnce(cids: string[], marker: string): Promise<void> {
   for (const cid of cids)
-    await waitFor(() => received(cid, marker).length > 0, 45_000, `${marker} to ${cid}`);
+    await waitFor(() => received(cid, marker).length > 0, 75_000, `${marker} to ${cid}`); // a chat may wait for its 20/min window
   await new Promise((r) => setTimeout(r, 500));
   for (const cid of cids) expect(received(cid, marker), `${marker} to ${cid}`).toHaveLength(1);
 }
@@ -94,10 +94,11 @@ describe("delivery faults through the daemon", () => {
     for (let i = 1; i <= 3; i++) await agentSays(w, `ordered ${i}/3`);
     for (let i = 1; i <= 3; i++) await deliveredOnce(ALL, `ordered ${i}/3`);
     for (const cid of ALL) {
+      // Queued messages may go out merged into one send: the order is the order of the markers.
       const order = w.fake.sent
-        .filter((m) => chatOf(m) === cid && textOf(m).includes("ordered "))
-        .map(textOf);
-      expect(order.map((t) => /ordered (\d)/.exec(t)?.[1])).toEqual(["1", "2", "3"]);
+        .filter((m) => chatOf(m) === cid)
+        .flatMap((m) => [...textOf(m).matchAll(/ordered (\d)/g)].map((x) => x[1]));
+      expect(order).toEqual(["1", "2", "3"]);
     }
     expect(w.bridgeLog()).toMatch(/QpsLimitForAppkeyAndApi/);
     expect(w.bridgeLog()).toMatch(/dingtalk_server_error/);
@@ -113,18 +114,13 @@ describe("delivery faults through the daemon", () => {
     const t0 = Date.now();
     for (let i = 1; i <= 8; i++) await agentSays(w, `burst ${i}/8`);
     await deliveredOnce(["cid-group-a"], "burst 8/8");
-    const times = w.fake.sent.filter((m) => chatOf(m) === "cid-group-a" && textOf(m).includes("burst "));
-    expect(times.map((m) => /burst (\d)/.exec(textOf(m))?.[1])).toEqual([
-      "1",
-      "2",
-      "3",
-      "4",
-      "5",
-      "6",
-      "7",
-      "8",
-    ]);
-    console.log(`8-message burst to one chat delivered in ${Date.now() - t0} ms (burst 6, then 20/min)`);
+    const order = w.fake.sent
+      .filter((m) => chatOf(m) === "cid-group-a")
+      .flatMap((m) => [...textOf(m).matchAll(/burst (\d)/g)].map((x) => x[1]));
+    expect(order).toEqual(["1", "2", "3", "4", "5", "6", "7", "8"]);
+    console.log(
+      `8-message burst to one chat delivered in ${Date.now() - t0} ms (20/min per chat, merged when queued)`,
+    );
   }, 60_000);
 
   it("a disbanded group is classified dingtalk_chat_gone and the other chats keep flowing", async () => {
@@ -139,5 +135,5 @@ describe("delivery faults through the daemon", () => {
     await agentSays(w, "still flowing");
     await deliveredOnce(["cid-dm", "cid-group-a"], "still flowing");
     expect(received("cid-group-b", "after disband")).toHaveLength(0);
-  });
+  }, 120_000); // the earlier cases may have used these chats' 20 messages/min: the window must pass
 });

@@ -181,6 +181,11 @@ export class DingTalkAdapter implements PlatformAdapter {
     this.fatalListeners.push(listener);
   }
 
+  /** One DingTalk message (webhook and OpenAPI plan the same chunks): queued messages may merge into it. */
+  fitsOneMessage(content: OutboundContent): boolean {
+    return encodeForOpenApi(content).length === 1;
+  }
+
   /**
    * sessionWebhook while it is valid, else the robot OpenAPI: group send for groups, one-to-one send
    * to the sender's staff id for direct chats (protocol §3.2–§3.4, cccc-im-spec §6.6).
@@ -193,7 +198,7 @@ export class DingTalkAdapter implements PlatformAdapter {
       let sent = 0;
       try {
         for (const body of encodeForWebhook(content)) {
-          await this.api.sendBySessionWebhook(webhook, body);
+          await this.api.sendBySessionWebhook(webhook, body, target.chatId);
           sent++;
         }
         return;
@@ -207,7 +212,8 @@ export class DingTalkAdapter implements PlatformAdapter {
     const messages = encodeForOpenApi(content);
     if (target.chatType === "group") {
       const cid = reply?.conversationId ?? target.chatId;
-      for (const m of messages) await this.api.sendToGroup(cid, m.msgKey, m.msgParam, robotCode);
+      for (const m of messages)
+        await this.api.sendToGroup(cid, m.msgKey, m.msgParam, robotCode, target.chatId);
       return;
     }
     const staffId = reply?.senderStaffId;
@@ -219,7 +225,7 @@ export class DingTalkAdapter implements PlatformAdapter {
       );
     }
     for (const m of messages) {
-      const r = await this.api.sendToUsers([staffId], m.msgKey, m.msgParam, robotCode);
+      const r = await this.api.sendToUsers([staffId], m.msgKey, m.msgParam, robotCode, target.chatId);
       if (r.invalidStaffIdList.includes(staffId)) {
         throw new PlatformApiError(
           "dingtalk_chat_gone",

@@ -3,7 +3,7 @@
  * through `callDingTalk` (request.ts). Base URLs come from config so a fake server can stand in.
  */
 import { PlatformApiError } from "./errors.js";
-import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "./rate-limit.js";
+import { RateLimiter, type RateLimits } from "./rate-limit.js";
 import { type CallContext, type CallSpec, callDingTalk } from "./request.js";
 import { TokenCache } from "./token-cache.js";
 import { isAllowedPlatformUrl, readCapped, safeHost } from "./url-guard.js";
@@ -49,7 +49,7 @@ export class DingTalkApi {
     this.oapiBase = trimSlash(config.oapiBase ?? DEFAULT_OAPI_BASE);
     this.tokens = new TokenCache(() => this.fetchToken());
     this.ctx = {
-      limiter: new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...config.limits }),
+      limiter: new RateLimiter(config.limits),
       tokens: this.tokens,
       timeoutMs: config.timeoutMs ?? 15_000,
       maxAttempts: config.maxAttempts ?? 4,
@@ -107,8 +107,11 @@ export class DingTalkApi {
     return { endpoint: body.endpoint, ticket: body.ticket };
   }
 
-  /** Reply through the chat's sessionWebhook (§3.2). Only DingTalk (or configured) hosts. */
-  async sendBySessionWebhook(url: string, body: Record<string, unknown>): Promise<void> {
+  /**
+   * Reply through the chat's sessionWebhook (§3.2). Only DingTalk (or configured) hosts. `chatKey`
+   * paces the chat as one, whichever route (webhook or OpenAPI) its messages take.
+   */
+  async sendBySessionWebhook(url: string, body: Record<string, unknown>, chatKey?: string): Promise<void> {
     const session = this.checkUrl(url, "webhook").searchParams.get("session") ?? url;
     await this.call({
       name: "robot.sendBySession",
@@ -117,7 +120,7 @@ export class DingTalkApi {
       family: "webhook",
       auth: "none",
       json: body,
-      chatKey: `webhook:${session}`,
+      chatKey: chatKey ?? `webhook:${session}`,
     });
   }
 
@@ -127,6 +130,7 @@ export class DingTalkApi {
     msgKey: string,
     msgParam: string,
     robotCode: string,
+    chatKey?: string,
   ): Promise<{ processQueryKey: string }> {
     const body = (await this.call({
       name: "robot.groupMessages.send",
@@ -135,7 +139,7 @@ export class DingTalkApi {
       family: "new",
       auth: "header",
       json: { robotCode, openConversationId, msgKey, msgParam },
-      chatKey: openConversationId,
+      chatKey: chatKey ?? openConversationId,
     })) as { processQueryKey?: unknown };
     return { processQueryKey: String(body.processQueryKey ?? "") };
   }
@@ -146,6 +150,7 @@ export class DingTalkApi {
     msgKey: string,
     msgParam: string,
     robotCode: string,
+    chatKey?: string,
   ): Promise<UsersSendResult> {
     const out: UsersSendResult = {
       processQueryKey: "",
@@ -161,7 +166,7 @@ export class DingTalkApi {
         family: "new",
         auth: "header",
         json: { robotCode, userIds: batch, msgKey, msgParam },
-        chatKey: batch.length === 1 ? `user:${batch[0]}` : undefined,
+        chatKey: batch.length === 1 ? (chatKey ?? `user:${batch[0]}`) : undefined,
       })) as Partial<Record<keyof UsersSendResult, unknown>>;
       out.processQueryKey ||= String(body.processQueryKey ?? "");
       out.invalidStaffIdList.push(...strings(body.invalidStaffIdList));

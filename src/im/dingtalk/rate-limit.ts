@@ -1,86 +1,251 @@
 /**
- * Client-side throttling under DingTalk's limits (protocol §5.3): a token bucket per API (20 calls/s
- * per app per API) and one per chat (custom-robot style ≤ 20 messages/min, small bursts allowed).
+ * Client-side pacing at DingTalk's own limits (protocol §5.3): a sliding window per API (20 calls
+ * per second per app per API) and one per chat (20 messages per minute). A window allows its whole
+ * budget at once, like the platform, so a quiet chat gets 20 messages out immediately and a busy one
+ * goes exactly as fast as DingTalk accepts — there is no extra fixed pacing of our own.
+ *
+ * A call holds its slot from `acquire` until `settle` (its answer arrived), and the slot is then
+ * dated at the answer: the platform saw the request no later than that, so the next window never
+ * opens early on its clock, whatever the latency. A throttle answer (`hold`) closes the chat's and
+ * the API's windows for the retry delay, so every queue waits, not only the refused call.
  */
-import { sleep } from "./timing.js";
+import { z } from "zod";
+import { abortError } from "./timing.js";
 
 export interface RateLimits {
-  /** Calls per second per API name. */
-  apiPerSecond: number;
-  /** Messages per minute per chat. */
-  chatPerMinute: number;
-  /** Messages a chat may receive back to back before pacing starts. */
-  chatBurst: number;
+  /** Calls per API per `apiWindowMs` (DingTalk: 20 per second per app per API). */
+  apiCalls: number;
+  apiWindowMs: number;
+  /** Messages per chat per `chatWindowMs` (DingTalk: 20 per minute). */
+  chatMessages: number;
+  chatWindowMs: number;
 }
 
-export const DEFAULT_RATE_LIMITS: RateLimits = { apiPerSecond: 20, chatPerMinute: 20, chatBurst: 6 };
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  apiCalls: 20,
+  apiWindowMs: 1_000,
+  chatMessages: 20,
+  chatWindowMs: 60_000,
+};
 
-class TokenBucket {
-  private tokens: number;
-  private last: number;
+/** A taken slot: call `settle()` when the platform answered (or the call failed). */
+export interface Slot {
+  settle(): void;
+  /** The platform refused the call for speed (not executed): it does not count. */
+  release(): void;
+}
+
+/** Re-check a window whose freeing slot is still in flight this often (settling re-checks at once). */
+const UNSETTLED_RECHECK_MS = 1_000;
+
+interface Waiter {
+  api: string;
+  chat: string | undefined;
+  resolve(slot: Slot): void;
+  reject(error: unknown): void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+/** Keys kept before idle ones are pruned (a key idle for a whole window holds no information). */
+const MAX_KEYS = 1000;
+
+class SlidingWindow {
+  /** Slot times, oldest first; an unsettled slot counts as "now". */
+  private readonly slots: Array<{ at: number; settled: boolean }> = [];
+  private heldUntil = 0;
 
   constructor(
-    private readonly capacity: number,
-    private readonly perMs: number,
-    now: number,
-  ) {
-    this.tokens = capacity;
-    this.last = now;
-  }
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
 
-  /** Milliseconds until one token is available (0 = now). */
+  /** Milliseconds until a slot is free (0 = now). */
   wait(now: number): number {
-    this.tokens = Math.min(this.capacity, this.tokens + (now - this.last) * this.perMs);
-    this.last = now;
-    return this.tokens >= 1 ? 0 : Math.ceil((1 - this.tokens) / this.perMs);
+    for (let i = this.slots.length - 1; i >= 0; i--) {
+      const s = this.slots[i];
+      if (s?.settled && s.at + this.windowMs <= now) this.slots.splice(i, 1);
+    }
+    const held = Math.max(0, this.heldUntil - now);
+    if (this.slots.length < this.limit) return held;
+    // Full: the slot that must leave the window first. One still in flight is dated when it settles
+    // (which re-checks the waiters); the long fallback only guards against a slot never settled.
+    const times = this.slots.map((s) => (s.settled ? s.at : Number.POSITIVE_INFINITY)).sort((a, b) => a - b);
+    const oldest = times[times.length - this.limit] ?? Number.POSITIVE_INFINITY;
+    const free = Number.isFinite(oldest) ? oldest + this.windowMs - now : UNSETTLED_RECHECK_MS;
+    return Math.max(held, free, 1);
   }
 
-  take(): void {
-    this.tokens -= 1;
+  take(now: number, clock: () => number, onSettle: () => void): Slot {
+    const slot = { at: now, settled: false };
+    this.slots.push(slot);
+    return {
+      settle: () => {
+        if (slot.settled) return;
+        slot.at = Math.max(slot.at, clock());
+        slot.settled = true;
+        onSettle();
+      },
+      release: () => {
+        const i = this.slots.indexOf(slot);
+        if (i >= 0) this.slots.splice(i, 1);
+        onSettle();
+      },
+    };
+  }
+
+  hold(until: number): void {
+    this.heldUntil = Math.max(this.heldUntil, until);
+  }
+
+  idle(now: number): boolean {
+    return this.wait(now) === 0 && this.slots.length === 0;
   }
 }
 
 export class RateLimiter {
-  private readonly apis = new Map<string, TokenBucket>();
-  private readonly chats = new Map<string, TokenBucket>();
+  private readonly apis = new Map<string, SlidingWindow>();
+  private readonly chats = new Map<string, SlidingWindow>();
+  private waiters: Waiter[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  readonly limits: RateLimits;
 
   constructor(
-    private readonly limits: RateLimits = DEFAULT_RATE_LIMITS,
+    limits: Partial<RateLimits> = {},
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.limits = { ...DEFAULT_RATE_LIMITS, ...limits };
+  }
 
-  /** Wait until both the API bucket and (if given) the chat bucket have a token, then take them. */
-  async acquire(api: string, chat: string | undefined, signal?: AbortSignal): Promise<void> {
-    for (;;) {
-      const t = this.now();
-      const a = this.bucket(this.apis, api, this.limits.apiPerSecond, this.limits.apiPerSecond / 1000, t);
-      const c =
-        chat === undefined
-          ? undefined
-          : this.bucket(this.chats, chat, this.limits.chatBurst, this.limits.chatPerMinute / 60_000, t);
-      const wait = Math.max(a.wait(t), c?.wait(t) ?? 0);
-      if (wait === 0) {
-        a.take();
-        c?.take();
-        return;
+  /**
+   * Wait until both the API window and (if given) the chat window have room, then take a slot in
+   * each. Waiters are served in arrival order per window, all from one timer: thousands of queued
+   * calls cost one timer, not one poll each.
+   */
+  acquire(api: string, chat: string | undefined, signal?: AbortSignal): Promise<Slot> {
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    return new Promise<Slot>((resolve, reject) => {
+      const waiter: Waiter = { api, chat, resolve, reject };
+      if (signal) {
+        waiter.signal = signal;
+        waiter.onAbort = () => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          reject(abortError(signal));
+        };
+        signal.addEventListener("abort", waiter.onAbort, { once: true });
       }
-      await sleep(wait, signal);
+      this.waiters.push(waiter);
+      this.pump();
+    });
+  }
+
+  /** Grant every waiter whose windows have room (in order), then sleep until the next could. */
+  private pump(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.waiters.length === 0) return;
+    const { apiCalls, apiWindowMs, chatMessages, chatWindowMs } = this.limits;
+    const t = this.now();
+    let next = Number.POSITIVE_INFINITY;
+    const blocked = new Set<string>();
+    const blockedApis = new Set<string>();
+    this.waiters = this.waiters.filter((w) => {
+      // A chat whose earlier waiter is blocked stays blocked: its calls keep their order.
+      const key = w.chat === undefined ? undefined : `${w.api}\n${w.chat}`;
+      if (blockedApis.has(w.api) || (key !== undefined && blocked.has(key))) return true;
+      const a = this.window(this.apis, w.api, apiCalls, apiWindowMs, t);
+      const c =
+        w.chat === undefined ? undefined : this.window(this.chats, w.chat, chatMessages, chatWindowMs, t);
+      const apiWait = a.wait(t);
+      const wait = Math.max(apiWait, c?.wait(t) ?? 0);
+      if (wait > 0) {
+        next = Math.min(next, wait);
+        if (apiWait > 0) blockedApis.add(w.api);
+        if (key !== undefined) blocked.add(key);
+        return true;
+      }
+      const recheck = () => this.pump();
+      const apiSlot = a.take(t, this.now, recheck);
+      const chatSlot = c?.take(t, this.now, recheck);
+      if (w.onAbort) w.signal?.removeEventListener("abort", w.onAbort);
+      w.resolve({
+        settle: () => {
+          apiSlot.settle();
+          chatSlot?.settle();
+        },
+        release: () => {
+          apiSlot.release();
+          chatSlot?.release();
+        },
+      });
+      return false;
+    });
+    if (this.waiters.length > 0 && Number.isFinite(next)) {
+      this.timer = setTimeout(() => this.pump(), next);
+      this.timer.unref();
     }
   }
 
-  private bucket(
-    map: Map<string, TokenBucket>,
-    key: string,
-    capacity: number,
-    perMs: number,
-    now: number,
-  ): TokenBucket {
-    let b = map.get(key);
-    if (!b) {
-      if (map.size > 1000) map.clear(); // bound memory; a reset only allows one extra burst
-      b = new TokenBucket(Math.max(1, capacity), perMs, now);
-      map.set(key, b);
-    }
-    return b;
+  /** DingTalk said "too fast": no call on this API or to this chat for `ms`. */
+  hold(api: string, chat: string | undefined, ms: number): void {
+    const { apiCalls, apiWindowMs, chatMessages, chatWindowMs } = this.limits;
+    const t = this.now();
+    this.window(this.apis, api, apiCalls, apiWindowMs, t).hold(t + ms);
+    if (chat !== undefined) this.window(this.chats, chat, chatMessages, chatWindowMs, t).hold(t + ms);
+    this.pump();
   }
+
+  private window(
+    map: Map<string, SlidingWindow>,
+    key: string,
+    limit: number,
+    windowMs: number,
+    now: number,
+  ): SlidingWindow {
+    let w = map.get(key);
+    if (!w) {
+      if (map.size >= MAX_KEYS) for (const [k, v] of map) if (v.idle(now)) map.delete(k);
+      w = new SlidingWindow(Math.max(1, limit), windowMs);
+      map.set(key, w);
+    }
+    return w;
+  }
+}
+
+const limitsSchema = z
+  .object({
+    apiCalls: z.number().int().positive(),
+    apiWindowMs: z.number().int().positive(),
+    chatMessages: z.number().int().positive(),
+    chatWindowMs: z.number().int().positive(),
+  })
+  .partial()
+  .strict();
+
+/**
+ * `CCCC_DINGTALK_RATE_LIMITS`, JSON with any of the `RateLimits` keys: for an organisation whose
+ * limits differ from the standard ones, and for tests that scale time down. Bad values are logged
+ * and the defaults used.
+ */
+export function rateLimitsFromEnv(
+  value: string | undefined,
+  log: (line: string) => void = () => {},
+): Partial<RateLimits> | undefined {
+  if (!value?.trim()) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    log("CCCC_DINGTALK_RATE_LIMITS is not JSON; using DingTalk's standard limits");
+    return undefined;
+  }
+  const parsed = limitsSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    log(
+      `CCCC_DINGTALK_RATE_LIMITS ignored: ${issue?.path.join(".") || "value"}: ${issue?.message ?? "invalid"} (keys: ${Object.keys(DEFAULT_RATE_LIMITS).join(", ")}; positive integers)`,
+    );
+    return undefined;
+  }
+  return parsed.data;
 }

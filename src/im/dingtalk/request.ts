@@ -54,8 +54,8 @@ export async function callDingTalk(ctx: CallContext, spec: CallSpec): Promise<un
   const maxAttempts = spec.maxAttempts ?? ctx.maxAttempts;
   let refreshed = false;
   for (let attempt = 1; ; attempt++) {
-    await ctx.limiter.acquire(spec.name, spec.chatKey, ctx.signal);
     const token = spec.auth === "none" ? undefined : await needTokens(ctx, spec).get(ctx.signal);
+    const slot = await ctx.limiter.acquire(spec.name, spec.chatKey, ctx.signal);
     if (token && !ctx.secrets.includes(token)) ctx.secrets.push(token);
     let res: Response;
     try {
@@ -66,6 +66,7 @@ export async function callDingTalk(ctx: CallContext, spec: CallSpec): Promise<un
         signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(spec.timeoutMs ?? ctx.timeoutMs)]),
       });
     } catch (err) {
+      slot.settle();
       if (ctx.signal.aborted) throw err;
       const cause = isAbortError(err) ? "timed out" : describe(err);
       const netErr = new NetworkError(spec.name, cause);
@@ -75,6 +76,7 @@ export async function callDingTalk(ctx: CallContext, spec: CallSpec): Promise<un
       }
       throw netErr;
     }
+    slot.settle();
     if (spec.raw && res.ok) return res;
     const body = await readBody(res);
     const failure = failureOf(spec.family, res.status, body);
@@ -88,8 +90,10 @@ export async function callDingTalk(ctx: CallContext, spec: CallSpec): Promise<un
       needTokens(ctx, spec).invalidate(token);
       continue;
     }
+    // Refused for speed: the call was not executed, so it takes no place in the windows.
+    if (err.code === "dingtalk_throttled") slot.release();
     if (err.retry === "backoff" && attempt < maxAttempts) {
-      await retryWait(ctx, spec, attempt, err.code);
+      await retryWait(ctx, spec, attempt, err.code, err.code === "dingtalk_throttled");
       continue;
     }
     throw err;
@@ -101,8 +105,16 @@ function needTokens(ctx: CallContext, spec: CallSpec): TokenSource {
   return ctx.tokens;
 }
 
-async function retryWait(ctx: CallContext, spec: CallSpec, attempt: number, why: string): Promise<void> {
+async function retryWait(
+  ctx: CallContext,
+  spec: CallSpec,
+  attempt: number,
+  why: string,
+  throttled = false,
+): Promise<void> {
   const ms = backoffDelay(attempt - 1, ctx.retryBaseMs, ctx.retryMaxMs);
+  // DingTalk refused for speed: every call on this API and to this chat waits too, not only this one.
+  if (throttled) ctx.limiter.hold(spec.name, spec.chatKey, ms);
   ctx.log(`dingtalk ${spec.name}: retrying in ${ms} ms (${why})`);
   await sleep(ms, ctx.signal);
 }

@@ -1,4 +1,6 @@
 /** Fake DingTalk server for tests (not itself a test). See server.ts. */
+
+export { type FakeLimits, PLATFORM_LIMITS } from "./limits.js";
 export {
   buildRobotMessage,
   newConversationId,

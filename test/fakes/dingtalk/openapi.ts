@@ -92,6 +92,9 @@ const ROUTES: Record<string, Handler> = {
     if (!json || !msgtype || !content || typeof content !== "object") {
       return { status: 200, body: { errcode: 400105, errmsg: "不支持的消息类型" } };
     }
+    // Too fast for the API or the chat: refused, not executed (webhook family code 410100).
+    if (ctx.state.limiter.admit("robot.sendBySession", session.conversationId) !== "ok")
+      return legacyFault("qps", "webhook");
     ctx.state.sent.push({
       via: "webhook",
       msgKey: msgtype,
@@ -223,6 +226,12 @@ function robotSend(
   }
   const routed = route(json);
   if ("status" in routed) return routed;
+  const ids = routed.target.userIds;
+  const chat = routed.target.openConversationId ?? (ids?.length === 1 ? `user:${ids[0]}` : undefined);
+  // A send to flow-controlled users only is not executed: it takes no place in the windows.
+  const flowControlled = ids?.every((id) => ctx.state.flowControlledUsers.has(id)) ?? false;
+  if (!flowControlled && ctx.state.limiter.admit(`${auth.app.appKey} ${endpoint}`, chat) !== "ok")
+    return newApiFault("qps", endpoint);
   const via = endpoint === "groupSend" ? "group" : "users";
   ctx.state.sent.push({
     via,
@@ -244,6 +253,8 @@ function emotion(ctx: OpenApiContext, req: IncomingMessage, body: Buffer, action
   const json = parseJson(body) ?? {};
   if (json.robotCode !== robotCodeOf(auth.app)) return robotCodeError();
   if (!json.openMsgId || !json.openConversationId) return newApiError(400, "invalidParameter", "缺少参数");
+  if (ctx.state.limiter.admit(`${auth.app.appKey} emotion.${action}`, undefined) !== "ok")
+    return newApiFault("qps", "emotion");
   ctx.state.emotions.push({ action, body: json });
   return { status: 200, body: { success: true, result: true } };
 }

@@ -6,6 +6,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readBody, sendJson } from "./http.js";
+import { type FakeLimits, PLATFORM_LIMITS } from "./limits.js";
 import { handleOpenApi } from "./openapi.js";
 import { buildRobotMessage, type RobotMessageOptions } from "./payloads.js";
 import { type FakeApp, FakeState, type FaultEndpoint, type FaultKind } from "./state.js";
@@ -24,6 +25,11 @@ export interface FakeDingTalkOptions {
   /** sessionWebhook lifetime for built messages (default 90 min). */
   webhookTtlMs?: number;
   downloadUrlTtlMs?: number;
+  /**
+   * Rate limits enforced on robot sends and reactions (default DingTalk's: 20 calls/s per API,
+   * 20 messages/min per chat); scale the windows down for fast tests, null for none.
+   */
+  limits?: Partial<FakeLimits> | null;
 }
 
 export const DEFAULT_APP: FakeApp = {
@@ -176,7 +182,8 @@ export class FakeDingTalk {
 }
 
 export async function startFakeDingTalk(opts: FakeDingTalkOptions = {}): Promise<FakeDingTalk> {
-  const state = new FakeState(opts.tokenTtlSeconds ?? 7200);
+  const limits = opts.limits === null ? null : { ...PLATFORM_LIMITS, ...opts.limits };
+  const state = new FakeState(opts.tokenTtlSeconds ?? 7200, limits);
   for (const app of opts.apps ?? [DEFAULT_APP]) state.addApp(app);
   const stream = new FakeStream(state, {
     redeliverAfterMs: opts.redeliverAfterMs === undefined ? 60_000 : opts.redeliverAfterMs,

@@ -3,6 +3,7 @@
  * records tests assert on. Error bodies follow protocol §5.1/§5.2.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { FakeLimiter, type FakeLimits, PLATFORM_LIMITS } from "./limits.js";
 
 export interface FakeApp {
   appKey: string;
@@ -95,7 +96,15 @@ export class FakeState {
   tokensIssued = 0;
   private readonly faults = new Map<FaultEndpoint, { kind: FaultKind; remaining: number }[]>();
 
-  constructor(readonly tokenTtlSeconds: number) {}
+  /** DingTalk's per-API and per-chat rate limits (null: none). */
+  readonly limiter: FakeLimiter;
+
+  constructor(
+    readonly tokenTtlSeconds: number,
+    limits: FakeLimits | null = PLATFORM_LIMITS,
+  ) {
+    this.limiter = new FakeLimiter(limits);
+  }
 
   addApp(app: FakeApp): void {
     this.apps.set(app.appKey, app);

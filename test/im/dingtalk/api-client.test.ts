@@ -213,14 +213,19 @@ describe("DingTalk API client against the fake", () => {
     expect(fake.uploads[0]?.bytes.equals(png)).toBe(true);
   });
 
-  it("paces sends per chat with a token bucket", async () => {
-    const a = await setup({}, { limits: { chatBurst: 2, chatPerMinute: 600 } }); // then one per 100 ms
+  it("paces sends per chat with a sliding window: the whole budget at once, then as slots free", async () => {
+    const a = await setup({}, { limits: { chatMessages: 2, chatWindowMs: 200 } });
     const t0 = Date.now();
     for (let i = 0; i < 4; i++) await a.sendToGroup("cidP", "sampleMarkdown", md, fake.app.appKey);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
+  });
+
+  it("a chat whose window is full does not hold up another chat", async () => {
+    const a = await setup({}, { limits: { chatMessages: 1, chatWindowMs: 10_000 } });
+    await a.sendToGroup("cidFull", "sampleMarkdown", md, fake.app.appKey);
     const t1 = Date.now();
     await a.sendToGroup("cidOther", "sampleMarkdown", md, fake.app.appKey);
-    expect(Date.now() - t1).toBeLessThan(100);
+    expect(Date.now() - t1).toBeLessThan(5_000); // cidFull's next slot is 10 s away
   });
 
   it("raises NetworkError when nothing answers", async () => {

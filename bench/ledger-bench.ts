@@ -1,6 +1,7 @@
 /**
  * Ledger benchmark: durable append throughput (single awaited and group-committed) and the cost of
- * opening and reading a 1,000,000-event ledger. Run with `npm run bench`; see docs/bench.md.
+ * opening and reading a 1,000,000-event ledger. `npm run bench` runs it with the other `*-bench.ts`
+ * scripts (or alone: `npm run bench -- ledger`); see docs/bench.md.
  */
 import { mkdtemp, open, rm, statfs } from "node:fs/promises";
 import { tmpdir } from "node:os";
