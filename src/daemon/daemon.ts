@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import Fastify from "fastify";
+import { registerOwnListener } from "../im/net-guard.js";
 import { CcccError } from "../kernel/errors.js";
 import { writeFileAtomic } from "../kernel/fs-util.js";
 import type { Home } from "../kernel/home.js";
@@ -71,6 +72,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024, forceCloseConnections: true });
   let kernel: Kernel | undefined;
   let boundPort = opts.port;
+  let forgetListener = () => {};
   try {
     kernel = await Kernel.open(home);
     const ctx: DaemonContext = { home, kernel, version: VERSION, log } as DaemonContext;
@@ -97,6 +99,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : opts.port;
     boundPort = port;
+    // Platform URLs (and their redirects) may never reach this API (SECURITY.md).
+    forgetListener = registerOwnListener(opts.host, port);
     const hostForUrl = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
     const url = `http://${hostForUrl}:${port}/`;
     const endpoint: Endpoint = {
@@ -131,12 +135,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
         await app.close();
         await kernel?.close();
         await rm(home.endpointFile, { force: true });
+        forgetListener();
         await lock.release();
       },
     };
   } catch (err) {
     await app.close().catch(() => undefined);
     await kernel?.close().catch(() => undefined);
+    forgetListener();
     await lock.release();
     throw err;
   }

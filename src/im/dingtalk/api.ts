@@ -6,7 +6,14 @@ import { PlatformApiError } from "./errors.js";
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "./rate-limit.js";
 import { type CallContext, type CallSpec, callDingTalk } from "./request.js";
 import { TokenCache } from "./token-cache.js";
-import { isAllowedPlatformUrl, readCapped, safeHost } from "./url-guard.js";
+import {
+  hopGuard,
+  isAllowedPlatformUrl,
+  type Resolver,
+  readCapped,
+  safeHost,
+  untrusted,
+} from "./url-guard.js";
 
 export { isAllowedPlatformUrl } from "./url-guard.js";
 
@@ -27,6 +34,8 @@ export interface ApiConfig {
   retryBaseMs?: number;
   retryMaxMs?: number;
   limits?: Partial<RateLimits>;
+  /** DNS for the URL guard (tests); default the system resolver. */
+  resolve?: Resolver;
 }
 
 export type MediaType = "image" | "voice" | "video" | "file";
@@ -58,6 +67,7 @@ export class DingTalkApi {
       secrets: [config.appSecret],
       log: config.log ?? (() => {}),
       signal: this.abort.signal,
+      guard: hopGuard([this.apiBase, this.oapiBase], config.resolve),
     };
   }
 
@@ -118,6 +128,7 @@ export class DingTalkApi {
       auth: "none",
       json: body,
       chatKey: `webhook:${session}`,
+      urlKind: "webhook",
     });
   }
 
@@ -202,6 +213,7 @@ export class DingTalkApi {
       auth: "none",
       raw: true,
       idempotent: true,
+      urlKind: "download",
       timeoutMs: this.config.downloadTimeoutMs ?? 60_000,
     })) as Response;
     const bytes = await readCapped(res, maxBytes);
@@ -292,11 +304,7 @@ export class DingTalkApi {
    */
   private checkUrl(raw: string, kind: "webhook" | "download"): URL {
     if (isAllowedPlatformUrl(raw, [this.apiBase, this.oapiBase], kind)) return new URL(raw);
-    throw new PlatformApiError(
-      "dingtalk_untrusted_url",
-      `Refused a DingTalk ${kind} URL on an unexpected host (${safeHost(raw)})`,
-      "Only DingTalk hosts or CCCC_DINGTALK_API_BASE / CCCC_DINGTALK_OAPI_BASE are accepted",
-    );
+    throw untrusted(`Refused a DingTalk ${kind} URL on an unexpected host (${safeHost(raw)})`);
   }
 }
 
