@@ -114,6 +114,14 @@ export class DingTalkApi {
         "",
       );
     }
+    // The WebSocket endpoint is a platform-provided URL too: same guard (ws/wss as http/https).
+    let endpointUrl: URL;
+    try {
+      endpointUrl = new URL(body.endpoint.replace(/^ws(s?):/i, "http$1:"));
+    } catch {
+      throw untrusted("Refused a DingTalk Stream endpoint that is not a URL");
+    }
+    await this.ctx.guard(endpointUrl, "api");
     return { endpoint: body.endpoint, ticket: body.ticket };
   }
 

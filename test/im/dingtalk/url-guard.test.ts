@@ -166,4 +166,11 @@ describe("fetchGuarded redirect rules (through DingTalkApi and the fake)", () =>
       bytes: Buffer.from("x"),
     });
   });
+
+  it("the Stream endpoint from the gateway passes the same guard", async () => {
+    await setup();
+    fake.fail("gateway", { status: 200, body: { endpoint: "ws://127.0.0.1:1/connect", ticket: "t" } });
+    await expect(api.openStreamConnection()).rejects.toMatchObject({ code: "dingtalk_untrusted_url" });
+    await expect(api.openStreamConnection()).resolves.toMatchObject({ ticket: expect.any(String) });
+  });
 });
