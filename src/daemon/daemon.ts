@@ -17,7 +17,7 @@ import { acquirePidLock } from "./pid-lock.js";
 import { groupRoutes } from "./routes-groups.js";
 import { imRoutes } from "./routes-im.js";
 import { messageRoutes } from "./routes-messages.js";
-import { streamRoutes } from "./routes-stream.js";
+import { streamLimitsFromEnv, streamRoutes } from "./routes-stream.js";
 import { terminalRoutes } from "./routes-terminal.js";
 import { staticRoutes } from "./static.js";
 
@@ -90,7 +90,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     }));
     groupRoutes(app, ctx);
     messageRoutes(app, ctx);
-    streamRoutes(app, ctx);
+    streamRoutes(app, ctx, streamLimitsFromEnv((opts.env ?? process.env).CCCC_STREAM_LIMITS, log));
     imRoutes(app, ctx, im);
     terminalRoutes(app, ctx, opts.host, () => boundPort);
     staticRoutes(app);
