@@ -38,6 +38,11 @@ export function isInternalAddress(ip: string): boolean {
   const lower = bare.toLowerCase();
   const mapped = /^(?:0{0,4}:){0,5}(?:0{0,4}:)?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower)?.[1];
   if (mapped) return isInternalAddress(mapped);
+  const hex = /^(?:0{0,4}:){0,5}(?:0{0,4}:)?ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
+  if (hex) {
+    const n = (Number.parseInt(hex[1] ?? "0", 16) << 16) | Number.parseInt(hex[2] ?? "0", 16);
+    return isInternalAddress([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join("."));
+  }
   if (lower === "::" || lower === "::1") return true;
   const first = Number.parseInt(lower.split(":")[0] || "0", 16);
   if ((first & 0xfe00) === 0xfc00) return true; // fc00::/7 unique local
@@ -52,7 +57,8 @@ function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, "").toLowerCase();
   if (LOOPBACK_NAMES.has(h) || h.endsWith(".localhost")) return true;
   if (isIP(h) === 4) return inV4Range(h, "127.0.0.0", 8) || h === "0.0.0.0";
-  return h === "::1" || h === "::" || /^(?:0{0,4}:){0,6}ffff:127\./.test(h);
+  if (h === "::1" || h === "::") return true;
+  return isIP(h) === 6 && /ffff:/.test(h) && isInternalAddress(h) && /:(?:127\.|7f[0-9a-f]{2}:)/.test(h);
 }
 
 /** host:port pairs this process serves its own API on (the daemon registers after listen). */

@@ -27,8 +27,10 @@ export interface StreamTiming {
 }
 
 export const DEFAULT_STREAM_TIMING: StreamTiming = {
-  pingIntervalMs: 20_000,
-  pongTimeoutMs: 10_000,
+  // A zombie socket is noticed within 13 s, so a single fault stays under the 15 s offline goal
+  // (issue 15; the Node SDK's keepAlive pings every 8 s, Go and Java wait 5 s for the pong, §1.8).
+  pingIntervalMs: 8_000,
+  pongTimeoutMs: 5_000,
   backoffBaseMs: 1_000,
   // Repeated refusals wait at most 12 s (6–12 s with jitter), not a minute: while we wait,
   // DingTalk's pushes depend on its patience (issue 15, item 10).

@@ -33,6 +33,8 @@ describe("isInternalAddress", () => {
     "fd00::5",
     "::ffff:127.0.0.1",
     "::ffff:10.0.0.1",
+    "::ffff:7f00:1",
+    "::ffff:a9fe:a9fe",
     "not-an-ip",
   ])("%s is internal", (ip) => expect(isInternalAddress(ip)).toBe(true));
   it.each(["203.0.113.7", "8.8.8.8", "172.32.0.1", "2001:db8::1", "::ffff:8.8.8.8"])("%s is public", (ip) =>
@@ -85,6 +87,9 @@ describe("hopGuard", () => {
     const forget = registerOwnListener("127.0.0.1", 40001); // as if the API base were the daemon
     try {
       expect(isOwnListener(new URL("http://localhost:40001/api/v1/health"))).toBe(true);
+      expect(isOwnListener(new URL("http://2130706433:40001/"))).toBe(true); // decimal 127.0.0.1
+      expect(isOwnListener(new URL("http://[::ffff:127.0.0.1]:40001/"))).toBe(true);
+      expect(isOwnListener(new URL("http://127.0.0.1:40002/"))).toBe(false);
       await expect(guard(new URL(`${base}/api/v1/groups/g/stop`), "webhook")).rejects.toMatchObject({
         message: expect.stringMatching(/own API/),
       });
