@@ -76,7 +76,12 @@ export async function callDingTalk(ctx: CallContext, spec: CallSpec): Promise<un
         ctx.guard,
       );
     } catch (err) {
-      if (ctx.signal.aborted || err instanceof PlatformApiError) throw err;
+      if (ctx.signal.aborted) throw err;
+      if (err instanceof PlatformApiError) {
+        // The URL guard refused a hop (url-guard.ts): never retried, always logged.
+        ctx.log(redact(`dingtalk ${spec.name} refused: ${err.code} ${err.message}`, ctx.secrets));
+        throw err;
+      }
       const cause = isAbortError(err) ? "timed out" : describe(err);
       const netErr = new NetworkError(spec.name, cause);
       if (spec.idempotent && attempt < maxAttempts) {
