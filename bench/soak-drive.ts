@@ -3,6 +3,7 @@
  * (transport faults on the fake DingTalk, daemon SIGKILL + restart). Both loops record what they did.
  */
 import type { FaultEndpoint } from "../test/fakes/dingtalk/index.js";
+import { OfflineTracker } from "./soak-gaps.js";
 import type { FaultName, Plan, PlannedFault, PlannedMessage } from "./soak-plan.js";
 import { type SoakWorld, sleep } from "./soak-world.js";
 
@@ -42,6 +43,8 @@ export class Driver {
   readonly sent: SentRecord[] = [];
   readonly faults: FaultRecord[] = [];
   readonly kills: number[] = [];
+  /** Stream offline gaps seen from the fake (soak-gaps.ts). */
+  readonly offline: OfflineTracker;
   private t0 = 0;
   private stopped = false;
 
@@ -49,15 +52,19 @@ export class Driver {
     private readonly world: SoakWorld,
     private readonly plan: Plan,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    this.offline = new OfflineTracker(world.fake);
+  }
 
   /** Runs both schedules to the end of the traffic window. */
   async run(): Promise<void> {
     this.t0 = Date.now();
+    this.offline.start(this.t0);
     await Promise.all([this.traffic(), this.faultLoop()]);
   }
 
   stop(): void {
+    if (!this.stopped) this.offline.stop();
     this.stopped = true;
   }
 

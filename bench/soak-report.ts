@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Accounting, Loss } from "./soak-check.js";
 import type { Driver } from "./soak-drive.js";
+import { gapRows } from "./soak-gaps.js";
 import type { SoakOptions } from "./soak-plan.js";
 import type { SoakWorld } from "./soak-world.js";
 
@@ -59,6 +60,7 @@ export function table(r: {
       "Stream gateway opens · reconnects (excl. restarts)",
       `${stream.gatewayOpens} · ${stream.gatewayOpens - world.daemonStarts}`,
     ],
+    ...gapRows(driver.offline.gaps(driver.faults, driver.kills)),
     ["callbacks re-pushed by the fake (unacked)", `${stream.redeliveries}`],
     [
       "latency user → reply in chat p50 · p95 · max",

@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import Fastify from "fastify";
+import { registerOwnListener } from "../im/net-guard.js";
 import { CcccError } from "../kernel/errors.js";
 import { writeFileAtomic } from "../kernel/fs-util.js";
 import type { Home } from "../kernel/home.js";
@@ -18,7 +19,7 @@ import { actorEnvRoutes } from "./routes-actor-env.js";
 import { groupRoutes } from "./routes-groups.js";
 import { imRoutes } from "./routes-im.js";
 import { messageRoutes } from "./routes-messages.js";
-import { streamRoutes } from "./routes-stream.js";
+import { streamLimitsFromEnv, streamRoutes } from "./routes-stream.js";
 import { terminalRoutes } from "./routes-terminal.js";
 import { staticRoutes } from "./static.js";
 
@@ -73,6 +74,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024, forceCloseConnections: true });
   let kernel: Kernel | undefined;
   let boundPort = opts.port;
+  let forgetListener = () => {};
   try {
     kernel = await Kernel.open(home);
     const ctx: DaemonContext = { home, kernel, version: VERSION, log } as DaemonContext;
@@ -92,7 +94,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     groupRoutes(app, ctx);
     actorEnvRoutes(app, ctx);
     messageRoutes(app, ctx);
-    streamRoutes(app, ctx);
+    streamRoutes(app, ctx, streamLimitsFromEnv((opts.env ?? process.env).CCCC_STREAM_LIMITS, log));
     imRoutes(app, ctx, im);
     terminalRoutes(app, ctx, opts.host, () => boundPort);
     staticRoutes(app);
@@ -101,6 +103,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : opts.port;
     boundPort = port;
+    // Platform URLs (and their redirects) may never reach this API (SECURITY.md).
+    forgetListener = registerOwnListener(opts.host, port);
     const hostForUrl = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
     const url = `http://${hostForUrl}:${port}/`;
     const endpoint: Endpoint = {
@@ -135,12 +139,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
         await app.close();
         await kernel?.close();
         await rm(home.endpointFile, { force: true });
+        forgetListener();
         await lock.release();
       },
     };
   } catch (err) {
     await app.close().catch(() => undefined);
     await kernel?.close().catch(() => undefined);
+    forgetListener();
     await lock.release();
     throw err;
   }

@@ -1,60 +1,148 @@
+import type { ServerResponse } from "node:http";
 import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { CcccError } from "../kernel/errors.js";
+import type { Group } from "../kernel/group.js";
 import type { LedgerEvent } from "../kernel/types.js";
 import type { DaemonContext } from "./context.js";
 
 const HEARTBEAT_MS = 15_000;
-const PAGE = 500;
+/** One replay page: at most this many events and about this many bytes of ledger lines. */
+const PAGE_EVENTS = 200;
+const PAGE_BYTES = 256 * 1024;
+
+export const streamLimitsSchema = z
+  .object({
+    /** Open event streams from one remote address (429 beyond). */
+    perRemote: z.number().int().positive().default(16),
+    /** Open event streams in all (503 beyond). */
+    total: z.number().int().positive().default(64),
+  })
+  .strict();
+export type StreamLimits = z.infer<typeof streamLimitsSchema>;
+
+/** `CCCC_STREAM_LIMITS`, e.g. `{"perRemote":4,"total":32}` (docs/api.md); invalid → defaults, logged. */
+export function streamLimitsFromEnv(value: string | undefined, log: (line: string) => void): StreamLimits {
+  const fallback = streamLimitsSchema.parse({});
+  if (!value?.trim()) return fallback;
+  try {
+    return streamLimitsSchema.parse(JSON.parse(value));
+  } catch (err) {
+    log(
+      `CCCC_STREAM_LIMITS ignored (${(err as Error).message.split("\n")[0]}); using ${JSON.stringify(fallback)}`,
+    );
+    return fallback;
+  }
+}
 
 /**
  * Server-sent events of one group's ledger, resuming after `?after=SEQ` or `Last-Event-ID`.
- * Backlog first, then live events; events that arrive while the backlog is sent are held and
- * written in order, so a follower sees every seq exactly once.
+ * One pump per connection reads the ledger file from its cursor in bounded pages and waits for the
+ * socket to drain before writing more, so a client that does not read costs one page, not the
+ * replay. New events only wake the pump (nothing is queued per client); it then reads them from
+ * the file, so a follower sees every seq exactly once and in order. Connections are capped per
+ * remote address (429) and in total (503); everything is released when the socket closes.
  */
-export function streamRoutes(app: FastifyInstance, ctx: DaemonContext): void {
+export function streamRoutes(app: FastifyInstance, ctx: DaemonContext, limits: StreamLimits): void {
+  const perRemote = new Map<string, number>();
+  let total = 0;
+
   app.get<{ Params: { gid: string }; Querystring: { after?: string } }>(
     "/api/v1/groups/:gid/stream",
     async (req, reply) => {
       const group = ctx.kernel.group(req.params.gid);
+      const remote = req.socket.remoteAddress ?? "unknown";
+      if ((perRemote.get(remote) ?? 0) >= limits.perRemote) {
+        throw new CcccError(
+          "stream_too_many_connections",
+          `Too many open event streams from ${remote} (limit ${limits.perRemote}). Close unused tabs or clients and retry.`,
+          429,
+        );
+      }
+      if (total >= limits.total) {
+        throw new CcccError(
+          "stream_server_busy",
+          `The daemon has ${total} open event streams (limit ${limits.total}). Retry later, or raise CCCC_STREAM_LIMITS.`,
+          503,
+        );
+      }
       const lastId = Number(req.headers["last-event-id"] ?? Number.NaN);
       let cursor = Number.isFinite(lastId) ? lastId : Number(req.query.after ?? group.ledger.lastSeq());
       if (!Number.isFinite(cursor) || cursor < 0) cursor = 0;
 
+      perRemote.set(remote, (perRemote.get(remote) ?? 0) + 1);
+      total++;
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        total--;
+        const left = (perRemote.get(remote) ?? 1) - 1;
+        if (left > 0) perRemote.set(remote, left);
+        else perRemote.delete(remote);
+      };
+
       reply.hijack();
       const res = reply.raw;
+      res.on("close", release);
       res.writeHead(200, {
         "content-type": "text/event-stream; charset=utf-8",
         "cache-control": "no-cache",
         connection: "keep-alive",
       });
       res.write(": connected\n\n");
-
-      let live: LedgerEvent[] | null = [];
-      const write = (e: LedgerEvent) => {
-        if (e.seq <= cursor) return;
-        cursor = e.seq;
-        res.write(`event: ledger\nid: ${e.seq}\ndata: ${JSON.stringify(e)}\n\n`);
-      };
-      const unsubscribe = group.ledger.subscribe((e) => (live ? live.push(e) : write(e)));
-      const heartbeat = setInterval(() => res.write(": ping\n\n"), HEARTBEAT_MS);
-      const close = () => {
-        clearInterval(heartbeat);
-        unsubscribe();
-      };
-      req.raw.on("close", close);
-
-      try {
-        for (;;) {
-          const page = await group.ledger.read(cursor, PAGE);
-          for (const e of page) write(e);
-          if (page.length < PAGE) break;
-        }
-        for (const e of live) write(e);
-        live = null;
-      } catch (err) {
+      void pump(group, res, cursor).catch((err) => {
         ctx.log(`stream ${group.id}: ${(err as Error).message}`);
-        close();
-        res.end();
-      }
+        res.destroy();
+      });
     },
   );
+}
+
+async function pump(group: Group, res: ServerResponse, from: number): Promise<void> {
+  let cursor = from;
+  let closed = res.destroyed;
+  let dirty = false; // an event became durable since the last read
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const unsubscribe = group.ledger.subscribe(() => {
+    dirty = true;
+    notify();
+  });
+  const heartbeat = setInterval(() => {
+    if (!closed && !res.writableNeedDrain) res.write(": ping\n\n");
+  }, HEARTBEAT_MS);
+  const onClose = () => {
+    closed = true;
+    notify();
+  };
+  res.on("close", onClose);
+  res.on("drain", notify);
+  const until = async (ready: () => boolean) => {
+    while (!ready() && !closed) await new Promise<void>((r) => (wake = r));
+  };
+  try {
+    while (!closed) {
+      dirty = false;
+      const page: LedgerEvent[] = await group.ledger.read(cursor, PAGE_EVENTS, PAGE_BYTES);
+      for (const e of page) {
+        if (closed) break;
+        if (e.seq <= cursor) continue;
+        cursor = e.seq;
+        if (!res.write(`event: ledger\nid: ${e.seq}\ndata: ${JSON.stringify(e)}\n\n`)) {
+          await until(() => !res.writableNeedDrain);
+        }
+      }
+      if (page.length === 0) await until(() => dirty);
+    }
+  } finally {
+    clearInterval(heartbeat);
+    unsubscribe();
+    res.off("close", onClose);
+    res.off("drain", notify);
+  }
 }

@@ -146,8 +146,12 @@ export class Ledger {
     });
   }
 
-  /** Events with seq > afterSeq, oldest first, at most `limit` (default 1000). */
-  read(afterSeq: number, limit = 1000): Promise<LedgerEvent[]> {
+  /**
+   * Events with seq > afterSeq, oldest first, at most `limit` (default 1000) and, when `maxBytes` is
+   * given, stopping once their lines add up to that many bytes (always at least one event). A caller
+   * paging through a big ledger holds one bounded page at a time.
+   */
+  read(afterSeq: number, limit = 1000, maxBytes = Number.POSITIVE_INFINITY): Promise<LedgerEvent[]> {
     return this.track(async () => {
       const end = this.size;
       const last = this.durableSeq;
@@ -155,12 +159,14 @@ export class Ledger {
       if (!(max > 0) || afterSeq >= last) return [];
       const target = Number.isFinite(afterSeq) ? Math.max(1, Math.floor(afterSeq) + 1) : 1;
       const out: LedgerEvent[] = [];
+      let bytes = 0;
       const start = await locate(this.fh, this.index, target, end);
       for await (const line of linesForward(this.fh, start, end, READ_CHUNK)) {
         const e = this.parse(line);
         if (!e || e.seq < target) continue;
         out.push(e);
-        if (out.length >= max) break;
+        bytes += line.bytes.length;
+        if (out.length >= max || bytes >= maxBytes) break;
       }
       return out;
     });

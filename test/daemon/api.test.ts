@@ -180,6 +180,37 @@ describe("HTTP API", () => {
     expect(new Set(seqs).size).toBe(seqs.length);
   });
 
+  it("a replay from 0 with events appended meanwhile yields every seq once, in order", async () => {
+    const group = t.daemon.ctx.kernel.group(gid);
+    const big = "z".repeat(20_000);
+    await group.ledger.appendMany(
+      Array.from({ length: 300 }, () => ({ kind: "system.notify", by: "system", data: { title: big } })),
+    );
+    const ctrl = new AbortController();
+    const res = await fetch(new URL(`api/v1/groups/${gid}/stream?after=0`, t.daemon.url), {
+      signal: ctrl.signal,
+    });
+    const appending = group.ledger.appendMany(
+      Array.from({ length: 50 }, (_, i) => ({
+        kind: "system.notify",
+        by: "system",
+        data: { title: `live ${i}` },
+      })),
+    );
+    const last = (await appending).at(-1)?.seq ?? 0;
+    const reader = res.body?.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    while (reader && !text.includes(`id: ${last}\n`)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    ctrl.abort();
+    const seqs = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(seqs).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+  });
+
   it("stores blobs content-addressed and serves them back", async () => {
     const bytes = Buffer.from("hello blob");
     const res = await fetch(

@@ -179,8 +179,9 @@ describe("HTTP mode", () => {
     const ok = await post(payload, { timestamp, sign: robotSign(timestamp, h.fake.app.appSecret) });
     expect(ok.status).toBe(200);
     await h.waitSent(/--key/, "the key reply over HTTP mode");
+    // The same signed request again is a replay (issue 15): refused, and the message is not re-handled.
     const again = await post(payload, { timestamp, sign: robotSign(timestamp, h.fake.app.appSecret) });
-    expect(again.status).toBe(200);
+    expect(again.status).toBe(409);
     expect(h.sentText().filter((s) => /--key/.test(s)).length).toBe(1);
     expect(h.fake.liveConnections().length).toBe(0);
   });

@@ -200,6 +200,30 @@ describe("Ledger", () => {
     expect(await ledger.tail(1234)).toEqual(all.slice(-1234));
   });
 
+  it("read with maxBytes returns bounded pages that together are the whole ledger", async () => {
+    const ledger = await openLedger({ durable: false });
+    await ledger.appendMany(
+      Array.from({ length: 300 }, (_, i) => ({
+        kind: "chat.message",
+        by: "user",
+        data: { text: "y".repeat(i * 10) },
+      })),
+    );
+    const pages: LedgerEvent[][] = [];
+    for (let after = 0; ; ) {
+      const page = await ledger.read(after, 1000, 8 * 1024);
+      if (page.length === 0) break;
+      pages.push(page);
+      after = page[page.length - 1]?.seq ?? after;
+    }
+    expect(pages.flat().map((e) => e.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    expect(pages.length).toBeGreaterThan(10);
+    for (const page of pages) {
+      const bytes = page.map((e) => JSON.stringify(e).length).reduce((a, b) => a + b, 0);
+      expect(page.length === 1 || bytes - JSON.stringify(page[page.length - 1]).length < 8 * 1024).toBe(true);
+    }
+  });
+
   it("notifies subscribers in seq order after the event is durable", async () => {
     const ledger = await openLedger();
     const seen: number[] = [];

@@ -21,6 +21,7 @@ import { PlatformApiError } from "./errors.js";
 import { InboundJournal } from "./inbound-journal.js";
 import { StreamClient, type StreamTiming } from "./stream.js";
 import { handleWebhookRequest, type WebhookRequest, type WebhookResponse } from "./webhook.js";
+import { guardReplay, ReplayGuard } from "./webhook-replay.js";
 
 export interface DingTalkAdapterConfig {
   appKey: string;
@@ -59,7 +60,11 @@ export class DingTalkAdapter implements PlatformAdapter {
   private stream?: StreamClient;
   private learnedRobotCode: string | undefined;
   private journal?: InboundJournal;
-  private webhook?: { onMessage: (message: InboundMessage) => Promise<void>; dedupe: FileDedupe };
+  private webhook?: {
+    onMessage: (message: InboundMessage) => Promise<void>;
+    dedupe: FileDedupe;
+    replay: ReplayGuard;
+  };
   private fatalListeners: ((error: Error) => void)[] = [];
   private lastStatus: AdapterStatus = { connected: false, reconnects: 0 };
 
@@ -98,7 +103,8 @@ export class DingTalkAdapter implements PlatformAdapter {
     const log = this.config.log;
     if (this.config.mode === "http") {
       const dedupe = new FileDedupe(join(this.config.stateDir, "dingtalk-dedupe.json"), 2000, log);
-      this.webhook = { onMessage, dedupe };
+      const replay = new ReplayGuard(join(this.config.stateDir, "dingtalk-webhook-replay.json"), log);
+      this.webhook = { onMessage, dedupe, replay };
       this.lastStatus = { connected: true, connectedSince: new Date().toISOString(), reconnects: 0 };
       return;
     }
@@ -156,13 +162,15 @@ export class DingTalkAdapter implements PlatformAdapter {
       ...(this.config.httpAesKey ? { aesKey: this.config.httpAesKey } : {}),
     });
     if (result.error) this.config.log(`dingtalk webhook: ${result.error}`);
-    const message = result.message;
-    if (message && !target.dedupe.has(message.messageId)) {
-      this.learnRobotCode(message);
-      await target.onMessage(message);
-      target.dedupe.add(message.messageId);
-    }
-    return result;
+    return guardReplay(target.replay, result.replayKey, this.config.log, async () => {
+      const message = result.message;
+      if (message && !target.dedupe.has(message.messageId)) {
+        this.learnRobotCode(message);
+        await target.onMessage(message);
+        target.dedupe.add(message.messageId);
+      }
+      return result;
+    });
   }
 
   async stop(): Promise<void> {

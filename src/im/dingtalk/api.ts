@@ -6,7 +6,14 @@ import { PlatformApiError } from "./errors.js";
 import { RateLimiter, type RateLimits } from "./rate-limit.js";
 import { type CallContext, type CallSpec, callDingTalk } from "./request.js";
 import { TokenCache } from "./token-cache.js";
-import { isAllowedPlatformUrl, readCapped, safeHost } from "./url-guard.js";
+import {
+  hopGuard,
+  isAllowedPlatformUrl,
+  type Resolver,
+  readCapped,
+  safeHost,
+  untrusted,
+} from "./url-guard.js";
 
 export { isAllowedPlatformUrl } from "./url-guard.js";
 
@@ -27,6 +34,8 @@ export interface ApiConfig {
   retryBaseMs?: number;
   retryMaxMs?: number;
   limits?: Partial<RateLimits>;
+  /** DNS for the URL guard (tests); default the system resolver. */
+  resolve?: Resolver;
 }
 
 export type MediaType = "image" | "voice" | "video" | "file";
@@ -58,6 +67,7 @@ export class DingTalkApi {
       secrets: [config.appSecret],
       log: config.log ?? (() => {}),
       signal: this.abort.signal,
+      guard: hopGuard([this.apiBase, this.oapiBase], config.resolve),
     };
   }
 
@@ -104,6 +114,14 @@ export class DingTalkApi {
         "",
       );
     }
+    // The WebSocket endpoint is a platform-provided URL too: same guard (ws/wss as http/https).
+    let endpointUrl: URL;
+    try {
+      endpointUrl = new URL(body.endpoint.replace(/^ws(s?):/i, "http$1:"));
+    } catch {
+      throw untrusted("Refused a DingTalk Stream endpoint that is not a URL");
+    }
+    await this.ctx.guard(endpointUrl, "api");
     return { endpoint: body.endpoint, ticket: body.ticket };
   }
 
@@ -121,6 +139,7 @@ export class DingTalkApi {
       auth: "none",
       json: body,
       chatKey: chatKey ?? `webhook:${session}`,
+      urlKind: "webhook",
     });
   }
 
@@ -207,6 +226,7 @@ export class DingTalkApi {
       auth: "none",
       raw: true,
       idempotent: true,
+      urlKind: "download",
       timeoutMs: this.config.downloadTimeoutMs ?? 60_000,
     })) as Response;
     const bytes = await readCapped(res, maxBytes);
@@ -297,11 +317,7 @@ export class DingTalkApi {
    */
   private checkUrl(raw: string, kind: "webhook" | "download"): URL {
     if (isAllowedPlatformUrl(raw, [this.apiBase, this.oapiBase], kind)) return new URL(raw);
-    throw new PlatformApiError(
-      "dingtalk_untrusted_url",
-      `Refused a DingTalk ${kind} URL on an unexpected host (${safeHost(raw)})`,
-      "Only DingTalk hosts or CCCC_DINGTALK_API_BASE / CCCC_DINGTALK_OAPI_BASE are accepted",
-    );
+    throw untrusted(`Refused a DingTalk ${kind} URL on an unexpected host (${safeHost(raw)})`);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { classify, type FailureBody, NetworkError, PlatformApiError, redact } from "./errors.js";
 import type { RateLimiter } from "./rate-limit.js";
+import { fetchGuarded, type HopCheck } from "./redirects.js";
 import { backoffDelay, isAbortError, sleep } from "./timing.js";
 
 /** Response conventions differ per API family (protocol §5.1). */
@@ -29,6 +30,8 @@ export interface CallSpec {
   timeoutMs?: number;
   /** Overrides the context's attempt limit (1 = the caller has its own retry loop). */
   maxAttempts?: number;
+  /** Where the URL came from: a platform-provided `webhook`/`download` URL, or our own `api` call. */
+  urlKind?: "api" | "webhook" | "download";
 }
 
 export interface TokenSource {
@@ -48,6 +51,8 @@ export interface CallContext {
   log: (line: string) => void;
   /** Aborted when the owner shuts down: cancels waits and in-flight requests. */
   signal: AbortSignal;
+  /** Checks the first URL and every redirect hop (url-guard.ts `hopGuard`); refusal throws. */
+  guard: HopCheck;
 }
 
 export async function callDingTalk(ctx: CallContext, spec: CallSpec): Promise<unknown> {
@@ -59,15 +64,25 @@ export async function callDingTalk(ctx: CallContext, spec: CallSpec): Promise<un
     if (token && !ctx.secrets.includes(token)) ctx.secrets.push(token);
     let res: Response;
     try {
-      res = await fetch(withToken(spec, token), {
-        method: spec.method,
-        headers: headersFor(spec, token),
-        body: spec.form ?? (spec.json === undefined ? undefined : JSON.stringify(spec.json)),
-        signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(spec.timeoutMs ?? ctx.timeoutMs)]),
-      });
+      res = await fetchGuarded(
+        withToken(spec, token),
+        {
+          method: spec.method,
+          headers: headersFor(spec, token),
+          body: spec.form ?? (spec.json === undefined ? undefined : JSON.stringify(spec.json)),
+          signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(spec.timeoutMs ?? ctx.timeoutMs)]),
+        },
+        spec.urlKind ?? "api",
+        ctx.guard,
+      );
     } catch (err) {
       slot.settle();
       if (ctx.signal.aborted) throw err;
+      if (err instanceof PlatformApiError) {
+        // The URL guard refused a hop (url-guard.ts): never retried, always logged.
+        ctx.log(redact(`dingtalk ${spec.name} refused: ${err.code} ${err.message}`, ctx.secrets));
+        throw err;
+      }
       const cause = isAbortError(err) ? "timed out" : describe(err);
       const netErr = new NetworkError(spec.name, cause);
       if (spec.idempotent && attempt < maxAttempts) {

@@ -10,8 +10,12 @@ export interface StreamTiming {
   /** No pong this long after a ping ⇒ zombie socket, terminate and reconnect. */
   pongTimeoutMs: number;
   backoffBaseMs: number;
+  /** Cap of the reconnect backoff (equal jitter: the wait at the cap is ½–1 × this). */
   backoffMaxMs: number;
-  /** A connection up this long resets the backoff. */
+  /**
+   * A connection that is up this long and then shows it is alive (a frame, a ping or a pong) resets
+   * the backoff, so a fault after a healthy spell reconnects quickly (docs/dingtalk-transport.md).
+   */
   healthyAfterMs: number;
   /** After SYSTEM disconnect the old socket is kept at most this long (§1.9: 15 s). */
   drainMs: number;
@@ -23,11 +27,15 @@ export interface StreamTiming {
 }
 
 export const DEFAULT_STREAM_TIMING: StreamTiming = {
-  pingIntervalMs: 20_000,
-  pongTimeoutMs: 10_000,
+  // A zombie socket is noticed within 13 s, so a single fault stays under the 15 s offline goal
+  // (issue 15; the Node SDK's keepAlive pings every 8 s, Go and Java wait 5 s for the pong, §1.8).
+  pingIntervalMs: 8_000,
+  pongTimeoutMs: 5_000,
   backoffBaseMs: 1_000,
-  backoffMaxMs: 60_000,
-  healthyAfterMs: 60_000,
+  // Repeated refusals wait at most 12 s (6–12 s with jitter), not a minute: while we wait,
+  // DingTalk's pushes depend on its patience (issue 15, item 10).
+  backoffMaxMs: 12_000,
+  healthyAfterMs: 10_000,
   drainMs: 15_000,
   handshakeTimeoutMs: 10_000,
   disconnectJitterMs: 1_000,

@@ -181,6 +181,10 @@ export class StreamClient {
   private alive(conn: Conn): void {
     clearTimeout(conn.pongTimer);
     conn.pongTimer = undefined;
+    // Proven healthy: up for healthyAfterMs and still answering. Earlier failures are history.
+    if (this.failures > 0 && conn === this.current && Date.now() - conn.openedAt >= this.t.healthyAfterMs) {
+      this.failures = 0;
+    }
   }
 
   private onClose(conn: Conn, code: number, reason: string): void {

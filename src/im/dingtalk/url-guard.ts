@@ -1,10 +1,17 @@
 /**
  * Guards for URLs and bodies that come from the platform: sessionWebhook / downloadUrl hosts
- * (protocol §2.3, SSRF) and a size cap on downloads (§3.7).
+ * (protocol §2.3, SSRF), checked again at every redirect hop (redirects.ts), and a size cap on
+ * downloads (§3.7).
  */
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
+import { isInternalAddress, isOwnListener } from "../net-guard.js";
 import { PlatformApiError } from "./errors.js";
 
-export function isAllowedPlatformUrl(raw: string, bases: string[], kind: "webhook" | "download"): boolean {
+/** `api`: our own calls to the configured bases; the others are URLs DingTalk handed us. */
+export type UrlKind = "api" | "webhook" | "download";
+
+export function isAllowedPlatformUrl(raw: string, bases: string[], kind: UrlKind): boolean {
   let url: URL;
   try {
     url = new URL(raw);
@@ -21,6 +28,63 @@ export function isAllowedPlatformUrl(raw: string, bases: string[], kind: "webhoo
     }
   }
   return false;
+}
+
+/** Resolves a host name to every address it has (injectable for tests). */
+export type Resolver = (hostname: string) => Promise<string[]>;
+
+const systemResolver: Resolver = async (hostname) =>
+  (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
+
+/**
+ * The check every hop of an outbound request passes (the first URL and each redirect target):
+ * - http(s) only, and never this daemon's own listening address;
+ * - the host allow-list of `isAllowedPlatformUrl` (DingTalk hosts, or exactly a configured base);
+ * - a host that is not exactly a configured base must resolve only to public addresses (no
+ *   loopback, private, link-local …). A configured base is trusted as the operator wrote it, which
+ *   is what lets tests use a fake DingTalk on loopback: that one host:port, no other loopback port.
+ */
+export function hopGuard(
+  bases: string[],
+  resolve: Resolver = systemResolver,
+): (url: URL, kind: UrlKind) => Promise<void> {
+  const trusted = new Set(bases.map((b) => new URL(b).host));
+  return async (url, kind) => {
+    const what = kind === "api" ? "DingTalk API" : `DingTalk ${kind}`;
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      throw untrusted(`Refused a ${what} URL with scheme ${url.protocol}`);
+    }
+    if (isOwnListener(url)) {
+      throw untrusted(`Refused a ${what} URL that points at this CCCC daemon's own API (${url.host})`);
+    }
+    if (!isAllowedPlatformUrl(url.toString(), bases, kind)) {
+      throw untrusted(`Refused a ${what} URL on an unexpected host (${url.host})`);
+    }
+    if (trusted.has(url.host)) return;
+    const host = url.hostname.replace(/^\[|\]$/g, "");
+    let addresses: string[];
+    try {
+      addresses = isIP(host) ? [host] : await resolve(host);
+    } catch (err) {
+      throw untrusted(
+        `Refused a ${what} URL whose host does not resolve (${url.host}: ${(err as Error).message})`,
+      );
+    }
+    const bad = addresses.find((a) => isInternalAddress(a));
+    if (bad !== undefined || addresses.length === 0) {
+      throw untrusted(
+        `Refused a ${what} URL whose host resolves to an internal address (${url.host} → ${bad ?? "nothing"})`,
+      );
+    }
+  };
+}
+
+export function untrusted(message: string): PlatformApiError {
+  return new PlatformApiError(
+    "dingtalk_untrusted_url",
+    message,
+    "Only public DingTalk hosts or CCCC_DINGTALK_API_BASE / CCCC_DINGTALK_OAPI_BASE are accepted",
+  );
 }
 
 export async function readCapped(res: Response, maxBytes: number): Promise<Buffer> {

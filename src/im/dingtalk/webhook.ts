@@ -12,9 +12,11 @@ import { type DecodeOptions, decodeRobotMessage } from "./decode.js";
 import {
   decryptEvent,
   eventSuccessResponse,
+  MAX_CLOCK_SKEW_MS,
   verifyEventSignature,
   verifyRobotSignature,
 } from "./webhook-crypto.js";
+import type { ReplayKey } from "./webhook-replay.js";
 
 export * from "./webhook-crypto.js";
 
@@ -48,6 +50,8 @@ export interface WebhookResponse {
   event?: Record<string, unknown>;
   /** Why the request was refused or carried nothing usable; for the log, not for the caller. */
   error?: string;
+  /** A verified request's one-time key: the caller refuses its reuse (webhook-replay.ts). */
+  replayKey?: ReplayKey;
 }
 
 function first(v: HeaderValue): string | undefined {
@@ -99,6 +103,13 @@ function handleEvent(
   if (!timestamp || !nonce) return refuse(400, "missing timestamp or nonce query parameter");
   const verdict = verifyEventSignature({ signature, timestamp, nonce, encrypt }, token);
   if (!verdict.ok) return refuse(401, verdict.reason);
+  // Freshness: the signature stays valid forever, so bound it like robot messages (±1 h) and let the
+  // caller refuse a reused nonce within that window.
+  const at = eventTimestampMs(timestamp);
+  if (at === undefined) return refuse(400, "timestamp query parameter is not an epoch");
+  if (Math.abs(now - at) > MAX_CLOCK_SKEW_MS) {
+    return refuse(401, "timestamp is more than 1 hour away from the local clock");
+  }
   const plain = decryptEvent(encrypt, aesKey, ownerKey);
   if (!plain.ok) return refuse(400, plain.reason);
   let event: Record<string, unknown>;
@@ -110,7 +121,14 @@ function handleEvent(
     event = { raw: plain.plaintext };
   }
   const body = eventSuccessResponse({ token, aesKey, ownerKey }, String(now), nonce);
-  return { status: 200, body, event };
+  return { status: 200, body, event, replayKey: { key: `event:${timestamp}:${nonce}`, at } };
+}
+
+/** Event timestamps come in ms (Java helper) or s (Python helper), protocol §4.2. */
+function eventTimestampMs(raw: string): number | undefined {
+  if (!/^\d{9,16}$/.test(raw)) return undefined;
+  const n = Number(raw);
+  return n < 1e11 ? n * 1000 : n;
 }
 
 /** Handle one POST to the HTTP-mode receiving URL. `now` is injectable for tests. */
@@ -129,8 +147,12 @@ export function handleWebhookRequest(
     now,
   );
   if (!verdict.ok) return refuse(401, verdict.reason);
+  // The sign covers only the timestamp, never the body: one use per signed timestamp. (The sign is a
+  // function of the timestamp, so the timestamp alone is the key; a re-encoded sign cannot dodge it.)
+  const timestamp = pick(req.headers, "timestamp") ?? "";
+  const replayKey = { key: `robot:${timestamp}`, at: Number(timestamp) };
   const decoded = decodeRobotMessage(body, { now, ...config.decode });
   // A signed but unusable message is still acknowledged: a redelivery would not help (§4.1).
-  if (!decoded.ok) return { status: 200, body: { msgtype: "empty" }, error: decoded.reason };
-  return { status: 200, body: { msgtype: "empty" }, message: decoded.message };
+  if (!decoded.ok) return { status: 200, body: { msgtype: "empty" }, error: decoded.reason, replayKey };
+  return { status: 200, body: { msgtype: "empty" }, message: decoded.message, replayKey };
 }

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 export interface Reply {
   status: number;
   body: unknown;
+  headers?: Record<string, string>;
 }
 
 export async function readBody(req: IncomingMessage, limit = 64 * 1024 * 1024): Promise<Buffer> {
@@ -33,6 +34,7 @@ export function sendJson(res: ServerResponse, reply: Reply): void {
     "content-type": "application/json;charset=utf-8",
     "content-length": Buffer.byteLength(text),
     connection: "close",
+    ...reply.headers,
   });
   res.end(text);
 }

@@ -261,6 +261,11 @@ function emotion(ctx: OpenApiContext, req: IncomingMessage, body: Buffer, action
 
 function serveFile(ctx: OpenApiContext, id: string, res: ServerResponse): void {
   const fault = ctx.state.takeFault("file");
+  if (typeof fault === "object" && "redirect" in fault) {
+    res.writeHead(fault.status, { location: fault.redirect, connection: "close" });
+    res.end();
+    return;
+  }
   const link = ctx.state.downloadUrls.get(id);
   const file = link && ctx.state.files.get(link.code);
   if (fault || !link || !file || link.expiresAt <= Date.now()) {

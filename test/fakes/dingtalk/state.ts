@@ -33,7 +33,9 @@ export type FaultKind =
   | "invalidToken"
   | "serverError"
   | "noPermission"
-  | { status: number; body: unknown };
+  | { status: number; body: unknown }
+  /** Answer with a redirect to `redirect` (e.g. a loopback URL) instead of serving the request. */
+  | { redirect: string; status: 301 | 302 | 303 | 307 | 308 };
 
 export interface SentMessage {
   via: "webhook" | "group" | "users";
@@ -172,9 +174,14 @@ export function newApiError(status: number, code: string, message: string, extra
   return { status, body: { requestid: randomUUID(), code, message, ...extra } };
 }
 
+/** A redirect fault as a reply (Location header, empty JSON body). */
+export function redirectReply(kind: { redirect: string; status: number }) {
+  return { status: kind.status, body: {}, headers: { location: kind.redirect } };
+}
+
 /** Render a fault for the new API family. */
 export function newApiFault(kind: FaultKind, endpoint: FaultEndpoint) {
-  if (typeof kind === "object") return kind;
+  if (typeof kind === "object") return "redirect" in kind ? redirectReply(kind) : kind;
   switch (kind) {
     case "qps":
       return newApiError(
@@ -208,7 +215,7 @@ export function permissionDenied(scope: string) {
 
 /** Render a fault for legacy (`errcode`) endpoints: HTTP 200 with a non-zero errcode. */
 export function legacyFault(kind: FaultKind, endpoint: FaultEndpoint) {
-  if (typeof kind === "object") return kind;
+  if (typeof kind === "object") return "redirect" in kind ? redirectReply(kind) : kind;
   const body = (errcode: number, errmsg: string, extra: object = {}) => ({
     status: 200,
     body: { errcode, errmsg, request_id: randomBytes(6).toString("hex"), ...extra },

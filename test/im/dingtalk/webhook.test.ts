@@ -245,15 +245,30 @@ describe("handleWebhookRequest", () => {
         query: { msg_signature: b.signature, timestamp: b.ts, nonce: b.nonce },
       },
       config,
-      1_700_000_000_123,
+      Number(b.ts) + 123,
     );
     expect(res.status).toBe(200);
     expect(res.event).toEqual({ EventType: "check_url" });
+    expect(res.replayKey).toEqual({ key: `event:${b.ts}:${b.nonce}`, at: Number(b.ts) });
     const body = res.body as { msg_signature: string; timeStamp: string; nonce: string; encrypt: string };
-    expect(body.timeStamp).toBe("1700000000123");
+    expect(body.timeStamp).toBe(String(Number(b.ts) + 123));
     expect(body.nonce).toBe(b.nonce);
     expect(body.msg_signature).toBe(eventSignature(b.token, body.timeStamp, body.nonce, body.encrypt));
     expect(decryptEvent(body.encrypt, b.aesKey, b.owner)).toEqual({ ok: true, plaintext: "success" });
+  });
+
+  it("refuses a validly signed event whose timestamp is more than an hour away", () => {
+    const b = at(EVENTS, 1);
+    const config = { appSecret, token: b.token, aesKey: b.aesKey, ownerKey: b.owner };
+    const req = {
+      headers: {},
+      body: { encrypt: b.encrypt },
+      query: { msg_signature: b.signature, timestamp: b.ts, nonce: b.nonce },
+    };
+    expect(handleWebhookRequest(req, config, Number(b.ts) + 59 * 60_000).status).toBe(200);
+    const stale = handleWebhookRequest(req, config, Number(b.ts) + 61 * 60_000);
+    expect(stale.status).toBe(401);
+    expect(stale.error).toMatch(/more than 1 hour/);
   });
 
   it("refuses an event with a tampered signature, and events when not configured", () => {
