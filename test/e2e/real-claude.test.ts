@@ -35,7 +35,7 @@ describe("real Claude Code as a CCCC actor", () => {
 
   it("answers a DingTalk message through the MCP reply tool", async () => {
     r.world.fake.push(r.world.fake.robotMessage({ ...DIRECT, text: "请看一下构建" }));
-    await r.world.waitSent(/pong: 请看一下构建/, "claude's MCP reply in the DingTalk chat");
+    await r.waitReply(/pong: 请看一下构建/, "claude's MCP reply in the DingTalk chat");
     const answers = r.model.requests.map((q) => q.answer);
     expect(answers).toContain("ToolSearch");
     expect(answers).toContain(CLAUDE_REPLY_TOOL);
@@ -43,7 +43,7 @@ describe("real Claude Code as a CCCC actor", () => {
 
   it("answers a second message in the same session", async () => {
     r.world.fake.push(r.world.fake.robotMessage({ ...DIRECT, text: "second one" }));
-    await r.world.waitSent(/pong: second one/, "the second reply");
+    await r.waitReply(/pong: second one/, "the second reply");
     const replies = r.model.requests.filter((q) => q.answer === CLAUDE_REPLY_TOOL);
     expect(replies.length).toBeGreaterThanOrEqual(2);
     await waitFor(

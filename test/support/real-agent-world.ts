@@ -18,6 +18,8 @@ export interface RealAgentWorld {
   world: BridgeWorld;
   model: FakeModel;
   home: AgentHome;
+  /** Waits for a DingTalk message matching `pattern`; on timeout the error shows the model log and the screen. */
+  waitReply(pattern: RegExp, what: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -45,10 +47,24 @@ export async function startRealAgentWorld(
   await configureAndStart(world);
   await world.cli(["group", "start"]);
   if (opts.subscribe !== false) await world.subscribe(DIRECT);
+  const diagnose = () => {
+    const ctx = world.t.daemon.ctx;
+    const screen = ctx.actors.scrollback(ctx.kernel.group(world.gid), "lead");
+    const answers = model.requests.map((q) => `${q.method} ${q.path} → ${q.answer}`).join("\n");
+    const plain = screen.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07/g, "");
+    return `model requests:\n${answers}\nlast screen output:\n${plain.slice(-3000)}`;
+  };
   return {
     world,
     model,
     home,
+    async waitReply(pattern, what) {
+      try {
+        return await world.waitSent(pattern, what);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n${diagnose()}`);
+      }
+    },
     async close() {
       await world.close();
       await model.close();
