@@ -22,7 +22,13 @@ export interface RuntimePreset {
 }
 
 /** Variables `cccc mcp` needs to know whose tools it serves and where the daemon is. */
-export const MCP_IDENTITY_VARS = ["CCCC_GROUP_ID", "CCCC_ACTOR_ID", "CCCC_HOME", "CCCC_HOST", "CCCC_PORT"] as const;
+export const MCP_IDENTITY_VARS = [
+  "CCCC_GROUP_ID",
+  "CCCC_ACTOR_ID",
+  "CCCC_HOME",
+  "CCCC_HOST",
+  "CCCC_PORT",
+] as const;
 
 /**
  * `-c` overrides defining the "cccc" MCP server for one codex process: `cccc` (first on the actor's
@@ -53,7 +59,12 @@ export const RUNTIMES: Readonly<Record<RuntimeName, RuntimePreset>> = {
     name: "codex",
     // Codex starts MCP servers with a minimal environment (HOME, PATH, …), so the server is defined
     // here with the CCCC_* identity passed through `env_vars` (docs/runners.md, "Codex and MCP").
-    defaultCommand: ["codex", ...codexMcpOverrides(), "--dangerously-bypass-approvals-and-sandbox", "--search"],
+    defaultCommand: [
+      "codex",
+      ...codexMcpOverrides(),
+      "--dangerously-bypass-approvals-and-sandbox",
+      "--search",
+    ],
     requiresCommand: false,
     submit: "enter",
     waitForBracketedPaste: true,

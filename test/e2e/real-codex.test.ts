@@ -37,7 +37,7 @@ describe("real Codex as a CCCC actor", () => {
     expect(call).toBeDefined();
     // The tool's answer went back to the model as a success, not a no_group error.
     const outputs = r.model.requests
-      .flatMap((q) => ((q.body as { input?: { type?: string; output?: unknown }[] })?.input ?? []))
+      .flatMap((q) => (q.body as { input?: { type?: string; output?: unknown }[] })?.input ?? [])
       .filter((i) => i.type === "function_call_output");
     expect(JSON.stringify(outputs)).not.toMatch(/no.?group/i);
   }, 60_000);

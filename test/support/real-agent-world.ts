@@ -49,10 +49,9 @@ export async function startRealAgentWorld(
   if (opts.subscribe !== false) await world.subscribe(DIRECT);
   const diagnose = () => {
     const ctx = world.t.daemon.ctx;
-    const screen = ctx.actors.scrollback(ctx.kernel.group(world.gid), "lead");
+    const screen = ctx.actors.screen(ctx.kernel.group(world.gid), "lead").join("\n");
     const answers = model.requests.map((q) => `${q.method} ${q.path} → ${q.answer}`).join("\n");
-    const plain = screen.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07/g, "");
-    return `model requests:\n${answers}\nlast screen output:\n${plain.slice(-3000)}`;
+    return `model requests:\n${answers}\nthe actor's screen:\n${screen}`;
   };
   return {
     world,
