@@ -7,11 +7,16 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, resolve, sep } from "node:path";
 
 export type AgentCliName = "claude" | "codex";
 
-const SCRIPT = resolve(import.meta.dirname, "../../scripts/install-agent-clis.sh");
+/** Repository root, from `test/support/` (vitest) or `dist/test/support/` (compiled, for bench/). */
+const ROOT = resolve(
+  import.meta.dirname,
+  import.meta.dirname.includes(`${sep}dist${sep}`) ? "../../.." : "../..",
+);
+const SCRIPT = join(ROOT, "scripts", "install-agent-clis.sh");
 
 export function agentClisCache(): string {
   return process.env.CCCC_AGENT_CLIS ?? join(homedir(), ".cache", "cccc", "agent-clis");
