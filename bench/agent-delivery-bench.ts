@@ -12,6 +12,7 @@ import { cpus, loadavg } from "node:os";
 import { join, resolve, sep } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import type { LedgerEvent } from "../src/kernel/types.js";
+import type { PtyRunner } from "../src/runners/pty-runner.js";
 import { startFakeModel } from "../test/fakes/model/index.js";
 import { claudeEnv, claudeHome, ensureAgentCli } from "../test/support/agent-clis.js";
 import { startTestDaemon } from "../test/support/daemon.js";
@@ -20,6 +21,8 @@ const ROOT = resolve(import.meta.dirname, import.meta.dirname.includes(`${sep}di
 const CLI = join(ROOT, "dist/src/cli/main.js");
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 3);
 const LATER_PER_SESSION = Number(process.env.BENCH_LATER ?? 4);
+/** How long after (re)starting claude before the first message: it connects its MCP servers meanwhile. */
+const IDLE_AFTER_START_MS = Number(process.env.BENCH_IDLE_MS ?? 5_000);
 const API_KEY = "sk-ant-fake-0123456789abcdefghijklmnop";
 /** Goals (issue 9, item 6): first reply ≤ 3 s after `cccc send`, later messages add ≤ 0.6 s. */
 const GOAL_FIRST_MS = 3_000;
@@ -106,14 +109,17 @@ async function main(): Promise<void> {
   const laters: Sample[] = [];
   for (let s = 0; s < SESSIONS; s++) {
     await t.api("POST", `/api/v1/groups/${gid}/actors/lead/${s === 0 ? "start" : "restart"}`);
-    // An idle, ready claude: its input is live (bracketed paste on) and the screen has been still.
-    const pty = () => t.daemon.ctx.actors.terminal(group, "lead");
+    // An idle, ready claude: input live (bracketed paste on), started a while ago (its MCP server
+    // connected), and its screen still for a second — so the number is delivery + one turn, not startup.
+    const since = Date.now();
     for (;;) {
-      const term = pty();
-      if (term?.kind === "pty" && "bracketedPaste" in term.terminal && term.terminal.bracketedPaste) break;
-      await delay(20);
+      const term = t.daemon.ctx.actors.terminal(group, "lead");
+      const pty = term?.kind === "pty" ? (term.terminal as Partial<PtyRunner>) : undefined;
+      const quietFor = Date.now() - (pty?.lastOutputAt ?? Date.now());
+      if (pty?.bracketedPaste && Date.now() - since >= IDLE_AFTER_START_MS && quietFor >= 1_000) break;
+      if (Date.now() - since > 60_000) throw new Error("claude did not become idle within 60 s");
+      await delay(50);
     }
-    await delay(1_500);
     firsts.push(await one(`first message of session ${s + 1}`));
     for (let i = 0; i < LATER_PER_SESSION; i++)
       laters.push(await one(`later message ${i + 1} of session ${s + 1}`));
