@@ -90,7 +90,8 @@ export function claudeEnv(bin: string, h: AgentHome, modelUrl: string, apiKey: s
   };
 }
 
-export const CODEX_KEY_VAR = "CCCC_TEST_MODEL_KEY";
+// Not CCCC_*: the actor environment drops CCCC internals it does not need.
+export const CODEX_KEY_VAR = "FAKE_MODEL_API_KEY";
 
 /** ~/.codex/config.toml: the fake model as provider, the project trusted, no update check. */
 export function codexHome(modelUrl: string): AgentHome {
