@@ -15,6 +15,13 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# The real agent CLIs (Claude Code, Codex; pinned, ~760 MB) for test/e2e/real-*.test.ts, cached in
+# ${CCCC_AGENT_CLIS:-~/.cache/cccc/agent-clis} across runs. If they cannot be installed the suite still
+# runs, and those tests fail saying why (docs/runners.md, "Real-CLI tests").
+if ! bash scripts/install-agent-clis.sh; then
+  echo "!! REAL-CLI TESTS WILL FAIL: the pinned agent CLIs could not be installed (see above)." >&2
+fi
+
 npm test
 
 node -e '

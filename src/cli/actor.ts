@@ -12,6 +12,7 @@ interface ActorInfo {
   unread: number;
   pid?: number;
   exit_code?: number | null;
+  attention?: { code: string; message: string; screen: string[] };
 }
 
 function line(a: ActorInfo): string {
@@ -19,7 +20,15 @@ function line(a: ActorInfo): string {
     (a.status === "crashed" || a.status === "exited") && a.exit_code !== undefined
       ? ` (exit ${a.exit_code})`
       : "";
-  return `${a.id.padEnd(12)} ${a.role.padEnd(8)} ${a.runtime.padEnd(8)} ${a.runner.padEnd(9)} ${a.status}${exit}  unread:${a.unread}`;
+  const head = `${a.id.padEnd(12)} ${a.role.padEnd(8)} ${a.runtime.padEnd(8)} ${a.runner.padEnd(9)} ${a.status}${exit}  unread:${a.unread}`;
+  if (!a.attention) return head;
+  const screen = a.attention.screen.map((l) => `    │ ${l}`);
+  return [
+    head,
+    `  ⚠ needs attention (${a.attention.code}): ${a.attention.message}`,
+    "    last screen lines:",
+    ...screen,
+  ].join("\n");
 }
 
 export function actorCommands(program: Command): void {

@@ -5,7 +5,8 @@ import type { Group } from "../kernel/group.js";
 import { isMessageFor } from "../kernel/recipients.js";
 import type { ChatMessageData, LedgerEvent } from "../kernel/types.js";
 import { buildActorEnv } from "../runners/actor-env.js";
-import { DeliveryQueue, type DeliveryTimings } from "../runners/delivery.js";
+import { actorAttention } from "../runners/attention.js";
+import { DEFAULT_DELIVERY_TIMINGS, DeliveryQueue, type DeliveryTimings } from "../runners/delivery.js";
 import { renderBatch, renderPreamble } from "../runners/render.js";
 import { logLimitsFromEnv } from "../runners/rotating-log.js";
 import { mcpRegistration, registerMcp, resolveCommand, runtimePreset } from "../runners/runtimes.js";
@@ -61,13 +62,35 @@ export class ActorManager implements ActorService {
   status(group: Group, actorId: string): ActorRuntimeStatus {
     const r = this.running.get(this.key(group, actorId));
     if (!r) return { status: "stopped" };
-    return { status: r.proc.status, pid: r.proc.pid, exit_code: r.proc.exitCode };
+    const status: ActorRuntimeStatus = { status: r.proc.status, pid: r.proc.pid, exit_code: r.proc.exitCode };
+    const pty = r.proc.pty;
+    if (pty && r.queue) {
+      const actor = group.config.actors.find((a) => a.id === actorId);
+      const runtime = actor?.runtime ?? "custom";
+      const attention = actorAttention({
+        actorId,
+        runtime,
+        screen: pty.screenLines(),
+        running: pty.running,
+        startedAt: pty.startedAt,
+        fresh: !r.queue.injectedThisSession,
+        awaitingPasteMode: runtimePreset(runtime).waitForBracketedPaste && !pty.bracketedPaste,
+        health: r.queue.health(),
+        readyMaxMs: { ...DEFAULT_DELIVERY_TIMINGS, ...this.timings }.readyMaxMs,
+      });
+      if (attention) status.attention = attention;
+    }
+    return status;
   }
 
   scrollback(group: Group, actorId: string): string {
     return (
       this.running.get(this.key(group, actorId))?.proc.pty?.scrollback.read(0).data.toString("utf8") ?? ""
     );
+  }
+
+  screen(group: Group, actorId: string): string[] {
+    return this.running.get(this.key(group, actorId))?.proc.pty?.screenLines() ?? [];
   }
 
   terminal(group: Group, actorId: string): ActorTerminal | undefined {
@@ -100,9 +123,11 @@ export class ActorManager implements ActorService {
     const preset = runtimePreset(actor.runtime);
     return new DeliveryQueue({
       render: (events) => renderBatch(events, { groupDir: this.ctx.home.groupDir(group.id) }),
-      preamble: () => {
+      mergePreamble: true,
+      preamble: (merged) => {
         const foreman = group.foreman()?.id;
         return renderPreamble({
+          merged,
           actorId: actor.id,
           actorTitle: actor.title || undefined,
           groupId: group.id,

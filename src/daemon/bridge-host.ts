@@ -25,14 +25,18 @@ export class GroupBridgeHost implements BridgeHost {
     return {
       title: this.group.config.title,
       state: this.group.config.state,
-      actors: this.group.config.actors.map((a) => ({
-        id: a.id,
-        title: a.title,
-        role: a.id === foreman ? ("foreman" as const) : ("peer" as const),
-        runtime: a.runtime,
-        status: this.ctx.actors.status(this.group, a.id).status,
-        unread: this.group.inbox.count(a.id),
-      })),
+      actors: this.group.config.actors.map((a) => {
+        const { status, attention } = this.ctx.actors.status(this.group, a.id);
+        return {
+          id: a.id,
+          title: a.title,
+          role: a.id === foreman ? ("foreman" as const) : ("peer" as const),
+          runtime: a.runtime,
+          status,
+          unread: this.group.inbox.count(a.id),
+          ...(attention ? { attention: { message: attention.message, screen: attention.screen } } : {}),
+        };
+      }),
     };
   }
 

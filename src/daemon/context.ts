@@ -2,11 +2,14 @@ import type { Group } from "../kernel/group.js";
 import type { Home } from "../kernel/home.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { ActorEnvService } from "./actor-env.js";
+import type { ActorAttention } from "../runners/attention.js";
 
 export interface ActorRuntimeStatus {
   status: "running" | "stopped" | "exited" | "crashed";
   pid?: number;
   exit_code?: number | null;
+  /** A running actor that needs a human (a dialog on screen, no input prompt, no reaction to delivery). */
+  attention?: ActorAttention;
 }
 
 /** A live PTY as a terminal viewer needs it (a `PtyRunner` from src/runners satisfies this). */
@@ -43,6 +46,8 @@ export interface ActorService {
   resume(group: Group): Promise<void>;
   /** Terminal output of a PTY actor, for the Web UI. */
   scrollback(group: Group, actorId: string): string;
+  /** The visible screen of a PTY actor's terminal (its last screen after an exit); empty if none. */
+  screen(group: Group, actorId: string): string[];
   /** The actor's terminal, or undefined when a PTY actor is not running. Throws for an unknown actor. */
   terminal(group: Group, actorId: string): ActorTerminal | undefined;
   close(): Promise<void>;

@@ -127,6 +127,8 @@ export interface ActorSummary {
   runtime: string;
   status: "running" | "stopped" | "exited" | "crashed";
   unread: number;
+  /** A running actor stuck on something a human must do: what and how, plus the last screen lines. */
+  attention?: { message: string; screen: string[] };
 }
 
 /** The kernel operations the bridge needs. Implemented by the daemon over the real kernel. */

@@ -1,31 +1,34 @@
 /**
  * Per-actor delivery of chat messages and notices into a PTY (kernel spec §5.4): one delivery in
- * flight, a startup gate for a fresh terminal, the preamble before the first message of a session,
- * bracketed paste when the app enabled it, then the submit key after a short delay.
+ * flight, a startup gate for a fresh terminal, the preamble before the first message of a session
+ * (or merged with it), bracketed paste when the app enabled it, then the submit key once the terminal
+ * echoed the text. Waits are on what the terminal shows (readiness.ts), each with a fixed upper bound.
  */
 
 import { setTimeout as delay } from "node:timers/promises";
 import type { LedgerEvent } from "../kernel/types.js";
+import type { KnownDialog } from "./dialogs.js";
+import { type ReadinessTarget, waitEcho, waitReady } from "./readiness.js";
 import type { SubmitKey } from "./runtimes.js";
 
 /** What the queue needs from a terminal; `PtyRunner` satisfies it. */
-export interface DeliveryTarget {
-  readonly running: boolean;
-  readonly startedAt: number | undefined;
-  readonly firstOutputAt: number | undefined;
-  readonly bracketedPaste: boolean;
+export interface DeliveryTarget extends ReadinessTarget {
   write(data: string): void;
 }
 
 export interface DeliveryTimings {
-  /** After the first output of a fresh terminal, wait this long before typing. */
+  /** Apps without bracketed paste: after the first output of a fresh terminal, wait this long before typing. */
   readyGraceMs: number;
-  /** Type anyway once the terminal is this old, even if it printed nothing. */
+  /** Type anyway once the terminal is this old, even if it never looked ready (reported as `not_ready`). */
   readyMaxMs: number;
-  /** Pause between the preamble and the first message. */
+  /** Quiet period that counts as "the screen settled": before the first typing, and after the echo. */
+  settleMs: number;
+  /** Pause between a separately typed preamble and the first message (`mergePreamble: false`). */
   preambleDelayMs: number;
-  /** Pause between typing the text and the submit key. */
+  /** Longest wait for the typed text's echo before the submit key (the whole wait if the target cannot tell). */
   submitDelayMs: number;
+  /** A submit with no output at all this long afterwards is reported as `unacknowledged`. */
+  ackMs: number;
   /** Minimum time between two deliveries (group `delivery.min_interval_seconds`). */
   minIntervalMs: number;
   /** How often the startup gate is re-checked. */
@@ -37,18 +40,28 @@ export interface DeliveryTimings {
 export const DEFAULT_DELIVERY_TIMINGS: Readonly<DeliveryTimings> = {
   readyGraceMs: 1_000,
   readyMaxMs: 10_000,
+  settleMs: 50,
   preambleDelayMs: 2_000,
   submitDelayMs: 1_500,
+  ackMs: 10_000,
   minIntervalMs: 0,
-  pollMs: 100,
+  pollMs: 25,
   retryMs: 5_000,
 };
+
+/** Why delivery to this terminal looks stuck, for the actor's status; undefined when it does not. */
+export type DeliveryHealth =
+  | { code: "dialog"; dialog: KnownDialog; since: number }
+  | { code: "not_ready"; since: number }
+  | { code: "unacknowledged"; since: number };
 
 export interface DeliveryQueueOptions {
   /** Text for one or more events (see `renderBatch`). */
   render: (events: readonly LedgerEvent[]) => string;
-  /** Typed before the first message of each terminal session; omit for none. */
-  preamble?: () => string;
+  /** Typed before the first message of each terminal session; omit for none. `merged`: it leads the first batch. */
+  preamble?: (merged: boolean) => string;
+  /** Type the preamble and the first batch as one paste (one submit, one agent turn) instead of two. */
+  mergePreamble?: boolean;
   submit?: SubmitKey;
   /** Before the first injection, also wait (up to `readyMaxMs`) for the app to enable bracketed paste. */
   waitForBracketedPaste?: boolean;
@@ -82,6 +95,10 @@ export class DeliveryQueue {
   private lastDeliveryAt = 0;
   private _paused = false;
   private stopped = false;
+  private dialog: { dialog: KnownDialog; since: number } | undefined;
+  private notReadySince: number | undefined;
+  private unechoedSince: number | undefined;
+  private submittedAt: number | undefined;
 
   constructor(private readonly opts: DeliveryQueueOptions) {
     this.timings = { ...DEFAULT_DELIVERY_TIMINGS, ...opts.timings };
@@ -92,6 +109,27 @@ export class DeliveryQueue {
   }
   get paused(): boolean {
     return this._paused;
+  }
+
+  /**
+   * Whether delivery looks stuck: a known dialog holds it, a fresh terminal never looked ready, or the
+   * last typed text got no echo / the last submit no output within `ackMs`. Computed, no timers.
+   */
+  health(): DeliveryHealth | undefined {
+    if (this.dialog) return { code: "dialog", ...this.dialog };
+    if (this.notReadySince !== undefined) return { code: "not_ready", since: this.notReadySince };
+    if (this.unechoedSince !== undefined) return { code: "unacknowledged", since: this.unechoedSince };
+    const submitted = this.submittedAt;
+    const last = this.target?.lastOutputAt;
+    if (submitted !== undefined && Date.now() - submitted >= this.timings.ackMs) {
+      if (last === undefined || last < submitted) return { code: "unacknowledged", since: submitted };
+    }
+    return undefined;
+  }
+
+  /** Something has been typed into the current terminal session. */
+  get injectedThisSession(): boolean {
+    return this.injected;
   }
 
   /** Events waiting, oldest first. */
@@ -158,6 +196,10 @@ export class DeliveryQueue {
     this.session = new AbortController();
     this.preambleSent = false;
     this.injected = false;
+    this.dialog = undefined;
+    this.notReadySince = undefined;
+    this.unechoedSince = undefined;
+    this.submittedAt = undefined;
   }
 
   private canPump(): boolean {
@@ -179,8 +221,12 @@ export class DeliveryQueue {
         await this.waitReady(target, signal);
         await this.waitInterval(signal);
         if (!this.canPump()) break;
+        if (!this.preambleSent && this.opts.preamble && this.opts.mergePreamble) {
+          await this.deliverBatch(target, signal, this.opts.preamble(true));
+          continue;
+        }
         if (!this.preambleSent && this.opts.preamble) {
-          await this.inject(target, this.opts.preamble(), signal);
+          await this.inject(target, this.opts.preamble(false), signal);
           this.preambleSent = true;
           this.opts.onPreamble?.();
           await delay(this.timings.preambleDelayMs, undefined, { signal });
@@ -194,7 +240,7 @@ export class DeliveryQueue {
     }
   }
 
-  private async deliverBatch(target: DeliveryTarget, signal: AbortSignal): Promise<void> {
+  private async deliverBatch(target: DeliveryTarget, signal: AbortSignal, preamble?: string): Promise<void> {
     const batch = this.queue.splice(0, Math.max(1, this.opts.maxBatch ?? 20));
     const ids = batch.map((e) => e.id);
     const epoch = this.queueEpoch;
@@ -207,7 +253,7 @@ export class DeliveryQueue {
       return;
     }
     try {
-      await this.inject(target, text, signal);
+      await this.inject(target, preamble === undefined ? text : `${preamble}\n\n${text}`, signal);
     } catch (err) {
       // Interrupted by attach() (new session): the batch goes back to the front. By reset()/stop(): dropped.
       if (epoch === this.queueEpoch) this.queue.unshift(...batch);
@@ -217,6 +263,10 @@ export class DeliveryQueue {
       return;
     }
     this.lastDeliveryAt = Date.now();
+    if (preamble !== undefined) {
+      this.preambleSent = true;
+      this.opts.onPreamble?.();
+    }
     for (const id of ids) {
       this.queued.delete(id);
       this.remember(id);
@@ -225,25 +275,34 @@ export class DeliveryQueue {
   }
 
   private async inject(target: DeliveryTarget, text: string, signal: AbortSignal): Promise<void> {
+    const writtenAt = Date.now();
     target.write(target.bracketedPaste ? `${PASTE_START}${text}${PASTE_END}` : text);
     this.injected = true;
-    await delay(this.timings.submitDelayMs, undefined, { signal });
+    const echoed = await waitEcho(target, writtenAt, this.timings, signal);
+    this.unechoedSince = echoed ? undefined : (this.unechoedSince ?? writtenAt);
+    if (echoed) this.notReadySince = undefined;
     const key = SUBMIT_BYTES[this.opts.submit ?? "enter"];
     if (key) target.write(key);
+    this.submittedAt = Date.now();
   }
 
-  /** Startup gate: first output + grace (and bracketed paste before the first injection), or readyMaxMs. */
+  /** See `waitReady` in readiness.ts; records a dialog or a terminal that never looked ready for `health()`. */
   private async waitReady(target: DeliveryTarget, signal: AbortSignal): Promise<void> {
-    const { readyGraceMs, readyMaxMs, pollMs } = this.timings;
-    for (;;) {
-      const now = Date.now();
-      const age = now - (target.startedAt ?? now);
-      const first = target.firstOutputAt;
-      const pasteOk = !this.opts.waitForBracketedPaste || this.injected || target.bracketedPaste;
-      if (age >= readyMaxMs || (first !== undefined && now - first >= readyGraceMs && pasteOk)) return;
-      if (!target.running) return;
-      await delay(pollMs, undefined, { signal });
-    }
+    const result = await waitReady(
+      target,
+      this.timings,
+      {
+        fresh: !this.injected,
+        waitForBracketedPaste: this.opts.waitForBracketedPaste ?? false,
+        onDialog: (dialog) => {
+          if (!dialog) this.dialog = undefined;
+          else if (this.dialog?.dialog.code !== dialog.code) this.dialog = { dialog, since: Date.now() };
+        },
+      },
+      signal,
+    );
+    if (result === "timed_out") this.notReadySince ??= Date.now();
+    else if (result === "ready") this.notReadySince = undefined;
   }
 
   private async waitInterval(signal: AbortSignal): Promise<void> {

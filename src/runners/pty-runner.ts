@@ -11,6 +11,7 @@ import {
   signalName,
   terminateGroup,
 } from "./process-group.js";
+import { TerminalScreen } from "./screen.js";
 import { DEFAULT_SCROLLBACK_BYTES, Scrollback, type ScrollbackRead } from "./scrollback.js";
 
 export interface PtyRunnerOptions {
@@ -34,6 +35,7 @@ const TAIL_CHARS = 16;
 
 export class PtyRunner implements Runner {
   readonly scrollback: Scrollback;
+  private readonly screen: TerminalScreen;
   private proc: pty.IPty | undefined;
   private exitPromise: Promise<ExitInfo> | undefined;
   private readonly dataListeners = new Set<PtyDataListener>();
@@ -45,9 +47,11 @@ export class PtyRunner implements Runner {
   private _lastOutputAt: number | undefined;
   private _bracketedPaste = false;
   private _exit: ExitInfo | undefined;
+  private lastScreen: string[] | undefined;
 
   constructor(private readonly opts: PtyRunnerOptions) {
     this.scrollback = new Scrollback(opts.scrollbackBytes ?? DEFAULT_SCROLLBACK_BYTES);
+    this.screen = new TerminalScreen(opts.cols ?? 120, opts.rows ?? 40);
   }
 
   get pid(): number | undefined {
@@ -68,6 +72,10 @@ export class PtyRunner implements Runner {
   /** Whether the app has switched bracketed paste on (`ESC[?2004h`) and not off again. */
   get bracketedPaste(): boolean {
     return this._bracketedPaste;
+  }
+  /** The visible lines of the terminal as a user would see them (see `TerminalScreen`). */
+  screenLines(): string[] {
+    return this.lastScreen ?? this.screen.lines();
   }
   get exitInfo(): ExitInfo | undefined {
     return this._exit;
@@ -102,6 +110,9 @@ export class PtyRunner implements Runner {
         const info: ExitInfo = { code: sig ? null : exitCode, signal: sig };
         this._exit = info;
         resolveExit(info);
+        // Kept readable after the exit (the last screen explains a crash); the parser is freed.
+        this.lastScreen = this.screen.lines();
+        this.screen.dispose();
         for (const listener of [...this.exitListeners]) listener(info);
       });
     });
@@ -140,7 +151,11 @@ export class PtyRunner implements Runner {
   }
 
   resize(cols: number, rows: number): void {
-    if (this.running) this.proc?.resize(Math.max(1, Math.floor(cols)), Math.max(1, Math.floor(rows)));
+    if (!this.running) return;
+    const c = Math.max(1, Math.floor(cols));
+    const r = Math.max(1, Math.floor(rows));
+    this.proc?.resize(c, r);
+    this.screen.resize(c, r);
   }
 
   /** Resolves with the exit info once the process has exited. */
@@ -175,6 +190,7 @@ export class PtyRunner implements Runner {
     }
     this.tail = scan.slice(-TAIL_CHARS);
     this.scrollback.append(data);
+    this.screen.write(data);
     const cursor = this.scrollback.cursor;
     for (const listener of [...this.dataListeners]) {
       try {

@@ -105,6 +105,8 @@ export interface PreambleInfo {
   peers?: readonly string[];
   /** The working directory the actor was started in. */
   scope?: string;
+  /** The first message follows in the same paste (so no "nothing to do yet"). */
+  merged?: boolean;
 }
 
 /** The system prompt typed before the first message of a terminal session. */
@@ -139,6 +141,8 @@ export function renderPreamble(info: PreambleInfo): string {
         "answer the user directly when the user asks you.",
     );
   }
-  lines.push("Nothing to do yet: wait for the next [cccc] message.");
+  lines.push(
+    info.merged ? "Your first message follows." : "Nothing to do yet: wait for the next [cccc] message.",
+  );
   return lines.join("\n");
 }

@@ -21,6 +21,32 @@ export interface RuntimePreset {
   waitForBracketedPaste: boolean;
 }
 
+/** Variables `cccc mcp` needs to know whose tools it serves and where the daemon is. */
+export const MCP_IDENTITY_VARS = [
+  "CCCC_GROUP_ID",
+  "CCCC_ACTOR_ID",
+  "CCCC_HOME",
+  "CCCC_HOST",
+  "CCCC_PORT",
+] as const;
+
+/**
+ * `-c` overrides defining the "cccc" MCP server for one codex process: `cccc` (first on the actor's
+ * PATH), `mcp`, and the identity variables to pass. A complete definition, so codex starts even
+ * when `codex mcp add` never ran (an `env_vars` override alone on an unknown server is a config error).
+ */
+function codexMcpOverrides(): string[] {
+  const vars = MCP_IDENTITY_VARS.map((v) => `"${v}"`).join(",");
+  return [
+    "-c",
+    'mcp_servers.cccc.command="cccc"',
+    "-c",
+    'mcp_servers.cccc.args=["mcp"]',
+    "-c",
+    `mcp_servers.cccc.env_vars=[${vars}]`,
+  ];
+}
+
 export const RUNTIMES: Readonly<Record<RuntimeName, RuntimePreset>> = {
   claude: {
     name: "claude",
@@ -31,11 +57,11 @@ export const RUNTIMES: Readonly<Record<RuntimeName, RuntimePreset>> = {
   },
   codex: {
     name: "codex",
-    // inherit=all lets `cccc mcp` (a child of codex) see CCCC_GROUP_ID / CCCC_ACTOR_ID.
+    // Codex starts MCP servers with a minimal environment (HOME, PATH, …), so the server is defined
+    // here with the CCCC_* identity passed through `env_vars` (docs/runners.md, "Codex and MCP").
     defaultCommand: [
       "codex",
-      "-c",
-      "shell_environment_policy.inherit=all",
+      ...codexMcpOverrides(),
       "--dangerously-bypass-approvals-and-sandbox",
       "--search",
     ],

@@ -138,4 +138,16 @@ describe("renderPreamble", () => {
     expect(text).toContain("take work from the foreman (lead)");
     expect(text).not.toContain("Working directory");
   });
+
+  it("ends by announcing the first message when it is typed together with it", () => {
+    const info = { actorId: "lead", groupId: "g_1", groupTitle: "repo", role: "foreman" as const };
+    expect(renderPreamble(info).split("\n").at(-1)).toBe(
+      "Nothing to do yet: wait for the next [cccc] message.",
+    );
+    expect(
+      renderPreamble({ ...info, merged: true })
+        .split("\n")
+        .at(-1),
+    ).toBe("Your first message follows.");
+  });
 });

@@ -27,7 +27,10 @@ describe("runtime presets", () => {
   it("resolves default and custom commands", () => {
     expect(resolveCommand("claude")).toEqual(["claude", "--dangerously-skip-permissions"]);
     expect(resolveCommand("codex")[0]).toBe("codex");
-    expect(resolveCommand("codex")).toContain("shell_environment_policy.inherit=all");
+    // Codex gives MCP servers a minimal environment: the default command passes the identity on.
+    expect(resolveCommand("codex")).toContain(
+      'mcp_servers.cccc.env_vars=["CCCC_GROUP_ID","CCCC_ACTOR_ID","CCCC_HOME","CCCC_HOST","CCCC_PORT"]',
+    );
     expect(resolveCommand("gemini")).toEqual(["gemini", "--yolo"]);
     expect(resolveCommand("opencode")).toEqual(["opencode"]);
     expect(resolveCommand("claude", ["claude", "--model", "opus"])).toEqual(["claude", "--model", "opus"]);

@@ -31,21 +31,30 @@ export interface BridgeWorld {
   close(): Promise<void>;
 }
 
+export interface BridgeWorldOptions {
+  /** The group's project directory (actors' cwd); default the fixture agents' directory. */
+  scope?: string;
+  /** Extra daemon (and so actor) environment, applied last: `CCCC_DELIVERY_TIMINGS: undefined` keeps the real timings. */
+  env?: NodeJS.ProcessEnv;
+}
+
 export async function startBridgeWorld(
   actors: Record<string, unknown>[],
   fakeOptions: FakeDingTalkOptions = {},
+  opts: BridgeWorldOptions = {},
 ): Promise<BridgeWorld> {
   const fake = await startFakeDingTalk(fakeOptions);
   const env = {
     CCCC_DELIVERY_TIMINGS: FAST_DELIVERY,
     CCCC_DINGTALK_API_BASE: fake.apiBase,
     CCCC_DINGTALK_OAPI_BASE: fake.oapiBase,
+    ...opts.env,
   };
   const t = await startTestDaemon(env);
   const gid = (
     await t.api<{ group: { group_id: string } }>("POST", "/api/v1/groups", {
       title: "钉钉 team",
-      scope: AGENTS,
+      scope: opts.scope ?? AGENTS,
     })
   ).body.group.group_id;
   for (const actor of actors) await t.api("POST", `/api/v1/groups/${gid}/actors`, actor);

@@ -1,4 +1,5 @@
 /** The bridge's chat texts in English (the default; `im.language: en`). */
+import { attentionLines } from "./attention.js";
 import type { Replies } from "./index.js";
 
 const COMMAND_LIST = "/subscribe, /unsubscribe, /send, /status, /pause, /resume, /verbose, /help";
@@ -112,6 +113,7 @@ export const en: Replies = {
       const name =
         a.title && a.title !== a.id ? `${a.title} (@${a.id}, ${a.runtime})` : `@${a.id} (${a.runtime})`;
       lines.push(`- ${icon} ${name}: ${run}, ${a.unread} unread`);
+      if (a.attention) lines.push(...attentionLines(a.attention, "⚠️ needs attention", "last screen lines"));
     }
     lines.push("");
     if (!sub?.subscribed) lines.push("This chat: not subscribed");

@@ -2,6 +2,7 @@
  * The bridge's chat texts in Simplified Chinese (`im.language: zh`). Commands, `@all`-style
  * recipients, config keys and `cccc …` command lines stay as they are: users type them.
  */
+import { attentionLines } from "./attention.js";
 import type { Replies } from "./index.js";
 
 const COMMAND_LIST = "/subscribe, /unsubscribe, /send, /status, /pause, /resume, /verbose, /help";
@@ -103,6 +104,7 @@ export const zh: Replies = {
       const name =
         a.title && a.title !== a.id ? `${a.title} (@${a.id}, ${a.runtime})` : `@${a.id} (${a.runtime})`;
       lines.push(`- ${icon} ${name}：${run}，${a.unread} 条未读`);
+      if (a.attention) lines.push(...attentionLines(a.attention, "⚠️ 需要处理", "终端最后几行"));
     }
     lines.push("");
     if (!sub?.subscribed) lines.push("本会话：未订阅");

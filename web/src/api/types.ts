@@ -31,6 +31,8 @@ export interface ActorInfo {
   pid?: number;
   exit_code?: number | null;
   unread: number;
+  /** A running actor that needs a human: a dialog on screen, no input prompt, no reaction to delivery. */
+  attention?: { code: string; message: string; since?: number; screen: string[] };
 }
 
 export interface NewActor {

@@ -78,6 +78,14 @@ export function ActorsPanel(props: {
                 </span>
                 {actor.enabled ? "" : " · disabled"}
               </div>
+              {actor.attention ? (
+                <div className="actor-attention" role="alert">
+                  <strong>Needs attention:</strong> {actor.attention.message}
+                  {actor.attention.screen.length > 0 ? (
+                    <pre className="actor-screen">{actor.attention.screen.join("\n")}</pre>
+                  ) : null}
+                </div>
+              ) : null}
               <div className="actor-actions">
                 <button
                   type="button"

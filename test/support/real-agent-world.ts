@@ -1,0 +1,73 @@
+/**
+ * A real agent CLI as a CCCC actor with its default command line, between the fake DingTalk and the
+ * fake model: DingTalk → bridge → the agent in its PTY → MCP reply → DingTalk.
+ */
+
+import { rmSync } from "node:fs";
+import { type FakeModel, startFakeModel } from "../fakes/model/index.js";
+import type { AgentHome } from "./agent-clis.js";
+import { type BridgeWorld, configureAndStart, startBridgeWorld } from "./bridge.js";
+
+export const DIRECT = {
+  chat: "direct" as const,
+  conversationId: "cid-direct-real-agent",
+  senderNick: "张三",
+};
+
+export interface RealAgentWorld {
+  world: BridgeWorld;
+  model: FakeModel;
+  home: AgentHome;
+  /** Waits for a DingTalk message matching `pattern`; on timeout the error shows the model log and the screen. */
+  waitReply(pattern: RegExp, what: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the worlds, adds `lead` with `cccc actor add lead --runtime <runtime>` (no --command) and
+ * starts the group with the real delivery timings. `setup(modelUrl)` prepares the agent's HOME and
+ * environment once the model's address is known.
+ */
+export async function startRealAgentWorld(
+  runtime: "claude" | "codex",
+  setup: (modelUrl: string) => { home: AgentHome; env: NodeJS.ProcessEnv },
+  opts: { subscribe?: boolean } = {},
+): Promise<RealAgentWorld> {
+  const model = await startFakeModel();
+  const { home, env } = setup(model.url);
+  const world = await startBridgeWorld(
+    [],
+    {},
+    {
+      scope: home.project,
+      env: { ...env, CCCC_DELIVERY_TIMINGS: undefined },
+    },
+  );
+  await world.cli(["actor", "add", "lead", "--runtime", runtime]);
+  await configureAndStart(world);
+  await world.cli(["group", "start"]);
+  if (opts.subscribe !== false) await world.subscribe(DIRECT);
+  const diagnose = () => {
+    const ctx = world.t.daemon.ctx;
+    const screen = ctx.actors.screen(ctx.kernel.group(world.gid), "lead").join("\n");
+    const answers = model.requests.map((q) => `${q.method} ${q.path} → ${q.answer}`).join("\n");
+    return `model requests:\n${answers}\nthe actor's screen:\n${screen}`;
+  };
+  return {
+    world,
+    model,
+    home,
+    async waitReply(pattern, what) {
+      try {
+        return await world.waitSent(pattern, what);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n${diagnose()}`);
+      }
+    },
+    async close() {
+      await world.close();
+      await model.close();
+      rmSync(home.home, { recursive: true, force: true });
+    },
+  };
+}
