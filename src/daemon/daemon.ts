@@ -15,6 +15,7 @@ import { ImManager } from "./im.js";
 import { acquirePidLock } from "./pid-lock.js";
 import { groupRoutes } from "./routes-groups.js";
 import { imRoutes } from "./routes-im.js";
+import { interruptRoutes } from "./routes-interrupt.js";
 import { messageRoutes } from "./routes-messages.js";
 import { streamRoutes } from "./routes-stream.js";
 import { terminalRoutes } from "./routes-terminal.js";
@@ -89,6 +90,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     groupRoutes(app, ctx);
     messageRoutes(app, ctx);
     streamRoutes(app, ctx);
+    interruptRoutes(app, ctx);
     imRoutes(app, ctx, im);
     terminalRoutes(app, ctx, opts.host, () => boundPort);
     staticRoutes(app);

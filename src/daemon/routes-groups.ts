@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { RUNTIMES } from "../kernel/config.js";
+import { RUNNERS, RUNTIMES } from "../kernel/config.js";
 import type { Group } from "../kernel/group.js";
 import { summarize } from "../kernel/kernel.js";
 import type { DaemonContext } from "./context.js";
@@ -28,7 +28,7 @@ const CreateGroup = z.object({ title: z.string().trim().min(1), scope: z.string(
 const AddActor = z.object({
   id: z.string().min(1),
   runtime: z.enum(RUNTIMES),
-  runner: z.enum(["pty", "headless"]).optional(),
+  runner: z.enum(RUNNERS).optional(),
   command: z.union([z.array(z.string()), z.string()]).optional(),
   title: z.string().optional(),
   env: z.record(z.string(), z.string()).optional(),

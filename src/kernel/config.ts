@@ -8,11 +8,22 @@ import { readFileIfExists, writeFileAtomic } from "./fs-util.js";
 export const RUNTIMES = ["claude", "codex", "gemini", "opencode", "custom"] as const;
 export type Runtime = (typeof RUNTIMES)[number];
 
+export const RUNNERS = ["pty", "headless", "structured"] as const;
+export type RunnerName = (typeof RUNNERS)[number];
+
+/**
+ * The runner of a NEW actor when none is given: Claude Code runs as a structured (stream-json)
+ * session; every other runtime in a terminal. Existing actors keep the runner in group.yaml.
+ */
+export function defaultRunnerFor(runtime: string): RunnerName {
+  return runtime === "claude" ? "structured" : "pty";
+}
+
 export const ActorConfigSchema = z.looseObject({
   id: z.string(),
   title: z.string().default(""),
   runtime: z.enum(RUNTIMES),
-  runner: z.enum(["pty", "headless"]).default("pty"),
+  runner: z.enum(RUNNERS).default("pty"),
   command: z.array(z.string()).default([]),
   env: z.record(z.string(), z.string()).default({}),
   enabled: z.boolean().default(false),

@@ -3,9 +3,11 @@
 import { HeadlessRunner } from "./headless-runner.js";
 import { DEFAULT_STOP_GRACE_MS, type Env, type ExitInfo } from "./process-group.js";
 import { PtyRunner } from "./pty-runner.js";
+import type { StructuredRunner } from "./structured-runner.js";
 
 export type ActorStatus = "running" | "stopped" | "crashed";
-export type RunnerKind = "pty" | "headless";
+export type RunnerKind = "pty" | "headless" | "structured";
+type AnyRunner = PtyRunner | HeadlessRunner | StructuredRunner;
 
 /** Restart after an exit nobody asked for: at most `maxRestarts` within `windowMs`, with doubling backoff. */
 export interface RestartPolicy {
@@ -35,7 +37,9 @@ export interface ActorProcessOptions {
   stopGraceMs?: number;
   restart?: RestartPolicy;
   /** Each new process, including automatic restarts; hook delivery (`queue.attach(runner)`) here. */
-  onStart?: (runner: PtyRunner | HeadlessRunner) => void;
+  onStart?: (runner: AnyRunner) => void;
+  /** Makes each new process of a `structured` actor (its argv can change between starts: --resume). */
+  structured?: () => StructuredRunner;
   /** Every exit; the daemon appends `actor.exited` and shows `crashed` when `requested` is false. */
   onExit?: (exit: ActorExit) => void;
   /** An automatic restart failed to spawn; the actor stays `crashed`. */
@@ -43,7 +47,7 @@ export interface ActorProcessOptions {
 }
 
 export class ActorProcess {
-  private current: PtyRunner | HeadlessRunner | undefined;
+  private current: AnyRunner | undefined;
   private _status: ActorStatus = "stopped";
   private _exit: ExitInfo | undefined;
   private stopping = false;
@@ -53,6 +57,8 @@ export class ActorProcess {
 
   constructor(private readonly opts: ActorProcessOptions) {
     if (opts.runner === "headless" && !opts.logPath) throw new Error("a headless actor needs logPath");
+    if (opts.runner === "structured" && !opts.structured)
+      throw new Error("a structured actor needs a factory");
   }
 
   get status(): ActorStatus {
@@ -68,7 +74,7 @@ export class ActorProcess {
     return this._exit?.signal;
   }
   /** The current (or last) runner. */
-  get runner(): PtyRunner | HeadlessRunner | undefined {
+  get runner(): AnyRunner | undefined {
     return this.current;
   }
   /** The current terminal, for delivery and viewers; undefined for headless actors. */
@@ -130,13 +136,14 @@ export class ActorProcess {
     this._status = "stopped";
   }
 
-  private makeRunner(): PtyRunner | HeadlessRunner {
+  private makeRunner(): AnyRunner {
     const { argv, cwd, env } = this.opts;
+    if (this.opts.runner === "structured" && this.opts.structured) return this.opts.structured();
     if (this.opts.runner === "pty") return new PtyRunner({ argv, cwd, env, ...this.opts.pty });
     return new HeadlessRunner({ argv, cwd, env, logPath: this.opts.logPath as string });
   }
 
-  private handleExit(runner: PtyRunner | HeadlessRunner, info: ExitInfo): void {
+  private handleExit(runner: AnyRunner, info: ExitInfo): void {
     if (runner !== this.current || this._exit) return;
     this._exit = info;
     const requested = this.stopping;
