@@ -57,7 +57,8 @@ export function anthropicTurn(req: MessagesRequest, script: ModelScript): Out {
   }
   const typed = findCcccMessage(textOf(last));
   if (!typed) return { type: "text", text: script.done };
-  if (script.answer === "text") return { type: "text", text: script.reply(typed) };
+  const how = typeof script.answer === "function" ? script.answer(typed) : script.answer;
+  if (how === "text") return { type: "text", text: script.reply(typed) };
   const reply = (req.tools ?? []).find((t) => t.name === CLAUDE_REPLY_TOOL);
   if (reply && !reply.defer_loading) return replyCall(typed, script);
   return {

@@ -18,7 +18,7 @@ export interface ModelScript {
    * "tool" (default): answer through CCCC's MCP reply tool. "text": answer with `reply(message)` as
    * the turn's plain text (a structured runner posts it), streamed word by word.
    */
-  answer?: "tool" | "text";
+  answer?: "tool" | "text" | ((message: CcccMessage) => "tool" | "text");
   /** Pause between streamed text deltas (one per word); 0 sends the text in one delta. */
   chunkMs?: number;
 }
