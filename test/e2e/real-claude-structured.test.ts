@@ -129,7 +129,7 @@ describe("real Claude Code as a structured actor", () => {
       .map((q) => JSON.stringify(q.body))
       .find((b) => b.includes("after the restart"));
     // The model sees the earlier turns: the session was resumed, not started anew.
-    expect(turn).toContain("请看一下构建");
+    expect(turn?.includes("请看一下构建"), "the earlier turn in the model request").toBe(true);
     const argvSession = (JSON.parse(readFileSync(stateFile, "utf8")) as { session_id: string }).session_id;
     expect(argvSession).toBeTruthy();
   }, 180_000);

@@ -5,13 +5,17 @@
  */
 
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 export type AgentCliName = "claude" | "codex";
 
-const SCRIPT = resolve(import.meta.dirname, "../../scripts/install-agent-clis.sh");
+// From test/support, or from dist/test/support when compiled (benchmarks).
+const SCRIPT =
+  ["../../scripts", "../../../scripts"]
+    .map((dir) => resolve(import.meta.dirname, dir, "install-agent-clis.sh"))
+    .find((path) => existsSync(path)) ?? resolve(import.meta.dirname, "../../scripts/install-agent-clis.sh");
 
 export function agentClisCache(): string {
   return process.env.CCCC_AGENT_CLIS ?? join(homedir(), ".cache", "cccc", "agent-clis");
