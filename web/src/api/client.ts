@@ -73,6 +73,9 @@ export const api = {
   actorAction: (gid: string, aid: string, action: "start" | "stop" | "restart") =>
     request<{ actor: ActorInfo }>("POST", `${a(gid, aid)}/${action}`),
 
+  interrupt: (gid: string, aid: string) =>
+    request<{ actor_id: string; interrupted: boolean }>("POST", `${a(gid, aid)}/interrupt`, {}),
+
   ledgerTail: (gid: string, tail: number) =>
     request<{ events: LedgerEvent[]; last_seq: number }>("GET", `${g(gid)}/ledger?tail=${tail}`),
   send: (gid: string, text: string, to: string[], attachments: Attachment[]) =>

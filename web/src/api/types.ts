@@ -6,6 +6,7 @@ import type {
   SystemNotifyData,
 } from "../../../src/kernel/types.ts";
 
+export type { ChatStreamData } from "../../../src/daemon/stream-hub.ts";
 export type { Attachment, ChatMessageData, LedgerEvent, SystemNotifyData };
 
 export interface GroupSummary {
