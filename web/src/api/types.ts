@@ -37,7 +37,8 @@ export interface ActorInfo {
 export interface NewActor {
   id: string;
   runtime: string;
-  runner: "pty" | "headless";
+  /** Absent: the runtime's default (structured for claude, pty for the others). */
+  runner?: "pty" | "headless" | "structured";
   command?: string;
   title?: string;
 }
