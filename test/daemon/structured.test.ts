@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatMessageData, LedgerEvent } from "../../src/kernel/types.js";
-import { waitFor } from "../support/cli.js";
+import { spawnCli, waitFor } from "../support/cli.js";
 import { startTestDaemon, type TestDaemon } from "../support/daemon.js";
 import { type Follower, follow } from "../support/stream-follower.js";
 
@@ -120,6 +120,34 @@ describe("structured runner", () => {
     expect(end.data.event_id).toBe(replies[0]?.id);
     // The ledger holds no stream events: it grows by the final message only.
     expect((await ledger()).some((e) => e.kind === "chat.stream")).toBe(false);
+  });
+
+  it("cccc tail -f --stream shows the reply as it is written; plain tail -f only the final message", async () => {
+    const env = { CCCC_HOME: t.home.root };
+    const streamed = spawnCli(["tail", "-f", "--stream", "-n", "1", "--group", gid], env);
+    const plain = spawnCli(["tail", "-f", "-n", "1", "--group", gid], env);
+    try {
+      await waitFor(() => streamed.output().length > 0 && plain.output().length > 0, 20_000, "both tails");
+      const msg = await send("hello tail");
+      await waitFor(
+        () => /lead → user: echo: hello tail/.test(plain.output()),
+        20_000,
+        "the final message in tail -f",
+      );
+      const out = await waitFor(
+        () => (/lead → user: echo: hello tail/.test(streamed.output()) ? streamed.output() : undefined),
+        20_000,
+        "the final message in tail -f --stream",
+      );
+      expect(out).toContain(`~ lead is replying to ${msg.id.slice(0, 8)}…`);
+      expect(out).toContain("~ lead [reading src/app.ts]");
+      expect(out).toMatch(/~ lead: echo:/);
+      expect(out).toContain("~ lead done");
+      expect(plain.output()).not.toContain("~ lead");
+    } finally {
+      streamed.child.kill();
+      plain.child.kill();
+    }
   });
 
   it("does not reply twice when the agent answered through CCCC during the turn", async () => {

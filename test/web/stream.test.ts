@@ -98,7 +98,7 @@ describe.skipIf(!hasChromium)("Web UI streamed replies", () => {
       expect(await msg.locator("pre code").textContent()).toContain("const x = 1;");
       expect(await msg.locator("a", { hasText: "docs" }).getAttribute("rel")).toBe("noopener noreferrer");
       expect(await msg.locator("img").getAttribute("onerror")).toBeNull();
-      expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+      expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
       await page.screenshot({ path: "/tmp/cccc-ui-markdown.png" });
     } finally {
       await page.close();
