@@ -39,7 +39,7 @@ export async function sendMessage(page: Page): Promise<void> {
   const message = page.locator(".message", { hasText: "second line stays a line" });
   await message.waitFor({ timeout: 10_000 });
   // Newlines are preserved, sender and recipients are shown.
-  expect((await message.locator(".message-text").textContent()) ?? "").toBe(MESSAGE);
+  expect((await message.locator(".message-text").innerText()).trim()).toBe(MESSAGE);
   expect((await message.locator(".message-meta").textContent()) ?? "").toContain("@foreman");
   expect(await page.getByLabel("Message", { exact: true }).inputValue()).toBe("");
 }
