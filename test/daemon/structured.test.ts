@@ -127,7 +127,7 @@ describe("structured runner", () => {
     const streamed = spawnCli(["tail", "-f", "--stream", "-n", "1", "--group", gid], env);
     const plain = spawnCli(["tail", "-f", "-n", "1", "--group", gid], env);
     try {
-      await waitFor(() => streamed.output().length > 0 && plain.output().length > 0, 20_000, "both tails");
+      await waitFor(() => streamed.output().length > 0 && plain.output().length > 0, 60_000, "both tails");
       const msg = await send("hello tail");
       await waitFor(
         () => /lead → user: echo: hello tail/.test(plain.output()),
@@ -136,7 +136,7 @@ describe("structured runner", () => {
       );
       const out = await waitFor(
         () => (/lead → user: echo: hello tail/.test(streamed.output()) ? streamed.output() : undefined),
-        20_000,
+        60_000,
         "the final message in tail -f --stream",
       );
       expect(out).toContain(`~ lead is replying to ${msg.id.slice(0, 8)}…`);
@@ -148,7 +148,7 @@ describe("structured runner", () => {
       streamed.child.kill();
       plain.child.kill();
     }
-  });
+  }, 150_000);
 
   it("does not reply twice when the agent answered through CCCC during the turn", async () => {
     const msg = await send("please selfreply");
