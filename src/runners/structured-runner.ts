@@ -54,6 +54,7 @@ export class StructuredRunner implements Runner {
   private interruptTimer: NodeJS.Timeout | undefined;
   private buffer = "";
   private faulted = false;
+  private stopRequested = false;
   private interrupts = 0;
 
   constructor(private readonly opts: StructuredRunnerOptions) {}
@@ -129,6 +130,8 @@ export class StructuredRunner implements Runner {
     const child = this.child;
     if (!child?.pid || !this.exitPromise) return;
     if (this.running) {
+      // A turn cut short by a stop someone asked for ends "interrupted", not "failed".
+      this.stopRequested = true;
       child.stdin?.end();
       await terminateGroup(child.pid, this.exitPromise, opts.graceMs ?? DEFAULT_STOP_GRACE_MS);
     }
@@ -270,7 +273,9 @@ export class StructuredRunner implements Runner {
     clearTimeout(this.interruptTimer);
     if (this.turn) {
       const how = info.signal ? `signal ${info.signal}` : `exit code ${info.code}`;
-      this.endTurn(this.turn.interrupting ? "interrupted" : "failed", `the CLI exited mid-turn (${how})`);
+      if (this.stopRequested) this.endTurn("interrupted", "the actor was stopped");
+      else
+        this.endTurn(this.turn.interrupting ? "interrupted" : "failed", `the CLI exited mid-turn (${how})`);
     }
   }
 

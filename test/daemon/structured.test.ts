@@ -180,6 +180,21 @@ describe("structured runner", () => {
     expect(again.body.interrupted).toBe(false);
   });
 
+  it("stopping the actor mid-turn ends the stream interrupted, without a failure notice", async () => {
+    const msg = await send("another slow one");
+    const sid = await streamOf(msg);
+    await f.waitStream((i) => i.data.stream_id === sid && i.data.text.includes("part2"), "partial text");
+    await t.api("POST", path("/actors/lead/stop"));
+    const end = await f.waitStream((i) => i.data.stream_id === sid && i.data.op === "end", "the end");
+    expect(end.data.state).toBe("interrupted");
+    const a = await waitFor(async () => (await answers(msg))[0], 10_000, "the partial reply");
+    expect(a.by).toBe("lead");
+    await new Promise((ok) => setTimeout(ok, 300));
+    expect((await answers(msg)).map((e) => e.by)).toEqual(["lead"]);
+    await t.api("POST", path("/actors/lead/start"));
+    await waitFor(pid, 20_000, "lead running again");
+  });
+
   for (const [word, reason] of [
     ["malformed", /not JSON/],
     ["unknown", /unknown type "brand_new_event_type"/],
