@@ -22,6 +22,16 @@ if ! bash scripts/install-agent-clis.sh; then
   echo "!! REAL-CLI TESTS WILL FAIL: the pinned agent CLIs could not be installed (see above)." >&2
 fi
 
+# Chinese text in the browser tests' screenshots needs a CJK font.
+if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  echo "==> installing a CJK font for the browser screenshots (apt-get install -y fonts-wqy-zenhei)"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-zenhei >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-zenhei >/dev/null
+  fi
+fi
+
 npm test
 
 node -e '

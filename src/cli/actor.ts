@@ -37,7 +37,7 @@ export function actorCommands(program: Command): void {
   common(actor.command("add <id>").description("add an actor; the first one is the foreman"))
     .requiredOption("-r, --runtime <runtime>", "claude | codex | gemini | opencode | custom")
     .option("-c, --command <cmd>", "command line (required for custom)")
-    .option("--runner <runner>", "pty (default) or headless")
+    .option("--runner <runner>", "structured (default for claude), pty (default for others) or headless")
     .option("--title <title>", "display name")
     .option("-e, --env <KEY=VALUE>", "an environment variable of this actor (repeatable)", collect)
     .option(
@@ -89,6 +89,15 @@ export function actorCommands(program: Command): void {
   }
 
   actorEnvCommands(actor);
+
+  common(actor.command("interrupt <id>").description("stop the actor's running turn")).action(
+    action(async (cli, id: string) => {
+      const r = await cli.client.post<{ actor_id: string; interrupted: boolean }>(
+        await cli.groupPath(`/actors/${encodeURIComponent(id)}/interrupt`),
+      );
+      cli.print(r, () => (r.interrupted ? `interrupted ${id}` : `${id} has no running turn`));
+    }),
+  );
 
   common(actor.command("remove <id>").description("stop and remove an actor")).action(
     action(async (cli, id: string) => {

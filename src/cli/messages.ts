@@ -2,9 +2,12 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import type { Command } from "commander";
 import type { DaemonClient } from "../client/daemon-client.js";
+import { sseItems } from "../client/sse.js";
+import type { ChatStreamItem } from "../daemon/stream-hub.js";
 import { CcccError } from "../kernel/errors.js";
 import type { Attachment, ChatMessageData, LedgerEvent } from "../kernel/types.js";
 import { action, type Cli, common } from "./context.js";
+import { StreamPrinter } from "./stream-printer.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -45,28 +48,6 @@ function actorOf(cli: Cli): string {
     );
   }
   return actor;
-}
-
-/** Parse a server-sent event stream into ledger events. */
-async function* sseEvents(res: Response): AsyncGenerator<LedgerEvent> {
-  if (!res.body) return;
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end = buffer.indexOf("\n\n");
-    while (end >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const data = block
-        .split("\n")
-        .filter((l) => l.startsWith("data: "))
-        .map((l) => l.slice(6))
-        .join("\n");
-      if (data) yield JSON.parse(data) as LedgerEvent;
-      end = buffer.indexOf("\n\n");
-    }
-  }
 }
 
 /** `send` and `reply`: upload the --file attachments, then post the message as the caller. */
@@ -134,9 +115,10 @@ export function messageCommands(program: Command): void {
   common(program.command("tail").description("print the last events of the ledger; -f to follow"))
     .option("-n, --lines <n>", "how many events", "20")
     .option("-f, --follow", "keep printing new events")
+    .option("--stream", "with -f: also show agents' replies live as they are written")
     .action(
       action(async (cli) => {
-        const o = cli.opts as { lines: string; follow?: boolean };
+        const o = cli.opts as { lines: string; follow?: boolean; stream?: boolean };
         const gid = await cli.groupId();
         const n = Math.max(1, Number(o.lines) || 20);
         const { events, last_seq } = await cli.client.get<{ events: LedgerEvent[]; last_seq: number }>(
@@ -147,7 +129,11 @@ export function messageCommands(program: Command): void {
         for (const e of events) show(e);
         if (!o.follow) return;
         const res = await cli.client.stream(gid, last_seq);
-        for await (const e of sseEvents(res)) show(e);
+        const live = new StreamPrinter(cli.opts.json === true);
+        for await (const item of sseItems(res)) {
+          if (item.event === "ledger") show(item.data as LedgerEvent);
+          else if (item.event === "stream" && o.stream) live.show(item.data as ChatStreamItem);
+        }
       }),
     );
 }

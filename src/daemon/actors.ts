@@ -11,14 +11,21 @@ import { renderBatch, renderPreamble } from "../runners/render.js";
 import { logLimitsFromEnv } from "../runners/rotating-log.js";
 import { mcpRegistration, registerMcp, resolveCommand, runtimePreset } from "../runners/runtimes.js";
 import { assertClaudeRootSandbox } from "../runners/sandbox-check.js";
+import { structuredTimingsFromEnv } from "../runners/structured-turn.js";
 import { type ActorExit, ActorProcess } from "../runners/supervisor.js";
 import { CLI_ENTRY } from "../version.js";
 import type { ActorRuntimeStatus, ActorService, ActorTerminal, DaemonContext } from "./context.js";
+import { StreamHub } from "./stream-hub.js";
+import { StructuredActor, structuredStateFile } from "./structured-actor.js";
 
 interface Running {
   proc: ActorProcess;
   queue?: DeliveryQueue;
+  structured?: StructuredActor;
 }
+
+/** A structured session that stopped on its own (or after a protocol fault) is restarted, resuming its session. */
+const STRUCTURED_RESTART = { maxRestarts: 5, windowMs: 120_000, backoffMs: 500, maxBackoffMs: 10_000 };
 
 /** Delivery timings can be tuned (tests make them fast) with CCCC_DELIVERY_TIMINGS='{"submitDelayMs":50}'. */
 function timingsFromEnv(env: NodeJS.ProcessEnv): Partial<DeliveryTimings> {
@@ -42,6 +49,8 @@ export class ActorManager implements ActorService {
   private readonly binDir: string;
   private readonly timings: Partial<DeliveryTimings>;
   private readonly mcpChecked = new Set<string>();
+  /** Live `chat.stream` events of structured actors. */
+  readonly streams = new StreamHub();
 
   constructor(
     private readonly ctx: DaemonContext,
@@ -96,7 +105,7 @@ export class ActorManager implements ActorService {
   terminal(group: Group, actorId: string): ActorTerminal | undefined {
     const actor = group.actor(actorId);
     const proc = this.running.get(this.key(group, actorId))?.proc;
-    if (actor.runner === "headless") {
+    if (actor.runner !== "pty") {
       return { kind: "log", path: this.logPath(group, actorId), running: proc?.status === "running" };
     }
     const pty = proc?.pty;
@@ -113,8 +122,10 @@ export class ActorManager implements ActorService {
     this.watched.add(group.id);
     group.ledger.subscribe((event) => {
       for (const actor of group.config.actors) {
-        const queue = this.running.get(this.key(group, actor.id))?.queue;
-        if (queue && isDeliverable(actor.id, event, group)) queue.enqueue(event);
+        const r = this.running.get(this.key(group, actor.id));
+        if (!r || !isDeliverable(actor.id, event, group)) continue;
+        r.queue?.enqueue(event);
+        r.structured?.deliver(event);
       }
     });
   }
@@ -124,20 +135,7 @@ export class ActorManager implements ActorService {
     return new DeliveryQueue({
       render: (events) => renderBatch(events, { groupDir: this.ctx.home.groupDir(group.id) }),
       mergePreamble: true,
-      preamble: (merged) => {
-        const foreman = group.foreman()?.id;
-        return renderPreamble({
-          merged,
-          actorId: actor.id,
-          actorTitle: actor.title || undefined,
-          groupId: group.id,
-          groupTitle: group.config.title,
-          role: foreman === actor.id ? "foreman" : "peer",
-          foremanId: foreman,
-          peers: group.config.actors.filter((a) => a.id !== foreman).map((a) => a.id),
-          scope,
-        });
-      },
+      preamble: (merged) => this.preamble(group, actor, scope, merged),
       submit: preset.submit,
       waitForBracketedPaste: preset.waitForBracketedPaste,
       timings: this.timings,
@@ -149,6 +147,38 @@ export class ActorManager implements ActorService {
             .catch((e) => this.ctx.log(`mark read ${actor.id}: ${e.message}`));
       },
       onError: (err) => this.ctx.log(`delivery to ${group.id}/${actor.id}: ${(err as Error).message}`),
+    });
+  }
+
+  private preamble(group: Group, actor: ActorConfig, scope: string, merged = false): string {
+    const foreman = group.foreman()?.id;
+    return renderPreamble({
+      merged,
+      actorId: actor.id,
+      actorTitle: actor.title || undefined,
+      groupId: group.id,
+      groupTitle: group.config.title,
+      role: foreman === actor.id ? "foreman" : "peer",
+      foremanId: foreman,
+      peers: group.config.actors.filter((a) => a.id !== foreman).map((a) => a.id),
+      scope,
+    });
+  }
+
+  private makeStructured(group: Group, actor: ActorConfig, scope: string, env: NodeJS.ProcessEnv) {
+    const stateDir = this.ctx.home.stateDir(group.id);
+    return new StructuredActor({
+      group,
+      actor,
+      cwd: scope,
+      env,
+      logPath: this.logPath(group, actor.id),
+      stateFile: structuredStateFile(stateDir, actor.id),
+      hub: this.streams,
+      timings: structuredTimingsFromEnv(this.env),
+      render: (events) => renderBatch(events, { groupDir: this.ctx.home.groupDir(group.id) }),
+      preamble: () => this.preamble(group, actor, scope),
+      log: (line) => this.ctx.log(line),
     });
   }
 
@@ -209,6 +239,8 @@ export class ActorManager implements ActorService {
     // The agent CLI registering the MCP server gets the actor's environment, not the daemon's.
     await this.ensureMcp(actor.runtime, env);
     const queue = actor.runner === "pty" ? this.makeQueue(group, actor, scope) : undefined;
+    const structured =
+      actor.runner === "structured" ? this.makeStructured(group, actor, scope, env) : undefined;
     const proc = new ActorProcess({
       runner: actor.runner,
       argv,
@@ -216,16 +248,19 @@ export class ActorManager implements ActorService {
       env,
       logPath: this.logPath(group, actor.id),
       log: logLimitsFromEnv(this.env),
+      structured: structured && (() => structured.makeRunner()),
+      restart: structured ? STRUCTURED_RESTART : undefined,
       onStart: (runner) => {
         if (queue && "scrollback" in runner) {
           queue.reset(runner);
           queue.enqueue(...group.inbox.list(actor.id));
         }
+        structured?.deliver(...group.inbox.list(actor.id));
       },
       onExit: (exit) => this.onExit(group, actor, exit),
     });
     mkdirSync(join(this.ctx.home.stateDir(group.id), "actors"), { recursive: true });
-    this.running.set(key, { proc, queue });
+    this.running.set(key, { proc, queue, structured });
     await proc.start();
     if (!actor.enabled) await group.updateConfig((c) => setEnabled(c.actors, actorId, true));
     await group.append("actor.start", "user", {
@@ -240,11 +275,30 @@ export class ActorManager implements ActorService {
     const r = this.running.get(key);
     this.running.delete(key);
     r?.queue?.stop();
+    r?.structured?.close();
     await r?.proc.stop();
     if (group.config.actors.find((a) => a.id === actorId)?.enabled) {
       await group.updateConfig((c) => setEnabled(c.actors, actorId, false));
     }
     if (r) await group.append("actor.stop", "user", { actor_id: actorId });
+  }
+
+  /**
+   * Stops the actor's running turn: a structured session gets the CLI's interrupt request; a PTY
+   * actor gets Escape (Claude Code's and Codex's own "stop"). False when nothing was running.
+   */
+  async interrupt(group: Group, actorId: string): Promise<boolean> {
+    const actor = group.actor(actorId);
+    const r = this.running.get(this.key(group, actorId));
+    if (!r) return false;
+    if (r.proc.status !== "running") return false;
+    if (r.structured) return r.structured.interrupt();
+    const pty = r.proc.pty;
+    if (actor.runner === "pty" && pty?.running) {
+      pty.write("\x1b");
+      return true;
+    }
+    return false;
   }
 
   async restart(group: Group, actorId: string): Promise<void> {
@@ -278,9 +332,11 @@ export class ActorManager implements ActorService {
   async close(): Promise<void> {
     const all = [...this.running.values()];
     this.running.clear();
+    this.streams.close();
     await Promise.all(
       all.map(async (r) => {
         r.queue?.stop();
+        r.structured?.close();
         await r.proc.stop().catch(() => undefined);
       }),
     );

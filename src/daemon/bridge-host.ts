@@ -64,6 +64,10 @@ export class GroupBridgeHost implements BridgeHost {
     return this.group.blobs.put(bytes, name, mime);
   }
 
+  interrupt(actorId: string): Promise<boolean> {
+    return this.ctx.actors.interrupt(this.group, actorId);
+  }
+
   blobPath(attachment: Attachment): string {
     return this.group.blobs.resolve(attachment.path);
   }

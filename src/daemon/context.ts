@@ -3,6 +3,7 @@ import type { Home } from "../kernel/home.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { ActorEnvService } from "./actor-env.js";
 import type { ActorAttention } from "../runners/attention.js";
+import type { StreamHub } from "./stream-hub.js";
 
 export interface ActorRuntimeStatus {
   status: "running" | "stopped" | "exited" | "crashed";
@@ -40,6 +41,10 @@ export interface ActorService {
   start(group: Group, actorId: string): Promise<void>;
   stop(group: Group, actorId: string): Promise<void>;
   restart(group: Group, actorId: string): Promise<void>;
+  /** Stops the running turn (structured: the CLI's interrupt; PTY: Escape). False when none ran. */
+  interrupt(group: Group, actorId: string): Promise<boolean>;
+  /** Live `chat.stream` events of structured actors (not in the ledger). */
+  readonly streams: StreamHub;
   startGroup(group: Group): Promise<void>;
   stopGroup(group: Group): Promise<void>;
   /** After a daemon restart: start the enabled actors of a group that was running. */

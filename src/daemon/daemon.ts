@@ -18,6 +18,7 @@ import { acquirePidLock } from "./pid-lock.js";
 import { actorEnvRoutes } from "./routes-actor-env.js";
 import { groupRoutes } from "./routes-groups.js";
 import { imRoutes } from "./routes-im.js";
+import { interruptRoutes } from "./routes-interrupt.js";
 import { messageRoutes } from "./routes-messages.js";
 import { streamLimitsFromEnv, streamRoutes } from "./routes-stream.js";
 import { terminalRoutes } from "./routes-terminal.js";
@@ -95,6 +96,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     actorEnvRoutes(app, ctx);
     messageRoutes(app, ctx);
     streamRoutes(app, ctx, streamLimitsFromEnv((opts.env ?? process.env).CCCC_STREAM_LIMITS, log));
+    interruptRoutes(app, ctx);
     imRoutes(app, ctx, im);
     terminalRoutes(app, ctx, opts.host, () => boundPort);
     staticRoutes(app);

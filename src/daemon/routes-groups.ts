@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { LIMITS, RUNTIMES, recordOf, text } from "../kernel/config.js";
+import { LIMITS, RUNNERS, RUNTIMES, recordOf, text } from "../kernel/config.js";
 import type { Group } from "../kernel/group.js";
 import { summarize } from "../kernel/kernel.js";
 import { validateEnvEntry } from "./actor-env.js";
@@ -32,7 +32,7 @@ const CreateGroup = z.object({
 const AddActor = z.object({
   id: text(LIMITS.actorId).min(1),
   runtime: z.enum(RUNTIMES),
-  runner: z.enum(["pty", "headless"]).optional(),
+  runner: z.enum(RUNNERS).optional(),
   command: z
     .union([
       z

@@ -5,6 +5,7 @@ import { CcccError } from "../kernel/errors.js";
 import type { Group } from "../kernel/group.js";
 import type { LedgerEvent } from "../kernel/types.js";
 import type { DaemonContext } from "./context.js";
+import type { ChatStreamItem, StreamHub } from "./stream-hub.js";
 
 const HEARTBEAT_MS = 15_000;
 /** One replay page: at most this many events and about this many bytes of ledger lines. */
@@ -42,6 +43,9 @@ export function streamLimitsFromEnv(value: string | undefined, log: (line: strin
  * replay. New events only wake the pump (nothing is queued per client); it then reads them from
  * the file, so a follower sees every seq exactly once and in order. Connections are capped per
  * remote address (429) and in total (503); everything is released when the socket closes.
+ * Live `chat.stream` items of structured actors (not in the ledger) come as `event: stream` once the
+ * follower has caught up with the ledger: the current snapshot of each running stream, then each
+ * change; only the latest item per stream waits for a slow socket (snapshots, so latest wins).
  */
 export function streamRoutes(app: FastifyInstance, ctx: DaemonContext, limits: StreamLimits): void {
   const perRemote = new Map<string, number>();
@@ -91,7 +95,7 @@ export function streamRoutes(app: FastifyInstance, ctx: DaemonContext, limits: S
         connection: "keep-alive",
       });
       res.write(": connected\n\n");
-      void pump(group, res, cursor).catch((err) => {
+      void pump(group, res, cursor, ctx.actors.streams).catch((err) => {
         ctx.log(`stream ${group.id}: ${(err as Error).message}`);
         res.destroy();
       });
@@ -99,7 +103,12 @@ export function streamRoutes(app: FastifyInstance, ctx: DaemonContext, limits: S
   );
 }
 
-async function pump(group: Group, res: ServerResponse, from: number): Promise<void> {
+async function pump(
+  group: Group,
+  res: ServerResponse,
+  from: number,
+  streams: StreamHub,
+): Promise<void> {
   let cursor = from;
   let closed = res.destroyed;
   let dirty = false; // an event became durable since the last read
@@ -111,6 +120,12 @@ async function pump(group: Group, res: ServerResponse, from: number): Promise<vo
   };
   const unsubscribe = group.ledger.subscribe(() => {
     dirty = true;
+    notify();
+  });
+  const pendingStreams = new Map<string, ChatStreamItem>();
+  for (const item of streams.snapshots(group.id)) pendingStreams.set(item.data.stream_id, item);
+  const unsubscribeStreams = streams.subscribe(group.id, (item) => {
+    pendingStreams.set(item.data.stream_id, item);
     notify();
   });
   const heartbeat = setInterval(() => {
@@ -137,11 +152,21 @@ async function pump(group: Group, res: ServerResponse, from: number): Promise<vo
           await until(() => !res.writableNeedDrain);
         }
       }
-      if (page.length === 0) await until(() => dirty);
+      if (page.length > 0) continue;
+      // Caught up with the ledger: the running streams' latest snapshots.
+      for (const [id, item] of pendingStreams) {
+        if (closed) break;
+        pendingStreams.delete(id);
+        if (!res.write(`event: stream\ndata: ${JSON.stringify(item)}\n\n`)) {
+          await until(() => !res.writableNeedDrain);
+        }
+      }
+      await until(() => dirty || pendingStreams.size > 0);
     }
   } finally {
     clearInterval(heartbeat);
     unsubscribe();
+    unsubscribeStreams();
     res.off("close", onClose);
     res.off("drain", notify);
   }

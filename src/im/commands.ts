@@ -11,6 +11,7 @@ export type CommandName =
   | "pause"
   | "resume"
   | "verbose"
+  | "stop"
   | "help";
 
 const ALIASES: Record<string, CommandName> = {
@@ -27,6 +28,7 @@ const ALIASES: Record<string, CommandName> = {
   v: "verbose",
   help: "help",
   h: "help",
+  stop: "stop",
 };
 
 export type ParsedInput =
@@ -125,6 +127,8 @@ export interface CommandContext {
   buttons(commands: Array<[title: string, command: string]>): ActionButton[];
   /** Revoke this chat (used by /unsubscribe). */
   revoke(): Promise<void>;
+  /** Stop an agent's running turn (/stop); false when it had none. */
+  interrupt?(actorId: string): Promise<boolean>;
 }
 
 /** Run a command from an authorized chat (the authorization gate ran before). */
@@ -185,7 +189,20 @@ export async function runCommand(ctx: CommandContext, name: CommandName, args: s
     }
     case "send":
       return sendCommand(ctx, args, sub);
+    case "stop":
+      return stopCommand(ctx, args);
   }
+}
+
+/** `/stop [@agent]`: stop the agent's running turn; the foreman when no agent is named. */
+async function stopCommand(ctx: CommandContext, args: string): Promise<void> {
+  const { replies } = ctx;
+  const actors = ctx.groupInfo().actors;
+  const parsed = parseSendTargets(args.split(/\s+/)[0] ?? "", actors, undefined, replies);
+  if (!parsed.ok) return ctx.reply(parsed.reply);
+  const target = parsed.to[0] === "@foreman" ? actors.find((a) => a.role === "foreman")?.id : parsed.to[0];
+  if (!target || target.startsWith("@") || !ctx.interrupt) return ctx.reply(replies.noAgents);
+  return ctx.reply(replies.stopped(target, await ctx.interrupt(target)));
 }
 
 /**

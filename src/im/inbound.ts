@@ -235,6 +235,9 @@ export class InboundHandler {
       now: () => new Date(this.deps.now()),
       reply: (text, extra) => this.deps.reply(message, text, extra),
       forward: (to, text) => this.forward(message, to, text),
+      interrupt: host.interrupt
+        ? (actorId) => host.interrupt?.(actorId) ?? Promise.resolve(false)
+        : undefined,
       event: (kind, data) => this.deps.event(kind, data),
       revoke: () => this.deps.revoke(message.chatId, `chat:${message.staffId ?? message.userId}`),
       buttons: (commands) => {

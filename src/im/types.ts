@@ -154,4 +154,6 @@ export interface BridgeHost {
   /** Absolute path of a stored attachment. */
   blobPath(attachment: Attachment): string;
   log(line: string): void;
+  /** Stops an agent's running turn (`/stop`); false when it had none. */
+  interrupt?(actorId: string): Promise<boolean>;
 }

@@ -46,11 +46,22 @@ export function recordOf<T extends z.ZodType>(value: T, max: number) {
 export const RUNTIMES = ["claude", "codex", "gemini", "opencode", "custom"] as const;
 export type Runtime = (typeof RUNTIMES)[number];
 
+export const RUNNERS = ["pty", "headless", "structured"] as const;
+export type RunnerName = (typeof RUNNERS)[number];
+
+/**
+ * The runner of a NEW actor when none is given: Claude Code runs as a structured (stream-json)
+ * session; every other runtime in a terminal. Existing actors keep the runner in group.yaml.
+ */
+export function defaultRunnerFor(runtime: string): RunnerName {
+  return runtime === "claude" ? "structured" : "pty";
+}
+
 export const ActorConfigSchema = z.looseObject({
   id: text(LIMITS.actorId),
   title: text(LIMITS.actorTitle).default(""),
   runtime: z.enum(RUNTIMES),
-  runner: z.enum(["pty", "headless"]).default("pty"),
+  runner: z.enum(RUNNERS).default("pty"),
   command: z
     .array(text(LIMITS.commandArg))
     .max(LIMITS.commandArgs, `has too many arguments (the limit is ${LIMITS.commandArgs})`)

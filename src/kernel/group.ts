@@ -1,5 +1,11 @@
 import { BlobStore } from "./blobs.js";
-import { type ActorConfig, type GroupConfig, loadGroupConfig, saveGroupConfig } from "./config.js";
+import {
+  type ActorConfig,
+  defaultRunnerFor,
+  type GroupConfig,
+  loadGroupConfig,
+  saveGroupConfig,
+} from "./config.js";
 import { NotFoundError, ValidationError } from "./errors.js";
 import type { Home } from "./home.js";
 import { validateActorId } from "./ids.js";
@@ -23,6 +29,8 @@ export interface SendInput {
   source?: MessageSource;
   format?: "plain" | "markdown";
   client_id?: string;
+  /** The `chat.stream` this message ends (structured runners). */
+  stream_id?: string;
 }
 
 /** One working group: its config, ledger, inbox index and blobs. All writes go through here. */
@@ -129,7 +137,7 @@ export class Group {
     const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
     const actor: ActorConfig = {
       title: "",
-      runner: "pty",
+      runner: defaultRunnerFor(input.runtime),
       command: [],
       env: {},
       ...given,
@@ -197,6 +205,7 @@ export class Group {
     if (input.source) data.source = input.source;
     if (input.format) data.format = input.format;
     if (input.client_id) data.client_id = input.client_id;
+    if (input.stream_id) data.stream_id = input.stream_id;
     return (await this.append(
       "chat.message",
       input.by,

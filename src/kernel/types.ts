@@ -39,6 +39,8 @@ export type ChatMessageData = {
   format?: "plain" | "markdown";
   /** Sender-chosen idempotency key: a retried send with the same key returns the first event. */
   client_id?: string;
+  /** Set on the final reply of a streamed turn: the `stream_id` of its `chat.stream` events. */
+  stream_id?: string;
 };
 
 /** `chat.read`: the actor has read everything addressed to it up to and including `event_id`/`seq`. */

@@ -3,13 +3,15 @@
 import { HeadlessRunner } from "./headless-runner.js";
 import { DEFAULT_STOP_GRACE_MS, type Env, type ExitInfo } from "./process-group.js";
 import { PtyRunner } from "./pty-runner.js";
+import type { StructuredRunner } from "./structured-runner.js";
 
 /**
  * `exited`: the process ended on its own with exit code 0 (it finished; nobody asked it to stop).
  * `crashed`: it ended on its own with a non-zero code or a signal. See docs/runners.md.
  */
 export type ActorStatus = "running" | "stopped" | "exited" | "crashed";
-export type RunnerKind = "pty" | "headless";
+export type RunnerKind = "pty" | "headless" | "structured";
+type AnyRunner = PtyRunner | HeadlessRunner | StructuredRunner;
 
 /** Restart after a crash (not after a clean exit 0): at most `maxRestarts` within `windowMs`, with doubling backoff. */
 export interface RestartPolicy {
@@ -41,7 +43,9 @@ export interface ActorProcessOptions {
   stopGraceMs?: number;
   restart?: RestartPolicy;
   /** Each new process, including automatic restarts; hook delivery (`queue.attach(runner)`) here. */
-  onStart?: (runner: PtyRunner | HeadlessRunner) => void;
+  onStart?: (runner: AnyRunner) => void;
+  /** Makes each new process of a `structured` actor (its argv can change between starts: --resume). */
+  structured?: () => StructuredRunner;
   /** Every exit; the daemon appends `actor.exited` when `requested` is false (status `exited` or `crashed`). */
   onExit?: (exit: ActorExit) => void;
   /** An automatic restart failed to spawn; the actor stays `crashed`. */
@@ -49,7 +53,7 @@ export interface ActorProcessOptions {
 }
 
 export class ActorProcess {
-  private current: PtyRunner | HeadlessRunner | undefined;
+  private current: AnyRunner | undefined;
   private _status: ActorStatus = "stopped";
   private _exit: ExitInfo | undefined;
   private stopping = false;
@@ -59,6 +63,8 @@ export class ActorProcess {
 
   constructor(private readonly opts: ActorProcessOptions) {
     if (opts.runner === "headless" && !opts.logPath) throw new Error("a headless actor needs logPath");
+    if (opts.runner === "structured" && !opts.structured)
+      throw new Error("a structured actor needs a factory");
   }
 
   get status(): ActorStatus {
@@ -74,7 +80,7 @@ export class ActorProcess {
     return this._exit?.signal;
   }
   /** The current (or last) runner. */
-  get runner(): PtyRunner | HeadlessRunner | undefined {
+  get runner(): AnyRunner | undefined {
     return this.current;
   }
   /** The current terminal, for delivery and viewers; undefined for headless actors. */
@@ -136,8 +142,9 @@ export class ActorProcess {
     this._status = "stopped";
   }
 
-  private makeRunner(): PtyRunner | HeadlessRunner {
+  private makeRunner(): AnyRunner {
     const { argv, cwd, env } = this.opts;
+    if (this.opts.runner === "structured" && this.opts.structured) return this.opts.structured();
     if (this.opts.runner === "pty") return new PtyRunner({ argv, cwd, env, ...this.opts.pty });
     const { maxBytes, keep } = this.opts.log ?? {};
     return new HeadlessRunner({
@@ -150,7 +157,7 @@ export class ActorProcess {
     });
   }
 
-  private handleExit(runner: PtyRunner | HeadlessRunner, info: ExitInfo): void {
+  private handleExit(runner: AnyRunner, info: ExitInfo): void {
     if (runner !== this.current || this._exit) return;
     this._exit = info;
     const requested = this.stopping;

@@ -18,10 +18,14 @@ let r: RealAgentWorld;
 
 beforeAll(async () => {
   bin = ensureAgentCli("claude");
-  r = await startRealAgentWorld("claude", (url) => {
-    const home = claudeHome({ apiKey: API_KEY });
-    return { home, env: claudeEnv(bin, home, url, API_KEY) };
-  });
+  r = await startRealAgentWorld(
+    "claude",
+    (url) => {
+      const home = claudeHome({ apiKey: API_KEY });
+      return { home, env: claudeEnv(bin, home, url, API_KEY) };
+    },
+    { runner: "pty" },
+  );
 }, 15 * 60_000);
 afterAll(() => r?.close());
 

@@ -109,8 +109,24 @@ describe("commands in a subscribed chat", () => {
     await subscribeChat(h);
     await h.adapter.receive({ text: "/launch" });
     expect(h.adapter.lastText(DIRECT)).toBe(
-      "❓ Unknown command /launch. Commands: /subscribe, /unsubscribe, /send, /status, /pause, /resume, /verbose, /help. Send /help for details.",
+      "❓ Unknown command /launch. Commands: /subscribe, /unsubscribe, /send, /stop, /status, /pause, /resume, /verbose, /help. Send /help for details.",
     );
+  });
+
+  it("/stop stops the foreman's running reply; /stop @agent another's; nothing running is said so", async () => {
+    h = await startBridge();
+    await subscribeChat(h);
+    await h.adapter.receive({ text: "/stop" });
+    expect(h.host.interrupts).toEqual(["lead"]);
+    expect(h.adapter.lastText(DIRECT)).toBe("⏹️ Stopped lead's current reply.");
+    await h.adapter.receive({ text: "/stop @reviewer" });
+    expect(h.host.interrupts).toEqual(["lead", "reviewer"]);
+    expect(h.adapter.lastText(DIRECT)).toBe("ℹ️ reviewer is not replying right now; nothing to stop.");
+    await h.adapter.receive({ text: "/stop @nobody" });
+    expect(h.host.interrupts).toHaveLength(2);
+    expect(h.adapter.lastText(DIRECT)).toContain("@nobody");
+    await h.adapter.receive({ text: "/help" });
+    expect(h.adapter.lastText(DIRECT)).toContain("/stop [@agent]");
   });
 
   it("/subscribe again says already subscribed with the group name", async () => {

@@ -42,6 +42,7 @@ function renderAll(r: Replies): Record<keyof Replies, string[]> {
     resumed: [r.resumed(0), r.resumed(1), r.resumed(3)],
     verbose: [r.verbose(true), r.verbose(false)],
     unknownCommand: [r.unknownCommand("frob")],
+    stopped: [r.stopped("lead", true), r.stopped("lead", false)],
     help: [r.help("direct"), r.help("group")],
     status: [
       r.status(info, "g_1", undefined),

@@ -4,7 +4,7 @@
  */
 
 import { rmSync } from "node:fs";
-import { type FakeModel, startFakeModel } from "../fakes/model/index.js";
+import { type FakeModel, type FakeModelOptions, startFakeModel } from "../fakes/model/index.js";
 import type { AgentHome } from "./agent-clis.js";
 import { type BridgeWorld, configureAndStart, startBridgeWorld } from "./bridge.js";
 
@@ -24,16 +24,17 @@ export interface RealAgentWorld {
 }
 
 /**
- * Starts the worlds, adds `lead` with `cccc actor add lead --runtime <runtime>` (no --command) and
+ * Starts the worlds, adds `lead` with `cccc actor add lead --runtime <runtime>` (no --command; the
+ * runtime's default runner unless `runner` is given) and
  * starts the group with the real delivery timings. `setup(modelUrl)` prepares the agent's HOME and
  * environment once the model's address is known.
  */
 export async function startRealAgentWorld(
   runtime: "claude" | "codex",
   setup: (modelUrl: string) => { home: AgentHome; env: NodeJS.ProcessEnv },
-  opts: { subscribe?: boolean } = {},
+  opts: { subscribe?: boolean; runner?: "pty" | "structured"; model?: FakeModelOptions } = {},
 ): Promise<RealAgentWorld> {
-  const model = await startFakeModel();
+  const model = await startFakeModel(opts.model);
   const { home, env } = setup(model.url);
   const world = await startBridgeWorld(
     [],
@@ -43,7 +44,14 @@ export async function startRealAgentWorld(
       env: { ...env, CCCC_DELIVERY_TIMINGS: undefined },
     },
   );
-  await world.cli(["actor", "add", "lead", "--runtime", runtime]);
+  await world.cli([
+    "actor",
+    "add",
+    "lead",
+    "--runtime",
+    runtime,
+    ...(opts.runner ? ["--runner", opts.runner] : []),
+  ]);
   await configureAndStart(world);
   await world.cli(["group", "start"]);
   if (opts.subscribe !== false) await world.subscribe(DIRECT);

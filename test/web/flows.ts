@@ -38,8 +38,11 @@ export async function sendMessage(page: Page): Promise<void> {
   await page.getByRole("button", { name: "Send", exact: true }).click();
   const message = page.locator(".message", { hasText: "second line stays a line" });
   await message.waitFor({ timeout: 10_000 });
-  // Newlines are preserved, sender and recipients are shown.
-  expect((await message.locator(".message-text").textContent()) ?? "").toBe(MESSAGE);
+  // Newlines are preserved (markdown line breaks), sender and recipients are shown.
+  expect(await message.locator(".message-text br").count()).toBe(MESSAGE.split("\n").length - 1);
+  expect(((await message.locator(".message-text").textContent()) ?? "").trim()).toBe(
+    MESSAGE.replace(/\n/g, ""),
+  );
   expect((await message.locator(".message-meta").textContent()) ?? "").toContain("@foreman");
   expect(await page.getByLabel("Message", { exact: true }).inputValue()).toBe("");
 }

@@ -93,7 +93,7 @@ export function App() {
   useEffect(() => () => clearTimeout(refreshTimer.current), []);
   const onLedgerError = useCallback((error: unknown) => report(error, "Messages"), [report]);
   const onLedgerRecover = useCallback(() => resolve("Messages"), [resolve]);
-  const { events, state } = useLedger(active, onLedgerError, onEvent, onLedgerRecover);
+  const { events, state, streams } = useLedger(active, onLedgerError, onEvent, onLedgerRecover);
   const viewed = actors.find((a) => a.id === view);
 
   return (
@@ -117,6 +117,7 @@ export function App() {
                 title={group?.title ?? groups?.find((g) => g.group_id === active)?.title ?? ""}
                 events={events}
                 state={state}
+                streams={streams}
               />
               <Composer gid={active} actors={actors} />
             </section>

@@ -2,7 +2,7 @@
 import { attentionLines } from "./attention.js";
 import type { Replies } from "./index.js";
 
-const COMMAND_LIST = "/subscribe, /unsubscribe, /send, /status, /pause, /resume, /verbose, /help";
+const COMMAND_LIST = "/subscribe, /unsubscribe, /send, /stop, /status, /pause, /resume, /verbose, /help";
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
@@ -75,6 +75,12 @@ export const en: Replies = {
     return `❓ Unknown command /${name}. Commands: ${COMMAND_LIST}. Send /help for details.`;
   },
 
+  stopped(actorId, hadTurn) {
+    return hadTurn
+      ? `⏹️ Stopped ${actorId}'s current reply.`
+      : `ℹ️ ${actorId} is not replying right now; nothing to stop.`;
+  },
+
   help(chatType) {
     const commands = [
       "/subscribe: start receiving messages from CCCC",
@@ -83,6 +89,7 @@ export const en: Replies = {
       "/send @<agent> <message>: send to one agent (several @agents allowed)",
       "/send @all <message>: send to all agents",
       "/send @peers <message>: send to non-foreman agents",
+      "/stop [@agent]: stop the agent's current reply (the foreman by default)",
       "/status: group and agent status",
       "/pause: pause message delivery",
       "/resume: resume message delivery",

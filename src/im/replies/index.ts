@@ -39,6 +39,8 @@ export interface Replies {
   resumed(heldBack: number): string;
   verbose(on: boolean): string;
   unknownCommand(name: string): string;
+  /** /stop: the agent's running turn was stopped, or it had none. */
+  stopped(actorId: string, hadTurn: boolean): string;
   /** Markdown (sent with kind "help"): a list, so every platform keeps the line breaks. */
   help(chatType: ChatType): string;
   /** Markdown (sent with kind "status"). */

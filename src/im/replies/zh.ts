@@ -5,7 +5,7 @@
 import { attentionLines } from "./attention.js";
 import type { Replies } from "./index.js";
 
-const COMMAND_LIST = "/subscribe, /unsubscribe, /send, /status, /pause, /resume, /verbose, /help";
+const COMMAND_LIST = "/subscribe, /unsubscribe, /send, /stop, /status, /pause, /resume, /verbose, /help";
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 const onOff = (on: boolean) => (on ? "开" : "关");
@@ -67,6 +67,10 @@ export const zh: Replies = {
     return `❓ 未知命令 /${name}。可用命令：${COMMAND_LIST}。发送 /help 查看说明。`;
   },
 
+  stopped(actorId, hadTurn) {
+    return hadTurn ? `⏹️ 已停止 ${actorId} 当前的回复。` : `ℹ️ ${actorId} 当前没有在回复，无需停止。`;
+  },
+
   help(chatType) {
     const commands = [
       "/subscribe：开始接收 CCCC 的消息",
@@ -75,6 +79,7 @@ export const zh: Replies = {
       "/send @<agent> <消息>：发给指定智能体（可 @ 多个）",
       "/send @all <消息>：发给所有智能体",
       "/send @peers <消息>：发给 foreman 以外的智能体",
+      "/stop [@agent]：停止智能体当前的回复（默认 foreman）",
       "/status：群组和智能体状态",
       "/pause：暂停消息推送",
       "/resume：恢复消息推送",

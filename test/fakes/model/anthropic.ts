@@ -5,7 +5,14 @@
  */
 
 import type { ServerResponse } from "node:http";
-import { type CcccMessage, findCcccMessage, type ModelScript, sampleForSchema } from "./script.js";
+import {
+  type CcccMessage,
+  findCcccMessage,
+  type ModelScript,
+  type SentToken,
+  sampleForSchema,
+  wordChunks,
+} from "./script.js";
 import { sendEvent, startSse } from "./sse.js";
 
 export const CLAUDE_REPLY_TOOL = "mcp__cccc__cccc_message_reply";
@@ -50,6 +57,8 @@ export function anthropicTurn(req: MessagesRequest, script: ModelScript): Out {
   }
   const typed = findCcccMessage(textOf(last));
   if (!typed) return { type: "text", text: script.done };
+  const how = typeof script.answer === "function" ? script.answer(typed) : script.answer;
+  if (how === "text") return { type: "text", text: script.reply(typed) };
   const reply = (req.tools ?? []).find((t) => t.name === CLAUDE_REPLY_TOOL);
   if (reply && !reply.defer_loading) return replyCall(typed, script);
   return {
@@ -60,7 +69,12 @@ export function anthropicTurn(req: MessagesRequest, script: ModelScript): Out {
   };
 }
 
-export function writeAnthropic(res: ServerResponse, req: MessagesRequest, out: Out): void {
+export function writeAnthropic(
+  res: ServerResponse,
+  req: MessagesRequest,
+  out: Out,
+  stream: { chunkMs?: number; tokens?: SentToken[] } = {},
+): void {
   const id = nextId("msg");
   const model = req.model ?? "fake-model";
   const stopReason = out.type === "tool_use" ? "tool_use" : "end_turn";
@@ -106,23 +120,37 @@ export function writeAnthropic(res: ServerResponse, req: MessagesRequest, out: O
       index: 0,
       content_block: { type: "text", text: "" },
     });
-    sendEvent(res, "content_block_delta", {
-      type: "content_block_delta",
-      index: 0,
-      delta: { type: "text_delta", text: out.text },
-    });
-  } else {
-    sendEvent(res, "content_block_start", {
-      type: "content_block_start",
-      index: 0,
-      content_block: { type: "tool_use", id: out.id, name: out.name, input: {} },
-    });
-    sendEvent(res, "content_block_delta", {
-      type: "content_block_delta",
-      index: 0,
-      delta: { type: "input_json_delta", partial_json: JSON.stringify(out.input) },
-    });
+    const chunks = stream.chunkMs ? wordChunks(out.text) : [out.text];
+    const sendChunk = (i: number) => {
+      if (res.destroyed) return;
+      const text = chunks[i] ?? "";
+      stream.tokens?.push({ at: Date.now(), text });
+      sendEvent(res, "content_block_delta", {
+        type: "content_block_delta",
+        index: 0,
+        delta: { type: "text_delta", text },
+      });
+      if (i + 1 < chunks.length) setTimeout(() => sendChunk(i + 1), stream.chunkMs);
+      else finishMessage(res, stopReason);
+    };
+    sendChunk(0);
+    return;
   }
+  sendEvent(res, "content_block_start", {
+    type: "content_block_start",
+    index: 0,
+    content_block: { type: "tool_use", id: out.id, name: out.name, input: {} },
+  });
+  sendEvent(res, "content_block_delta", {
+    type: "content_block_delta",
+    index: 0,
+    delta: { type: "input_json_delta", partial_json: JSON.stringify(out.input) },
+  });
+  finishMessage(res, stopReason);
+}
+
+function finishMessage(res: ServerResponse, stopReason: string): void {
+  if (res.destroyed) return;
   sendEvent(res, "content_block_stop", { type: "content_block_stop", index: 0 });
   sendEvent(res, "message_delta", {
     type: "message_delta",

@@ -14,6 +14,24 @@ export interface ModelScript {
   reply(message: CcccMessage): string;
   /** Text that ends the turn after the reply (or when there is nothing to answer). */
   done: string;
+  /**
+   * "tool" (default): answer through CCCC's MCP reply tool. "text": answer with `reply(message)` as
+   * the turn's plain text (a structured runner posts it), streamed word by word.
+   */
+  answer?: "tool" | "text" | ((message: CcccMessage) => "tool" | "text");
+  /** Pause between streamed text deltas (one per word); 0 sends the text in one delta. */
+  chunkMs?: number;
+}
+
+/** A text delta the fake sent, with when (for the stream latency benchmark). */
+export interface SentToken {
+  at: number;
+  text: string;
+}
+
+/** Splits text into word-sized deltas (each keeps its trailing space). */
+export function wordChunks(text: string): string[] {
+  return text.match(/\S+\s*|\s+/g) ?? [text];
 }
 
 export const DEFAULT_SCRIPT: ModelScript = {

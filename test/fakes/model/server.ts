@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { anthropicTurn, type MessagesRequest, writeAnthropic } from "./anthropic.js";
 import { type ResponsesRequest, responsesTurn, writeResponses } from "./openai.js";
-import { DEFAULT_SCRIPT, type ModelScript } from "./script.js";
+import { DEFAULT_SCRIPT, type ModelScript, type SentToken } from "./script.js";
 
 export interface ModelRequest {
   at: number;
@@ -26,12 +26,15 @@ export interface FakeModel {
   /** `http://127.0.0.1:<port>`: ANTHROPIC_BASE_URL, or `${url}/v1` as a Codex provider's base_url. */
   url: string;
   requests: ModelRequest[];
+  /** Text deltas sent in streamed answers, with when. */
+  tokens: SentToken[];
   close(): Promise<void>;
 }
 
 export async function startFakeModel(opts: FakeModelOptions = {}): Promise<FakeModel> {
   const script: ModelScript = { ...DEFAULT_SCRIPT, ...opts.script };
   const requests: ModelRequest[] = [];
+  const tokens: SentToken[] = [];
   const server = createServer((req, res) => {
     readBody(req)
       .then((raw) => {
@@ -39,7 +42,7 @@ export async function startFakeModel(opts: FakeModelOptions = {}): Promise<FakeM
         const body = parseJson(raw);
         const entry: ModelRequest = { at: Date.now(), method: req.method ?? "GET", path, body, answer: "" };
         requests.push(entry);
-        entry.answer = route(entry, res, script);
+        entry.answer = route(entry, res, script, tokens);
       })
       .catch(() => {
         if (!res.headersSent) res.writeHead(400);
@@ -51,6 +54,7 @@ export async function startFakeModel(opts: FakeModelOptions = {}): Promise<FakeM
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    tokens,
     close: () =>
       new Promise<void>((done) => {
         server.closeAllConnections();
@@ -59,7 +63,7 @@ export async function startFakeModel(opts: FakeModelOptions = {}): Promise<FakeM
   };
 }
 
-function route(entry: ModelRequest, res: ServerResponse, script: ModelScript): string {
+function route(entry: ModelRequest, res: ServerResponse, script: ModelScript, tokens: SentToken[]): string {
   const { method, path, body } = entry;
   if (path === "/api/hello") return status(res, 200);
   if (method === "POST" && path === "/v1/messages/count_tokens") {
@@ -70,7 +74,9 @@ function route(entry: ModelRequest, res: ServerResponse, script: ModelScript): s
   if (method === "POST" && path === "/v1/messages") {
     const req = (body ?? {}) as MessagesRequest;
     const out = anthropicTurn(req, script);
-    writeAnthropic(res, req, out);
+    // Titles and tool calls come at once; only answer text streams word by word.
+    const streamed = !req.output_config?.format && out.type === "text";
+    writeAnthropic(res, req, out, streamed ? { chunkMs: script.chunkMs, tokens } : {});
     return req.output_config?.format ? "title" : out.type === "tool_use" ? out.name : "text";
   }
   if (method === "POST" && path === "/v1/responses") {

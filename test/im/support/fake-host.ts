@@ -20,6 +20,9 @@ export class FakeHost implements BridgeHost {
       { id: "reviewer", title: "Reviewer", role: "peer", runtime: "codex", status: "stopped", unread: 2 },
     ],
   };
+  /** Actors with a running turn (for /stop), and the interrupts asked for. */
+  turns = new Set<string>(["lead"]);
+  interrupts: string[] = [];
   /** Make appendUserMessage fail with this error. */
   appendError: Error | undefined;
   private listeners = new Set<(event: LedgerEvent) => void>();
@@ -42,6 +45,11 @@ export class FakeHost implements BridgeHost {
 
   groupInfo() {
     return this.info;
+  }
+
+  async interrupt(actorId: string): Promise<boolean> {
+    this.interrupts.push(actorId);
+    return this.turns.delete(actorId);
   }
 
   private append(kind: string, by: string, data: Record<string, unknown>): LedgerEvent {

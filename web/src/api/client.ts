@@ -83,6 +83,9 @@ export const api = {
   unsetActorEnv: (gid: string, aid: string, key: string) =>
     request<ActorEnvView>("DELETE", `${a(gid, aid)}/env/${encodeURIComponent(key)}`),
 
+  interrupt: (gid: string, aid: string) =>
+    request<{ actor_id: string; interrupted: boolean }>("POST", `${a(gid, aid)}/interrupt`, {}),
+
   ledgerTail: (gid: string, tail: number) =>
     request<{ events: LedgerEvent[]; last_seq: number }>("GET", `${g(gid)}/ledger?tail=${tail}`),
   send: (gid: string, text: string, to: string[], attachments: Attachment[]) =>

@@ -6,6 +6,7 @@ import type {
   SystemNotifyData,
 } from "../../../src/kernel/types.ts";
 
+export type { ChatStreamData } from "../../../src/daemon/stream-hub.ts";
 export type { Attachment, ChatMessageData, LedgerEvent, SystemNotifyData };
 
 export interface GroupSummary {
@@ -38,7 +39,8 @@ export interface ActorInfo {
 export interface NewActor {
   id: string;
   runtime: string;
-  runner: "pty" | "headless";
+  /** Absent: the runtime's default (structured for claude, pty for the others). */
+  runner?: "pty" | "headless" | "structured";
   command?: string;
   title?: string;
   /** Plain variables (saved in group.yaml). */

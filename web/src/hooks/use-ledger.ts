@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import { api, urls } from "../api/client.ts";
-import type { LedgerEvent } from "../api/types.ts";
+import type { ChatStreamData, LedgerEvent } from "../api/types.ts";
 
 export type StreamState = "loading" | "live" | "reconnecting";
 
@@ -11,20 +11,24 @@ const KEEP = 2000;
  * The group's ledger: the last 200 events, then live from the SSE stream. EventSource reconnects
  * by itself (the daemon honours Last-Event-ID); if the stream is closed for good we reopen it from
  * the last seq we hold after a pause. `onEvent` sees every live event (used to refresh actors).
+ * `streams` are the live replies of structured actors (`event: stream`, snapshots by stream_id); an
+ * ended one stays until its final chat.message is in `events` (or a moment, when there is none).
  */
 export function useLedger(
   gid: string | null,
   onError: (error: unknown) => void,
   onEvent: (event: LedgerEvent) => void,
   onRecover: () => void,
-): { events: LedgerEvent[]; state: StreamState } {
+): { events: LedgerEvent[]; state: StreamState; streams: ChatStreamData[] } {
   const [events, setEvents] = useState<LedgerEvent[]>([]);
+  const [streams, setStreams] = useState<ChatStreamData[]>([]);
   const [state, setState] = useState<StreamState>("loading");
   const handlers = useRef({ onError, onEvent, onRecover });
   handlers.current = { onError, onEvent, onRecover };
 
   useEffect(() => {
     setEvents([]);
+    setStreams([]);
     setState("loading");
     if (!gid) return;
     let closed = false;
@@ -51,6 +55,18 @@ export function useLedger(
           const event = JSON.parse((message as MessageEvent<string>).data) as LedgerEvent;
           append([event]);
           handlers.current.onEvent(event);
+        } catch (error) {
+          handlers.current.onError(error);
+        }
+      });
+      source.addEventListener("stream", (message) => {
+        try {
+          const item = JSON.parse((message as MessageEvent<string>).data) as { data: ChatStreamData };
+          const data = item.data;
+          setStreams((list) => [...list.filter((s) => s.stream_id !== data.stream_id), data]);
+          if (data.op === "end" && !data.event_id) {
+            setTimeout(() => setStreams((list) => list.filter((s) => s.stream_id !== data.stream_id)), 4000);
+          }
         } catch (error) {
           handlers.current.onError(error);
         }
@@ -88,5 +104,5 @@ export function useLedger(
     };
   }, [gid]);
 
-  return { events, state };
+  return { events, state, streams };
 }

@@ -11,7 +11,7 @@ export function AddActorForm({ gid, onAdded }: { gid: string; onAdded: () => voi
   const [id, setId] = useState("");
   const [runtime, setRuntime] = useState<string>("claude");
   const [command, setCommand] = useState("");
-  const [runner, setRunner] = useState<NewActor["runner"]>("pty");
+  const [runner, setRunner] = useState<NewActor["runner"] | "">("");
   const [envRows, setEnvRows] = useState<EnvRow[]>([]);
   const [busy, setBusy] = useState(false);
   const custom = runtime === "custom";
@@ -19,7 +19,8 @@ export function AddActorForm({ gid, onAdded }: { gid: string; onAdded: () => voi
   const submit = async () => {
     setBusy(true);
     try {
-      const actor: NewActor = { id: id.trim(), runtime, runner };
+      const actor: NewActor = { id: id.trim(), runtime };
+      if (runner) actor.runner = runner;
       if (command.trim()) actor.command = command.trim();
       const { env, secret_env } = splitRows(envRows);
       if (Object.keys(env).length) actor.env = env;
@@ -70,7 +71,9 @@ export function AddActorForm({ gid, onAdded }: { gid: string; onAdded: () => voi
         </label>
         <label className="field">
           <span>Runner</span>
-          <select value={runner} onChange={(e) => setRunner(e.target.value as NewActor["runner"])}>
+          <select value={runner} onChange={(e) => setRunner(e.target.value as NewActor["runner"] | "")}>
+            <option value="">default ({runtime === "claude" ? "structured" : "pty"})</option>
+            <option value="structured">structured</option>
             <option value="pty">pty</option>
             <option value="headless">headless</option>
           </select>

@@ -2,6 +2,7 @@ import { memo } from "react";
 import { urls } from "../../api/client.ts";
 import type { Attachment, ChatMessageData, LedgerEvent } from "../../api/types.ts";
 import { platformName, recipientsText, senderName, sizeText, timeText } from "./format.ts";
+import { Markdown } from "./markdown.tsx";
 
 /** Memoized: the timeline re-renders on every actor poll, messages never change. */
 export const MessageItem = memo(function MessageItem({
@@ -29,7 +30,7 @@ export const MessageItem = memo(function MessageItem({
         ) : null}
         <time dateTime={event.ts}>{timeText(event.ts)}</time>
       </div>
-      {data.text ? <div className="message-text">{data.text}</div> : null}
+      {data.text ? <Markdown className="message-text" text={data.text} /> : null}
       {data.attachments?.length ? (
         <ul className="attachments">
           {data.attachments.map((attachment) => (

@@ -1,15 +1,25 @@
 import { useLayoutEffect, useRef } from "react";
-import type { ChatMessageData, LedgerEvent, SystemNotifyData } from "../../api/types.ts";
+import type { ChatMessageData, ChatStreamData, LedgerEvent, SystemNotifyData } from "../../api/types.ts";
 import type { StreamState } from "../../hooks/use-ledger.ts";
 import { payloadAs, timeText } from "./format.ts";
 import { MessageItem } from "./message-item.tsx";
+import { StreamItem } from "./stream-item.tsx";
 
 /** Chat messages and notices, oldest first; sticks to the bottom unless the user scrolled up. */
-export function Timeline(props: { gid: string; title: string; events: LedgerEvent[]; state: StreamState }) {
+export function Timeline(props: {
+  gid: string;
+  title: string;
+  events: LedgerEvent[];
+  state: StreamState;
+  streams?: ChatStreamData[];
+}) {
   const { gid, events, state } = props;
   const ref = useRef<HTMLOListElement>(null);
   const pinned = useRef(true);
   const shown = events.filter((e) => e.kind === "chat.message" || e.kind === "system.notify");
+  // A streamed reply shows live until its final message (same stream_id) is in the ledger.
+  const posted = new Set(shown.map((e) => (e.data as { stream_id?: string }).stream_id).filter(Boolean));
+  const streaming = (props.streams ?? []).filter((s) => !posted.has(s.stream_id));
 
   useLayoutEffect(() => {
     const list = ref.current;
@@ -43,6 +53,9 @@ export function Timeline(props: { gid: string; title: string; events: LedgerEven
             <Notice key={event.id} event={payloadAs<SystemNotifyData>(event)} />
           ),
         )}
+        {streaming.map((stream) => (
+          <StreamItem key={stream.stream_id} gid={gid} stream={stream} />
+        ))}
       </ol>
     </div>
   );

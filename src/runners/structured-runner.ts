@@ -1,0 +1,293 @@
+/**
+ * A structured session: one long-lived agent CLI speaking JSON lines on stdin/stdout. Each batch of
+ * delivered events becomes one user turn; stdout is decoded into streamed text, activity and the
+ * turn's result. Faults (malformed or unknown lines, the CLI exiting or hanging mid-turn) end the
+ * turn "failed" and stop the process, so the supervisor restarts it and nothing is answered twice.
+ */
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { appendFileSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { CcccError } from "../kernel/errors.js";
+import type { LedgerEvent } from "../kernel/types.js";
+import {
+  assertLaunchable,
+  DEFAULT_STOP_GRACE_MS,
+  type Env,
+  type ExitInfo,
+  type Runner,
+  signalGroup,
+  terminateGroup,
+} from "./process-group.js";
+import type { SessionSignal, StructuredProtocol, TurnState } from "./structured-protocol.js";
+import { newTurn, type StructuredTimings, type Turn, type TurnUpdate } from "./structured-turn.js";
+
+const MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+export interface StructuredRunnerOptions {
+  argv: readonly string[];
+  cwd: string;
+  env: Env;
+  /** stderr and fault notes are appended here. */
+  logPath: string;
+  protocol: StructuredProtocol;
+  timings: StructuredTimings;
+  /** The text of one user turn for a batch of events (render.ts). */
+  render(items: readonly LedgerEvent[]): string;
+  /** The CLI's session id (first seen, or changed). */
+  onSession?(id: string): void;
+  /** Events were written to the CLI's stdin (mark them read). */
+  onDelivered?(items: readonly LedgerEvent[]): void;
+  onTurn?(update: TurnUpdate): void;
+}
+
+export class StructuredRunner implements Runner {
+  private child: ChildProcess | undefined;
+  private exitPromise: Promise<ExitInfo> | undefined;
+  private readonly exitListeners = new Set<(info: ExitInfo) => void>();
+  private _exit: ExitInfo | undefined;
+  private _startedAt: number | undefined;
+  private pending: LedgerEvent[] = [];
+  private readonly seen = new Set<string>();
+  private turn: Turn | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private interruptTimer: NodeJS.Timeout | undefined;
+  private buffer = "";
+  private faulted = false;
+  private stopRequested = false;
+  private interrupts = 0;
+
+  constructor(private readonly opts: StructuredRunnerOptions) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+  get running(): boolean {
+    return this.child?.pid !== undefined && this._exit === undefined;
+  }
+  get startedAt(): number | undefined {
+    return this._startedAt;
+  }
+  get exitInfo(): ExitInfo | undefined {
+    return this._exit;
+  }
+  get logPath(): string {
+    return this.opts.logPath;
+  }
+  /** The running turn, if any. */
+  get current(): Turn | undefined {
+    return this.turn;
+  }
+
+  async start(): Promise<void> {
+    if (this.child) throw new CcccError("runner_already_started", "This runner was already started.");
+    assertLaunchable(this.opts.argv, this.opts.cwd, this.opts.env);
+    mkdirSync(dirname(this.opts.logPath), { recursive: true });
+    const [file, ...args] = this.opts.argv as [string, ...string[]];
+    const child = spawn(file, args, {
+      cwd: this.opts.cwd,
+      env: this.opts.env,
+      detached: true,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    this.child = child;
+    let settle: (info: ExitInfo) => void = () => {};
+    this.exitPromise = new Promise<ExitInfo>((resolveExit) => {
+      settle = (info) => {
+        if (this._exit) return;
+        this._exit = info;
+        resolveExit(info);
+        this.onProcessExit(info);
+        for (const listener of [...this.exitListeners]) listener(info);
+      };
+    });
+    child.once("exit", (code, signal) => settle({ code, signal }));
+    child.stdin?.on("error", (err) => this.log(`stdin: ${err.message}`));
+    child.stderr?.on("data", (chunk: Buffer) => this.logRaw(chunk));
+    child.stdout?.on("data", (chunk: Buffer) => this.onStdout(chunk));
+    await new Promise<void>((resolveSpawn, rejectSpawn) => {
+      child.once("spawn", () => resolveSpawn());
+      child.once("error", (err) => {
+        settle({ code: null, signal: null });
+        rejectSpawn(new CcccError("spawn_failed", `Could not start "${file}": ${err.message}`));
+      });
+    });
+    this._startedAt = Date.now();
+    this.pump();
+  }
+
+  onExit(listener: (info: ExitInfo) => void): () => void {
+    this.exitListeners.add(listener);
+    return () => this.exitListeners.delete(listener);
+  }
+
+  waitExit(): Promise<ExitInfo> {
+    if (!this.exitPromise) return Promise.reject(new Error("runner not started"));
+    return this.exitPromise;
+  }
+
+  async stop(opts: { graceMs?: number } = {}): Promise<void> {
+    const child = this.child;
+    if (!child?.pid || !this.exitPromise) return;
+    if (this.running) {
+      // A turn cut short by a stop someone asked for ends "interrupted", not "failed".
+      this.stopRequested = true;
+      child.stdin?.end();
+      await terminateGroup(child.pid, this.exitPromise, opts.graceMs ?? DEFAULT_STOP_GRACE_MS);
+    }
+    await this.exitPromise;
+  }
+
+  /** Queues events; they become the next turn (batched with others that arrive while a turn runs). */
+  deliver(...items: LedgerEvent[]): void {
+    for (const item of items) {
+      if (this.seen.has(item.id)) continue;
+      this.seen.add(item.id);
+      this.pending.push(item);
+    }
+    this.pump();
+  }
+
+  /** Asks the CLI to stop the running turn. False when no turn runs. */
+  interrupt(): boolean {
+    const turn = this.turn;
+    if (!turn || !this.running) return false;
+    if (turn.interrupting) return true;
+    turn.interrupting = true;
+    const line = this.opts.protocol.encodeInterrupt(`cccc-int-${++this.interrupts}`);
+    if (line) this.child?.stdin?.write(line);
+    else if (this.child?.pid) signalGroup(this.child.pid, "SIGINT");
+    this.interruptTimer = setTimeout(() => {
+      if (this.turn !== turn) return;
+      this.fault("interrupt not acknowledged");
+      this.endTurn("interrupted", "the CLI did not stop the turn in time; it was restarted");
+    }, this.opts.timings.interruptGraceMs);
+    return true;
+  }
+
+  private pump(): void {
+    if (this.turn || this.faulted || !this.running || this.pending.length === 0) return;
+    const items = this.pending;
+    this.pending = [];
+    const turn = newTurn(items);
+    this.turn = turn;
+    this.child?.stdin?.write(this.opts.protocol.encodeTurn(this.opts.render(items)));
+    this.opts.onDelivered?.(items);
+    this.armIdle();
+    this.opts.onTurn?.({ op: "start", turn });
+  }
+
+  private onStdout(chunk: Buffer): void {
+    this.buffer += chunk.toString("utf8");
+    if (this.turn) this.armIdle();
+    for (;;) {
+      const nl = this.buffer.indexOf("\n");
+      if (nl < 0) break;
+      const line = this.buffer.slice(0, nl);
+      this.buffer = this.buffer.slice(nl + 1);
+      for (const signal of this.opts.protocol.decodeLine(line)) this.onSignal(signal);
+    }
+    if (this.buffer.length > MAX_LINE_BYTES) {
+      this.buffer = "";
+      this.onSignal({ kind: "malformed", line: "(a line over 16 MiB)" });
+    }
+  }
+
+  private onSignal(signal: SessionSignal): void {
+    if (this.faulted) return;
+    const turn = this.turn;
+    switch (signal.kind) {
+      case "session":
+        this.opts.onSession?.(signal.id);
+        return;
+      case "message_start":
+        if (turn && turn.text !== "" && !turn.text.endsWith("\n\n")) turn.text += "\n\n";
+        return;
+      case "text":
+        if (!turn) return;
+        turn.text += signal.delta;
+        this.opts.onTurn?.({ op: "update", turn });
+        return;
+      case "activity":
+        if (!turn) return;
+        turn.activity = signal.text;
+        this.opts.onTurn?.({ op: "update", turn });
+        return;
+      case "result":
+        if (!turn) return;
+        if (turn.interrupting) this.endTurn("interrupted");
+        else if (!signal.ok) this.endTurn("failed", signal.error ?? "the CLI reported an error");
+        else {
+          turn.finalText = signal.text || turn.text;
+          this.endTurn("done");
+        }
+        return;
+      case "malformed":
+        this.fail(`the CLI printed a line that is not JSON: ${signal.line}`);
+        return;
+      case "unknown":
+        this.fail(`the CLI printed an event of unknown type "${signal.type}"`);
+        return;
+    }
+  }
+
+  /** A protocol fault: the turn fails and the process is stopped (the supervisor restarts it). */
+  private fail(reason: string): void {
+    this.log(`fault: ${reason}`);
+    // Between turns nothing can be lost: note it and carry on (some CLIs print banners at start).
+    if (!this.turn) return;
+    this.fault(reason);
+    this.endTurn("failed", reason);
+  }
+
+  private fault(reason: string): void {
+    if (this.faulted) return;
+    this.faulted = true;
+    const pid = this.child?.pid;
+    if (pid && this.exitPromise && this.running) {
+      this.log(`stopping the session after a fault: ${reason}`);
+      void terminateGroup(pid, this.exitPromise, 2_000).catch(() => undefined);
+    }
+  }
+
+  private endTurn(state: TurnState, error?: string): void {
+    const turn = this.turn;
+    if (!turn) return;
+    this.turn = undefined;
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.interruptTimer);
+    this.opts.onTurn?.({ op: "end", turn, state, error });
+    this.pump();
+  }
+
+  private armIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      const secs = Math.round(this.opts.timings.turnIdleMs / 1000);
+      this.fail(`the CLI printed nothing for ${secs} s during the turn`);
+    }, this.opts.timings.turnIdleMs);
+  }
+
+  private onProcessExit(info: ExitInfo): void {
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.interruptTimer);
+    if (this.turn) {
+      const how = info.signal ? `signal ${info.signal}` : `exit code ${info.code}`;
+      if (this.stopRequested) this.endTurn("interrupted", "the actor was stopped");
+      else
+        this.endTurn(this.turn.interrupting ? "interrupted" : "failed", `the CLI exited mid-turn (${how})`);
+    }
+  }
+
+  private log(line: string): void {
+    this.logRaw(Buffer.from(`[cccc ${new Date().toISOString()}] ${line}\n`));
+  }
+
+  private logRaw(chunk: Buffer): void {
+    try {
+      appendFileSync(this.opts.logPath, chunk);
+    } catch {
+      // The log is best effort; the turn events carry what matters.
+    }
+  }
+}
