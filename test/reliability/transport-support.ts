@@ -171,10 +171,7 @@ export function approveChats(w: TransportWorld, chatIds: string[]): void {
   mkdirSync(dir, { recursive: true });
   const at = new Date().toISOString();
   const chats = Object.fromEntries(
-    chatIds.map((id) => [
-      id,
-      { chat_id: id, chat_type: "direct", title: id, authorized_at: at, by: "user" },
-    ]),
+    chatIds.map((id) => [id, { chat_id: id, chat_type: "direct", title: id, authorized_at: at, by: "user" }]),
   );
   writeFileSync(join(dir, "authorized-chats.json"), JSON.stringify(chats), { mode: 0o600 });
 }
