@@ -43,6 +43,7 @@ describe("a burst of 5000 messages from 250 chats", () => {
         );
       }
     }
+    const pushedAt = Date.now();
     const pushIds = new Set(payloads.map((p) => w.fake.push(p)));
     const msgIds = new Set(payloads.map((p) => String(p.msgId)));
     expect(msgIds.size).toBe(TOTAL);
@@ -53,6 +54,7 @@ describe("a burst of 5000 messages from 250 chats", () => {
       "every push acked",
     );
     const ledger = join(w.t.home.groupDir(w.gid), "ledger.jsonl");
+    // Poll the file sparingly: the daemon runs in this process and a parse storm would slow it down.
     const inLedger = (): string[] =>
       readFileSync(ledger, "utf8")
         .split("\n")
@@ -62,10 +64,14 @@ describe("a burst of 5000 messages from 250 chats", () => {
           const id = e.data.source?.message_id;
           return e.kind === "chat.message" && id && msgIds.has(id) ? [id] : [];
         });
+    const ackedMs = Date.now() - pushedAt;
     let last = 0;
     let stalledSince = Date.now();
+    let readAt = 0;
     await waitFor(
       () => {
+        if (Date.now() - readAt < 500) return false;
+        readAt = Date.now();
         const n = inLedger().length;
         if (n !== last) [last, stalledSince] = [n, Date.now()];
         // Fail fast once nothing has moved for 10 s (a lost message never arrives).
@@ -75,6 +81,7 @@ describe("a burst of 5000 messages from 250 chats", () => {
       45_000,
       "all messages in the ledger",
     );
+    console.log(`burst: all acked after ${ackedMs} ms, all in the ledger after ${Date.now() - pushedAt} ms`);
     const ids = inLedger();
     expect(new Set(ids).size).toBe(TOTAL);
     expect(ids.length).toBe(TOTAL);

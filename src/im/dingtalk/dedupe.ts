@@ -54,7 +54,7 @@ export class FileDedupe implements DedupeStore {
   constructor(
     readonly path: string,
     private readonly limit = 2000,
-    private readonly log: (line: string) => void = () => {},
+    log: (line: string) => void = () => {},
   ) {
     this.logPath = `${path}.log`;
     const text = readIfExists(path);
