@@ -9,6 +9,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { loadavg } from "node:os";
 import { join } from "node:path";
+import { LiveStream } from "./ingest-stream.js";
+import { printTable, quantile, type Row } from "./ingest-table.js";
 import {
   type DaemonProcess,
   type FakeProcess,
@@ -19,8 +21,6 @@ import {
   startDaemonProcess,
   startFakeProcess,
 } from "./ingest-world.js";
-import { LiveStream } from "./ingest-stream.js";
-import { type Row, printTable, quantile } from "./ingest-table.js";
 
 const CHATS = 250;
 const PER_CHAT = 20;
@@ -34,6 +34,8 @@ interface RunResult {
   ledgerRate: number;
   latencies: number[];
   cpuAfter: number;
+  /** Daemon CPU (user+system) per message during the run, µs. */
+  cpuPerMsg: number;
 }
 
 async function ours(): Promise<{ burst: RunResult[]; paced: RunResult[]; probes: number[]; mem: Mem }> {
@@ -76,9 +78,10 @@ async function oneRun(
   chats: string[],
   paced: boolean,
 ): Promise<RunResult> {
+  const cpu0 = procStat(daemon.pid).cpuS;
   const ackMs = await fake.run({ run, chats, perChat: PER_CHAT, paced });
   const done = await live.waitFor(run, TOTAL, 90_000);
-  const before = procStat(daemon.pid).cpuS;
+  const cpuPerMsg = ((procStat(daemon.pid).cpuS - cpu0) * 1e6) / TOTAL;
   const ids = ledgerIds(daemon.home, gid, run);
   if (ids.length !== TOTAL || new Set(ids).size !== TOTAL)
     throw new Error(`run ${run}: ${ids.length} ledger entries, ${new Set(ids).size} distinct, want ${TOTAL}`);
@@ -87,16 +90,16 @@ async function oneRun(
   const at1 = procStat(daemon.pid).cpuS;
   await sleep(1000);
   const cpuAfter = (procStat(daemon.pid).cpuS - at1) * 100;
-  void before;
   const r = {
     ackRate: TOTAL / (ackMs / 1000),
     ledgerRate: TOTAL / ((done.lastAt - done.firstPushAt) / 1000),
     latencies: done.latencies,
     cpuAfter,
+    cpuPerMsg,
   };
   const lat = [...done.latencies].sort((a, b) => a - b);
   console.error(
-    `  ${run}: all acked after ${ackMs.toFixed(0)} ms, in the ledger after ${(done.lastAt - done.firstPushAt).toFixed(0)} ms (${r.ledgerRate.toFixed(0)}/s; latency min ${lat[0]?.toFixed(0)} ms), cpu 1-2 s after ${cpuAfter.toFixed(0)}%`,
+    `  ${run}: all acked after ${ackMs.toFixed(0)} ms, in the ledger after ${(done.lastAt - done.firstPushAt).toFixed(0)} ms (${r.ledgerRate.toFixed(0)}/s; latency min ${lat[0]?.toFixed(0)} ms), daemon CPU ${r.cpuPerMsg.toFixed(0)} µs/msg, cpu 1-2 s after ${cpuAfter.toFixed(0)}%`,
   );
   return r;
 }
@@ -185,13 +188,35 @@ printTable(`Ingest: ${TOTAL} robot messages over ${CHATS} direct chats, median o
 const burstLat = o.burst.flatMap((r) => r.latencies);
 const q = (xs: number[]) => [0.5, 0.95, 0.99].map((p) => ms(quantile(xs, p))).join(" / ");
 printTable("Inbound overhead: push → event on the live stream (p50 / p95 / p99)", [
-  [`one message at a time (${PROBES})`, q(o.probes), "p50 < 5 ms, p99 < 20 ms", quantile(o.probes, 0.5) < 5 && quantile(o.probes, 0.99) < 20],
-  [`during the ${TOTAL}-message burst (queueing included)`, q(burstLat), "— (the k-th waits for k−1)", undefined],
+  [
+    `one message at a time (${PROBES})`,
+    q(o.probes),
+    "p50 < 5 ms, p99 < 20 ms",
+    quantile(o.probes, 0.5) < 5 && quantile(o.probes, 0.99) < 20,
+  ],
+  [
+    `during the ${TOTAL}-message burst (queueing included)`,
+    q(burstLat),
+    "— (the k-th waits for k−1)",
+    undefined,
+  ],
 ]);
 const cpu = median(o.burst.concat(o.paced).map((r) => r.cpuAfter));
 printTable("Daemon after the runs", [
-  ["CPU 1–2 s after the last message is in the ledger", `${cpu.toFixed(0)} % of a core (median)`, "≤ 5 % (idle)", cpu <= 5],
-  ["memory: idle → right after → settled", `${mib(o.mem.idle)} → ${mib(o.mem.after)} → ${mib(o.mem.settled)} after ${o.mem.settledAfterS.toFixed(0)} s`, "< 1.2× idle within 60 s", o.mem.settled < 1.2 * o.mem.idle],
+  [
+    "CPU 1–2 s after the last message is in the ledger",
+    `${cpu.toFixed(0)} % of a core (median)`,
+    "≤ 5 % (idle)",
+    cpu <= 5,
+  ],
+  [
+    "memory: idle → right after → settled",
+    `${mib(o.mem.idle)} → ${mib(o.mem.after)} → ${mib(o.mem.settled)} after ${o.mem.settledAfterS.toFixed(0)} s`,
+    "< 1.2× idle within 60 s",
+    o.mem.settled < 1.2 * o.mem.idle,
+  ],
 ]);
-console.log(`\nload average at start ${load0.toFixed(2)}, at end ${(loadavg()[0] ?? 0).toFixed(2)} (2 cores, shared)`);
+console.log(
+  `\nload average at start ${load0.toFixed(2)}, at end ${(loadavg()[0] ?? 0).toFixed(2)} (2 cores, shared)`,
+);
 if (process.exitCode === 1) console.log("ingest bench: a goal FAILED");

@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { RunCommand } from "./ingest-fake.js";
@@ -58,7 +58,10 @@ export interface DaemonProcess {
   close(): Promise<void>;
 }
 
-export async function startDaemonProcess(env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<DaemonProcess> {
+export async function startDaemonProcess(
+  env: NodeJS.ProcessEnv,
+  nodeArgs: string[] = [],
+): Promise<DaemonProcess> {
   const home = mkdtempSync(join(tmpdir(), "cccc-ingest-bench-"));
   const port = await freePort();
   const child = spawn(process.execPath, [...nodeArgs, CLI, "daemon", "run"], {

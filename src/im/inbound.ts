@@ -194,11 +194,17 @@ export class InboundHandler {
   private async remember(message: InboundMessage): Promise<void> {
     const { state } = this.deps;
     const now = new Date(this.deps.now()).toISOString();
-    await state.setRoute(message.chatId, {
-      chat_type: message.chatType,
-      ...(message.reply ? { reply: message.reply } : {}),
-      updated_at: now,
-    });
+    // The route is used from memory at once; its file write is coalesced and kept off the message's
+    // path (stop flushes it). A failed write is logged: it must not keep the message from the agents.
+    state
+      .setRoute(message.chatId, {
+        chat_type: message.chatType,
+        ...(message.reply ? { reply: message.reply } : {}),
+        updated_at: now,
+      })
+      .catch((e: unknown) =>
+        this.deps.log(`[inbound] cannot save the reply route of ${message.chatId}: ${errorMessage(e)}`),
+      );
     const chat = state.authorized(message.chatId);
     if (!chat) return;
     const patch: { gone?: undefined; title?: string } = {};

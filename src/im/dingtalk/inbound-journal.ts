@@ -104,6 +104,8 @@ export class InboundJournal implements InboundJournalLike {
   /** A write failed part-way: the file may end in a torn line, rewrite it before appending again. */
   private torn = false;
   private closed = false;
+  /** Written batches and the fdatasync calls they took (tests, benchmarks). */
+  readonly stats = { batches: 0, fsyncs: 0, compactions: 0 };
 
   constructor(
     readonly path: string,
@@ -210,7 +212,9 @@ export class InboundJournal implements InboundJournalLike {
         if (err) return finish(err);
         this.counted(text);
         // A batch of done lines only needs no fsync; one with new entries does (they are acked next).
+        this.stats.batches++;
         if (waiters.length === 0) return finish(null);
+        this.stats.fsyncs++;
         fdatasync(fd, (e) => finish(e));
       });
     });
@@ -222,7 +226,11 @@ export class InboundJournal implements InboundJournalLike {
     try {
       const fd = this.ensureOpen();
       writeSync(fd, text);
-      if (waiters.length > 0) fdatasyncSync(fd);
+      this.stats.batches++;
+      if (waiters.length > 0) {
+        fdatasyncSync(fd);
+        this.stats.fsyncs++;
+      }
       this.counted(text);
       for (const w of waiters) w.resolve();
       this.maybeCompact();
@@ -332,5 +340,6 @@ export class InboundJournal implements InboundJournalLike {
     this.bytesSinceCompact = 0;
     this.fileBytes = this.liveBytes = Buffer.byteLength(body);
     this.torn = false;
+    this.stats.compactions++;
   }
 }
