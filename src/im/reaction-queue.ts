@@ -6,9 +6,10 @@
  * at most `concurrency` calls wait in the limiter.
  *
  * Coalescing: an add and a removal of the same emoji on the same message that are both still queued
- * cancel out (the user would only see a flicker). Bounds: at most `maxPerChat` queued per chat and
- * `maxTotal` overall; beyond that the oldest queued 🤔 add of that chat goes first (a thinking
- * marker shown minutes late is noise), counted and logged. Reactions are best effort.
+ * cancel out (the user would only see a flicker); a chat has at most one queued 🤔 add, the newest
+ * (the message the user is looking at); a removal of an add that was never sent is not sent either.
+ * Bounds: at most `maxPerChat` queued per chat and `maxTotal` overall; beyond that the oldest queued
+ * 🤔 add goes first (a thinking marker shown minutes late is noise), counted and logged. Best effort.
  */
 import { errorMessage } from "./bridge-errors.js";
 import type { InboundMessage } from "./types.js";
@@ -29,6 +30,8 @@ export interface ReactionQueueOptions {
   maxTotal?: number;
 }
 
+const UNSENT_MAX = 10_000;
+
 const keyOf = (op: ReactionOp) => `${op.message.messageId}\u0000${op.emoji}`;
 
 export class ReactionQueue {
@@ -38,6 +41,8 @@ export class ReactionQueue {
   private workers = 0;
   private dropped = 0;
   private stopped = false;
+  /** Adds dropped before they were sent, so their removal is skipped too (bounded, oldest first). */
+  private readonly unsent = new Set<string>();
 
   constructor(private readonly opts: ReactionQueueOptions) {}
 
@@ -55,6 +60,12 @@ export class ReactionQueue {
       if (queued.on !== op.on) this.remove(chatId, chat, key); // add + removal: nothing to do
       return;
     }
+    if (!op.on && this.unsent.delete(key)) return; // never shown, nothing to remove
+    if (chat && op.on && op.emoji === this.opts.droppable) {
+      // One queued 🤔 add per chat: a newer message replaces the older one's marker.
+      for (const [k, o] of chat) if (o.on && o.emoji === op.emoji) this.drop(chatId, chat, k, false);
+      chat = this.chats.get(chatId); // dropping the last op forgets the chat
+    }
     if (!chat) {
       chat = new Map();
       this.chats.set(chatId, chat);
@@ -62,13 +73,14 @@ export class ReactionQueue {
     chat.set(key, op);
     this.total++;
     if (chat.size > (this.opts.maxPerChat ?? 20)) this.dropOne(chatId, chat);
-    if (this.total > (this.opts.maxTotal ?? 1000)) this.dropFromLongest();
+    if (this.total > (this.opts.maxTotal ?? 200)) this.dropFromLongest();
     this.wake();
   }
 
   /** Forget everything queued (bridge stop); calls already sent finish on their own. */
   clear(): void {
     this.chats.clear();
+    this.unsent.clear();
     this.total = 0;
   }
 
@@ -133,9 +145,17 @@ export class ReactionQueue {
       }
     }
     victim ??= chat.keys().next().value;
-    if (victim === undefined) return;
-    this.remove(chatId, chat, victim);
-    if (this.dropped++ % 100 === 0)
+    if (victim !== undefined) this.drop(chatId, chat, victim, true);
+  }
+
+  private drop(chatId: string, chat: Map<string, ReactionOp>, key: string, overBound: boolean): void {
+    const op = chat.get(key);
+    this.remove(chatId, chat, key);
+    if (op?.on) {
+      this.unsent.add(key);
+      if (this.unsent.size > UNSENT_MAX) this.unsent.delete(this.unsent.values().next().value ?? "");
+    }
+    if (overBound && this.dropped++ % 100 === 0)
       this.opts.log(`[indicator] too many reactions queued; ${this.dropped} skipped so far (best effort)`);
   }
 

@@ -1,6 +1,6 @@
 /**
  * Reaction calls under a burst (issue 12): queued per chat, an add and a removal still queued cancel
- * out, bounded per chat and overall (oldest 🤔 adds dropped first), and never more than
+ * out, one 🤔 add per chat, bounded overall (oldest 🤔 adds dropped first), and never more than
  * `concurrency` calls in flight, whatever the backlog.
  */
 import { describe, expect, it } from "vitest";
@@ -79,7 +79,7 @@ describe("ReactionQueue", () => {
     expect(q.size).toBe(0);
   });
 
-  it("sends every op of a small queue, round robin over chats", async () => {
+  it("keeps one 🤔 per chat (the newest), skips removing one never sent, round robin over chats", async () => {
     const s = gatedSend();
     const q = new ReactionQueue({ send: s.send, log: () => {}, droppable: "🤔", concurrency: 1 });
     q.push({ message: msg("z", "0"), emoji: "🤔", on: true }); // in flight while the rest queue up
@@ -89,8 +89,9 @@ describe("ReactionQueue", () => {
       ["b", "1"],
     ] as const)
       q.push({ message: msg(c, m), emoji: "🤔", on: true });
+    q.push({ message: msg("a", "1"), emoji: "🤔", on: false }); // its add was replaced by a/2's
     q.push({ message: msg("a", "1"), emoji: "🥳", on: true });
     await s.release();
-    expect(s.sent).toEqual(["z/0+🤔", "a/1+🤔", "b/1+🤔", "a/2+🤔", "a/1+🥳"]);
+    expect(s.sent).toEqual(["z/0+🤔", "a/2+🤔", "b/1+🤔", "a/1+🥳"]);
   });
 });
