@@ -205,7 +205,7 @@ const cpu = median(o.burst.concat(o.paced).map((r) => r.cpuAfter));
 printTable("Daemon after the runs", [
   [
     "CPU 1–2 s after the last message is in the ledger",
-    `${cpu.toFixed(0)} % of a core (median)`,
+    `${cpu.toFixed(1)} % of a core (median)`,
     "≤ 5 % (idle)",
     cpu <= 5,
   ],

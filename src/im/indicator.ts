@@ -8,6 +8,7 @@ interface Pending {
 }
 
 export const THINKING = "🤔";
+const MAX_PER_CHAT = 50;
 export const DONE = "🥳";
 
 /**
@@ -39,8 +40,10 @@ export class ProcessingIndicators {
     return this.pending.size;
   }
 
-  start(eventId: string, message: InboundMessage): void {
+  start(eventId: string, full: InboundMessage): void {
     if (!this.adapter.react) return;
+    // Only what a reaction needs is kept (not the text or files, which may be megabytes).
+    const message: InboundMessage = { ...full, text: "", files: [], quoted: undefined };
     this.pending.set(eventId, { eventId, message, startedAt: this.now() });
     let chat = this.byChat.get(message.chatId);
     if (!chat) {
@@ -48,6 +51,12 @@ export class ProcessingIndicators {
       this.byChat.set(message.chatId, chat);
     }
     chat.add(eventId);
+    // Bounded: a chat waits for at most MAX_PER_CHAT replies; the oldest is forgotten (its 🤔 stays,
+    // like after a restart), so a burst cannot hold thousands of indicators for half an hour.
+    if (chat.size > MAX_PER_CHAT) {
+      const oldest = this.pending.get(chat.values().next().value ?? "");
+      if (oldest) this.forget(oldest);
+    }
     this.react(message, THINKING, true);
   }
 
