@@ -13,27 +13,11 @@
  * crash mid-write) is skipped. The file is compacted to the pending entries on open and when at
  * least half of it is done lines (amortized O(1) per message).
  */
-import { randomBytes } from "node:crypto";
-import {
-  closeSync,
-  fdatasync,
-  fdatasyncSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  write,
-  writeSync,
-} from "node:fs";
+import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, write, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { type JournalEntry, readJournal, writeJournal } from "./inbound-journal-file.js";
 
-export interface JournalEntry {
-  id: string;
-  /** The callback's `data` exactly as received (a JSON string). */
-  data: string;
-  at: number;
-}
+export type { JournalEntry } from "./inbound-journal-file.js";
 
 export interface JournalRecord {
   /** False: this id is already pending (a redelivery); `durable` is the first copy's commit. */
@@ -79,6 +63,7 @@ export class JournalFullError extends Error {
 }
 
 interface Open extends JournalEntry {
+  /** Size of its "in" line. */
   bytes: number;
   durable: Promise<void>;
 }
@@ -286,35 +271,8 @@ export class InboundJournal implements InboundJournalLike {
   }
 
   private load(): void {
-    let text: string;
-    try {
-      text = readFileSync(this.path, "utf8");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
-      throw err;
-    }
-    let skipped = 0;
-    for (const line of text.split("\n")) {
-      if (!line.trim()) continue;
-      let rec: { t?: unknown; id?: unknown; data?: unknown; at?: unknown };
-      try {
-        rec = JSON.parse(line) as typeof rec;
-      } catch {
-        skipped++; // a torn last line from a crash mid-write
-        continue;
-      }
-      if (typeof rec.id !== "string") {
-        skipped++;
-        continue;
-      }
-      if (rec.t === "in" && typeof rec.data === "string") {
-        const at = typeof rec.at === "number" ? rec.at : 0;
-        const bytes = Buffer.byteLength(`${line}\n`);
-        this.open.set(rec.id, { id: rec.id, data: rec.data, at, bytes, durable: Promise.resolve() });
-      } else if (rec.t === "done") {
-        this.open.delete(rec.id);
-      } else skipped++;
-    }
+    const { entries, skipped } = readJournal(this.path);
+    for (const e of entries) this.open.set(e.id, { ...e, durable: Promise.resolve() });
     if (skipped > 0) this.log(`inbound journal ${this.path}: skipped ${skipped} unreadable line(s)`);
   }
 
@@ -322,23 +280,10 @@ export class InboundJournal implements InboundJournalLike {
   private compact(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
-    mkdirSync(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-    const fd = openSync(tmp, "w", 0o600);
-    let body = "";
-    try {
-      body = [...this.open.values()]
-        .map((e) => `${JSON.stringify({ t: "in", id: e.id, data: e.data, at: e.at })}\n`)
-        .join("");
-      if (body) writeSync(fd, body);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
+    const bytes = writeJournal(this.path, this.open.values());
     this.linesSinceCompact = 0;
     this.bytesSinceCompact = 0;
-    this.fileBytes = this.liveBytes = Buffer.byteLength(body);
+    this.fileBytes = this.liveBytes = bytes;
     this.torn = false;
     this.stats.compactions++;
   }
