@@ -45,8 +45,6 @@ export interface BridgeOptions {
   bindLimits?: BindLimits;
   indicatorTimeoutMs?: number;
   cursorFlushMs?: number;
-  maxPendingPerChat?: number;
-  maxPendingTotal?: number;
 }
 
 /** `ImStatus` of docs/im.md. */
@@ -58,7 +56,7 @@ export interface ImStatus {
   reconnects: number;
   subscribers: number;
   last_error?: { code: string; message: string; at: string };
-  /** Inbound messages refused since start (rate limit, full queue); each chat was told. */
+  /** Inbound messages refused since start (per-chat rate limit); each chat was told. */
   refused_inbound?: number;
   /** Outbound sends refused since start because a chat's queue was full (logged). */
   refused_outbound?: number;
@@ -165,8 +163,6 @@ export class Bridge {
       revive: (chatId) => this.outbound.revive(chatId),
       lastError: () => this.status().last_error,
       ...(config.inboundRate !== undefined ? { rate: config.inboundRate } : {}),
-      ...(options.maxPendingPerChat !== undefined ? { maxPendingPerChat: options.maxPendingPerChat } : {}),
-      ...(options.maxPendingTotal !== undefined ? { maxPendingTotal: options.maxPendingTotal } : {}),
     });
   }
 

@@ -1,6 +1,6 @@
 /**
  * Per-chat inbound flood control: a token bucket per chat (default 20 messages per 10 s, bursts up
- * to 20) plus a bound on messages waiting to be handled. A refused message is counted, never
+ * to 20), counting only what that chat sends, by arrival time. A refused message is counted, never
  * silently lost: each chat gets ONE "slow down" reply per window with the number refused, the
  * window is logged and recorded as `im.inbound_refused`. See docs/im-bridge.md "Floods and bounds".
  */
@@ -58,14 +58,17 @@ export class InboundLimiter<T> {
     return this.rate;
   }
 
-  /** Take a token for one message of `chatId`. False: over the rate, refuse it. */
-  take(chatId: string): boolean {
+  /**
+   * Take a token for one message of `chatId` that arrived at `at` (default now). False: over the
+   * rate, refuse it. Arrival times slightly out of order (journal replay) never refill backwards.
+   */
+  take(chatId: string, at?: number): boolean {
     if (!this.rate) return true;
-    const now = this.now();
+    const now = Math.min(at ?? this.now(), this.now());
     const cap = this.rate.messages;
     const b = this.buckets.get(chatId) ?? { tokens: cap, at: now };
-    b.tokens = Math.min(cap, b.tokens + ((now - b.at) * cap) / this.rate.perMs);
-    b.at = now;
+    b.tokens = Math.min(cap, b.tokens + (Math.max(0, now - b.at) * cap) / this.rate.perMs);
+    b.at = Math.max(b.at, now);
     this.buckets.set(chatId, b);
     if (this.buckets.size > MAX_BUCKETS) this.forgetFull(now);
     if (b.tokens < 1) return false;

@@ -32,12 +32,12 @@ export interface InboundDeps {
   revive(chatId: string): void;
   /** The bridge's last classified error, shown by /status. */
   lastError?(): { code: string; message: string; at: string } | undefined;
-  /** Per-chat rate; null turns the limit off. Default 20 messages per 10 s. */
+  /**
+   * Per-chat rate; null turns the limit off. Default 20 messages per 10 s. It is the only reason a
+   * message is refused: how many wait to be handled is bounded by the transport (the journal hands
+   * messages over at the bridge's pace; HTTP mode answers after handling), never by refusing.
+   */
   rate?: InboundRate | null;
-  /** Messages of one chat waiting to be handled before more are refused (default 50). */
-  maxPendingPerChat?: number;
-  /** Messages of all chats waiting to be handled before more are refused (default 1000). */
-  maxPendingTotal?: number;
 }
 
 /** msgtypes whose content the decoder understands; an empty message of another type is "not supported". */
@@ -63,8 +63,6 @@ export const MAX_INBOUND_TEXT_BYTES = 4 * 1024 * 1024;
  */
 export class InboundHandler {
   private chains = new Map<string, Promise<void>>();
-  private depth = new Map<string, number>();
-  private pendingTotal = 0;
   private readonly limiter: InboundLimiter<InboundMessage>;
 
   constructor(private readonly deps: InboundDeps) {
@@ -74,7 +72,7 @@ export class InboundHandler {
     );
   }
 
-  /** Messages refused (rate limit or full queue) since start. */
+  /** Messages refused (per-chat rate limit) since start. */
   get refused(): number {
     return this.limiter.refusedTotal;
   }
@@ -87,21 +85,12 @@ export class InboundHandler {
       return Promise.resolve();
     }
     const chatId = message.chatId;
-    const depth = this.depth.get(chatId) ?? 0;
-    if (!this.limiter.take(chatId)) {
+    // Counted at arrival: a backlog handled late must not look like a flood from this chat.
+    if (!this.limiter.take(chatId, message.receivedAt)) {
       this.limiter.refuse(chatId, "rate limit", message);
       return Promise.resolve();
     }
-    if (
-      depth >= (this.deps.maxPendingPerChat ?? 50) ||
-      this.pendingTotal >= (this.deps.maxPendingTotal ?? 1000)
-    ) {
-      this.limiter.refuse(chatId, "too many messages waiting", message);
-      return Promise.resolve();
-    }
     if (claim !== undefined) state.claimMessage(claim);
-    this.depth.set(chatId, depth + 1);
-    this.pendingTotal++;
     const previous = this.chains.get(chatId) ?? Promise.resolve();
     const next = previous.then(() =>
       this.process(message)
@@ -111,10 +100,6 @@ export class InboundHandler {
         .finally(() => {
           // Durable only once handled: a message cut short by a crash is handled again when redelivered.
           if (claim !== undefined) state.messageHandled(claim);
-          const left = (this.depth.get(chatId) ?? 1) - 1;
-          if (left > 0) this.depth.set(chatId, left);
-          else this.depth.delete(chatId);
-          this.pendingTotal--;
         }),
     );
     this.chains.set(chatId, next);
@@ -209,11 +194,17 @@ export class InboundHandler {
   private async remember(message: InboundMessage): Promise<void> {
     const { state } = this.deps;
     const now = new Date(this.deps.now()).toISOString();
-    await state.setRoute(message.chatId, {
-      chat_type: message.chatType,
-      ...(message.reply ? { reply: message.reply } : {}),
-      updated_at: now,
-    });
+    // The route is used from memory at once; its file write is coalesced and kept off the message's
+    // path (stop flushes it). A failed write is logged: it must not keep the message from the agents.
+    state
+      .setRoute(message.chatId, {
+        chat_type: message.chatType,
+        ...(message.reply ? { reply: message.reply } : {}),
+        updated_at: now,
+      })
+      .catch((e: unknown) =>
+        this.deps.log(`[inbound] cannot save the reply route of ${message.chatId}: ${errorMessage(e)}`),
+      );
     const chat = state.authorized(message.chatId);
     if (!chat) return;
     const patch: { gone?: undefined; title?: string } = {};

@@ -1,4 +1,4 @@
-import { errorMessage } from "./bridge-errors.js";
+import { ReactionQueue } from "./reaction-queue.js";
 import type { InboundMessage, PlatformAdapter } from "./types.js";
 
 interface Pending {
@@ -8,6 +8,7 @@ interface Pending {
 }
 
 export const THINKING = "🤔";
+const MAX_PER_CHAT = 50;
 export const DONE = "🥳";
 
 /**
@@ -18,21 +19,44 @@ export const DONE = "🥳";
  */
 export class ProcessingIndicators {
   private pending = new Map<string, Pending>();
+  /** Pending indicators per chat, so `complete` without a reply_to is O(1), not a scan of all. */
+  private byChat = new Map<string, Set<string>>();
+  private readonly reactions: ReactionQueue;
 
   constructor(
     private readonly adapter: PlatformAdapter,
-    private readonly log: (line: string) => void,
+    log: (line: string) => void,
     private readonly now: () => number,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    this.reactions = new ReactionQueue({
+      send: (op) => this.adapter.react?.call(this.adapter, op.message, op.emoji, op.on) ?? Promise.resolve(),
+      log,
+      droppable: THINKING,
+    });
+  }
 
   get size(): number {
     return this.pending.size;
   }
 
-  start(eventId: string, message: InboundMessage): void {
+  start(eventId: string, full: InboundMessage): void {
     if (!this.adapter.react) return;
+    // Only what a reaction needs is kept (not the text or files, which may be megabytes).
+    const message: InboundMessage = { ...full, text: "", files: [], quoted: undefined };
     this.pending.set(eventId, { eventId, message, startedAt: this.now() });
+    let chat = this.byChat.get(message.chatId);
+    if (!chat) {
+      chat = new Set();
+      this.byChat.set(message.chatId, chat);
+    }
+    chat.add(eventId);
+    // Bounded: a chat waits for at most MAX_PER_CHAT replies; the oldest is forgotten (its 🤔 stays,
+    // like after a restart), so a burst cannot hold thousands of indicators for half an hour.
+    if (chat.size > MAX_PER_CHAT) {
+      const oldest = this.pending.get(chat.values().next().value ?? "");
+      if (oldest) this.forget(oldest);
+    }
     this.react(message, THINKING, true);
   }
 
@@ -43,11 +67,11 @@ export class ProcessingIndicators {
       match = this.pending.get(replyTo);
       if (match && match.message.chatId !== chatId) match = undefined;
     } else {
-      const inChat = [...this.pending.values()].filter((p) => p.message.chatId === chatId);
-      if (inChat.length === 1) match = inChat[0];
+      const inChat = this.byChat.get(chatId);
+      if (inChat?.size === 1) match = this.pending.get(inChat.values().next().value ?? "");
     }
     if (!match) return;
-    this.pending.delete(match.eventId);
+    this.forget(match);
     this.react(match.message, THINKING, false);
     this.react(match.message, DONE, true);
   }
@@ -57,24 +81,27 @@ export class ProcessingIndicators {
     const cutoff = this.now() - this.timeoutMs;
     for (const p of [...this.pending.values()]) {
       if (p.startedAt > cutoff) continue;
-      this.pending.delete(p.eventId);
+      this.forget(p);
       this.react(p.message, THINKING, false);
     }
   }
 
   clear(): void {
     this.pending.clear();
+    this.byChat.clear();
+    this.reactions.clear();
   }
 
+  private forget(p: Pending): void {
+    this.pending.delete(p.eventId);
+    const chat = this.byChat.get(p.message.chatId);
+    chat?.delete(p.eventId);
+    if (chat?.size === 0) this.byChat.delete(p.message.chatId);
+  }
+
+  /** Queued per chat, coalesced and bounded (reaction-queue.ts); best effort, errors are logged. */
   private react(message: InboundMessage, emoji: string, on: boolean): void {
-    const react = this.adapter.react;
-    if (!react) return;
-    react
-      .call(this.adapter, message, emoji, on)
-      .catch((error: unknown) =>
-        this.log(
-          `[indicator] ${on ? "add" : "remove"} ${emoji} on ${message.messageId} failed: ${errorMessage(error)}`,
-        ),
-      );
+    if (!this.adapter.react) return;
+    this.reactions.push({ message, emoji, on });
   }
 }

@@ -50,6 +50,8 @@ export interface InboundMessage {
   rawType: string;
   /** Milliseconds since epoch, from the platform when known. */
   createdAt: number;
+  /** When our transport received it (ms since epoch); the per-chat flood limit counts by this. */
+  receivedAt?: number;
   /** Per-chat reply channel data, e.g. DingTalk sessionWebhook + expiry. Opaque to the core. */
   reply?: Record<string, unknown>;
   /** Set when the user quote-replied to a message; the core routes by it (docs/im-bridge.md). */

@@ -4,7 +4,7 @@
  * configured through the HTTP API and started. `restart()` closes the daemon and starts a new one
  * on the same home, like a process restart.
  */
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type FakeDingTalk, startFakeDingTalk } from "../fakes/dingtalk/index.js";
 import type { FakeDingTalkOptions, FakeRobotMessageOptions } from "../fakes/dingtalk/server.js";
@@ -163,4 +163,15 @@ export async function startTransportWorld(
 /** Post an agent message to the user (what the bridge delivers to subscribed chats). */
 export async function agentSays(w: TransportWorld, text: string): Promise<void> {
   await w.api("POST", `/api/v1/groups/${w.gid}/send`, { text, to: ["user"], by: "lead" });
+}
+
+/** Approve direct chats by writing the bridge's authorized-chats file (before the bridge starts). */
+export function approveChats(w: TransportWorld, chatIds: string[]): void {
+  const dir = join(w.t.home.groupDir(w.gid), "state", "im");
+  mkdirSync(dir, { recursive: true });
+  const at = new Date().toISOString();
+  const chats = Object.fromEntries(
+    chatIds.map((id) => [id, { chat_id: id, chat_type: "direct", title: id, authorized_at: at, by: "user" }]),
+  );
+  writeFileSync(join(dir, "authorized-chats.json"), JSON.stringify(chats), { mode: 0o600 });
 }

@@ -60,6 +60,7 @@ export class DingTalkAdapter implements PlatformAdapter {
   private stream?: StreamClient;
   private learnedRobotCode: string | undefined;
   private journal?: InboundJournal;
+  private dedupe?: FileDedupe;
   private webhook?: {
     onMessage: (message: InboundMessage) => Promise<void>;
     dedupe: FileDedupe;
@@ -111,10 +112,12 @@ export class DingTalkAdapter implements PlatformAdapter {
     // Robot callbacks are journaled (fdatasync) before the ack and replayed on start if a crash or
     // stop came before the bridge handled them (docs/dingtalk-transport.md, "Inbound journal").
     const journal = new InboundJournal(join(this.config.stateDir, "dingtalk-inbound.jsonl"), log);
+    const dedupe = new FileDedupe(join(this.config.stateDir, "dingtalk-dedupe.json"), 2000, log);
     this.journal = journal;
+    this.dedupe = dedupe;
     const stream = new StreamClient({
       open: (signal) => this.api.openStreamConnection(signal),
-      dedupe: new FileDedupe(join(this.config.stateDir, "dingtalk-dedupe.json"), 2000, log),
+      dedupe,
       journal,
       log,
       timing: this.config.stream,
@@ -126,13 +129,14 @@ export class DingTalkAdapter implements PlatformAdapter {
       onFatal: (err) => {
         for (const l of this.fatalListeners) l(err);
       },
-      onCallback: async (data) => {
+      onCallback: async (data, meta) => {
         const decoded = decodeRobotMessage(data);
         if (!decoded.ok) {
           log(`dingtalk: inbound message skipped: ${decoded.reason}`);
           return;
         }
         this.learnRobotCode(decoded.message);
+        if (meta.receivedAt !== undefined) decoded.message.receivedAt = meta.receivedAt;
         await onMessage(decoded.message);
       },
     });
@@ -141,8 +145,9 @@ export class DingTalkAdapter implements PlatformAdapter {
       await stream.start();
     } catch (err) {
       this.stream = undefined;
-      this.journal = undefined;
-      journal.close();
+      this.journal = this.dedupe = undefined;
+      await journal.close();
+      dedupe.close();
       throw err;
     }
   }
@@ -174,12 +179,14 @@ export class DingTalkAdapter implements PlatformAdapter {
   }
 
   async stop(): Promise<void> {
+    this.webhook?.dedupe.close();
     this.webhook = undefined;
     const stream = this.stream;
     this.stream = undefined;
     await stream?.stop();
-    this.journal?.close();
-    this.journal = undefined;
+    await this.journal?.close();
+    this.dedupe?.close();
+    this.journal = this.dedupe = undefined;
     this.api.close();
     this.api = this.newApi(); // a stopped adapter can be started again
     this.lastStatus = { ...this.lastStatus, connected: false, connectedSince: undefined };

@@ -1,19 +1,40 @@
 /**
- * The durable hand-off of robot messages from the Stream connection to the bridge: dedupe by msgId,
- * journal before the ack (protocol §1.7: ack at once, or DingTalk re-pushes), then the handler; a
- * daemon killed after the ack replays the journal on its next start.
+ * The durable hand-off of robot messages from the Stream connection to the bridge
+ * (docs/dingtalk-transport.md, "Inbound journal"): dedupe by msgId, journal (group commit), ack once
+ * the batch is on disk, then hand the message to the bridge at the bridge's pace. Overload delays
+ * handling, it never refuses a journaled message; only a full journal (maxPending) leaves a frame
+ * unacked, so DingTalk redelivers it. A daemon killed after the ack replays the journal on start.
  */
 import { ROBOT_TOPIC } from "./api.js";
 import { parseFrameData } from "./frame.js";
 import type { CallbackMeta, StreamClientOptions } from "./stream-options.js";
 
-type Deps = Pick<StreamClientOptions, "dedupe" | "journal" | "onCallback" | "log">;
+type Deps = Pick<StreamClientOptions, "dedupe" | "journal" | "onCallback" | "log" | "maxInFlight">;
+
+interface Item {
+  data: Record<string, unknown>;
+  key: string;
+  meta: CallbackMeta;
+}
+
+/** Messages handed to the bridge at once; the rest wait in the journal's order. */
+export const DEFAULT_MAX_IN_FLIGHT = 128;
 
 export class RobotInbox {
+  private queue: (Item | undefined)[] = [];
+  private head = 0;
+  private inFlight = 0;
+  private refusing = false;
+
   constructor(
     private readonly opts: Deps,
     private readonly running: () => boolean,
   ) {}
+
+  /** Received but not yet handed to the bridge, plus those being handled. */
+  get backlog(): number {
+    return this.queue.length - this.head + this.inFlight;
+  }
 
   /** One CALLBACK frame of the robot topic; `ack` sends the ack frame with the given data. */
   receive(raw: string, meta: CallbackMeta, ack: (data: string) => void): void {
@@ -33,17 +54,39 @@ export class RobotInbox {
       return;
     }
     const key = id ?? `push:${meta.messageId}`;
-    let durable = true;
-    try {
-      this.opts.journal?.record(key, raw);
-    } catch (err) {
-      durable = false;
-      this.opts.log(
-        `stream: cannot journal ${key} (${(err as Error).message}); not acked so DingTalk redelivers it`,
-      );
+    const item: Item = { data: data as Record<string, unknown>, key, meta };
+    const journal = this.opts.journal;
+    if (!journal) {
+      ack(ackData);
+      this.accept(item, id);
+      return;
     }
-    if (durable) ack(ackData);
-    this.dispatch(data as Record<string, unknown>, key, id, meta);
+    let rec: ReturnType<typeof journal.record>;
+    try {
+      rec = journal.record(key, raw);
+    } catch (err) {
+      this.refuse(key, err as Error);
+      return;
+    }
+    this.refusing = false;
+    if (!rec.fresh) {
+      // Redelivered while the first copy waits for its batch: ack it with that batch, handle once.
+      this.opts.log(`stream: duplicate message ${key} skipped (acked once journaled)`);
+      rec.durable.then(
+        () => ack(ackData),
+        () => {},
+      );
+      return;
+    }
+    item.meta = { ...meta, receivedAt: rec.at };
+    rec.durable.then(
+      () => {
+        ack(ackData);
+        this.accept(item, id);
+      },
+      (err: Error) =>
+        this.opts.log(`stream: cannot journal ${key} (${err.message}); not acked so DingTalk redelivers it`),
+    );
   }
 
   /** Messages journaled but not handled before the last stop or crash (§ Inbound journal). */
@@ -57,19 +100,20 @@ export class RobotInbox {
         this.opts.journal?.done(entry.id);
         continue;
       }
-      this.dispatch(data as Record<string, unknown>, entry.id, msgIdOf(data), {
-        messageId: "replay",
-        topic: ROBOT_TOPIC,
-      });
+      const meta = { messageId: "replay", topic: ROBOT_TOPIC, receivedAt: entry.at };
+      this.accept({ data: data as Record<string, unknown>, key: entry.id, meta }, msgIdOf(data));
     }
   }
 
-  private dispatch(
-    data: Record<string, unknown>,
-    key: string,
-    msgId: string | undefined,
-    meta: CallbackMeta,
-  ): void {
+  private refuse(key: string, err: Error): void {
+    // Logged once per episode: a full backlog refuses many frames in a row.
+    if (!this.refusing)
+      this.opts.log(`stream: cannot journal ${key} (${err.message}); not acked so DingTalk redelivers it`);
+    this.refusing = true;
+  }
+
+  /** Durable (or no journal): remember the id, queue it for the bridge. */
+  private accept(item: Item, msgId: string | undefined): void {
     if (msgId) {
       try {
         this.opts.dedupe.add(msgId);
@@ -77,6 +121,28 @@ export class RobotInbox {
         this.opts.log(`stream: could not persist dedupe id (${(err as Error).message})`);
       }
     }
+    this.queue.push(item);
+    this.pump();
+  }
+
+  private pump(): void {
+    const max = this.opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    while (this.inFlight < max && this.head < this.queue.length && this.running()) {
+      const item = this.queue[this.head] as Item;
+      this.queue[this.head++] = undefined;
+      if (this.head === this.queue.length) {
+        this.queue = [];
+        this.head = 0;
+      } else if (this.head >= 4096 && this.head * 2 >= this.queue.length) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
+      this.inFlight++;
+      this.dispatch(item);
+    }
+  }
+
+  private dispatch({ data, key, meta }: Item): void {
     Promise.resolve()
       .then(() => this.opts.onCallback(data, meta))
       .then(() => {
@@ -85,7 +151,11 @@ export class RobotInbox {
       })
       .catch((err: unknown) =>
         this.opts.log(`stream: message handler failed: ${(err as Error)?.message ?? err}`),
-      );
+      )
+      .finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
   }
 }
 

@@ -53,6 +53,8 @@ export interface StreamStatus {
 export interface CallbackMeta {
   messageId: string;
   topic: string;
+  /** When the journal took it (ms since epoch); flood limits count by this, not by handling time. */
+  receivedAt?: number;
 }
 
 export interface StreamClientOptions {
@@ -68,6 +70,8 @@ export interface StreamClientOptions {
   /** The client gave up (credentials rejected while reconnecting); it has stopped itself. */
   onFatal?: (error: Error) => void;
   timing?: Partial<StreamTiming>;
+  /** Robot messages handed to `onCallback` at once; the rest wait in the journal (default 128). */
+  maxInFlight?: number;
 }
 
 const timingSchema = z

@@ -32,4 +32,20 @@ describe("FileDedupe", () => {
     d.add("x");
     expect(new FileDedupe(file).has("x")).toBe(true);
   });
+
+  it("appends an id per add instead of rewriting the file, and folds the log in when it is full", () => {
+    const file = join(dir, "dedupe.json");
+    const d = new FileDedupe(file, 100);
+    for (let i = 0; i < 99; i++) d.add(`m${i}`);
+    expect(existsSync(file)).toBe(false); // no snapshot rewritten yet
+    expect(readFileSync(`${file}.log`, "utf8").split("\n").filter(Boolean)).toHaveLength(99);
+    d.add("m99"); // the log holds `limit` lines: folded into the snapshot
+    expect(existsSync(`${file}.log`)).toBe(false);
+    expect((JSON.parse(readFileSync(file, "utf8")) as { ids: string[] }).ids).toHaveLength(100);
+    d.add("m100");
+    d.close();
+    const again = new FileDedupe(file, 100);
+    expect([again.has("m0"), again.has("m1"), again.has("m100")]).toEqual([false, true, true]);
+    again.close();
+  });
 });

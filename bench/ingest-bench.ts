@@ -1,0 +1,222 @@
+/**
+ * Ingest benchmark (docs/bench.md, issue 12): robot messages pushed by the fake DingTalk (own
+ * process) to the real daemon (own process) over the Stream protocol on loopback, counted when acked
+ * AND in the ledger; the official `dingtalk-stream` SDK's ack-only rate against the same fake in the
+ * same run; push → event on the daemon's live stream; the daemon's CPU and memory afterwards.
+ * Prints tables with goals and PASS/FAIL; exits 1 when a goal fails. `node dist/bench/ingest-bench.js`
+ * (after `tsc -p tsconfig.json`). BENCH_DAEMON_ARGS adds node flags to the daemon (e.g. --cpu-prof).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { LiveStream } from "./ingest-stream.js";
+import { printTable, quantile, type Row } from "./ingest-table.js";
+import {
+  type DaemonProcess,
+  type FakeProcess,
+  ledgerIds,
+  procStat,
+  setUpGroup,
+  sleep,
+  startDaemonProcess,
+  startFakeProcess,
+} from "./ingest-world.js";
+
+const CHATS = 250;
+const PER_CHAT = 20;
+const TOTAL = CHATS * PER_CHAT;
+const REPEAT = 3;
+const PROBES = 100;
+const median = (xs: number[]) => quantile(xs, 0.5);
+
+interface RunResult {
+  ackRate: number;
+  ledgerRate: number;
+  latencies: number[];
+  cpuAfter: number;
+  /** Daemon CPU (user+system) per message during the run, µs. */
+  cpuPerMsg: number;
+}
+
+async function ours(): Promise<{ burst: RunResult[]; paced: RunResult[]; probes: number[]; mem: Mem }> {
+  const fake = await startFakeProcess();
+  const daemon = await startDaemonProcess(
+    { CCCC_DINGTALK_API_BASE: fake.apiBase, CCCC_DINGTALK_OAPI_BASE: fake.apiBase },
+    (process.env.BENCH_DAEMON_ARGS ?? "").split(" ").filter(Boolean),
+  );
+  try {
+    // BENCH_QUICK=1: one burst run only (profiling).
+    const measured = process.env.BENCH_QUICK ? ["b1"] : ["b1", "b2", "b3", "p1", "p2", "p3"];
+    const runs = [...measured, "probe"];
+    const chatsOf = (run: string) => Array.from({ length: CHATS }, (_, i) => `cid-${run}-${i}`);
+    const gid = await setUpGroup(daemon, fake, runs.flatMap(chatsOf));
+    const live = await LiveStream.open(daemon.url, gid);
+    await sleep(2000);
+    const idleRss = procStat(daemon.pid).rss;
+    const probes = await probe(fake, live, chatsOf("probe"));
+    const burst: RunResult[] = [];
+    const paced: RunResult[] = [];
+    for (const run of measured) {
+      const r = await oneRun(fake, daemon, gid, live, run, chatsOf(run), run.startsWith("p"));
+      (run.startsWith("p") ? paced : burst).push(r);
+    }
+    const mem = await memoryAfter(daemon, idleRss);
+    live.close();
+    return { burst, paced, probes, mem };
+  } finally {
+    await daemon.close();
+    await fake.close();
+  }
+}
+
+async function oneRun(
+  fake: FakeProcess,
+  daemon: DaemonProcess,
+  gid: string,
+  live: LiveStream,
+  run: string,
+  chats: string[],
+  paced: boolean,
+): Promise<RunResult> {
+  const cpu0 = procStat(daemon.pid).cpuS;
+  const ackMs = await fake.run({ run, chats, perChat: PER_CHAT, paced });
+  const done = await live.waitFor(run, TOTAL, 90_000);
+  const cpuPerMsg = ((procStat(daemon.pid).cpuS - cpu0) * 1e6) / TOTAL;
+  const ids = ledgerIds(daemon.home, gid, run);
+  if (ids.length !== TOTAL || new Set(ids).size !== TOTAL)
+    throw new Error(`run ${run}: ${ids.length} ledger entries, ${new Set(ids).size} distinct, want ${TOTAL}`);
+  // Idle within 1 s: CPU used in the second that starts 1 s after the last message reached the ledger.
+  await sleep(Math.max(0, done.lastAt + 1000 - now()));
+  const at1 = procStat(daemon.pid).cpuS;
+  await sleep(1000);
+  const cpuAfter = (procStat(daemon.pid).cpuS - at1) * 100;
+  const r = {
+    ackRate: TOTAL / (ackMs / 1000),
+    ledgerRate: TOTAL / ((done.lastAt - done.firstPushAt) / 1000),
+    latencies: done.latencies,
+    cpuAfter,
+    cpuPerMsg,
+  };
+  const lat = [...done.latencies].sort((a, b) => a - b);
+  console.error(
+    `  ${run}: all acked after ${ackMs.toFixed(0)} ms, in the ledger after ${(done.lastAt - done.firstPushAt).toFixed(0)} ms (${r.ledgerRate.toFixed(0)}/s; latency min ${lat[0]?.toFixed(0)} ms), daemon CPU ${r.cpuPerMsg.toFixed(0)} µs/msg, cpu 1-2 s after ${cpuAfter.toFixed(0)}%`,
+  );
+  return r;
+}
+
+/** One message at a time (each from its own chat): the per-message overhead without any queue. */
+async function probe(fake: FakeProcess, live: LiveStream, chats: string[]): Promise<number[]> {
+  for (let i = 0; i < PROBES; i++) {
+    const chat = chats[i % chats.length] ?? "";
+    await fake.run({ run: `probe${i}`, chats: [chat], perChat: 1, paced: false });
+    await live.waitFor(`probe${i}`, 1, 10_000);
+    await sleep(20);
+  }
+  return live.latenciesOf((run) => run.startsWith("probe"));
+}
+
+interface Mem {
+  idle: number;
+  after: number;
+  settled: number;
+  settledAfterS: number;
+}
+
+async function memoryAfter(daemon: DaemonProcess, idle: number): Promise<Mem> {
+  const after = procStat(daemon.pid).rss;
+  const start = now();
+  let settled = after;
+  while (now() - start < 60_000) {
+    settled = procStat(daemon.pid).rss;
+    if (settled <= 1.2 * idle) break;
+    await sleep(1000);
+  }
+  return { idle, after, settled, settledAfterS: (now() - start) / 1000 };
+}
+
+/** The SDK's ack-only rate against its own fake process. */
+async function sdk(): Promise<number[]> {
+  const fake = await startFakeProcess();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(import.meta.dirname, "ingest-sdk.js"), fake.apiBase, fake.appKey, fake.appSecret],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  try {
+    await new Promise<void>((ok, fail) => {
+      child.stdout?.on("data", (d: Buffer) => d.toString().includes("ready") && ok());
+      child.once("exit", (c) => fail(new Error(`SDK client exited (${c})`)));
+    });
+    const rates: number[] = [];
+    for (let i = 0; i < REPEAT; i++) {
+      const chats = Array.from({ length: CHATS }, (_, c) => `cid-sdk${i}-${c}`);
+      const ms = await fake.run({ run: `sdk${i}`, chats, perChat: PER_CHAT, paced: false });
+      rates.push(TOTAL / (ms / 1000));
+      console.error(`  sdk${i}: acked ${rates.at(-1)?.toFixed(0)}/s`);
+    }
+    return rates;
+  } finally {
+    child.kill("SIGTERM");
+    await fake.close();
+  }
+}
+
+const now = () => performance.timeOrigin + performance.now();
+const fmt = (n: number) => n.toFixed(0);
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+const mib = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MiB`;
+
+const load0 = loadavg()[0] ?? 0;
+console.error("ingest bench: the official SDK (ack only)…");
+const sdkRates = process.env.BENCH_QUICK ? [1] : await sdk();
+console.error("ingest bench: ours (acked and in the ledger)…");
+const o = await ours();
+const sdkRate = median(sdkRates);
+const rows: Row[] = [
+  ["SDK `dingtalk-stream`, ack only, one burst", `${fmt(sdkRate)} msg/s`, "baseline", undefined],
+  ...(["burst", "paced"] as const).map(
+    (k): Row => [
+      `ours, acked and in the ledger, ${k === "burst" ? "one burst" : "paced (waves of 250, one per chat)"}`,
+      `${fmt(median(o[k].map((r) => r.ledgerRate)))} msg/s (acked ${fmt(median(o[k].map((r) => r.ackRate)))}/s)`,
+      `≥ ${fmt(sdkRate)} msg/s`,
+      median(o[k].map((r) => r.ledgerRate)) >= sdkRate,
+    ],
+  ),
+  ["lost or duplicated (every run, by source.message_id)", "0 of 30,000", "0", true],
+];
+printTable(`Ingest: ${TOTAL} robot messages over ${CHATS} direct chats, median of ${REPEAT}`, rows);
+const burstLat = o.burst.flatMap((r) => r.latencies);
+const q = (xs: number[]) => [0.5, 0.95, 0.99].map((p) => ms(quantile(xs, p))).join(" / ");
+printTable("Inbound overhead: push → event on the live stream (p50 / p95 / p99)", [
+  [
+    `one message at a time (${PROBES})`,
+    q(o.probes),
+    "p50 < 5 ms, p99 < 20 ms",
+    quantile(o.probes, 0.5) < 5 && quantile(o.probes, 0.99) < 20,
+  ],
+  [
+    `during the ${TOTAL}-message burst (queueing included)`,
+    q(burstLat),
+    "— (the k-th waits for k−1)",
+    undefined,
+  ],
+]);
+const cpu = median(o.burst.concat(o.paced).map((r) => r.cpuAfter));
+printTable("Daemon after the runs", [
+  [
+    "CPU 1–2 s after the last message is in the ledger",
+    `${cpu.toFixed(1)} % of a core (median)`,
+    "≤ 5 % (idle)",
+    cpu <= 5,
+  ],
+  [
+    "memory: idle → right after → settled",
+    `${mib(o.mem.idle)} → ${mib(o.mem.after)} → ${mib(o.mem.settled)} after ${o.mem.settledAfterS.toFixed(0)} s`,
+    "< 1.2× idle within 60 s",
+    o.mem.settled < 1.2 * o.mem.idle,
+  ],
+]);
+console.log(
+  `\nload average at start ${load0.toFixed(2)}, at end ${(loadavg()[0] ?? 0).toFixed(2)} (2 cores, shared)`,
+);
+if (process.exitCode === 1) console.log("ingest bench: a goal FAILED");

@@ -1,0 +1,67 @@
+/** Reading and rewriting the inbound journal file (inbound-journal.ts): JSON lines, whole-file ops. */
+import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+
+export interface JournalEntry {
+  id: string;
+  /** The callback's `data` exactly as received (a JSON string). */
+  data: string;
+  at: number;
+}
+
+/** Entries with an "in" line and no "done" line, oldest first; `bytes` is the "in" line's size. */
+export function readJournal(path: string): {
+  entries: (JournalEntry & { bytes: number })[];
+  skipped: number;
+} {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { entries: [], skipped: 0 };
+    throw err;
+  }
+  const open = new Map<string, JournalEntry & { bytes: number }>();
+  let skipped = 0;
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    let rec: { t?: unknown; id?: unknown; data?: unknown; at?: unknown };
+    try {
+      rec = JSON.parse(line) as typeof rec;
+    } catch {
+      skipped++; // a torn last line from a crash mid-write
+      continue;
+    }
+    if (typeof rec.id !== "string") {
+      skipped++;
+      continue;
+    }
+    if (rec.t === "in" && typeof rec.data === "string") {
+      const at = typeof rec.at === "number" ? rec.at : 0;
+      open.set(rec.id, { id: rec.id, data: rec.data, at, bytes: Buffer.byteLength(`${line}\n`) });
+    } else if (rec.t === "done") {
+      open.delete(rec.id);
+    } else skipped++;
+  }
+  return { entries: [...open.values()], skipped };
+}
+
+/** Replace the file with these entries' "in" lines (temp + fsync + rename); returns its size. */
+export function writeJournal(path: string, entries: Iterable<JournalEntry>): number {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  const fd = openSync(tmp, "w", 0o600);
+  let body = "";
+  try {
+    body = [...entries]
+      .map((e) => `${JSON.stringify({ t: "in", id: e.id, data: e.data, at: e.at })}\n`)
+      .join("");
+    if (body) writeSync(fd, body);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  return Buffer.byteLength(body);
+}
