@@ -1,8 +1,8 @@
 import type { Group } from "../kernel/group.js";
 import type { Home } from "../kernel/home.js";
 import type { Kernel } from "../kernel/kernel.js";
-import type { ActorEnvService } from "./actor-env.js";
 import type { ActorAttention } from "../runners/attention.js";
+import type { ActorEnvService } from "./actor-env.js";
 import type { StreamHub } from "./stream-hub.js";
 
 export interface ActorRuntimeStatus {

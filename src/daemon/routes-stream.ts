@@ -103,12 +103,7 @@ export function streamRoutes(app: FastifyInstance, ctx: DaemonContext, limits: S
   );
 }
 
-async function pump(
-  group: Group,
-  res: ServerResponse,
-  from: number,
-  streams: StreamHub,
-): Promise<void> {
+async function pump(group: Group, res: ServerResponse, from: number, streams: StreamHub): Promise<void> {
   let cursor = from;
   let closed = res.destroyed;
   let dirty = false; // an event became durable since the last read
