@@ -14,10 +14,14 @@ let r: RealAgentWorld;
 
 beforeAll(async () => {
   const bin = ensureAgentCli("claude");
-  r = await startRealAgentWorld("claude", (url) => {
-    const home = claudeHome({ apiKey: API_KEY, untrusted: true });
-    return { home, env: claudeEnv(bin, home, url, API_KEY) };
-  });
+  r = await startRealAgentWorld(
+    "claude",
+    (url) => {
+      const home = claudeHome({ apiKey: API_KEY, untrusted: true });
+      return { home, env: claudeEnv(bin, home, url, API_KEY) };
+    },
+    { runner: "pty" },
+  ); // dialogs are a terminal's; a structured (-p) session shows none
 }, 15 * 60_000);
 afterAll(() => r?.close());
 
