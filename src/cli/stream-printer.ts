@@ -26,8 +26,8 @@ export class StreamPrinter {
     if (!seen) {
       seen = { text: "", activity: "" };
       this.seen.set(d.stream_id, seen);
-      if (d.op === "start")
-        this.write(`${who} is replying${d.reply_to ? ` to ${d.reply_to.slice(0, 8)}` : ""}…`);
+      // First sight of a stream: its start, or a snapshot when tail joined while it ran.
+      this.write(`${who} is replying${d.reply_to ? ` to ${d.reply_to.slice(0, 8)}` : ""}…`);
     }
     if (d.activity && d.activity !== seen.activity) this.write(`${who} [${d.activity}]`);
     seen.activity = d.activity;

@@ -45,7 +45,7 @@ export function streamLimitsFromEnv(value: string | undefined, log: (line: strin
  * remote address (429) and in total (503); everything is released when the socket closes.
  * Live `chat.stream` items of structured actors (not in the ledger) come as `event: stream` once the
  * follower has caught up with the ledger: the current snapshot of each running stream, then each
- * change; only the latest item per stream waits for a slow socket (snapshots, so latest wins).
+ * change; for a slow socket a stream's consecutive updates collapse to the latest snapshot.
  */
 export function streamRoutes(app: FastifyInstance, ctx: DaemonContext, limits: StreamLimits): void {
   const perRemote = new Map<string, number>();
@@ -117,10 +117,18 @@ async function pump(group: Group, res: ServerResponse, from: number, streams: St
     dirty = true;
     notify();
   });
-  const pendingStreams = new Map<string, ChatStreamItem>();
-  for (const item of streams.snapshots(group.id)) pendingStreams.set(item.data.stream_id, item);
+  // Per stream, what waits for the socket: its start and end are kept, consecutive updates
+  // (snapshots) collapse to the latest, so a slow client costs at most three items per stream.
+  const pendingStreams = new Map<string, ChatStreamItem[]>();
+  const queueStream = (item: ChatStreamItem) => {
+    const queue = pendingStreams.get(item.data.stream_id) ?? [];
+    if (queue.at(-1)?.data.op === "update") queue[queue.length - 1] = item;
+    else queue.push(item);
+    pendingStreams.set(item.data.stream_id, queue);
+  };
+  for (const item of streams.snapshots(group.id)) queueStream(item);
   const unsubscribeStreams = streams.subscribe(group.id, (item) => {
-    pendingStreams.set(item.data.stream_id, item);
+    queueStream(item);
     notify();
   });
   const heartbeat = setInterval(() => {
@@ -149,11 +157,13 @@ async function pump(group: Group, res: ServerResponse, from: number, streams: St
       }
       if (page.length > 0) continue;
       // Caught up with the ledger: the running streams' latest snapshots.
-      for (const [id, item] of pendingStreams) {
+      for (const [id, queue] of pendingStreams) {
         if (closed) break;
         pendingStreams.delete(id);
-        if (!res.write(`event: stream\ndata: ${JSON.stringify(item)}\n\n`)) {
-          await until(() => !res.writableNeedDrain);
+        for (const item of queue) {
+          if (!res.write(`event: stream\ndata: ${JSON.stringify(item)}\n\n`)) {
+            await until(() => !res.writableNeedDrain);
+          }
         }
       }
       await until(() => dirty || pendingStreams.size > 0);
