@@ -143,8 +143,21 @@ async function pump(group: Group, res: ServerResponse, from: number, streams: St
   const until = async (ready: () => boolean) => {
     while (!ready() && !closed) await new Promise<void>((r) => (wake = r));
   };
+  const flushStreams = async () => {
+    for (const [id, queue] of pendingStreams) {
+      if (closed) return;
+      pendingStreams.delete(id);
+      for (const item of queue) {
+        if (!res.write(`event: stream\ndata: ${JSON.stringify(item)}\n\n`)) {
+          await until(() => !res.writableNeedDrain);
+        }
+      }
+    }
+  };
   try {
+    let caughtUp = false; // stream items wait for the backlog; after it they go out as they come
     while (!closed) {
+      if (caughtUp) await flushStreams();
       dirty = false;
       const page: LedgerEvent[] = await group.ledger.read(cursor, PAGE_EVENTS, PAGE_BYTES);
       for (const e of page) {
@@ -156,16 +169,8 @@ async function pump(group: Group, res: ServerResponse, from: number, streams: St
         }
       }
       if (page.length > 0) continue;
-      // Caught up with the ledger: the running streams' latest snapshots.
-      for (const [id, queue] of pendingStreams) {
-        if (closed) break;
-        pendingStreams.delete(id);
-        for (const item of queue) {
-          if (!res.write(`event: stream\ndata: ${JSON.stringify(item)}\n\n`)) {
-            await until(() => !res.writableNeedDrain);
-          }
-        }
-      }
+      caughtUp = true;
+      await flushStreams();
       await until(() => dirty || pendingStreams.size > 0);
     }
   } finally {

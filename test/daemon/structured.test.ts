@@ -135,7 +135,11 @@ describe("structured runner", () => {
         "the final message in tail -f",
       );
       const out = await waitFor(
-        () => (/lead → user: echo: hello tail/.test(streamed.output()) ? streamed.output() : undefined),
+        () => {
+          // The stream's end may be written just after the final message: wait for both.
+          const o = streamed.output();
+          return /lead → user: echo: hello tail/.test(o) && o.includes("~ lead done") ? o : undefined;
+        },
         60_000,
         "the final message in tail -f --stream",
       );
