@@ -128,6 +128,17 @@ export class FakeProcess {
     });
   }
 
+  /** The daemon's environment that points its bridge at this fake with the seed's variable names. */
+  daemonEnv(): NodeJS.ProcessEnv {
+    return {
+      CCCC_DINGTALK_API_BASE: this.apiBase,
+      CCCC_DINGTALK_OAPI_BASE: this.apiBase,
+      DINGTALK_APP_KEY: this.appKey,
+      DINGTALK_APP_SECRET: this.appSecret,
+      DINGTALK_ROBOT_CODE: this.appKey,
+    };
+  }
+
   async close(): Promise<void> {
     if (this.child.exitCode !== null) return;
     const exited = new Promise((r) => this.child.once("exit", r));
@@ -191,6 +202,12 @@ export class DaemonProcess {
   }
 
   /** Run the real CLI against this daemon; throws with stderr on a non-zero exit. */
+  /** `cccc group create` in the bench's scope; the new group's id. */
+  async createGroup(title = "bench"): Promise<string> {
+    const out = await this.cli(["group", "create", "--title", title, "--scope", this.scope, "--json"]);
+    return (JSON.parse(out) as { group_id: string }).group_id;
+  }
+
   cli(args: string[], timeoutMs = 30_000): Promise<string> {
     return new Promise((done, fail) => {
       const child = spawn(process.execPath, [CLI, ...args], { env: this.env, stdio: "pipe" });

@@ -56,22 +56,10 @@ function run(argv: string[], env: NodeJS.ProcessEnv, rssFile?: string): Promise<
 }
 
 const fake = await FakeProcess.start({ redeliverAfterMs: null });
-const daemon = new DaemonProcess({
-  CCCC_DINGTALK_API_BASE: fake.apiBase,
-  CCCC_DINGTALK_OAPI_BASE: fake.apiBase,
-  DINGTALK_APP_KEY: fake.appKey,
-  DINGTALK_APP_SECRET: fake.appSecret,
-  DINGTALK_ROBOT_CODE: fake.appKey,
-});
+const daemon = new DaemonProcess(fake.daemonEnv());
 try {
   await daemon.start();
-  const gid = (
-    JSON.parse(
-      await daemon.cli(["group", "create", "--title", "bench", "--scope", daemon.scope, "--json"]),
-    ) as {
-      group_id: string;
-    }
-  ).group_id;
+  const gid = await daemon.createGroup();
   await daemon.cli(["group", "use", gid]);
   await daemon.cli([
     "actor",

@@ -29,22 +29,12 @@ interface World {
 async function setUp(limits: FakeLimits, scaled: boolean): Promise<World> {
   const fake = await FakeProcess.start({ redeliverAfterMs: null, limits });
   const daemon = new DaemonProcess({
-    CCCC_DINGTALK_API_BASE: fake.apiBase,
-    CCCC_DINGTALK_OAPI_BASE: fake.apiBase,
-    DINGTALK_APP_KEY: fake.appKey,
-    DINGTALK_APP_SECRET: fake.appSecret,
-    DINGTALK_ROBOT_CODE: fake.appKey,
+    ...fake.daemonEnv(),
     // The bridge is told the scaled limits the way an organisation with other limits would be.
     ...(scaled ? { CCCC_DINGTALK_RATE_LIMITS: JSON.stringify(limits) } : {}),
   });
   await daemon.start();
-  const gid = (
-    JSON.parse(
-      await daemon.cli(["group", "create", "--title", "bench", "--scope", daemon.scope, "--json"]),
-    ) as {
-      group_id: string;
-    }
-  ).group_id;
+  const gid = await daemon.createGroup();
   const g = ["--group", gid];
   await daemon.cli([
     "actor",
