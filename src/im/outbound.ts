@@ -128,11 +128,12 @@ export class OutboundFollower {
       return Promise.resolve();
     }
     this.replies.set(chatId, waiting + 1);
+    const progress = { sent: 0 };
     return new Promise((resolve) => {
       this.queue(chatId).push({
         label: "reply",
         urgent: true,
-        steps: [() => this.deps.adapter.send(target, content)],
+        steps: [() => this.deps.adapter.send(target, content, progress)],
         done: () => {
           const left = (this.replies.get(chatId) ?? 1) - 1;
           if (left > 0) this.replies.set(chatId, left);
@@ -234,16 +235,19 @@ export class OutboundFollower {
       notes.push(this.deps.replies.attachmentsDisabled(item.attachments.length));
     if (files.enabled) {
       for (const a of item.attachments) {
+        const progress = { sent: 0 };
         steps.push(async () => {
           const result = await media.get(a);
           if (result.note && !notes.includes(result.note)) notes.push(result.note);
-          if (result.content) await adapter.send(target(), result.content);
+          if (result.content) await adapter.send(target(), result.content, progress);
         });
       }
     }
+    // A retried step resumes where the platform stopped accepting (a long text is several messages).
+    const progress = { sent: 0 };
     steps.push(async () => {
       const text = notes.length > 0 ? `${item.text}\n\n${notes.join("\n")}` : item.text;
-      await adapter.send(target(), this.deps.chooseContent({ text, title: item.title }));
+      await adapter.send(target(), this.deps.chooseContent({ text, title: item.title }), progress);
     });
     const merge = steps.length === 1 ? this.mergeable(item, notes, target) : undefined;
     return {
