@@ -1,8 +1,8 @@
 /**
- * A structured session: one long-lived agent CLI speaking JSON lines on stdin/stdout. Each batch of
- * delivered events becomes one user turn; stdout is decoded into streamed text, activity and the
- * turn's result. Faults (malformed or unknown lines, the CLI exiting or hanging mid-turn) end the
- * turn "failed" and stop the process, so the supervisor restarts it and nothing is answered twice.
+ * A structured session: one long-lived agent CLI speaking JSON lines on stdio (Claude's stream-json,
+ * Codex's app-server; turns wait for a protocol's handshake). Each batch of delivered events is one
+ * user turn; stdout is decoded into streamed text, activity and the turn's result. Faults (bad lines, a
+ * failed handshake, the CLI exiting or hanging mid-turn) fail the turn and stop the process.
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
@@ -204,7 +204,6 @@ export class StructuredRunner implements Runner {
         this.log(signal.line);
         return;
       case "fatal":
-        this.log(`fault: ${signal.error}`);
         this.fault(signal.error);
         this.endTurn("failed", signal.error);
         return;
@@ -239,7 +238,7 @@ export class StructuredRunner implements Runner {
     }
   }
 
-  /** A protocol fault: the turn fails and the process is stopped (the supervisor restarts it). */
+  /** A protocol fault mid-turn: the turn fails and the process is stopped (the supervisor restarts it). */
   private fail(reason: string): void {
     this.log(`fault: ${reason}`);
     // Between turns nothing can be lost: note it and carry on (some CLIs print banners at start).
