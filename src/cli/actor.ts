@@ -37,7 +37,10 @@ export function actorCommands(program: Command): void {
   common(actor.command("add <id>").description("add an actor; the first one is the foreman"))
     .requiredOption("-r, --runtime <runtime>", "claude | codex | gemini | opencode | custom")
     .option("-c, --command <cmd>", "command line (required for custom)")
-    .option("--runner <runner>", "structured (default for claude), pty (default for others) or headless")
+    .option(
+      "--runner <runner>",
+      "structured (default for claude and codex), pty (default for others) or headless",
+    )
     .option("--title <title>", "display name")
     .option("-e, --env <KEY=VALUE>", "an environment variable of this actor (repeatable)", collect)
     .option(

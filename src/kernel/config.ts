@@ -49,12 +49,15 @@ export type Runtime = (typeof RUNTIMES)[number];
 export const RUNNERS = ["pty", "headless", "structured"] as const;
 export type RunnerName = (typeof RUNNERS)[number];
 
+/** Runtimes with a structured session: Claude Code (stream-json) and Codex (`codex app-server`). */
+export const STRUCTURED_RUNTIMES: readonly string[] = ["claude", "codex"];
+
 /**
- * The runner of a NEW actor when none is given: Claude Code runs as a structured (stream-json)
- * session; every other runtime in a terminal. Existing actors keep the runner in group.yaml.
+ * The runner of a NEW actor when none is given: Claude Code and Codex run as structured sessions;
+ * every other runtime in a terminal. Existing actors keep the runner in group.yaml.
  */
 export function defaultRunnerFor(runtime: string): RunnerName {
-  return runtime === "claude" ? "structured" : "pty";
+  return STRUCTURED_RUNTIMES.includes(runtime) ? "structured" : "pty";
 }
 
 export const ActorConfigSchema = z.looseObject({

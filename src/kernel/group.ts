@@ -4,6 +4,7 @@ import {
   defaultRunnerFor,
   type GroupConfig,
   loadGroupConfig,
+  STRUCTURED_RUNTIMES,
   saveGroupConfig,
 } from "./config.js";
 import { NotFoundError, ValidationError } from "./errors.js";
@@ -132,6 +133,12 @@ export class Group {
       throw new ValidationError(
         "command_required",
         "A custom actor needs --command, e.g. --command 'python3 agent.py'.",
+      );
+    }
+    if (input.runner === "structured" && !STRUCTURED_RUNTIMES.includes(input.runtime)) {
+      throw new ValidationError(
+        "structured_not_supported",
+        `Runtime "${input.runtime}" has no structured session (only ${STRUCTURED_RUNTIMES.join(" and ")}); use --runner pty or headless.`,
       );
     }
     const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));

@@ -4,7 +4,7 @@
  * for stdin, and decoding one stdout line into what a structured session needs. Pure.
  */
 
-import type { SessionSignal, StructuredProtocol } from "./structured-protocol.js";
+import { clipActivity as clip, type SessionSignal, type StructuredProtocol } from "./structured-protocol.js";
 
 export const CLAUDE_STREAM_FLAGS = [
   "-p",
@@ -126,7 +126,6 @@ function decodeAssistant(message: Json | undefined, parent: unknown): SessionSig
 /** A compact activity line for a tool call: "reading src/app.ts", "running npm test". */
 export function describeTool(name: string, input: Json): string {
   const path = str(input.file_path) ?? str(input.path) ?? str(input.notebook_path);
-  const clip = (s: string) => (s.length > 80 ? `${s.slice(0, 77)}…` : s);
   switch (name) {
     case "Read":
       return `reading ${clip(path ?? "a file")}`;
@@ -137,7 +136,7 @@ export function describeTool(name: string, input: Json): string {
     case "NotebookEdit":
       return `editing ${clip(path ?? "a file")}`;
     case "Bash":
-      return `running ${clip((str(input.command) ?? "a command").split("\n")[0] ?? "")}`;
+      return `running ${clip(str(input.command) ?? "a command")}`;
     case "Grep":
     case "Glob":
       return `searching ${clip(str(input.pattern) ?? "")}`.trim();

@@ -72,7 +72,9 @@ export function AddActorForm({ gid, onAdded }: { gid: string; onAdded: () => voi
         <label className="field">
           <span>Runner</span>
           <select value={runner} onChange={(e) => setRunner(e.target.value as NewActor["runner"] | "")}>
-            <option value="">default ({runtime === "claude" ? "structured" : "pty"})</option>
+            <option value="">
+              default ({runtime === "claude" || runtime === "codex" ? "structured" : "pty"})
+            </option>
             <option value="structured">structured</option>
             <option value="pty">pty</option>
             <option value="headless">headless</option>
