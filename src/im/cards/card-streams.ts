@@ -278,8 +278,8 @@ export class CardStreams {
     }
     const scope = this.deps.surface.missingPermission(card.error);
     const why = scope ? `the DingTalk app lacks ${scope}` : (errorMessage(card.error).split(". ")[0] ?? "");
-    const note = this.deps.texts.failed(why);
-    const text = endedText(stream.text, note, this.deps.surface.maxChars);
+    // The note only: the reply itself goes out as messages, so the card must not show it too.
+    const text = this.deps.texts.failed(why);
     this.deps.surface
       .finish(id, { title: stream.title, text, status: "failed" })
       .catch(() => this.deps.surface.abandon(id, { title: stream.title, text, status: "failed" }))
