@@ -143,7 +143,7 @@ describe("AI cards for streamed replies", () => {
     expect(messagesWith(w, GROUP.conversationId, text.slice(0, 40))).toEqual([]);
   });
 
-  it("a stopped turn's card ends 'interrupted' with what streamed, and shows the activity line while it runs", async () => {
+  it("a stopped turn's card ends interrupted with exactly the partial answer, and shows the activity line while it runs", async () => {
     const before = w.fake.cards.inGroup(GROUP.conversationId).length;
     w.fake.push(w.fake.robotMessage({ ...GROUP, text: "/send a slow one" }));
     const card = await waitFor(
@@ -157,9 +157,17 @@ describe("AI cards for streamed replies", () => {
     expect(card.states.some((s) => s.content.startsWith("> running npm test\n\npart1 "))).toBe(true);
     w.fake.push(w.fake.robotMessage({ ...GROUP, text: "/stop" }));
     await waitFor(() => card.finalized, 30_000, "the card finalized");
+    // The turn's partial answer is posted as its message: the card ends with exactly that text,
+    // marked failed (interrupted), and the chat gets no copy of it.
     expect(card.failed).toBe(true);
-    expect(card.finalText).toMatch(/^part1 part2 [\s\S]*\n\n---\n⚠️ interrupted$/);
+    const events = await ledger(w);
+    const partial = events.find(
+      (e) => e.kind === "chat.message" && /_\(interrupted\)_$/.test(e.data.text ?? ""),
+    );
+    expect(partial?.data.text).toMatch(/^part1 part2 [\s\S]*\n\n_\(interrupted\)_$/);
+    expect(card.finalText).toBe(partial?.data.text);
     expect(card.finalText).not.toContain("> running");
+    expect(messagesWith(w, GROUP.conversationId, "part1 part2")).toEqual([]);
   });
 });
 

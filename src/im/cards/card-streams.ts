@@ -39,9 +39,17 @@ interface Stream {
   activity: string;
   lastEventAt: number;
   ended: boolean;
+  /** How the turn ended; the final message's card shows it (flowStatus). */
+  endState?: CardView["status"];
   cards: Map<string, LiveCard>;
   timer?: NodeJS.Timeout;
+  /** Resolves when the stream's end arrives (the daemon sends it right after the final message). */
+  endSeen: Promise<void>;
+  markEnded(): void;
 }
+
+/** How long a final message waits for its stream's end (which says how the turn ended). */
+const END_WAIT_MS = 2_000;
 
 const USER_TOKENS = new Set(["user", "@user", "@all"]);
 /** Finished (stream, chat) answers kept so a retried delivery step gets the same answer. */
@@ -110,7 +118,13 @@ export class CardStreams {
     const parts = splitForCards(text, this.deps.surface.maxChars);
     const title = stream.title;
     const n = parts.length;
-    const ok = await card.finish({ title, text: parts[0] ?? "", status: "done" });
+    if (!stream.ended) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([stream.endSeen, new Promise((r) => (timer = setTimeout(r, END_WAIT_MS)))]);
+      clearTimeout(timer);
+    }
+    const status = stream.endState ?? "done";
+    const ok = await card.finish({ title, text: parts[0] ?? "", status });
     if (!ok) {
       this.broken(stream, chatId, card);
       return text;
@@ -121,7 +135,7 @@ export class CardStreams {
         await this.deps.surface.create(this.deps.target(chatId), {
           title: `${title} (${i + 1}/${n})`,
           text: parts[i] ?? "",
-          status: "done",
+          status,
         });
       } catch (error) {
         this.failed(chatId, error);
@@ -146,8 +160,11 @@ export class CardStreams {
       return;
     }
     stream.ended = true;
-    if (e.state === "done" && e.eventId) {
-      // The answer comes through the outbound follower; close whatever it has not reached in time.
+    stream.markEnded();
+    stream.endState = e.state === "failed" ? "failed" : e.state === "done" ? "done" : "interrupted";
+    if (e.eventId) {
+      // The turn's message (answer, partial answer or failure notice) comes through the outbound
+      // follower and ends the card with exactly its text; close what it has not reached in time.
       stream.timer = setTimeout(() => this.close(stream, "done"), this.deps.timings.finalWaitMs);
       stream.timer.unref?.();
       return;
@@ -161,7 +178,13 @@ export class CardStreams {
   private begin(e: ReplyStreamEvent): Stream {
     const info = this.deps.host.groupInfo();
     const actor = info.actors.find((a) => a.id === e.actorId);
+    let markEnded = () => {};
+    const endSeen = new Promise<void>((r) => {
+      markEnded = r;
+    });
     const stream: Stream = {
+      endSeen,
+      markEnded,
       id: e.streamId,
       actorId: e.actorId,
       title: actor?.title || e.actorId,
