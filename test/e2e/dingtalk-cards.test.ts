@@ -8,13 +8,24 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatMessageData, LedgerEvent } from "../../src/kernel/types.js";
 import type { FakeCard } from "../fakes/dingtalk/index.js";
-import { AGENTS, type BridgeWorld, configureAndStart, startBridgeWorld } from "../support/bridge.js";
+import {
+  AGENTS,
+  type BridgeWorld,
+  configureAndStart,
+  IM_SET_DINGTALK,
+  startBridgeWorld,
+} from "../support/bridge.js";
 import { waitFor } from "../support/cli.js";
 
 const GROUP = { chat: "group" as const, conversationId: "cidCardsGroup", conversationTitle: "卡片群" };
 const DIRECT = { chat: "direct" as const, conversationId: "cidCardsDirect", senderStaffId: "lisi001" };
 const LEAD = { id: "lead", runtime: "claude", command: ["node", `${AGENTS}/stream-json-agent.mjs`] };
-const ENV = { CCCC_IM_CARD_TIMINGS: JSON.stringify({ minIntervalMs: 300 }) };
+const HELPER = { id: "helper", runtime: "custom", command: ["node", `${AGENTS}/echo-agent.mjs`] };
+const MUTE = { id: "mute", runtime: "custom", command: ["node", "-e", "setInterval(() => {}, 1000)"] };
+const ENV = {
+  CCCC_IM_CARD_TIMINGS: JSON.stringify({ minIntervalMs: 300, stallMs: 3_000, workingMs: 3_000 }),
+  CCCC_STRUCTURED_TIMINGS: JSON.stringify({ turnIdleMs: 9_000 }),
+};
 
 let w: BridgeWorld;
 
@@ -77,7 +88,7 @@ function messagesWith(world: BridgeWorld, conversationId: string, needle: string
 const finished = (cards: FakeCard[]) => cards.filter((c) => c.finalized);
 
 beforeAll(async () => {
-  w = await startBridgeWorld([LEAD], {}, { env: ENV });
+  w = await startBridgeWorld([LEAD, HELPER, MUTE], {}, { env: ENV });
   await configureAndStart(w);
   await w.t.api("POST", `/api/v1/groups/${w.gid}/start`);
   await w.subscribe(GROUP);
@@ -168,6 +179,57 @@ describe("AI cards for streamed replies", () => {
     expect(card.finalText).toBe(partial?.data.text);
     expect(card.finalText).not.toContain("> running");
     expect(messagesWith(w, GROUP.conversationId, "part1 part2")).toEqual([]);
+  });
+
+  it("the watchdog ends a stalled card 'interrupted'; the turn's failure notice then comes as a message", async () => {
+    const before = w.fake.cards.inGroup(GROUP.conversationId).length;
+    const payload = w.fake.robotMessage({ ...GROUP, text: "/send hang now" });
+    w.fake.push(payload);
+    const card = await waitFor(() => w.fake.cards.inGroup(GROUP.conversationId)[before], 30_000, "the card");
+    await waitFor(() => card.finalized, 30_000, "the watchdog closing the card");
+    expect(card.failed).toBe(true);
+    expect(card.finalText).toMatch(
+      /^thinking forever\s*\n\n---\n⚠️ interrupted \(no progress for a long time\)$/,
+    );
+    await w.waitSent(/lead could not finish its reply/, "the failure notice as a message");
+  });
+
+  it("a terminal (PTY) agent gets a small working card that ends 'answered' when its reply arrives", async () => {
+    await w.cli([...IM_SET_DINGTALK, "--working", "card"]);
+    await waitFor(() => w.fake.liveConnections().length > 0, 10_000, "stream connection");
+    const before = w.fake.cards.inGroup(GROUP.conversationId).length;
+    w.fake.push(w.fake.robotMessage({ ...GROUP, text: "/send @helper are you there" }));
+    await w.waitSent(/echo: are you there \(from user\)/, "the PTY agent's reply as a message");
+    const card = await waitFor(
+      () => w.fake.cards.inGroup(GROUP.conversationId)[before],
+      10_000,
+      "the working card",
+    );
+    expect(card.states[0]?.content).toBe("🤔 helper is working on it…");
+    await waitFor(() => card.finalized, 10_000, "the working card ended");
+    expect(card).toMatchObject({ failed: false, finalText: "✅ helper answered (below)" });
+  });
+
+  it("a working card without an answer says 'no answer yet' after the bounded wait", async () => {
+    const before = w.fake.cards.inGroup(GROUP.conversationId).length;
+    w.fake.push(w.fake.robotMessage({ ...GROUP, text: "/send @mute anyone?" }));
+    const card = await waitFor(
+      () => w.fake.cards.inGroup(GROUP.conversationId)[before],
+      10_000,
+      "the working card",
+    );
+    await waitFor(() => card.finalized, 20_000, "the bounded wait");
+    expect(card.finalText).toBe("⏳ no answer yet from mute; the reply will come as a message");
+  });
+
+  it("im.cards off (cccc im set … --cards off): replies go as messages, no card", async () => {
+    await w.cli([...IM_SET_DINGTALK, "--cards", "off"]);
+    await waitFor(() => w.fake.liveConnections().length > 0, 10_000, "stream connection");
+    const before = w.fake.cards.list().length;
+    const { msgId, reply } = await ask(w, GROUP, "/send no cards please");
+    await delivered(w, msgId);
+    expect(w.fake.cards.list()).toHaveLength(before);
+    expect(messagesWith(w, GROUP.conversationId, reply.data.text ?? "")).toHaveLength(1);
   });
 });
 
