@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { BridgeHost } from "../im/types.js";
+import type { BridgeHost, ReplyStreamEvent } from "../im/types.js";
 import type { Group } from "../kernel/group.js";
 import type { Attachment, LedgerEvent, MessageSource } from "../kernel/types.js";
 import type { DaemonContext } from "./context.js";
@@ -33,6 +33,7 @@ export class GroupBridgeHost implements BridgeHost {
           role: a.id === foreman ? ("foreman" as const) : ("peer" as const),
           runtime: a.runtime,
           status,
+          streams: a.runner === "structured",
           unread: this.group.inbox.count(a.id),
           ...(attention ? { attention: { message: attention.message, screen: attention.screen } } : {}),
         };
@@ -58,6 +59,23 @@ export class GroupBridgeHost implements BridgeHost {
 
   subscribe(listener: (event: LedgerEvent) => void): () => void {
     return this.group.ledger.subscribe(listener);
+  }
+
+  subscribeStreams(listener: (event: ReplyStreamEvent) => void): () => void {
+    return this.ctx.actors.streams.subscribe(this.group.id, ({ data }) =>
+      listener({
+        streamId: data.stream_id,
+        op: data.op,
+        actorId: data.actor_id,
+        text: data.text,
+        activity: data.activity,
+        to: data.to,
+        ...(data.reply_to ? { replyTo: data.reply_to } : {}),
+        ...(data.state ? { state: data.state } : {}),
+        ...(data.error ? { error: data.error } : {}),
+        ...(data.event_id ? { eventId: data.event_id } : {}),
+      }),
+    );
   }
 
   putBlob(bytes: Buffer, name: string, mime: string): Promise<Attachment> {

@@ -25,6 +25,8 @@ const ConfigBody = z.object({
   http_aes_key: secret,
   mode: z.enum(["stream", "http"]).optional(),
   language: z.enum(["en", "zh"]).optional(),
+  cards: z.enum(["on", "off"]).optional(),
+  working: z.enum(["reaction", "card"]).optional(),
   start: z.boolean().optional(),
 });
 

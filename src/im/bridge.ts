@@ -1,11 +1,16 @@
 import { Authorizer } from "./auth.js";
 import type { BindLimits } from "./bind-throttle.js";
 import { errorCode, errorMessage } from "./bridge-errors.js";
+import { CardStreams } from "./cards/card-streams.js";
+import { OpenCards } from "./cards/open-cards.js";
+import { type CardTimings, DEFAULT_CARD_TIMINGS } from "./cards/timings.js";
+import { recipientsOf, WorkingCards } from "./cards/working-cards.js";
 import { chooseContent as defaultChooseContent } from "./format.js";
 import { InboundHandler } from "./inbound.js";
 import type { InboundRate } from "./inbound-limit.js";
 import { ProcessingIndicators } from "./indicator.js";
 import { type ChooseContent, OutboundFollower } from "./outbound.js";
+import { cardTextsFor } from "./replies/cards.js";
 import { type Language, type Replies, repliesFor } from "./replies/index.js";
 import type { RetryPolicy } from "./send-queue.js";
 import { BridgeState } from "./state.js";
@@ -30,6 +35,10 @@ export interface BridgeConfig {
   inboundRate?: InboundRate | null;
   /** `im.language`: the language of every chat text and button title (default "en"). */
   language?: Language;
+  /** `im.cards` (default on): live reply cards where the platform has them (docs/im-bridge.md "Cards"). */
+  cards?: boolean;
+  /** `im.working`: for actors without a live stream, the 🤔 reaction (default) or a small "working" card. */
+  working?: "reaction" | "card";
 }
 
 /** Tuning and test seams; the daemon passes none. */
@@ -45,6 +54,8 @@ export interface BridgeOptions {
   bindLimits?: BindLimits;
   indicatorTimeoutMs?: number;
   cursorFlushMs?: number;
+  /** Card pacing and watchdogs (`CCCC_IM_CARD_TIMINGS`). */
+  cardTimings?: Partial<CardTimings>;
 }
 
 /** `ImStatus` of docs/im.md. */
@@ -107,6 +118,8 @@ export class Bridge {
   private readonly now: () => number;
   private readonly choose: ChooseContent;
   private readonly replies: Replies;
+  private cards: CardStreams | undefined;
+  private working: WorkingCards | undefined;
 
   constructor(
     private readonly host: BridgeHost,
@@ -141,6 +154,15 @@ export class Bridge {
       log,
       this.now,
       options.indicatorTimeoutMs ?? 30 * 60_000,
+      {
+        start: (eventId, message, to) => {
+          const target: ChatTarget = { chatId: message.chatId, chatType: message.chatType };
+          if (message.reply) target.reply = message.reply;
+          const actors = recipientsOf(to, this.host.groupInfo().actors);
+          return this.working?.start(eventId, message, actors, target) ?? false;
+        },
+        cards: () => this.working,
+      },
     );
     this.outbound = this.makeOutbound();
     const maxBytes = Math.round(config.maxFileMb * 1024 * 1024);
@@ -179,8 +201,35 @@ export class Bridge {
       now: this.now,
       log: (line) => this.host.log(line),
       onFatal: (error) => this.crash(error),
+      cards: () => this.cards,
       ...(this.options.cursorFlushMs !== undefined ? { cursorFlushMs: this.options.cursorFlushMs } : {}),
     });
+  }
+
+  /** Cards for reply streams, when the platform has them, the host streams and `im.cards` is on. */
+  private makeCards(): void {
+    const surface = this.adapter.cards;
+    if (!surface || this.config.cards === false) return;
+    const log = (line: string) => this.host.log(line);
+    const texts = cardTextsFor(this.config.language ?? "en");
+    const timings = { ...DEFAULT_CARD_TIMINGS, ...this.options.cardTimings };
+    const open = new OpenCards(this.host.stateDir, log);
+    this.cards = new CardStreams({
+      host: this.host,
+      surface,
+      state: this.state,
+      open,
+      texts,
+      timings,
+      target: (chatId) => this.chatTarget(chatId),
+      hint: (chatId, text) => void this.tell(chatId, text),
+      now: this.now,
+      log,
+    });
+    if (this.config.working === "card") {
+      const { workingMs, minIntervalMs } = timings;
+      this.working = new WorkingCards({ surface, texts, open, workingMs, minIntervalMs, now: this.now, log });
+    }
   }
 
   get running(): boolean {
@@ -203,6 +252,8 @@ export class Bridge {
         if (generation === this.generation) this.crash(error);
       });
       this.outbound = this.makeOutbound();
+      this.makeCards();
+      await this.cards?.start();
       await this.outbound.start();
     } catch (error) {
       this.setError(error);
@@ -230,6 +281,10 @@ export class Bridge {
       .catch((e: unknown) => this.host.log(`[bridge] adapter stop: ${errorMessage(e)}`));
     this.inbound.flushRefused(); // counted and logged now; the reply may not get out any more
     await this.outbound.stop(); // aborts queued sends, so replies awaited by inbound handling resolve
+    await this.cards?.stop();
+    this.working?.stop();
+    this.cards = undefined;
+    this.working = undefined;
     await this.inbound.drain();
     this.indicators.clear();
     await this.state.flush().catch((e: unknown) => this.host.log(`[bridge] ${errorMessage(e)}`));
@@ -375,11 +430,15 @@ export class Bridge {
       this.host.log(`[bridge] not running: chat ${chatId} was not told: ${text.split("\n")[0]}`);
       return;
     }
+    await this.outbound.reply(this.chatTarget(chatId), this.content(text));
+  }
+
+  private chatTarget(chatId: string): ChatTarget {
     const route = this.state.route(chatId);
     const chat = this.state.authorized(chatId);
     const target: ChatTarget = { chatId, chatType: route?.chat_type ?? chat?.chat_type ?? "direct" };
     if (route?.reply) target.reply = route.reply;
-    await this.outbound.reply(target, this.content(text));
+    return target;
   }
 
   private async event(kind: string, data: Record<string, unknown>): Promise<void> {

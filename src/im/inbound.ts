@@ -313,6 +313,6 @@ export class InboundHandler {
       await this.deps.reply(message, this.deps.replies.sendFailed(errorMessage(error)));
       return;
     }
-    this.deps.indicators.start(eventId, message);
+    this.deps.indicators.start(eventId, message, to);
   }
 }

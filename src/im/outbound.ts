@@ -1,5 +1,6 @@
 import type { LedgerEvent } from "../kernel/types.js";
 import { errorMessage } from "./bridge-errors.js";
+import type { CardStreams } from "./cards/card-streams.js";
 import type { ProcessingIndicators } from "./indicator.js";
 import { EventMedia } from "./outbound-media.js";
 import type { Replies } from "./replies/index.js";
@@ -33,6 +34,8 @@ export interface OutboundDeps {
   /** Min time between two "delivery failed" system notices for the same chat. */
   noticeIntervalMs?: number;
   cursorFlushMs?: number;
+  /** Live reply cards (docs/im-bridge.md "Cards"), when the platform has them and `im.cards` is on. */
+  cards?: () => CardStreams | undefined;
 }
 
 const PAGE = 200;
@@ -243,13 +246,21 @@ export class OutboundFollower {
         });
       }
     }
-    // A retried step resumes where the platform stopped accepting (a long text is several messages).
-    const progress = { sent: 0 };
+    const cards = item.streamId ? this.deps.cards?.() : undefined;
+    // A retried step resumes where the platform stopped accepting (a long text is several
+    // messages), unless the text itself changed (the card took more of it meanwhile).
+    let progress = { sent: 0 };
+    let sending = "";
     steps.push(async () => {
-      const text = notes.length > 0 ? `${item.text}\n\n${notes.join("\n")}` : item.text;
+      // The stream's card may already show the answer: only what it does not show goes as messages.
+      const body =
+        cards && item.streamId ? await cards.deliverFinal(item.streamId, chat.chat_id, item.text) : item.text;
+      if (body === "" && notes.length === 0) return;
+      const text = notes.length > 0 ? `${body}${body ? "\n\n" : ""}${notes.join("\n")}` : body;
+      if (text !== sending) [progress, sending] = [{ sent: 0 }, text];
       await adapter.send(target(), this.deps.chooseContent({ text, title: item.title }), progress);
     });
-    const merge = steps.length === 1 ? this.mergeable(item, notes, target) : undefined;
+    const merge = steps.length === 1 && !cards ? this.mergeable(item, notes, target) : undefined;
     return {
       label: `event #${item.seq}`,
       steps,

@@ -17,6 +17,8 @@ export interface OutboundItem {
   text: string;
   attachments: Attachment[];
   replyTo?: string;
+  /** The reply stream this message ends (structured actors): its card may already show the text. */
+  streamId?: string;
 }
 
 const USER_TOKENS = new Set(["user", "@user", "@all"]);
@@ -66,6 +68,7 @@ export function classifyEvent(event: LedgerEvent, actors: readonly ActorSummary[
       attachments,
     };
     if (typeof data.reply_to === "string") item.replyTo = data.reply_to;
+    if (typeof data.stream_id === "string" && data.stream_id) item.streamId = data.stream_id;
     return item;
   }
   if (event.kind === "system.notify") {

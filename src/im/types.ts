@@ -130,6 +130,55 @@ export interface PlatformAdapter {
    */
   onFatal?(listener: (error: Error) => void): void;
   status(): AdapterStatus;
+  /** Optional live cards (DingTalk AI cards): a reply stream shown in place (docs/im-bridge.md "Cards"). */
+  readonly cards?: CardSurface;
+}
+
+/** What a card shows; `text` is the whole body (a full snapshot, never a delta). */
+export interface CardView {
+  title: string;
+  text: string;
+  /** `working`: streaming or waiting; the other three end the card. */
+  status: "working" | "done" | "interrupted" | "failed";
+}
+
+/** A platform's live cards. Every method rejects on failure (the core falls back to messages). */
+export interface CardSurface {
+  /** Characters one card renders reliably (DingTalk: about 2,500 CJK characters). */
+  readonly maxChars: number;
+  /** Create and deliver a card into the chat; resolves to the card's id. */
+  create(target: ChatTarget, view: CardView): Promise<string>;
+  /** Replace a working card's text; `low`: yields to answers in the platform's call budget. */
+  update(cardId: string, view: CardView, low: boolean): Promise<void>;
+  /** End the card with `view.status` (done / interrupted / failed) and its final text. */
+  finish(cardId: string, view: CardView): Promise<void>;
+  /**
+   * Best effort: end a card that cannot be finished normally (e.g. streaming not permitted) with a
+   * short note, through whatever call still works (DingTalk: a card-data update).
+   */
+  abandon(cardId: string, view: CardView): Promise<void>;
+  /** The permission a card error says the app lacks (e.g. `Card.Streaming.Write`), if that is the cause. */
+  missingPermission(error: unknown): string | undefined;
+  /** The card no longer exists on the platform (expired): stop updating it. */
+  gone(error: unknown): boolean;
+}
+
+/** A live reply stream of a structured actor (the daemon's `chat.stream`), as the bridge sees it. */
+export interface ReplyStreamEvent {
+  streamId: string;
+  op: "start" | "update" | "end";
+  actorId: string;
+  /** Everything streamed so far. */
+  text: string;
+  /** The latest activity line ("reading src/app.ts"). */
+  activity: string;
+  to: string[];
+  replyTo?: string;
+  /** At `end`: done, interrupted, failed. */
+  state?: string;
+  error?: string;
+  /** At `end`: the final chat.message, when one was posted. */
+  eventId?: string;
 }
 
 export interface ActorSummary {
@@ -139,6 +188,8 @@ export interface ActorSummary {
   runtime: string;
   status: "running" | "stopped" | "exited" | "crashed";
   unread: number;
+  /** Replies stream live (structured runner): its answer gets a card of its own, not a "working" card. */
+  streams?: boolean;
   /** A running actor stuck on something a human must do: what and how, plus the last screen lines. */
   attention?: { message: string; screen: string[] };
 }
@@ -166,6 +217,8 @@ export interface BridgeHost {
   /** Absolute path of a stored attachment. */
   blobPath(attachment: Attachment): string;
   log(line: string): void;
+  /** Live reply streams and the snapshots of the running ones (cards); returns an unsubscribe function. */
+  subscribeStreams?(listener: (event: ReplyStreamEvent) => void): () => void;
   /** Stops an agent's running turn (`/stop`); false when it had none. */
   interrupt?(actorId: string): Promise<boolean>;
 }

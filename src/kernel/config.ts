@@ -91,6 +91,12 @@ export const ImConfigSchema = z.looseObject({
   files: ImFilesSchema.default({ enabled: true, max_mb: 20 }),
   /** Language of everything the bot says in chats (replies, notes, button titles). */
   language: z.enum(["en", "zh"]).default("en"),
+  /** Live reply cards (DingTalk AI cards) for streamed replies; `off`: messages only. */
+  cards: z.enum(["on", "off"]).default("on"),
+  /** "Working" indicator for actors without a live stream: the 🤔 reaction, or a small card. */
+  working: z.enum(["reaction", "card"]).default("reaction"),
+  /** Another AI card template than the standard one (same variables: msgContent, msgTitle, flowStatus). */
+  dingtalk_card_template_id: z.string().trim().min(1).max(200).optional(),
 });
 export type ImConfig = z.infer<typeof ImConfigSchema>;
 

@@ -15,6 +15,8 @@ import type {
   SendProgress,
 } from "../types.js";
 import { type ApiConfig, DingTalkApi, type MediaType } from "./api.js";
+import { DingTalkCardApi } from "./card-api.js";
+import { DingTalkCardSurface } from "./card-surface.js";
 import { decodeRobotMessage, readDingTalkReply } from "./decode.js";
 import { FileDedupe } from "./dedupe.js";
 import { encodeForOpenApi, encodeForWebhook, webhookSupports } from "./encode.js";
@@ -41,6 +43,8 @@ export interface DingTalkAdapterConfig {
   /** HTTP mode event-subscription token and AES key (encrypted callbacks, protocol §4.2). */
   httpToken?: string;
   httpAesKey?: string;
+  /** `im.cards` (default on): AI cards for streamed replies; `im.dingtalk_card_template_id` overrides the template. */
+  cards?: { enabled: boolean; templateId?: string };
   /** Tuning, mostly for tests. */
   stream?: Partial<StreamTiming>;
   api?: Omit<ApiConfig, "appKey" | "appSecret" | "apiBase" | "oapiBase" | "log">;
@@ -68,11 +72,18 @@ export class DingTalkAdapter implements PlatformAdapter {
     replay: ReplayGuard;
   };
   private fatalListeners: ((error: Error) => void)[] = [];
+  private cardSurface?: DingTalkCardSurface;
   private lastStatus: AdapterStatus = { connected: false, reconnects: 0 };
 
   constructor(private readonly config: DingTalkAdapterConfig) {
     this.api = this.newApi();
     this.learnedRobotCode = readLearnedRobotCode(this.robotCodeFile());
+  }
+
+  /** AI cards, unless `im.cards` is off; on the current API client (a restart makes a new one). */
+  get cards(): DingTalkCardSurface | undefined {
+    if (this.config.cards?.enabled === false) return undefined;
+    return this.cardSurface;
   }
 
   private robotCodeFile(): string {
@@ -303,6 +314,14 @@ export class DingTalkAdapter implements PlatformAdapter {
   }
 
   private newApi(): DingTalkApi {
+    const api = this.makeApi();
+    this.cardSurface = new DingTalkCardSurface(new DingTalkCardApi(api, this.config.cards?.templateId), () =>
+      this.robotCode(),
+    );
+    return api;
+  }
+
+  private makeApi(): DingTalkApi {
     const { appKey, appSecret, apiBase, oapiBase, log } = this.config;
     return new DingTalkApi({ ...this.config.api, appKey, appSecret, apiBase, oapiBase, log });
   }

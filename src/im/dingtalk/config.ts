@@ -32,6 +32,9 @@ export const DingTalkImSchema = z
     /** HTTP mode, encrypted event callbacks only (protocol §4.2). */
     http_token_env: envName.optional(),
     http_aes_key_env: envName.optional(),
+    /** AI cards: `im.cards` on/off (default on) and an optional template of the same shape (protocol §3.10). */
+    cards: z.enum(["on", "off"]).default("on"),
+    dingtalk_card_template_id: z.string().trim().min(1).max(200).optional(),
   })
   .superRefine((value, ctx) => {
     for (const key of FORBIDDEN_SECRET_KEYS) {

@@ -76,6 +76,10 @@ export interface ImConfig {
   mode?: ImMode;
   /** The language of the bot's replies in chats. */
   language?: ImLanguage;
+  /** Live AI cards for streamed replies (default on). */
+  cards?: "on" | "off";
+  /** Indicator for actors without a live stream: 🤔 reaction (default) or a "working" card. */
+  working?: "reaction" | "card";
 }
 
 export interface ImSecrets {
@@ -123,6 +127,8 @@ export interface ImConfigInput {
   http_aes_key?: string;
   mode?: ImMode;
   language?: ImLanguage;
+  cards?: "on" | "off";
+  working?: "reaction" | "card";
 }
 
 export interface PendingRequest {
