@@ -20,6 +20,8 @@ export { isAllowedPlatformUrl } from "./url-guard.js";
 export const DEFAULT_API_BASE = "https://api.dingtalk.com";
 export const DEFAULT_OAPI_BASE = "https://oapi.dingtalk.com";
 export const ROBOT_TOPIC = "/v1.0/im/bot/messages/get";
+/** The rate budget messages and cards share (rate-limit.ts): one app, one QPS allowance. */
+export const IM_BUDGET = "im";
 
 export interface ApiConfig {
   appKey: string;
@@ -140,6 +142,7 @@ export class DingTalkApi {
       json: body,
       chatKey: chatKey ?? `webhook:${session}`,
       urlKind: "webhook",
+      budget: IM_BUDGET,
     });
   }
 
@@ -159,6 +162,7 @@ export class DingTalkApi {
       auth: "header",
       json: { robotCode, openConversationId, msgKey, msgParam },
       chatKey: chatKey ?? openConversationId,
+      budget: IM_BUDGET,
     })) as { processQueryKey?: unknown };
     return { processQueryKey: String(body.processQueryKey ?? "") };
   }
@@ -186,6 +190,7 @@ export class DingTalkApi {
         auth: "header",
         json: { robotCode, userIds: batch, msgKey, msgParam },
         chatKey: batch.length === 1 ? (chatKey ?? `user:${batch[0]}`) : undefined,
+        budget: IM_BUDGET,
       })) as Partial<Record<keyof UsersSendResult, unknown>>;
       out.processQueryKey ||= String(body.processQueryKey ?? "");
       out.invalidStaffIdList.push(...strings(body.invalidStaffIdList));
@@ -283,6 +288,12 @@ export class DingTalkApi {
       json: body,
       timeoutMs: 5_000,
     });
+  }
+
+  /** A header-authenticated call on the new API (`path` under apiBase): other API groups (card-api.ts). */
+  callApi(spec: Omit<CallSpec, "url" | "family" | "auth"> & { path: string }): Promise<unknown> {
+    const { path, ...rest } = spec;
+    return this.call({ ...rest, url: `${this.apiBase}${path}`, family: "new", auth: "header" });
   }
 
   private call(spec: CallSpec, signal?: AbortSignal): Promise<unknown> {

@@ -38,7 +38,13 @@ export interface Slot {
 /** Re-check a window whose freeing slot is still in flight this often (settling re-checks at once). */
 const UNSETTLED_RECHECK_MS = 1_000;
 
-interface Waiter {
+/** A shared budget across APIs, and the waiter's place in it (request.ts `CallSpec`). */
+export interface AcquireOptions {
+  budget?: string;
+  low?: boolean;
+}
+
+interface Waiter extends AcquireOptions {
   api: string;
   chat: string | undefined;
   resolve(slot: Slot): void;
@@ -106,6 +112,8 @@ class SlidingWindow {
 export class RateLimiter {
   private readonly apis = new Map<string, SlidingWindow>();
   private readonly chats = new Map<string, SlidingWindow>();
+  /** Budgets shared by several APIs (messages and cards: `im`), at the per-API limit. */
+  private readonly budgets = new Map<string, SlidingWindow>();
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
   readonly limits: RateLimits;
@@ -120,12 +128,18 @@ export class RateLimiter {
   /**
    * Wait until both the API window and (if given) the chat window have room, then take a slot in
    * each. Waiters are served in arrival order per window, all from one timer: thousands of queued
-   * calls cost one timer, not one poll each.
+   * calls cost one timer, not one poll each. With `budget`, a slot in that shared window is taken
+   * too; `low` waiters go after every other waiter (a card's intermediate update after answers).
    */
-  acquire(api: string, chat: string | undefined, signal?: AbortSignal): Promise<Slot> {
+  acquire(
+    api: string,
+    chat: string | undefined,
+    signal?: AbortSignal,
+    opts: AcquireOptions = {},
+  ): Promise<Slot> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
     return new Promise<Slot>((resolve, reject) => {
-      const waiter: Waiter = { api, chat, resolve, reject };
+      const waiter: Waiter = { api, chat, resolve, reject, budget: opts.budget, low: opts.low };
       if (signal) {
         waiter.signal = signal;
         waiter.onAbort = () => {
@@ -149,33 +163,40 @@ export class RateLimiter {
     let next = Number.POSITIVE_INFINITY;
     const blocked = new Set<string>();
     const blockedApis = new Set<string>();
+    const blockedBudgets = new Set<string>();
+    // Stable: low waiters move behind the others, each class keeps its order.
+    this.waiters.sort((x, y) => Number(x.low === true) - Number(y.low === true));
     this.waiters = this.waiters.filter((w) => {
       // A chat whose earlier waiter is blocked stays blocked: its calls keep their order.
       const key = w.chat === undefined ? undefined : `${w.api}\n${w.chat}`;
       if (blockedApis.has(w.api) || (key !== undefined && blocked.has(key))) return true;
+      if (w.budget !== undefined && blockedBudgets.has(w.budget)) return true;
       const a = this.window(this.apis, w.api, apiCalls, apiWindowMs, t);
       const c =
         w.chat === undefined ? undefined : this.window(this.chats, w.chat, chatMessages, chatWindowMs, t);
+      const b =
+        w.budget === undefined ? undefined : this.window(this.budgets, w.budget, apiCalls, apiWindowMs, t);
       const apiWait = a.wait(t);
-      const wait = Math.max(apiWait, c?.wait(t) ?? 0);
+      const budgetWait = b?.wait(t) ?? 0;
+      const wait = Math.max(apiWait, budgetWait, c?.wait(t) ?? 0);
       if (wait > 0) {
         next = Math.min(next, wait);
         if (apiWait > 0) blockedApis.add(w.api);
+        if (budgetWait > 0 && w.budget !== undefined) blockedBudgets.add(w.budget);
         if (key !== undefined) blocked.add(key);
         return true;
       }
       const recheck = () => this.pump();
-      const apiSlot = a.take(t, this.now, recheck);
-      const chatSlot = c?.take(t, this.now, recheck);
+      const slots = [a.take(t, this.now, recheck)];
+      if (c) slots.push(c.take(t, this.now, recheck));
+      if (b) slots.push(b.take(t, this.now, recheck));
       if (w.onAbort) w.signal?.removeEventListener("abort", w.onAbort);
       w.resolve({
         settle: () => {
-          apiSlot.settle();
-          chatSlot?.settle();
+          for (const s of slots) s.settle();
         },
         release: () => {
-          apiSlot.release();
-          chatSlot?.release();
+          for (const s of slots) s.release();
         },
       });
       return false;

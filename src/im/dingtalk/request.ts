@@ -14,7 +14,7 @@ export type ApiFamily = "new" | "legacy" | "webhook" | "download";
 export interface CallSpec {
   /** Rate-limit key and log label, e.g. `robot.groupMessages.send`. */
   name: string;
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PUT";
   url: string;
   family: ApiFamily;
   /** new API: `x-acs-dingtalk-access-token` header; legacy: `?access_token=`. */
@@ -23,6 +23,10 @@ export interface CallSpec {
   form?: FormData;
   /** Per-chat pacing key. */
   chatKey?: string;
+  /** A budget shared across APIs (rate-limit.ts): messages and cards spend one, `im`. */
+  budget?: string;
+  /** Yields to every other waiter of its budget (a card's intermediate update; the final answer goes first). */
+  low?: boolean;
   /** Safe to repeat after a network error (sends are not: at-most-once, protocol §5.4). */
   idempotent?: boolean;
   /** Return the successful Response unread (downloads). */
@@ -60,7 +64,7 @@ export async function callDingTalk(ctx: CallContext, spec: CallSpec): Promise<un
   let refreshed = false;
   for (let attempt = 1; ; attempt++) {
     const token = spec.auth === "none" ? undefined : await needTokens(ctx, spec).get(ctx.signal);
-    const slot = await ctx.limiter.acquire(spec.name, spec.chatKey, ctx.signal);
+    const slot = await ctx.limiter.acquire(spec.name, spec.chatKey, ctx.signal, spec);
     if (token && !ctx.secrets.includes(token)) ctx.secrets.push(token);
     let res: Response;
     try {

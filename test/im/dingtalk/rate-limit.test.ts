@@ -65,6 +65,32 @@ describe("RateLimiter (sliding windows like DingTalk's)", () => {
     await expect(waiting).rejects.toThrow("bridge stopped");
   });
 
+  it("messages and cards share one budget across APIs, and answers go before low (card update) waiters", async () => {
+    const l = new RateLimiter({ apiCalls: 2, apiWindowMs: 200, chatMessages: 100, chatWindowMs: 1000 });
+    const im = { budget: "im" };
+    // Two different APIs, one budget of 2 per window: the budget is spent.
+    (await l.acquire("card.streaming", undefined, undefined, im)).settle();
+    (await l.acquire("robot.groupMessages.send", "c1", undefined, im)).settle();
+    const order: string[] = [];
+    const take = (api: string, tag: string, low?: boolean) =>
+      l.acquire(api, undefined, undefined, { budget: "im", low }).then((s) => {
+        order.push(tag);
+        s.settle();
+      });
+    const t0 = Date.now();
+    // The low update queued first; the final answer queued after it still goes first.
+    await Promise.all([
+      take("card.streaming", "update", true),
+      take("robot.oToMessages.batchSend", "answer"),
+    ]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(150); // waited for the shared window
+    expect(order).toEqual(["answer", "update"]);
+    // Outside the budget nothing changes: another API without a budget is not held.
+    const t1 = Date.now();
+    (await l.acquire("robot.emotion.reply", undefined)).settle();
+    expect(Date.now() - t1).toBeLessThan(100);
+  });
+
   it("reads CCCC_DINGTALK_RATE_LIMITS and says what is wrong with a bad value", () => {
     expect(rateLimitsFromEnv('{"chatMessages":20,"chatWindowMs":15000}')).toEqual({
       chatMessages: 20,
