@@ -1,3 +1,4 @@
+import { boardTiming } from "../im/board.js";
 import { Bridge, type ImStatus } from "../im/bridge.js";
 import { DingTalkAdapter } from "../im/dingtalk/adapter.js";
 import { type DingTalkCredentials, resolveDingTalkCredentials } from "../im/dingtalk/config.js";
@@ -128,6 +129,9 @@ export class ImManager {
       api: { limits: rateLimitsFromEnv(this.env.CCCC_DINGTALK_RATE_LIMITS, (line) => log.write(line)) },
       ...(creds?.httpToken ? { httpToken: creds.httpToken } : {}),
       ...(creds?.httpAesKey ? { httpAesKey: creds.httpAesKey } : {}),
+      ...(typeof im.dingtalk_card_template_id === "string" && im.dingtalk_card_template_id.trim()
+        ? { cardTemplateId: im.dingtalk_card_template_id }
+        : {}),
     });
     if (creds) this.adapters.set(group.id, adapter);
     return new Bridge(host, adapter, {
@@ -135,6 +139,8 @@ export class ImManager {
       filesEnabled: im.files.enabled,
       maxFileMb: im.files.max_mb,
       language: im.language,
+      // `im.cards: off` (issue 11 item 6) turns the board card off: /status is the text reply.
+      board: im.cards === "off" || im.cards === false ? null : boardTiming(im.board),
       ...(im.dingtalk_allowed_users ? { allowedUsers: im.dingtalk_allowed_users } : {}),
       ...this.inboundRate(log),
     });

@@ -1,5 +1,6 @@
 import { Authorizer } from "./auth.js";
 import type { BindLimits } from "./bind-throttle.js";
+import { type BoardTiming, DEFAULT_BOARD_TIMING, LiveBoards, statusBoardSource } from "./board.js";
 import { errorCode, errorMessage } from "./bridge-errors.js";
 import { chooseContent as defaultChooseContent } from "./format.js";
 import { InboundHandler } from "./inbound.js";
@@ -30,6 +31,8 @@ export interface BridgeConfig {
   inboundRate?: InboundRate | null;
   /** `im.language`: the language of every chat text and button title (default "en"). */
   language?: Language;
+  /** `im.board`: how long and how often a /status board card updates itself; null: no board (cards off). */
+  board?: BoardTiming | null;
 }
 
 /** Tuning and test seams; the daemon passes none. */
@@ -107,6 +110,7 @@ export class Bridge {
   private readonly now: () => number;
   private readonly choose: ChooseContent;
   private readonly replies: Replies;
+  private readonly boards: LiveBoards;
 
   constructor(
     private readonly host: BridgeHost,
@@ -143,6 +147,7 @@ export class Bridge {
       options.indicatorTimeoutMs ?? 30 * 60_000,
     );
     this.outbound = this.makeOutbound();
+    this.boards = new LiveBoards(config.board ?? DEFAULT_BOARD_TIMING, this.now, log);
     const maxBytes = Math.round(config.maxFileMb * 1024 * 1024);
     this.inbound = new InboundHandler({
       host,
@@ -162,6 +167,7 @@ export class Bridge {
       },
       revive: (chatId) => this.outbound.revive(chatId),
       lastError: () => this.status().last_error,
+      board: (message, render) => this.openBoard(message, render),
       ...(config.inboundRate !== undefined ? { rate: config.inboundRate } : {}),
     });
   }
@@ -225,6 +231,7 @@ export class Bridge {
     this.phase = "stopped";
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
+    this.boards.stop();
     await this.adapter
       .stop()
       .catch((e: unknown) => this.host.log(`[bridge] adapter stop: ${errorMessage(e)}`));
@@ -367,6 +374,19 @@ export class Bridge {
     const target: ChatTarget = { chatId: message.chatId, chatType: message.chatType };
     if (message.reply) target.reply = message.reply;
     await this.outbound.reply(target, this.content(text, extra));
+  }
+
+  /** /status as a live board card, when the platform has cards and they are on. */
+  private async openBoard(
+    message: InboundMessage,
+    render: () => { text: string; buttons: ActionButton[] },
+  ): Promise<boolean> {
+    const open = this.adapter.openBoard?.bind(this.adapter);
+    if (!open || this.config.board === null) return false;
+    const target: ChatTarget = { chatId: message.chatId, chatType: message.chatType };
+    if (message.reply) target.reply = message.reply;
+    const source = statusBoardSource(this.replies, () => this.host.groupInfo().title, render);
+    return this.boards.open(message.chatId, (view) => open(target, view), source);
   }
 
   /** Out-of-band message to a chat (bind, revoke): through its queue when running, else skipped. */

@@ -1,5 +1,6 @@
 import { parseDocument } from "yaml";
 import { z } from "zod";
+import { BoardConfigSchema } from "../im/board.js";
 import { ConfigError } from "./errors.js";
 import { readFileIfExists, writeFileAtomic } from "./fs-util.js";
 
@@ -88,6 +89,8 @@ export const ImConfigSchema = z.looseObject({
   files: ImFilesSchema.default({ enabled: true, max_mb: 20 }),
   /** Language of everything the bot says in chats (replies, notes, button titles). */
   language: z.enum(["en", "zh"]).default("en"),
+  /** The /status team board card: how long and how often it updates itself (docs/im-bridge.md). */
+  board: BoardConfigSchema.optional(),
 });
 export type ImConfig = z.infer<typeof ImConfigSchema>;
 

@@ -6,6 +6,8 @@ import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type {
   AdapterStatus,
+  BoardCard,
+  BoardView,
   ChatTarget,
   DownloadedFile,
   InboundFile,
@@ -14,6 +16,8 @@ import type {
   PlatformAdapter,
 } from "../types.js";
 import { type ApiConfig, DingTalkApi, type MediaType } from "./api.js";
+import { openBoardCard } from "./board-card.js";
+import { DingTalkCardApi } from "./card-api.js";
 import { decodeRobotMessage, readDingTalkReply } from "./decode.js";
 import { FileDedupe } from "./dedupe.js";
 import { encodeForOpenApi, encodeForWebhook, webhookSupports } from "./encode.js";
@@ -43,6 +47,8 @@ export interface DingTalkAdapterConfig {
   /** Tuning, mostly for tests. */
   stream?: Partial<StreamTiming>;
   api?: Omit<ApiConfig, "appKey" | "appSecret" | "apiBase" | "oapiBase" | "log">;
+  /** `im.dingtalk_card_template_id`: the AI card template (default the standard one). */
+  cardTemplateId?: string;
 }
 
 /** A webhook this close to expiry is not used (the send might land after it expires). */
@@ -283,6 +289,16 @@ export class DingTalkAdapter implements PlatformAdapter {
       emotionName: emoji,
       textEmotion: { emotionId: "2659900", emotionName: emoji, text: emoji, backgroundId: "im_bg_1" },
     });
+  }
+
+  /** The team board as an AI card (board-card.ts); rejects when the card path fails. */
+  openBoard(target: ChatTarget, view: BoardView): Promise<BoardCard> {
+    return openBoardCard(
+      new DingTalkCardApi(this.api, this.config.cardTemplateId),
+      target,
+      this.robotCode(),
+      view,
+    );
   }
 
   status(): AdapterStatus {
