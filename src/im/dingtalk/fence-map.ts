@@ -56,6 +56,8 @@ export function mapFences(text: string): FenceMap {
     isMarker: lineStarts.map(() => false),
     longestClose: 0,
   };
+  // No fence marker at all: nothing to find (most chat messages; saves a second parse).
+  if (!text.includes("```") && !text.includes("~~~")) return map;
   const tokens = lexMarkdown(text);
   const found: [Tokens.Code, number][] = [];
   collect(tokens, tokenOffsets(tokens, sameLengthLf(text)), found);

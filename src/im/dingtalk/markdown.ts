@@ -112,15 +112,21 @@ function prefixLines(pieces: readonly Piece[], first: string, rest: string, rest
   let lineStart = true;
   let isFirst = true;
   return pieces.map((p) => {
+    const parts = p.s.split("\n");
     let s = "";
-    for (const ch of p.s) {
-      if (lineStart) {
-        s += isFirst ? first : ch === "\n" ? restEmpty : rest;
+    for (let j = 0; j < parts.length; j++) {
+      const part = parts[j] ?? "";
+      if (j > 0) {
+        s += "\n";
+        lineStart = true;
+      }
+      // A prefix goes before a line's first character: its text, or the newline of an empty line.
+      if (lineStart && (part !== "" || j < parts.length - 1)) {
+        s += isFirst ? first : part === "" ? restEmpty : rest;
         isFirst = false;
         lineStart = false;
       }
-      s += ch;
-      if (ch === "\n") lineStart = true;
+      s += part;
     }
     return { s, soft: p.soft };
   });
