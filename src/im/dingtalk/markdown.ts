@@ -105,6 +105,13 @@ function table(t: Tokens.Table): string {
 }
 
 const text = (pieces: readonly Piece[]) => pieces.map((p) => p.s).join("");
+/** The last `n` characters of the pieces (without joining them all). */
+function tail(pieces: readonly Piece[], n: number): string {
+  let s = "";
+  for (let i = pieces.length - 1; i >= 0 && s.length < n; i--) s = (pieces[i]?.s ?? "") + s;
+  return s.slice(-n);
+}
+
 const trailingNewlines = (s: string) => (/\n*$/.exec(s)?.[0] ?? "").length;
 
 /** Prefix every line: `first` on the first, then `rest` (`restEmpty` on empty lines). */
@@ -163,8 +170,8 @@ function block(t: Token, out: Piece[]): void {
       return;
     case "table": {
       // A table starts its own block: "Results:\n**A · B**" would otherwise join one paragraph.
-      const before = text(out);
-      if (before.trim() !== "" && !before.endsWith("\n\n")) {
+      const before = tail(out, 2);
+      if (out.some((p) => p.s.trim() !== "") && !before.endsWith("\n\n")) {
         out.push({ s: before.endsWith("\n") ? "\n" : "\n\n", soft: false });
       }
       out.push({ s: table(t as Tokens.Table), soft: false });
