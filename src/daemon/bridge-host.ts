@@ -22,6 +22,10 @@ export class GroupBridgeHost implements BridgeHost {
 
   groupInfo() {
     const foreman = this.group.foreman()?.id;
+    // Structured sessions tell whether they are in a turn, and what they do (live chat.stream).
+    const turns = new Map<string, string>(
+      this.ctx.actors.streams.snapshots(this.group.id).map((s) => [s.data.actor_id, s.data.activity]),
+    );
     return {
       title: this.group.config.title,
       state: this.group.config.state,
@@ -36,6 +40,11 @@ export class GroupBridgeHost implements BridgeHost {
           streams: a.runner === "structured",
           unread: this.group.inbox.count(a.id),
           ...(attention ? { attention: { message: attention.message, screen: attention.screen } } : {}),
+          ...(a.runner === "structured" && status === "running"
+            ? turns.has(a.id)
+              ? { turn: "working" as const, activity: turns.get(a.id) ?? "" }
+              : { turn: "idle" as const }
+            : {}),
         };
       }),
     };

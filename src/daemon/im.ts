@@ -1,3 +1,4 @@
+import { boardTiming } from "../im/board.js";
 import { Bridge, type ImStatus } from "../im/bridge.js";
 import { cardTimingsFromEnv } from "../im/cards/timings.js";
 import { DingTalkAdapter } from "../im/dingtalk/adapter.js";
@@ -147,6 +148,8 @@ export class ImManager {
         maxFileMb: im.files.max_mb,
         language: im.language,
         cards: im.cards !== "off",
+        // `im.cards: off` (issue 11 item 6) turns the board card off too: /status is the text reply.
+        board: im.cards === "off" ? null : boardTiming(im.board),
         working: im.working,
         ...(im.dingtalk_allowed_users ? { allowedUsers: im.dingtalk_allowed_users } : {}),
         ...this.inboundRate(log),

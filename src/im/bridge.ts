@@ -1,5 +1,6 @@
 import { Authorizer } from "./auth.js";
 import type { BindLimits } from "./bind-throttle.js";
+import { type BoardTiming, DEFAULT_BOARD_TIMING, LiveBoards, statusBoardSource } from "./board.js";
 import { errorCode, errorMessage } from "./bridge-errors.js";
 import { CardStreams } from "./cards/card-streams.js";
 import { OpenCards } from "./cards/open-cards.js";
@@ -39,6 +40,8 @@ export interface BridgeConfig {
   cards?: boolean;
   /** `im.working`: for actors without a live stream, the 🤔 reaction (default) or a small "working" card. */
   working?: "reaction" | "card";
+  /** `im.board`: how long and how often a /status board card updates itself; null: no board (cards off). */
+  board?: BoardTiming | null;
 }
 
 /** Tuning and test seams; the daemon passes none. */
@@ -120,6 +123,7 @@ export class Bridge {
   private readonly replies: Replies;
   private cards: CardStreams | undefined;
   private working: WorkingCards | undefined;
+  private readonly boards: LiveBoards;
 
   constructor(
     private readonly host: BridgeHost,
@@ -165,6 +169,7 @@ export class Bridge {
       },
     );
     this.outbound = this.makeOutbound();
+    this.boards = new LiveBoards(config.board ?? DEFAULT_BOARD_TIMING, this.now, log);
     const maxBytes = Math.round(config.maxFileMb * 1024 * 1024);
     this.inbound = new InboundHandler({
       host,
@@ -184,6 +189,7 @@ export class Bridge {
       },
       revive: (chatId) => this.outbound.revive(chatId),
       lastError: () => this.status().last_error,
+      board: (message, render) => this.openBoard(message, render),
       ...(config.inboundRate !== undefined ? { rate: config.inboundRate } : {}),
     });
   }
@@ -276,6 +282,7 @@ export class Bridge {
     this.phase = "stopped";
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
+    this.boards.stop();
     await this.adapter
       .stop()
       .catch((e: unknown) => this.host.log(`[bridge] adapter stop: ${errorMessage(e)}`));
@@ -422,6 +429,19 @@ export class Bridge {
     const target: ChatTarget = { chatId: message.chatId, chatType: message.chatType };
     if (message.reply) target.reply = message.reply;
     await this.outbound.reply(target, this.content(text, extra));
+  }
+
+  /** /status as a live board card, when the platform has cards and they are on. */
+  private async openBoard(
+    message: InboundMessage,
+    render: () => { text: string; buttons: ActionButton[] },
+  ): Promise<boolean> {
+    const open = this.adapter.openBoard?.bind(this.adapter);
+    if (!open || this.config.board === null) return false;
+    const target: ChatTarget = { chatId: message.chatId, chatType: message.chatType };
+    if (message.reply) target.reply = message.reply;
+    const source = statusBoardSource(this.replies, () => this.host.groupInfo().title, render);
+    return this.boards.open(message.chatId, (view) => open(target, view), source);
   }
 
   /** Out-of-band message to a chat (bind, revoke): through its queue when running, else skipped. */

@@ -129,6 +129,11 @@ export interface CommandContext {
   revoke(): Promise<void>;
   /** Stop an agent's running turn (/stop); false when it had none. */
   interrupt?(actorId: string): Promise<boolean>;
+  /**
+   * Show `/status` as a live team board (a card re-rendered with `render`, board.ts); false when
+   * the platform has no cards, they are off or the card failed: the text status is sent instead.
+   */
+  board?(render: () => { text: string; buttons: ActionButton[] }): Promise<boolean>;
 }
 
 /** Run a command from an authorized chat (the authorization gate ran before). */
@@ -154,11 +159,11 @@ export async function runCommand(ctx: CommandContext, name: CommandName, args: s
         kind: "help",
         buttons: ctx.buttons([[b.status, "/status"], pauseButton(b, sub), [b.verbose, "/verbose"]]),
       });
-    case "status":
-      return ctx.reply(replies.status(info(), ctx.groupId, sub, ctx.lastError?.()), {
-        kind: "status",
-        buttons: ctx.buttons([[b.refresh, "/status"], pauseButton(b, sub), verboseButton(b, sub)]),
-      });
+    case "status": {
+      if (ctx.board && (await ctx.board(() => statusReply(ctx, true)))) return;
+      const r = statusReply(ctx, false);
+      return ctx.reply(r.text, { kind: "status", buttons: r.buttons });
+    }
     case "pause": {
       if (!sub?.subscribed) return ctx.reply(replies.notSubscribed);
       if (sub.paused) return ctx.reply(replies.alreadyPaused);
@@ -192,6 +197,22 @@ export async function runCommand(ctx: CommandContext, name: CommandName, args: s
     case "stop":
       return stopCommand(ctx, args);
   }
+}
+
+/** The /status text and buttons, read fresh (a board re-renders it); the board also offers /stop. */
+function statusReply(ctx: CommandContext, board: boolean): { text: string; buttons: ActionButton[] } {
+  const sub = ctx.state.subscription(ctx.message.chatId);
+  const b = ctx.replies.buttons;
+  const buttons: Array<[string, string]> = [
+    [b.refresh, "/status"],
+    pauseButton(b, sub),
+    verboseButton(b, sub),
+  ];
+  if (board) buttons.push([b.stop, "/stop"]);
+  return {
+    text: ctx.replies.status(ctx.groupInfo(), ctx.groupId, sub, ctx.lastError?.()),
+    buttons: ctx.buttons(buttons),
+  };
 }
 
 /** `/stop [@agent]`: stop the agent's running turn; the foreman when no agent is named. */

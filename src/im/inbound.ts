@@ -32,6 +32,8 @@ export interface InboundDeps {
   revive(chatId: string): void;
   /** The bridge's last classified error, shown by /status. */
   lastError?(): { code: string; message: string; at: string } | undefined;
+  /** `/status` as a live board card (board.ts); false → the text reply. Absent: no boards. */
+  board?(message: InboundMessage, render: () => { text: string; buttons: ActionButton[] }): Promise<boolean>;
   /**
    * Per-chat rate; null turns the limit off. Default 20 messages per 10 s. It is the only reason a
    * message is refused: how many wait to be handled is bounded by the transport (the journal hands
@@ -230,6 +232,7 @@ export class InboundHandler {
         ? (actorId) => host.interrupt?.(actorId) ?? Promise.resolve(false)
         : undefined,
       event: (kind, data) => this.deps.event(kind, data),
+      board: (render) => this.deps.board?.(message, render) ?? Promise.resolve(false),
       revoke: () => this.deps.revoke(message.chatId, `chat:${message.staffId ?? message.userId}`),
       buttons: (commands) => {
         // In group chats DingTalk only delivers messages that @mention the bot, and a button cannot.

@@ -125,6 +125,11 @@ export interface PlatformAdapter {
    */
   commandUrl?(command: string): string | undefined;
   /**
+   * Optional: show `view` as a card that can be updated in place (DingTalk: an AI card). Rejects
+   * when the card path fails (the core then sends the text reply); absent when cards are off.
+   */
+  openBoard?(target: ChatTarget, view: BoardView): Promise<BoardCard>;
+  /**
    * Optional: register a listener for an unrecoverable failure after `start()` (e.g. the inbound
    * connection gave up). The bridge then stops and its supervisor restarts it with backoff.
    */
@@ -192,6 +197,21 @@ export interface ActorSummary {
   streams?: boolean;
   /** A running actor stuck on something a human must do: what and how, plus the last screen lines. */
   attention?: { message: string; screen: string[] };
+  /** Whether a running actor is in a turn, where the daemon can tell (structured sessions). */
+  turn?: "working" | "idle";
+  /** What a working actor is doing now: "reading src/app.ts". */
+  activity?: string;
+}
+
+/** What a live board card shows (the team board, docs/im-bridge.md). */
+export interface BoardView {
+  title: string;
+  markdown: string;
+}
+
+/** A board card in a chat that can be updated in place. */
+export interface BoardCard {
+  update(view: BoardView): Promise<void>;
 }
 
 /** The kernel operations the bridge needs. Implemented by the daemon over the real kernel. */

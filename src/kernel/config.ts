@@ -1,5 +1,6 @@
 import { parseDocument } from "yaml";
 import { z } from "zod";
+import { BoardConfigSchema } from "../im/board.js";
 import { ConfigError } from "./errors.js";
 import { readFileIfExists, writeFileAtomic } from "./fs-util.js";
 
@@ -97,6 +98,8 @@ export const ImConfigSchema = z.looseObject({
   working: z.enum(["reaction", "card"]).default("reaction"),
   /** Another AI card template than the standard one (same variables: msgContent, msgTitle, flowStatus). */
   dingtalk_card_template_id: z.string().trim().min(1).max(200).optional(),
+  /** The /status team board card: how long and how often it updates itself (docs/im-bridge.md). */
+  board: BoardConfigSchema.optional(),
 });
 export type ImConfig = z.infer<typeof ImConfigSchema>;
 

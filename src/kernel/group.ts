@@ -8,6 +8,7 @@ import {
   saveGroupConfig,
 } from "./config.js";
 import { NotFoundError, ValidationError } from "./errors.js";
+import { cutToUnits } from "./graphemes.js";
 import type { Home } from "./home.js";
 import { validateActorId } from "./ids.js";
 import { InboxIndex } from "./inbox.js";
@@ -20,6 +21,8 @@ const PREFIX = 8;
 
 /** Texts longer than this are kept whole in an attachment; the ledger line keeps a preview. */
 const MAX_INLINE_TEXT_BYTES = 32_000;
+/** The preview kept inline: at most this many UTF-16 units, cut at a grapheme boundary. */
+export const INLINE_PREVIEW_UNITS = 2000;
 
 export interface SendInput {
   by: string;
@@ -205,7 +208,7 @@ export class Group {
     let text = input.text;
     if (Buffer.byteLength(text) > MAX_INLINE_TEXT_BYTES) {
       attachments.push(await this.blobs.put(Buffer.from(text), "message.txt", "text/plain"));
-      text = `${text.slice(0, 2000)}\n…[message continues: the full text is in the attached message.txt]`;
+      text = `${cutToUnits(text, INLINE_PREVIEW_UNITS)}\n…[message continues: the full text is in the attached message.txt]`;
     }
     const data: ChatMessageData = { text, to, attachments };
     if (input.reply_to) data.reply_to = input.reply_to;

@@ -6,6 +6,8 @@ import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type {
   AdapterStatus,
+  BoardCard,
+  BoardView,
   ChatTarget,
   DownloadedFile,
   InboundFile,
@@ -15,6 +17,7 @@ import type {
   SendProgress,
 } from "../types.js";
 import { type ApiConfig, DingTalkApi, type MediaType } from "./api.js";
+import { openBoardCard } from "./board-card.js";
 import { DingTalkCardApi } from "./card-api.js";
 import { DingTalkCardSurface } from "./card-surface.js";
 import { decodeRobotMessage, readDingTalkReply } from "./decode.js";
@@ -303,6 +306,16 @@ export class DingTalkAdapter implements PlatformAdapter {
       emotionName: emoji,
       textEmotion: { emotionId: "2659900", emotionName: emoji, text: emoji, backgroundId: "im_bg_1" },
     });
+  }
+
+  /** The team board as an AI card (board-card.ts); rejects when the card path fails. */
+  openBoard(target: ChatTarget, view: BoardView): Promise<BoardCard> {
+    return openBoardCard(
+      new DingTalkCardApi(this.api, this.config.cards?.templateId),
+      target,
+      this.robotCode(),
+      view,
+    );
   }
 
   status(): AdapterStatus {

@@ -3,6 +3,7 @@
  * unknown `type` or lacks `headers.messageId` is an error the caller logs and skips; it must never
  * crash the socket handler. Unknown header keys are preserved.
  */
+import { cutToUnits } from "../../kernel/graphemes.js";
 
 export type StreamFrameType = "SYSTEM" | "EVENT" | "CALLBACK";
 
@@ -34,7 +35,7 @@ export type FrameResult = { ok: true; frame: StreamFrame } | { ok: false; reason
 const TYPES: readonly string[] = ["SYSTEM", "EVENT", "CALLBACK"];
 
 function preview(raw: string): string {
-  return raw.length > 80 ? `${raw.slice(0, 80)}…` : raw;
+  return raw.length > 80 ? `${cutToUnits(raw, 80)}…` : raw;
 }
 
 /** Decode one WebSocket text message from the Stream gateway. */

@@ -111,7 +111,13 @@ export const en: Replies = {
       const icon = a.role === "foreman" ? "👑" : "👤";
       const run =
         a.status === "running"
-          ? "🟢 running"
+          ? a.attention
+            ? "🟠 stuck"
+            : a.turn === "working"
+              ? `🔵 working${a.activity ? ` (${a.activity})` : ""}`
+              : a.turn === "idle"
+                ? "🟢 idle"
+                : "🟢 running"
           : a.status === "crashed"
             ? "🔴 crashed"
             : a.status === "exited"
@@ -131,6 +137,12 @@ export const en: Replies = {
     if (lastError)
       lines.push("", `⚠️ Last bridge error (${lastError.at}): [${lastError.code}] ${lastError.message}`);
     return lines.join("\n");
+  },
+
+  board: {
+    title: (groupTitle) => `Team board · ${groupTitle}`,
+    live: (until) => `🔄 Live: updates itself until ${until}.`,
+    ended: (at) => `⏸ Live updates ended at ${at}. Send /status for a fresh board.`,
   },
 
   unknownRecipient(token, actors) {
@@ -200,5 +212,6 @@ export const en: Replies = {
     verbose: "Verbose",
     verboseOn: "Verbose on",
     verboseOff: "Verbose off",
+    stop: "Stop",
   },
 };

@@ -100,7 +100,13 @@ export const zh: Replies = {
       const icon = a.role === "foreman" ? "👑" : "👤";
       const run =
         a.status === "running"
-          ? "🟢 运行中"
+          ? a.attention
+            ? "🟠 卡住了"
+            : a.turn === "working"
+              ? `🔵 工作中${a.activity ? `（${a.activity}）` : ""}`
+              : a.turn === "idle"
+                ? "🟢 空闲"
+                : "🟢 运行中"
           : a.status === "crashed"
             ? "🔴 已崩溃"
             : a.status === "exited"
@@ -120,6 +126,12 @@ export const zh: Replies = {
     if (lastError)
       lines.push("", `⚠️ 最近一次桥接错误（${lastError.at}）：[${lastError.code}] ${lastError.message}`);
     return lines.join("\n");
+  },
+
+  board: {
+    title: (groupTitle) => `团队看板 · ${groupTitle}`,
+    live: (until) => `🔄 实时更新中，持续到 ${until}。`,
+    ended: (at) => `⏸ 已于 ${at} 停止实时更新。发送 /status 获取最新看板。`,
   },
 
   unknownRecipient(token, actors) {
@@ -187,5 +199,6 @@ export const zh: Replies = {
     verbose: "详细模式",
     verboseOn: "开启详细模式",
     verboseOff: "关闭详细模式",
+    stop: "停止",
   },
 };
