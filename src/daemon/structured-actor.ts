@@ -68,6 +68,7 @@ export class StructuredActor {
       program: actor.command,
       preamble: this.opts.preamble(),
       sessionId: session,
+      permissions: actor.permissions ?? "bypass",
     });
     const runner = new StructuredRunner({
       argv,

@@ -17,6 +17,8 @@ export interface OutboundItem {
   text: string;
   attachments: Attachment[];
   replyTo?: string;
+  /** Command buttons `[title, command]` (an approval card); shown where the chat can use them. */
+  buttons?: Array<[title: string, command: string]>;
 }
 
 const USER_TOKENS = new Set(["user", "@user", "@all"]);

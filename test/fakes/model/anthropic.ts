@@ -18,7 +18,15 @@ import { sendEvent, startSse } from "./sse.js";
 export const CLAUDE_REPLY_TOOL = "mcp__cccc__cccc_message_reply";
 const TOOL_SEARCH = "ToolSearch";
 
-type Block = { type: string; text?: string; id?: string; name?: string; tool_use_id?: string };
+type Block = {
+  type: string;
+  text?: string;
+  id?: string;
+  name?: string;
+  tool_use_id?: string;
+  content?: string | { type: string; text?: string }[];
+  is_error?: boolean;
+};
 interface Message {
   role: string;
   content: string | Block[];
@@ -53,10 +61,19 @@ export function anthropicTurn(req: MessagesRequest, script: ModelScript): Out {
   if (results.length > 0) {
     const called = toolName(messages, results[0]?.tool_use_id);
     if (called === TOOL_SEARCH && message) return replyCall(message, script);
+    if (called === "Bash") return { type: "text", text: afterBash(results[0], script) };
     return { type: "text", text: script.done };
   }
   const typed = findCcccMessage(textOf(last));
   if (!typed) return { type: "text", text: script.done };
+  const command = script.bash?.(typed);
+  if (command !== undefined)
+    return {
+      type: "tool_use",
+      id: nextId("toolu"),
+      name: "Bash",
+      input: { command, description: "CCCC test" },
+    };
   const how = typeof script.answer === "function" ? script.answer(typed) : script.answer;
   if (how === "text") return { type: "text", text: script.reply(typed) };
   const reply = (req.tools ?? []).find((t) => t.name === CLAUDE_REPLY_TOOL);
@@ -168,6 +185,14 @@ function replyCall(message: CcccMessage, script: ModelScript): Out {
     name: CLAUDE_REPLY_TOOL,
     input: { event_id: message.replyId, text: script.reply(message) },
   };
+}
+
+function afterBash(result: Block | undefined, script: ModelScript): string {
+  const content = result?.content;
+  const text = typeof content === "string" ? content : (content ?? []).map((c) => c.text ?? "").join("\n");
+  const isError = result?.is_error === true;
+  if (script.afterBash) return script.afterBash({ text, isError });
+  return isError ? `could not run it: ${text.trim()}` : `ran: ${text.trim()}`;
 }
 
 function blocks(message: Message | undefined): Block[] {
