@@ -26,6 +26,7 @@ type Block = {
   tool_use_id?: string;
   content?: string | { type: string; text?: string }[];
   is_error?: boolean;
+  input?: { command?: string };
 };
 interface Message {
   role: string;
@@ -61,7 +62,7 @@ export function anthropicTurn(req: MessagesRequest, script: ModelScript): Out {
   if (results.length > 0) {
     const called = toolName(messages, results[0]?.tool_use_id);
     if (called === TOOL_SEARCH && message) return replyCall(message, script);
-    if (called === "Bash") return { type: "text", text: afterBash(results[0], script) };
+    if (called === "Bash") return { type: "text", text: afterBash(messages, results[0], script) };
     return { type: "text", text: script.done };
   }
   const typed = findCcccMessage(textOf(last));
@@ -187,12 +188,14 @@ function replyCall(message: CcccMessage, script: ModelScript): Out {
   };
 }
 
-function afterBash(result: Block | undefined, script: ModelScript): string {
+function afterBash(messages: Message[], result: Block | undefined, script: ModelScript): string {
   const content = result?.content;
   const text = typeof content === "string" ? content : (content ?? []).map((c) => c.text ?? "").join("\n");
   const isError = result?.is_error === true;
-  if (script.afterBash) return script.afterBash({ text, isError });
-  return isError ? `could not run it: ${text.trim()}` : `ran: ${text.trim()}`;
+  const use = messages.flatMap(blocks).find((b) => b.type === "tool_use" && b.id === result?.tool_use_id);
+  const command = use?.input?.command ?? "";
+  if (script.afterBash) return script.afterBash({ text, isError, command });
+  return isError ? `could not run ${command}: ${text.trim()}` : `ran ${command}: ${text.trim()}`;
 }
 
 function blocks(message: Message | undefined): Block[] {

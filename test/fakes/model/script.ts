@@ -24,8 +24,8 @@ export interface ModelScript {
    * The turn then ends with `afterBash` of the tool's result as plain text.
    */
   bash?: (message: CcccMessage) => string | undefined;
-  /** The turn's text after the Bash result; default `ran: <output>` or `could not run it: <error>`. */
-  afterBash?: (result: { text: string; isError: boolean }) => string;
+  /** The turn's text after the Bash result; default `ran <command>: <output>` or `could not run <command>: <error>`. */
+  afterBash?: (result: { text: string; isError: boolean; command: string }) => string;
   /** Pause between streamed text deltas (one per word); 0 sends the text in one delta. */
   chunkMs?: number;
 }
