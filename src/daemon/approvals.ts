@@ -122,7 +122,9 @@ export class ApprovalService {
     const timer = setTimeout(() => {
       box.timers.delete(r.approval_id);
       const minutes = timeoutSeconds(group) / 60;
-      const span = minutes >= 1 ? `${+minutes.toFixed(1)} minutes` : `${timeoutSeconds(group)} seconds`;
+      const seconds = timeoutSeconds(group);
+      const span =
+        minutes >= 1 ? `${+minutes.toFixed(1)} minutes` : `${seconds} second${seconds === 1 ? "" : "s"}`;
       void this.decide(group, r.approval_id, {
         decision: "deny",
         decided_by: "system",
