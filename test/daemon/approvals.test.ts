@@ -49,6 +49,8 @@ beforeAll(async () => {
   root = t.home.root;
   gid = (await t.api<{ group: { group_id: string } }>("POST", "/api/v1/groups", { title: "approvals" })).body
     .group.group_id;
+  // Not started: requests are filed the way its MCP tool would.
+  await t.api("POST", path("/actors"), { id: "lead", runtime: "claude", permissions: "ask" });
 });
 afterAll(async () => {
   await t?.daemon.close();
@@ -60,14 +62,13 @@ describe("permission modes", () => {
     const codex = await cli(["actor", "add", "cx", "--runtime", "codex", "--permissions", "ask"]);
     expect(codex.code).toBe(1);
     expect(codex.stderr).toMatch(/permissions_unsupported|needs --runtime claude with the structured runner/);
-    const added = await cli(["actor", "add", "lead", "--runtime", "claude", "--permissions", "ask"]);
+    const added = await cli(["actor", "add", "dev", "--runtime", "claude", "--permissions", "ask"]);
     expect(added.code, added.stderr).toBe(0);
-    expect(t.daemon.ctx.kernel.group(gid).actor("lead").permissions).toBe("ask");
-    const updated = await cli(["actor", "update", "lead", "--permissions", "bypass"]);
+    expect(t.daemon.ctx.kernel.group(gid).actor("dev").permissions).toBe("ask");
+    const updated = await cli(["actor", "update", "dev", "--permissions", "bypass"]);
     expect(updated.stdout).toMatch(/permissions bypass/);
-    expect(t.daemon.ctx.kernel.group(gid).actor("lead").permissions).toBe("bypass");
-    await cli(["actor", "update", "lead", "--permissions", "ask"]);
-    const bad = await cli(["actor", "update", "lead", "--permissions", "sometimes"]);
+    expect(t.daemon.ctx.kernel.group(gid).actor("dev").permissions).toBe("bypass");
+    const bad = await cli(["actor", "update", "dev", "--permissions", "sometimes"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/permissions/);
   });
