@@ -61,6 +61,7 @@ describe.skipIf(!hasChromium)("Web UI approval inbox", () => {
     try {
       const first = await ask("npm publish", "toolu_1");
       await page.goto(`${t.daemon.url}?group=${gid}`);
+      await page.getByText(/asks approval/).waitFor();
       const tab = page.getByRole("tab", { name: /Approvals/ });
       await expect.poll(() => tab.textContent()).toBe("Approvals1");
       // A new request arrives live (no reload): the count goes up.

@@ -60,6 +60,8 @@ export interface NewActor {
   runtime: string;
   /** Absent: the runtime's default (structured for claude, pty for the others). */
   runner?: "pty" | "headless" | "structured";
+  /** `ask`: a person approves risky tool calls (Claude Code, structured runner only). */
+  permissions?: "bypass" | "ask";
   command?: string;
   title?: string;
   /** Plain variables (saved in group.yaml). */
