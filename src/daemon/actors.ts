@@ -14,6 +14,7 @@ import { assertClaudeRootSandbox } from "../runners/sandbox-check.js";
 import { structuredTimingsFromEnv } from "../runners/structured-turn.js";
 import { type ActorExit, ActorProcess } from "../runners/supervisor.js";
 import { CLI_ENTRY } from "../version.js";
+import { timeoutSeconds } from "./approvals.js";
 import type { ActorRuntimeStatus, ActorService, ActorTerminal, DaemonContext } from "./context.js";
 import { StreamHub } from "./stream-hub.js";
 import { StructuredActor, structuredStateFile } from "./structured-actor.js";
@@ -167,6 +168,8 @@ export class ActorManager implements ActorService {
 
   private makeStructured(group: Group, actor: ActorConfig, scope: string, env: NodeJS.ProcessEnv) {
     const stateDir = this.ctx.home.stateDir(group.id);
+    // The prompt tool waits for a person: Claude Code must not give up on it before the timeout does.
+    if (actor.permissions === "ask") env.MCP_TOOL_TIMEOUT ??= String((timeoutSeconds(group) + 120) * 1000);
     return new StructuredActor({
       group,
       actor,

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import type { BridgeHost, ReplyStreamEvent } from "../im/types.js";
+import type { ApprovalView, BridgeApprovals, BridgeHost, ReplyStreamEvent } from "../im/types.js";
+import type { ApprovalRecord } from "../kernel/approval.js";
 import type { Group } from "../kernel/group.js";
 import type { Attachment, LedgerEvent, MessageSource } from "../kernel/types.js";
 import type { DaemonContext } from "./context.js";
@@ -11,6 +12,13 @@ export class GroupBridgeHost implements BridgeHost {
     private readonly group: Group,
     readonly log: (line: string) => void,
   ) {}
+
+  readonly approvals: BridgeApprovals = {
+    pending: async () => (await this.ctx.approvals.list(this.group)).pending.map(view),
+    decide: async (id, input) =>
+      view(await this.ctx.approvals.decide(this.group, id, { ...input, via: "dingtalk" })),
+    approvers: () => this.group.config.im?.dingtalk_approvers,
+  };
 
   get groupId(): string {
     return this.group.id;
@@ -98,4 +106,15 @@ export class GroupBridgeHost implements BridgeHost {
   blobPath(attachment: Attachment): string {
     return this.group.blobs.resolve(attachment.path);
   }
+}
+
+function view(r: ApprovalRecord): ApprovalView {
+  return {
+    approval_id: r.approval_id,
+    actor_id: r.actor_id,
+    tool: r.tool,
+    summary: r.summary,
+    status: r.status,
+    expires_at: r.expires_at,
+  };
 }

@@ -71,6 +71,7 @@ export class StructuredActor {
       // A session of another runtime (the actor's runtime was changed) is not resumed.
       sessionId: !state.runtime || state.runtime === actor.runtime ? state.session_id : undefined,
       cwd: this.opts.cwd,
+      permissions: actor.permissions ?? "bypass",
     });
     const runner = new StructuredRunner({
       argv,
@@ -130,7 +131,7 @@ export class StructuredActor {
         groupId: group.id,
         actorId: actor.id,
         streamId: u.turn.streamId,
-        to: trigger ? [trigger.by] : [],
+        to: trigger ? [trigger.by === "system" ? "user" : trigger.by] : [],
         replyTo: trigger?.id,
       });
       return;
@@ -166,7 +167,8 @@ export class StructuredActor {
     const { hub, group, actor } = this.opts;
     const base = { state, text: turn.text, error };
     if (!trigger || answered) return hub.end(turn.streamId, base);
-    const to = [trigger.by];
+    // "system" is no recipient: an answer to a system notice (an approval handed over) goes to the user.
+    const to = [trigger.by === "system" ? "user" : trigger.by];
     const common = { to, reply_to: trigger.id, stream_id: turn.streamId };
     if (state === "done") {
       const text = (turn.finalText ?? turn.text).trim();

@@ -74,7 +74,7 @@ export class Authorizer {
       const allowedAs = this.allowedUser(message);
       if (allowedAs !== undefined) {
         // Authorize only: the /subscribe command itself then subscribes and replies.
-        await this.authorize(message, `allowed_user:${allowedAs}`, false);
+        await this.authorize(message, `allowed_user:${allowedAs}`, false, allowedAs);
         return { type: "allowed" };
       }
       const key = await this.issueKey(message);
@@ -174,6 +174,7 @@ export class Authorizer {
       { chatId: entry.chat_id, chatType: entry.chat_type, chatTitle: entry.chat_title },
       by,
       true,
+      entry.user_id,
     );
   }
 
@@ -181,6 +182,7 @@ export class Authorizer {
     chat: Pick<InboundMessage, "chatId" | "chatType" | "chatTitle">,
     by: string,
     subscribe: boolean,
+    boundUser?: string,
   ): Promise<AuthorizedChat> {
     const now = new Date(this.deps.now());
     const entry: AuthorizedChat = {
@@ -189,6 +191,7 @@ export class Authorizer {
       title: chat.chatTitle ?? "",
       authorized_at: now.toISOString(),
       by,
+      ...(boundUser ? { bound_user: boundUser } : {}),
     };
     await this.deps.state.authorize(entry);
     this.lastHint.delete(chat.chatId);

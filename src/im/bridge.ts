@@ -6,11 +6,13 @@ import { CardStreams } from "./cards/card-streams.js";
 import { OpenCards } from "./cards/open-cards.js";
 import { type CardTimings, DEFAULT_CARD_TIMINGS } from "./cards/timings.js";
 import { recipientsOf, WorkingCards } from "./cards/working-cards.js";
+import { commandUrl } from "./commands.js";
 import { chooseContent as defaultChooseContent } from "./format.js";
 import { InboundHandler } from "./inbound.js";
 import type { InboundRate } from "./inbound-limit.js";
 import { ProcessingIndicators } from "./indicator.js";
 import { type ChooseContent, OutboundFollower } from "./outbound.js";
+import { approvalRepliesFor } from "./replies/approvals.js";
 import { cardTextsFor } from "./replies/cards.js";
 import { type Language, type Replies, repliesFor } from "./replies/index.js";
 import type { RetryPolicy } from "./send-queue.js";
@@ -180,6 +182,7 @@ export class Bridge {
       platform: config.platform,
       files: { enabled: config.filesEnabled, maxBytes, maxMb: config.maxFileMb },
       replies: this.replies,
+      language: config.language ?? "en",
       now: this.now,
       log,
       reply: (message, text, extra) => this.replyTo(message, text, extra),
@@ -202,6 +205,9 @@ export class Bridge {
       chooseContent: this.choose,
       files: { enabled: this.config.filesEnabled, maxBytes: Math.round(this.config.maxFileMb * 1024 * 1024) },
       replies: this.replies,
+      approvalReplies: approvalRepliesFor(this.config.language ?? "en"),
+      commandUrl: (command) =>
+        commandUrl(this.config.platform, command, this.adapter.commandUrl?.bind(this.adapter)),
       retry: { ...DEFAULT_RETRY, ...this.options.retry },
       indicators: this.indicators,
       now: this.now,

@@ -1,7 +1,8 @@
-import { type Replies, repliesFor } from "./replies/index.js";
+import { type ApprovalCommand, approvalCommand } from "./approval-commands.js";
+import { type Language, type Replies, repliesFor } from "./replies/index.js";
 import { quoteRoute } from "./routing.js";
 import type { BridgeState, Subscription } from "./state.js";
-import type { ActionButton, ActorSummary, InboundMessage } from "./types.js";
+import type { ActionButton, ActorSummary, BridgeApprovals, InboundMessage } from "./types.js";
 
 export type CommandName =
   | "subscribe"
@@ -12,7 +13,8 @@ export type CommandName =
   | "resume"
   | "verbose"
   | "stop"
-  | "help";
+  | "help"
+  | ApprovalCommand;
 
 const ALIASES: Record<string, CommandName> = {
   subscribe: "subscribe",
@@ -29,6 +31,9 @@ const ALIASES: Record<string, CommandName> = {
   help: "help",
   h: "help",
   stop: "stop",
+  approve: "approve",
+  deny: "deny",
+  approvals: "approvals",
 };
 
 export type ParsedInput =
@@ -134,6 +139,11 @@ export interface CommandContext {
    * the platform has no cards, they are off or the card failed: the text status is sent instead.
    */
   board?(render: () => { text: string; buttons: ActionButton[] }): Promise<boolean>;
+  /** The approval inbox (/approve, /deny, /approvals). */
+  approvals?: BridgeApprovals;
+  /** `im.language`, for texts kept outside `replies` (approvals). */
+  language?: Language;
+  log?(line: string): void;
 }
 
 /** Run a command from an authorized chat (the authorization gate ran before). */
@@ -196,6 +206,10 @@ export async function runCommand(ctx: CommandContext, name: CommandName, args: s
       return sendCommand(ctx, args, sub);
     case "stop":
       return stopCommand(ctx, args);
+    case "approve":
+    case "deny":
+    case "approvals":
+      return approvalCommand(ctx, name, args);
   }
 }
 

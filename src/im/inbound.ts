@@ -4,7 +4,7 @@ import { errorCode, errorMessage } from "./bridge-errors.js";
 import { type CommandContext, commandUrl, parseInput, runCommand, sendCommand } from "./commands.js";
 import { DEFAULT_INBOUND_RATE, InboundLimiter, type InboundRate } from "./inbound-limit.js";
 import type { ProcessingIndicators } from "./indicator.js";
-import type { Replies } from "./replies/index.js";
+import type { Language, Replies } from "./replies/index.js";
 import { quoteRoute } from "./routing.js";
 import type { BridgeState } from "./state.js";
 import type { ActionButton, BridgeHost, InboundMessage, PlatformAdapter } from "./types.js";
@@ -19,6 +19,8 @@ export interface InboundDeps {
   files: { enabled: boolean; maxBytes: number; maxMb: number };
   /** The chat texts in the group's `im.language`. */
   replies: Replies;
+  /** `im.language` (approval texts are kept outside `replies`). */
+  language?: Language;
   now(): number;
   log(line: string): void;
   reply(
@@ -233,6 +235,9 @@ export class InboundHandler {
         : undefined,
       event: (kind, data) => this.deps.event(kind, data),
       board: (render) => this.deps.board?.(message, render) ?? Promise.resolve(false),
+      ...(host.approvals ? { approvals: host.approvals } : {}),
+      ...(this.deps.language ? { language: this.deps.language } : {}),
+      log: (line) => this.deps.log(line),
       revoke: () => this.deps.revoke(message.chatId, `chat:${message.staffId ?? message.userId}`),
       buttons: (commands) => {
         // In group chats DingTalk only delivers messages that @mention the bot, and a button cannot.

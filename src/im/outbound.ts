@@ -1,8 +1,10 @@
 import type { LedgerEvent } from "../kernel/types.js";
+import { approvalItem } from "./approval-outbound.js";
 import { errorMessage } from "./bridge-errors.js";
 import type { CardStreams } from "./cards/card-streams.js";
 import type { ProcessingIndicators } from "./indicator.js";
 import { EventMedia } from "./outbound-media.js";
+import type { ApprovalReplies } from "./replies/approvals.js";
 import type { Replies } from "./replies/index.js";
 import { chatReceives, classifyEvent, type OutboundItem } from "./routing.js";
 import { ChatSendQueue, type Mergeable, type RetryPolicy, type SendJob } from "./send-queue.js";
@@ -25,6 +27,9 @@ export interface OutboundDeps {
   files: { enabled: boolean; maxBytes: number };
   /** The chat texts (attachment notes) in the group's `im.language`. */
   replies: Replies;
+  approvalReplies: ApprovalReplies;
+  /** The URL a button uses to send a command back, or undefined where the platform cannot. */
+  commandUrl(command: string): string | undefined;
   retry: RetryPolicy;
   indicators: ProcessingIndicators;
   now(): number;
@@ -187,7 +192,9 @@ export class OutboundFollower {
 
   private async dispatch(event: LedgerEvent): Promise<void> {
     const { state, host } = this.deps;
-    const item = classifyEvent(event, host.groupInfo().actors);
+    const item =
+      approvalItem(event, this.deps.approvalReplies, this.deps.now()) ??
+      classifyEvent(event, host.groupInfo().actors);
     const targets: AuthorizedChat[] = [];
     if (item) {
       for (const chat of state.listAuthorized()) {
@@ -247,6 +254,7 @@ export class OutboundFollower {
       }
     }
     const cards = item.streamId ? this.deps.cards?.() : undefined;
+    const buttons = this.buttons(item, chat);
     // A retried step resumes where the platform stopped accepting (a long text is several
     // messages), unless the text itself changed (the card took more of it meanwhile).
     let progress = { sent: 0 };
@@ -258,9 +266,10 @@ export class OutboundFollower {
       if (body === "" && notes.length === 0) return;
       const text = notes.length > 0 ? `${body}${body ? "\n\n" : ""}${notes.join("\n")}` : body;
       if (text !== sending) [progress, sending] = [{ sent: 0 }, text];
-      await adapter.send(target(), this.deps.chooseContent({ text, title: item.title }), progress);
+      await adapter.send(target(), this.deps.chooseContent({ text, title: item.title, buttons }), progress);
     });
-    const merge = steps.length === 1 && !cards ? this.mergeable(item, notes, target) : undefined;
+    const merge =
+      steps.length === 1 && !cards && !item.buttons ? this.mergeable(item, notes, target) : undefined;
     return {
       label: `event #${item.seq}`,
       steps,
@@ -272,6 +281,18 @@ export class OutboundFollower {
           this.deps.log(`[outbound] ${errorMessage(e)}`),
         ),
     };
+  }
+
+  /** An item's command buttons for this chat: direct chats only (a group needs an @mention). */
+  private buttons(item: OutboundItem, chat: AuthorizedChat): ActionButton[] {
+    if (!item.buttons || chat.chat_type !== "direct") return [];
+    const out: ActionButton[] = [];
+    for (const [title, command] of item.buttons) {
+      const url = this.deps.commandUrl(command);
+      if (url === undefined) return [];
+      out.push({ title, url });
+    }
+    return out;
   }
 
   /** A plain text or markdown message may merge with the ones queued behind it (send-queue.ts). */

@@ -19,6 +19,8 @@ export interface OutboundItem {
   replyTo?: string;
   /** The reply stream this message ends (structured actors): its card may already show the text. */
   streamId?: string;
+  /** Command buttons `[title, command]` (an approval card); shown where the chat can use them. */
+  buttons?: Array<[title: string, command: string]>;
 }
 
 const USER_TOKENS = new Set(["user", "@user", "@all"]);

@@ -214,6 +214,28 @@ export interface BoardCard {
   update(view: BoardView): Promise<void>;
 }
 
+/** A pending or decided approval as chats show it (docs/approvals.md). */
+export interface ApprovalView {
+  approval_id: string;
+  actor_id: string;
+  tool: string;
+  summary: string;
+  status: "pending" | "approved" | "denied";
+  expires_at: string;
+}
+
+/** The approval inbox as the bridge uses it (`/approve`, `/deny`, `/approvals`). */
+export interface BridgeApprovals {
+  pending(): Promise<ApprovalView[]>;
+  /** Throws a CcccError (`approval_not_found`, `approval_decided`) the chat is told. */
+  decide(
+    id: string,
+    input: { decision: "approve" | "deny" | "always"; decided_by: string; chat_id: string; reason?: string },
+  ): Promise<ApprovalView>;
+  /** `im.dingtalk_approvers`, or undefined when not set (then whoever bound the chat decides). */
+  approvers(): readonly string[] | undefined;
+}
+
 /** The kernel operations the bridge needs. Implemented by the daemon over the real kernel. */
 export interface BridgeHost {
   readonly groupId: string;
@@ -241,4 +263,6 @@ export interface BridgeHost {
   subscribeStreams?(listener: (event: ReplyStreamEvent) => void): () => void;
   /** Stops an agent's running turn (`/stop`); false when it had none. */
   interrupt?(actorId: string): Promise<boolean>;
+  /** The group's approval inbox; absent: the approval commands say there is none. */
+  approvals?: BridgeApprovals;
 }

@@ -61,6 +61,13 @@ export function defaultRunnerFor(runtime: string): RunnerName {
   return STRUCTURED_RUNTIMES.includes(runtime) ? "structured" : "pty";
 }
 
+/** `bypass`: the agent runs tools without asking (the default); `ask`: a person approves each risky call. */
+export const PERMISSION_MODES = ["bypass", "ask"] as const;
+export type PermissionMode = (typeof PERMISSION_MODES)[number];
+
+/** Default `approval_timeout` (seconds): an undecided request is denied after 10 minutes. */
+export const DEFAULT_APPROVAL_TIMEOUT_S = 600;
+
 export const ActorConfigSchema = z.looseObject({
   id: text(LIMITS.actorId),
   title: text(LIMITS.actorTitle).default(""),
@@ -73,6 +80,8 @@ export const ActorConfigSchema = z.looseObject({
   env: recordOf(text(LIMITS.envValue), LIMITS.envEntries).default({}),
   enabled: z.boolean().default(false),
   created_at: z.string().default(""),
+  /** Absent means `bypass` (docs/approvals.md). */
+  permissions: z.enum(PERMISSION_MODES).optional(),
 });
 export type ActorConfig = z.infer<typeof ActorConfigSchema>;
 
@@ -89,6 +98,8 @@ export const ImConfigSchema = z.looseObject({
   dingtalk_app_secret_env: z.string().optional(),
   dingtalk_robot_code_env: z.string().optional(),
   dingtalk_allowed_users: z.array(z.string()).optional(),
+  /** Staff ids who may decide approvals from DingTalk; default: whoever bound the chat. */
+  dingtalk_approvers: z.array(text(LIMITS.token)).max(LIMITS.recipients).optional(),
   files: ImFilesSchema.default({ enabled: true, max_mb: 20 }),
   /** Language of everything the bot says in chats (replies, notes, button titles). */
   language: z.enum(["en", "zh"]).default("en"),
@@ -116,6 +127,8 @@ export const GroupConfigSchema = z.looseObject({
     .default([]),
   actors: z.array(ActorConfigSchema).default([]),
   im: ImConfigSchema.nullish(),
+  /** Seconds an approval request waits for a decision before it is denied (default 600). */
+  approval_timeout: z.number().positive().max(86_400).optional(),
 });
 export type GroupConfig = z.infer<typeof GroupConfigSchema>;
 

@@ -16,6 +16,8 @@ export interface StructuredSessionInput {
   /** The kept session (Claude) or thread (Codex) id to resume. */
   sessionId?: string;
   cwd: string;
+  /** Claude: `ask` routes tool permissions through CCCC's approval prompt tool (default bypass). */
+  permissions?: "bypass" | "ask";
 }
 
 export interface StructuredSession {
@@ -32,6 +34,7 @@ export function structuredSession(input: StructuredSessionInput): StructuredSess
           program: input.program,
           preamble: input.preamble,
           sessionId: input.sessionId,
+          permissions: input.permissions ?? "bypass",
         }),
         protocol: claudeProtocol,
       };

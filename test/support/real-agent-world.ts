@@ -33,7 +33,13 @@ export interface RealAgentWorld {
 export async function startRealAgentWorld(
   runtime: "claude" | "codex",
   setup: (modelUrl: string) => { home: AgentHome; env: NodeJS.ProcessEnv },
-  opts: { subscribe?: boolean; runner?: "pty" | "structured"; model?: FakeModelOptions } = {},
+  opts: {
+    subscribe?: boolean;
+    runner?: "pty" | "structured";
+    model?: FakeModelOptions;
+    /** More `cccc actor add` options, e.g. `["--permissions", "ask"]`. */
+    actorArgs?: string[];
+  } = {},
 ): Promise<RealAgentWorld> {
   const model = await startFakeModel(opts.model);
   const { home, env } = setup(model.url);
@@ -52,6 +58,7 @@ export async function startRealAgentWorld(
     "--runtime",
     runtime,
     ...(opts.runner ? ["--runner", opts.runner] : []),
+    ...(opts.actorArgs ?? []),
   ]);
   await configureAndStart(world);
   await world.cli(["group", "start"]);

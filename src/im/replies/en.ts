@@ -2,7 +2,8 @@
 import { attentionLines } from "./attention.js";
 import type { Replies } from "./index.js";
 
-const COMMAND_LIST = "/subscribe, /unsubscribe, /send, /stop, /status, /pause, /resume, /verbose, /help";
+const COMMAND_LIST =
+  "/subscribe, /unsubscribe, /send, /stop, /status, /pause, /resume, /verbose, /approvals, /approve, /deny, /help";
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
@@ -94,6 +95,8 @@ export const en: Replies = {
       "/pause: pause message delivery",
       "/resume: resume message delivery",
       "/verbose [on|off]: show or hide agent-to-agent messages (no argument toggles)",
+      "/approvals: list the tool calls waiting for approval",
+      "/approve <id> [always] · /approve all [@agent] · /deny <id> [reason]: decide (approvers only)",
       "/help: this list",
     ];
     const note =

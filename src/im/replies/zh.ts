@@ -5,7 +5,8 @@
 import { attentionLines } from "./attention.js";
 import type { Replies } from "./index.js";
 
-const COMMAND_LIST = "/subscribe, /unsubscribe, /send, /stop, /status, /pause, /resume, /verbose, /help";
+const COMMAND_LIST =
+  "/subscribe, /unsubscribe, /send, /stop, /status, /pause, /resume, /verbose, /approvals, /approve, /deny, /help";
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 const onOff = (on: boolean) => (on ? "开" : "关");
@@ -84,6 +85,8 @@ export const zh: Replies = {
       "/pause：暂停消息推送",
       "/resume：恢复消息推送",
       "/verbose [on|off]：显示或隐藏智能体之间的消息（不带参数则切换）",
+      "/approvals：列出等待审批的工具调用",
+      "/approve <id> [always] · /approve all [@智能体] · /deny <id> [原因]：审批（仅审批人）",
       "/help：显示本列表",
     ];
     const note =

@@ -32,8 +32,27 @@ export interface ActorInfo {
   pid?: number;
   exit_code?: number | null;
   unread: number;
+  permissions?: "bypass" | "ask";
   /** A running actor that needs a human: a dialog on screen, no input prompt, no reaction to delivery. */
   attention?: { code: string; message: string; since?: number; screen: string[] };
+}
+
+/** An approval request of the group's inbox (docs/approvals.md). */
+export interface Approval {
+  approval_id: string;
+  actor_id: string;
+  tool: string;
+  summary: string;
+  requested_at: string;
+  expires_at: string;
+  status: "pending" | "approved" | "denied";
+  decision?: {
+    decision: "approve" | "deny" | "always";
+    decided_by: string;
+    via: string;
+    reason?: string;
+    decided_at: string;
+  };
 }
 
 export interface NewActor {
@@ -41,6 +60,8 @@ export interface NewActor {
   runtime: string;
   /** Absent: the runtime's default (structured for claude, pty for the others). */
   runner?: "pty" | "headless" | "structured";
+  /** `ask`: a person approves risky tool calls (Claude Code, structured runner only). */
+  permissions?: "bypass" | "ask";
   command?: string;
   title?: string;
   /** Plain variables (saved in group.yaml). */
