@@ -131,11 +131,12 @@ export class OutboundFollower {
       return Promise.resolve();
     }
     this.replies.set(chatId, waiting + 1);
+    const progress = { sent: 0 };
     return new Promise((resolve) => {
       this.queue(chatId).push({
         label: "reply",
         urgent: true,
-        steps: [() => this.deps.adapter.send(target, content)],
+        steps: [() => this.deps.adapter.send(target, content, progress)],
         done: () => {
           const left = (this.replies.get(chatId) ?? 1) - 1;
           if (left > 0) this.replies.set(chatId, left);
@@ -237,21 +238,24 @@ export class OutboundFollower {
       notes.push(this.deps.replies.attachmentsDisabled(item.attachments.length));
     if (files.enabled) {
       for (const a of item.attachments) {
+        const progress = { sent: 0 };
         steps.push(async () => {
           const result = await media.get(a);
           if (result.note && !notes.includes(result.note)) notes.push(result.note);
-          if (result.content) await adapter.send(target(), result.content);
+          if (result.content) await adapter.send(target(), result.content, progress);
         });
       }
     }
     const cards = item.streamId ? this.deps.cards?.() : undefined;
+    // A retried step resumes where the platform stopped accepting (a long text is several messages).
+    const progress = { sent: 0 };
     steps.push(async () => {
       // The stream's card may already show the answer: only what it does not show goes as messages.
       const body =
         cards && item.streamId ? await cards.deliverFinal(item.streamId, chat.chat_id, item.text) : item.text;
       if (body === "" && notes.length === 0) return;
       const text = notes.length > 0 ? `${body}${body ? "\n\n" : ""}${notes.join("\n")}` : body;
-      await adapter.send(target(), this.deps.chooseContent({ text, title: item.title }));
+      await adapter.send(target(), this.deps.chooseContent({ text, title: item.title }), progress);
     });
     const merge = steps.length === 1 && !cards ? this.mergeable(item, notes, target) : undefined;
     return {

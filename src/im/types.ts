@@ -93,12 +93,22 @@ export interface DownloadedFile {
   mime: string;
 }
 
+/** How far a multi-message send got (see `PlatformAdapter.send`). */
+export interface SendProgress {
+  sent: number;
+}
+
 export interface PlatformAdapter {
   readonly platform: string;
   /** Connect and start delivering inbound messages. Rejects with a classified error on bad credentials. */
   start(onMessage: (message: InboundMessage) => Promise<void>): Promise<void>;
   stop(): Promise<void>;
-  send(target: ChatTarget, content: OutboundContent): Promise<void>;
+  /**
+   * Send `content`, which the platform may need as several messages. `progress.sent` counts the
+   * messages of this content the platform already accepted: the adapter skips those and advances it
+   * as each goes out, so a retry after a failure part-way never repeats a part.
+   */
+  send(target: ChatTarget, content: OutboundContent, progress?: SendProgress): Promise<void>;
   /**
    * Optional: whether `content` goes out as one platform message (not split). Queued text and
    * markdown messages to a chat are merged only while this holds; without it they are never merged.

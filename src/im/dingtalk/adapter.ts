@@ -12,6 +12,7 @@ import type {
   InboundMessage,
   OutboundContent,
   PlatformAdapter,
+  SendProgress,
 } from "../types.js";
 import { type ApiConfig, DingTalkApi, type MediaType } from "./api.js";
 import { DingTalkCardApi } from "./card-api.js";
@@ -216,30 +217,37 @@ export class DingTalkAdapter implements PlatformAdapter {
    * sessionWebhook while it is valid, else the robot OpenAPI: group send for groups, one-to-one send
    * to the sender's staff id for direct chats (protocol §3.2–§3.4, cccc-im-spec §6.6).
    */
-  async send(target: ChatTarget, content: OutboundContent): Promise<void> {
+  async send(
+    target: ChatTarget,
+    content: OutboundContent,
+    progress: SendProgress = { sent: 0 },
+  ): Promise<void> {
     const reply = readDingTalkReply(target.reply);
     const webhook = reply?.sessionWebhook;
     const expiresAt = reply?.sessionWebhookExpiresAt ?? 0;
     if (webhook && expiresAt > Date.now() + WEBHOOK_MARGIN_MS && webhookSupports(content)) {
-      let sent = 0;
+      const start = progress.sent;
       try {
-        for (const body of encodeForWebhook(content)) {
+        for (const body of encodeForWebhook(content).slice(start)) {
           await this.api.sendBySessionWebhook(webhook, body, target.chatId);
-          sent++;
+          progress.sent++;
         }
         return;
       } catch (err) {
-        // Fall back only when nothing went out, so a chunked message is never half duplicated.
-        if (sent > 0 || !(err instanceof PlatformApiError)) throw err;
+        // Fall back only when nothing went out on this call, so a chunked message is never half
+        // duplicated (the webhook and the OpenAPI plan the same chunks; `progress` carries over).
+        if (progress.sent > start || !(err instanceof PlatformApiError)) throw err;
         this.config.log(`dingtalk: sessionWebhook failed (${err.code}); using the robot OpenAPI`);
       }
     }
     const robotCode = this.robotCode();
-    const messages = encodeForOpenApi(content);
+    const messages = encodeForOpenApi(content).slice(progress.sent);
     if (target.chatType === "group") {
       const cid = reply?.conversationId ?? target.chatId;
-      for (const m of messages)
+      for (const m of messages) {
         await this.api.sendToGroup(cid, m.msgKey, m.msgParam, robotCode, target.chatId);
+        progress.sent++;
+      }
       return;
     }
     const staffId = reply?.senderStaffId;
@@ -269,6 +277,7 @@ export class DingTalkAdapter implements PlatformAdapter {
           },
         );
       }
+      progress.sent++;
     }
   }
 

@@ -31,7 +31,9 @@ export const DEFAULT_STREAM_TIMING: StreamTiming = {
   // (issue 15; the Node SDK's keepAlive pings every 8 s, Go and Java wait 5 s for the pong, §1.8).
   pingIntervalMs: 8_000,
   pongTimeoutMs: 5_000,
-  backoffBaseMs: 1_000,
+  // Refused reconnects wait 0.25–0.5 s, 0.5–1 s, 1–2 s, 2–4 s, …: three refusals in a row (a short
+  // gateway outage) cost at most 7.5 s instead of 15 s.
+  backoffBaseMs: 500,
   // Repeated refusals wait at most 12 s (6–12 s with jitter), not a minute: while we wait,
   // DingTalk's pushes depend on its patience (issue 15, item 10).
   backoffMaxMs: 12_000,

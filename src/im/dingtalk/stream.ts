@@ -197,7 +197,10 @@ export class StreamClient {
     this.current = undefined;
     this.setConnected(false);
     const why = conn.why ?? { code: "dingtalk_stream_closed", reason: closed };
-    this.reconnect(why.code, why.reason, false);
+    // A zombie was found by a missed pong: the gateway answered when this socket opened, and the
+    // detection itself (ping interval + pong timeout) already spaces these reconnects out. Waiting
+    // out a backoff on top would only lengthen the offline gap, so reconnect at once (with jitter).
+    this.reconnect(why.code, why.reason, why.code === "dingtalk_stream_zombie");
   }
 
   /**

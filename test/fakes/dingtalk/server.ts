@@ -102,8 +102,8 @@ export class FakeDingTalk {
   expireTokens(): void {
     this.state.expireTokens();
   }
-  fail(endpoint: FaultEndpoint, kind: FaultKind, times = 1): void {
-    this.state.fail(endpoint, kind, times);
+  fail(endpoint: FaultEndpoint, kind: FaultKind, times = 1, skip = 0): void {
+    this.state.fail(endpoint, kind, times, skip);
   }
   refuseGatewayOpen(times: number): void {
     this.state.fail("gateway", "serverError", times);

@@ -105,7 +105,7 @@ export class FakeState {
   /** AI card instances (card-state.ts). */
   readonly cards: FakeCards;
   tokensIssued = 0;
-  private readonly faults = new Map<FaultEndpoint, { kind: FaultKind; remaining: number }[]>();
+  private readonly faults = new Map<FaultEndpoint, { kind: FaultKind; remaining: number; skip: number }[]>();
 
   /** DingTalk's per-API and per-chat rate limits (null: none). */
   readonly limiter: FakeLimiter;
@@ -152,10 +152,10 @@ export class FakeState {
     this.tokens.clear();
   }
 
-  /** Fail the next `times` calls to `endpoint` with `kind`. */
-  fail(endpoint: FaultEndpoint, kind: FaultKind, times = 1): void {
+  /** Fail the next `times` calls to `endpoint` with `kind`, after letting `skip` calls through. */
+  fail(endpoint: FaultEndpoint, kind: FaultKind, times = 1, skip = 0): void {
     const list = this.faults.get(endpoint) ?? [];
-    list.push({ kind, remaining: times });
+    list.push({ kind, remaining: times, skip });
     this.faults.set(endpoint, list);
   }
 
@@ -163,6 +163,10 @@ export class FakeState {
     const list = this.faults.get(endpoint);
     const f = list?.[0];
     if (!list || !f) return undefined;
+    if (f.skip > 0) {
+      f.skip--;
+      return undefined;
+    }
     if (--f.remaining <= 0) list.shift();
     return f.kind;
   }

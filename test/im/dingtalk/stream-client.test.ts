@@ -211,6 +211,32 @@ describe("DingTalk Stream client against the fake gateway", () => {
     await fake.waitFor(() => received.length === 1, 2_000, "delivery");
   });
 
+  it("reconnects at once after a zombie instead of waiting out a backoff (offline gap ≤ detection time)", async () => {
+    await setup();
+    // A backoff long enough to see: the old path waited backoffDelay(...) ≥ 2.5 s after a zombie.
+    const { client: c } = client({
+      timing: {
+        pingIntervalMs: 50,
+        pongTimeoutMs: 100,
+        backoffBaseMs: 5_000,
+        backoffMaxMs: 5_000,
+        disconnectJitterMs: 50,
+      },
+    });
+    await c.start();
+    fake.zombie();
+    const zombieAt = Date.now();
+    await fake.waitFor(
+      () => fake.stream.gatewayOpens === 2 && fake.stream.routable() !== undefined,
+      10_000,
+      "reconnect",
+    );
+    const gapMs = Date.now() - zombieAt;
+    // Detection ≤ ping + pong timeout (150 ms) + jitter (50 ms) + a connect; generous for a loaded machine.
+    expect(gapMs).toBeLessThan(2_000);
+    expect(c.status().lastError?.code).toBe("dingtalk_stream_zombie");
+  });
+
   it("default liveness settings detect a zombie within 60 s", () => {
     expect(DEFAULT_STREAM_TIMING.pingIntervalMs + DEFAULT_STREAM_TIMING.pongTimeoutMs).toBeLessThanOrEqual(
       60_000,
