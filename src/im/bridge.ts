@@ -234,7 +234,10 @@ export class Bridge {
       texts,
       timings,
       target: (chatId) => this.chatTarget(chatId),
-      hint: (chatId, text) => void this.tell(chatId, text),
+      hint: (chatId, text) =>
+        void this.tell(chatId, text).catch((e: unknown) =>
+          log(`[cards] cannot send the hint: ${errorMessage(e)}`),
+        ),
       now: this.now,
       log,
     });

@@ -132,7 +132,16 @@ describe("AI cards for streamed replies", () => {
     expect(card.finalText).toBe(reply.data.text);
     expect(card.updatesRefused).toBe(0);
     const writes = card.states.filter((s) => s.op === "stream");
-    expect(writes.length).toBeLessThan(20); // 80 deltas collapse to a few snapshots
+    if (process.env.CARDS_MEASURE)
+      console.log(
+        `burst: 200 deltas → ${writes.length} card writes, gaps ${writes
+          .slice(1)
+          .map((x, i) => x.at - (writes[i]?.at ?? 0))
+          .join(",")} ms`,
+      );
+    // 200 deltas over ~2 s collapse to a few snapshots, each a full one and longer than the last.
+    expect(writes.length).toBeGreaterThanOrEqual(3);
+    expect(writes.length).toBeLessThan(30);
     for (let i = 1; i < writes.length; i++) {
       expect((writes[i]?.at ?? 0) - (writes[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(250); // server clock
     }
