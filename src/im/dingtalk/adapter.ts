@@ -2,8 +2,11 @@
  * DingTalk as a `PlatformAdapter`: Stream client in, robot API out. Decoding and encoding are the
  * pure functions in decode.ts / encode.ts; this file only wires transports to the bridge core.
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomicSync } from "../../kernel/fs-util.js";
+import { InboundJournal } from "../transport/inbound-journal.js";
+import { FileDedupe } from "../transport/seen-ids.js";
 import type {
   AdapterStatus,
   ChatTarget,
@@ -15,10 +18,8 @@ import type {
 } from "../types.js";
 import { type ApiConfig, DingTalkApi, type MediaType } from "./api.js";
 import { decodeRobotMessage, readDingTalkReply } from "./decode.js";
-import { FileDedupe } from "./dedupe.js";
 import { encodeForOpenApi, encodeForWebhook, webhookSupports } from "./encode.js";
 import { PlatformApiError } from "./errors.js";
-import { InboundJournal } from "./inbound-journal.js";
 import { StreamClient, type StreamTiming } from "./stream.js";
 import { handleWebhookRequest, type WebhookRequest, type WebhookResponse } from "./webhook.js";
 import { guardReplay, ReplayGuard } from "./webhook-replay.js";
@@ -90,8 +91,7 @@ export class DingTalkAdapter implements PlatformAdapter {
     this.config.log("dingtalk: learned the robot code from an inbound message");
     try {
       const file = this.robotCodeFile();
-      writeFileSync(`${file}.tmp`, JSON.stringify({ robotCode: code }));
-      renameSync(`${file}.tmp`, file);
+      writeFileAtomicSync(file, JSON.stringify({ robotCode: code }), { mode: 0o600 });
     } catch (e) {
       this.config.log(`dingtalk: cannot save the learned robot code: ${(e as Error).message}`);
     }
@@ -254,7 +254,7 @@ export class DingTalkAdapter implements PlatformAdapter {
           `DingTalk throttled messages to user ${staffId}`,
           "Retry later",
           {
-            retry: "backoff",
+            retry: "after",
           },
         );
       }

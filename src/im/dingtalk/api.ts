@@ -3,7 +3,7 @@
  * through `callDingTalk` (request.ts). Base URLs come from config so a fake server can stand in.
  */
 import { PlatformApiError } from "./errors.js";
-import { RateLimiter, type RateLimits } from "./rate-limit.js";
+import { dingTalkLimiter, type RateLimits } from "./rate-limit.js";
 import { type CallContext, type CallSpec, callDingTalk } from "./request.js";
 import { TokenCache } from "./token-cache.js";
 import {
@@ -29,8 +29,9 @@ export interface ApiConfig {
   log?: (line: string) => void;
   timeoutMs?: number;
   downloadTimeoutMs?: number;
+  /** Attempts of the calls this client retries itself (token, downloads, reactions); sends: 1. */
   maxAttempts?: number;
-  /** First retry delay; throttling waits at least this long (DingTalk advises 1 s). */
+  /** First retry delay; a throttle answer holds the windows ½–1 × this (DingTalk advises 1 s). */
   retryBaseMs?: number;
   retryMaxMs?: number;
   limits?: Partial<RateLimits>;
@@ -58,12 +59,14 @@ export class DingTalkApi {
     this.oapiBase = trimSlash(config.oapiBase ?? DEFAULT_OAPI_BASE);
     this.tokens = new TokenCache(() => this.fetchToken());
     this.ctx = {
-      limiter: new RateLimiter(config.limits),
+      limiter: dingTalkLimiter(config.limits),
       tokens: this.tokens,
       timeoutMs: config.timeoutMs ?? 15_000,
-      maxAttempts: config.maxAttempts ?? 4,
-      retryBaseMs: config.retryBaseMs ?? 1_000,
-      retryMaxMs: config.retryMaxMs ?? 10_000,
+      retry: {
+        attempts: config.maxAttempts ?? 4,
+        baseMs: config.retryBaseMs ?? 1_000,
+        maxMs: config.retryMaxMs ?? 10_000,
+      },
       secrets: [config.appSecret],
       log: config.log ?? (() => {}),
       signal: this.abort.signal,
@@ -91,7 +94,7 @@ export class DingTalkApi {
         family: "new",
         auth: "none",
         idempotent: true,
-        maxAttempts: 1, // the Stream client's reconnect loop does the backoff
+        retriedBy: "caller", // the Stream client's reconnect loop does the backoff
         timeoutMs: 10_000,
         json: {
           clientId: this.config.appKey,
@@ -140,6 +143,7 @@ export class DingTalkApi {
       json: body,
       chatKey: chatKey ?? `webhook:${session}`,
       urlKind: "webhook",
+      retriedBy: "caller", // the bridge's send queue
     });
   }
 
@@ -159,6 +163,7 @@ export class DingTalkApi {
       auth: "header",
       json: { robotCode, openConversationId, msgKey, msgParam },
       chatKey: chatKey ?? openConversationId,
+      retriedBy: "caller", // the bridge's send queue
     })) as { processQueryKey?: unknown };
     return { processQueryKey: String(body.processQueryKey ?? "") };
   }
@@ -186,6 +191,7 @@ export class DingTalkApi {
         auth: "header",
         json: { robotCode, userIds: batch, msgKey, msgParam },
         chatKey: batch.length === 1 ? (chatKey ?? `user:${batch[0]}`) : undefined,
+        retriedBy: "caller", // the bridge's send queue
       })) as Partial<Record<keyof UsersSendResult, unknown>>;
       out.processQueryKey ||= String(body.processQueryKey ?? "");
       out.invalidStaffIdList.push(...strings(body.invalidStaffIdList));
@@ -261,6 +267,7 @@ export class DingTalkApi {
       auth: "query",
       form,
       timeoutMs: this.config.downloadTimeoutMs ?? 60_000,
+      retriedBy: "caller", // part of a send: the bridge's send queue retries it
     })) as { media_id?: unknown };
     if (typeof body.media_id !== "string" || !body.media_id) {
       throw new PlatformApiError(

@@ -1,8 +1,8 @@
 /** Options, timing defaults, status and small frame helpers of the Stream client (stream.ts). */
 import { z } from "zod";
-import type { DedupeStore } from "./dedupe.js";
+import type { InboundJournalLike } from "../transport/inbound-journal.js";
+import type { DedupeStore } from "../transport/seen-ids.js";
 import { PlatformApiError } from "./errors.js";
-import type { InboundJournalLike } from "./inbound-journal.js";
 
 export interface StreamTiming {
   /** WS ping cadence; any inbound frame or pong proves liveness (§1.8). */

@@ -5,6 +5,8 @@
  * SYSTEM `disconnect`, WS ping/pong liveness, jittered backoff, one reconnect loop at a time.
  */
 import WebSocket from "ws";
+import { backoffDelay } from "../transport/backoff.js";
+import { abortError, sleep } from "../transport/sleep.js";
 import { ROBOT_TOPIC } from "./api.js";
 import { decodeStreamFrame } from "./frame.js";
 import { RobotInbox } from "./robot-inbox.js";
@@ -17,7 +19,6 @@ import {
   type StreamStatus,
   type StreamTiming,
 } from "./stream-options.js";
-import { abortError, backoffDelay, sleep } from "./timing.js";
 
 export {
   type CallbackMeta,
@@ -229,7 +230,7 @@ export class StreamClient {
     this.reconnecting = (async () => {
       let delay = immediate
         ? Math.random() * this.t.disconnectJitterMs
-        : backoffDelay(this.failures, this.t.backoffBaseMs, this.t.backoffMaxMs);
+        : backoffDelay({ baseMs: this.t.backoffBaseMs, maxMs: this.t.backoffMaxMs }, this.failures);
       while (this.started && !signal.aborted) {
         try {
           await sleep(delay, signal);
@@ -246,7 +247,7 @@ export class StreamClient {
             this.opts.onFatal?.(err);
             return;
           }
-          delay = backoffDelay(this.failures, this.t.backoffBaseMs, this.t.backoffMaxMs);
+          delay = backoffDelay({ baseMs: this.t.backoffBaseMs, maxMs: this.t.backoffMaxMs }, this.failures);
           this.opts.log(`stream connect failed (${(err as Error).message}); next try in ${delay} ms`);
         }
       }
