@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { BridgeHost } from "../im/types.js";
+import type { LedgerEventData, LedgerKind } from "../kernel/event-kinds.js";
 import type { Group } from "../kernel/group.js";
 import type { Attachment, LedgerEvent, MessageSource } from "../kernel/types.js";
 import type { DaemonContext } from "./context.js";
@@ -44,7 +45,7 @@ export class GroupBridgeHost implements BridgeHost {
     return this.group.send({ by: "user", ...input });
   }
 
-  appendEvent(kind: string, data: Record<string, unknown>): Promise<LedgerEvent> {
+  appendEvent<K extends LedgerKind>(kind: K, data: LedgerEventData[K]): Promise<LedgerEvent> {
     return this.group.append(kind, "system", data);
   }
 

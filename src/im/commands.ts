@@ -1,7 +1,7 @@
 import { type Replies, repliesFor } from "./replies/index.js";
 import { quoteRoute } from "./routing.js";
 import type { BridgeState, Subscription } from "./state.js";
-import type { ActionButton, ActorSummary, InboundMessage } from "./types.js";
+import type { ActionButton, ActorSummary, InboundMessage, RecordEvent } from "./types.js";
 
 export type CommandName =
   | "subscribe"
@@ -122,7 +122,7 @@ export interface CommandContext {
   /** Forward to agents (downloads attachments, starts the indicator). */
   forward(to: string[], text: string): Promise<void>;
   /** Record an `im.*` ledger event. */
-  event(kind: string, data: Record<string, unknown>): Promise<void>;
+  event: RecordEvent;
   /** Buttons that send commands back, or [] where the platform/chat cannot. */
   buttons(commands: Array<[title: string, command: string]>): ActionButton[];
   /** Revoke this chat (used by /unsubscribe). */

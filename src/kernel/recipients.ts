@@ -71,9 +71,3 @@ export function isMessageFor(
   if (to.includes("@peers") && !isForeman) return true;
   return false;
 }
-
-/** Messages the user should see in chat apps: to nobody in particular, to `user`, or to `@all`. */
-export function isUserFacing(event: LedgerEvent<ChatMessageData>): boolean {
-  const to = event.data.to;
-  return to.length === 0 || to.includes("user") || to.includes("@all");
-}
