@@ -52,7 +52,7 @@ export function normalizeKey(key: string): string {
 }
 
 /**
- * Authorization of chats (IM spec §4.5). The unit of trust is a chat: once a group chat is
+ * Authorization of chats. The unit of trust is a chat: once a group chat is
  * approved, every member who can @mention the bot can command the agents.
  */
 export class Authorizer {

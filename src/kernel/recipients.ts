@@ -4,7 +4,7 @@ import type { ChatMessageData, LedgerEvent } from "./types.js";
 
 export const SELECTORS = ["@all", "@peers", "@foreman"] as const;
 
-/** The foreman is the first enabled actor; with none enabled, the first actor (DESIGN §3). */
+/** The foreman is the first enabled actor; with none enabled, the first actor. */
 export function foremanOf(actors: readonly ActorConfig[]): ActorConfig | undefined {
   return actors.find((a) => a.enabled) ?? actors[0];
 }

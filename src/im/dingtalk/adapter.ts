@@ -27,7 +27,7 @@ import { guardReplay, ReplayGuard } from "./webhook-replay.js";
 export interface DingTalkAdapterConfig {
   appKey: string;
   appSecret: string;
-  /** Defaults to the app key (enterprise-internal robots, protocol §0). */
+  /** Defaults to the app key (enterprise-internal robots). */
   robotCode?: string;
   /** CCCC_DINGTALK_API_BASE, default https://api.dingtalk.com */
   apiBase: string;
@@ -38,7 +38,7 @@ export interface DingTalkAdapterConfig {
   log(line: string): void;
   /** `stream` (default): our own Stream client. `http`: messages arrive through `receiveWebhook`. */
   mode?: "stream" | "http";
-  /** HTTP mode event-subscription token and AES key (encrypted callbacks, protocol §4.2). */
+  /** HTTP mode event-subscription token and AES key (encrypted callbacks). */
   httpToken?: string;
   httpAesKey?: string;
   /** Tuning, mostly for tests. */
@@ -203,7 +203,7 @@ export class DingTalkAdapter implements PlatformAdapter {
 
   /**
    * sessionWebhook while it is valid, else the robot OpenAPI: group send for groups, one-to-one send
-   * to the sender's staff id for direct chats (protocol §3.2–§3.4, cccc-im-spec §6.6).
+   * to the sender's staff id for direct chats.
    */
   async send(target: ChatTarget, content: OutboundContent): Promise<void> {
     const reply = readDingTalkReply(target.reply);
@@ -272,7 +272,7 @@ export class DingTalkAdapter implements PlatformAdapter {
     return { mediaId };
   }
 
-  /** Emotion reaction on the user's message (cccc-im-spec §6.9). */
+  /** Emotion reaction on the user's message. */
   async react(message: InboundMessage, emoji: string, on: boolean): Promise<void> {
     const reply = readDingTalkReply(message.reply);
     await this.api.emotion(on ? "reply" : "recall", {

@@ -1,5 +1,5 @@
 /**
- * Typed wrappers for the DingTalk calls the bridge makes (protocol §1.1, §3). Every call goes
+ * Typed wrappers for the DingTalk calls the bridge makes. Every call goes
  * through `callDingTalk` (request.ts). Base URLs come from config so a fake server can stand in.
  */
 import { PlatformApiError } from "./errors.js";
@@ -79,12 +79,12 @@ export class DingTalkApi {
     this.abort.abort();
   }
 
-  /** Cached access token (§3.1): refreshed before expiry, single-flight. */
+  /** Cached access token: refreshed before expiry, single-flight. */
   getAccessToken(): Promise<string> {
     return this.tokens.get(this.abort.signal);
   }
 
-  /** A fresh one-shot Stream ticket for every connect (§1.1). */
+  /** A fresh one-shot Stream ticket for every connect. */
   async openStreamConnection(signal?: AbortSignal): Promise<{ endpoint: string; ticket: string }> {
     const body = (await this.call(
       {
@@ -129,7 +129,7 @@ export class DingTalkApi {
   }
 
   /**
-   * Reply through the chat's sessionWebhook (§3.2). Only DingTalk (or configured) hosts. `chatKey`
+   * Reply through the chat's sessionWebhook. Only DingTalk (or configured) hosts. `chatKey`
    * paces the chat as one, whichever route (webhook or OpenAPI) its messages take.
    */
   async sendBySessionWebhook(url: string, body: Record<string, unknown>, chatKey?: string): Promise<void> {
@@ -147,7 +147,7 @@ export class DingTalkApi {
     });
   }
 
-  /** §3.3. `msgParam` is the JSON string DingTalk expects. */
+  /** `msgParam` is the JSON string DingTalk expects. */
   async sendToGroup(
     openConversationId: string,
     msgKey: string,
@@ -168,7 +168,7 @@ export class DingTalkApi {
     return { processQueryKey: String(body.processQueryKey ?? "") };
   }
 
-  /** §3.4. Batches of ≤ 20 users; a 200 can still list invalid or throttled users. */
+  /** Batches of ≤ 20 users; a 200 can still list invalid or throttled users. */
   async sendToUsers(
     userIds: string[],
     msgKey: string,
@@ -200,7 +200,7 @@ export class DingTalkApi {
     return out;
   }
 
-  /** §3.7: exchange the downloadCode for a short-lived URL, then stream it with a size cap. */
+  /** Exchange the downloadCode for a short-lived URL, then stream it with a size cap. */
   async downloadFile(
     downloadCode: string,
     robotCode: string,
@@ -247,7 +247,7 @@ export class DingTalkApi {
     };
   }
 
-  /** §3.8: legacy multipart upload with `?access_token=`; returns the media_id. */
+  /** Legacy multipart upload with `?access_token=`; returns the media_id. */
   async uploadMedia(
     bytes: Buffer,
     name: string,
@@ -279,7 +279,7 @@ export class DingTalkApi {
     return body.media_id;
   }
 
-  /** Processing indicator on a user's message (cccc-im-spec §6.9). */
+  /** Processing indicator on a user's message. */
   async emotion(action: "reply" | "recall", body: Record<string, unknown>): Promise<void> {
     await this.call({
       name: `robot.emotion.${action}`,
@@ -320,7 +320,7 @@ export class DingTalkApi {
 
   /**
    * sessionWebhook and downloadUrl come from the platform, so only DingTalk hosts (or the configured
-   * bases, e.g. a fake server) are accepted — protocol §2.3 (SSRF).
+   * bases, e.g. a fake server) are accepted (SSRF).
    */
   private checkUrl(raw: string, kind: "webhook" | "download"): URL {
     if (isAllowedPlatformUrl(raw, [this.apiBase, this.oapiBase], kind)) return new URL(raw);

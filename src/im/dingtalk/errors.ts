@@ -1,6 +1,6 @@
 /**
- * Typed DingTalk errors with stable codes (STYLE §5) and the classifier that turns DingTalk's error
- * bodies into them (protocol §5.1–§5.2). The message is what a user sees: what went wrong, then
+ * Typed DingTalk errors with stable codes and the classifier that turns DingTalk's error
+ * bodies into them. The message is what a user sees: what went wrong, then
  * what to do. Wording for credentials and permissions follows the seed setup guide's troubleshooting
  * headings ("Invalid appkey", "No permission").
  */
@@ -62,7 +62,7 @@ function statusFor(code: string): number {
   return code.startsWith("dingtalk_invalid_app") ? 400 : 502;
 }
 
-/** A failed DingTalk response reduced to the fields that matter (any family, §5.1). */
+/** A failed DingTalk response reduced to the fields that matter (any family). */
 export interface FailureBody {
   httpStatus: number;
   code: string;

@@ -1,6 +1,6 @@
 import type { ActorInfo } from "../api/types.ts";
 
-/** Chat plus one tab per actor showing its terminal (kernel spec §9.1). `view` null is the chat. */
+/** Chat plus one tab per actor showing its terminal. `view` null is the chat. */
 export function ViewTabs(props: {
   actors: ActorInfo[];
   view: string | null;

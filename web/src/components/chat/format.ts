@@ -11,7 +11,7 @@ export function senderName(by: string): string {
   return by === "user" ? "You" : by;
 }
 
-/** Recipients as written in the event; an empty list means the default (DESIGN §3). */
+/** Recipients as written in the event; an empty list means the default. */
 export function recipientsText(event: EventOf<"chat.message">): string {
   const to = event.data.to ?? [];
   if (to.length > 0) return to.join(", ");
