@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { ApprovalView, BridgeApprovals, BridgeHost, ReplyStreamEvent } from "../im/types.js";
 import type { ApprovalRecord } from "../kernel/approval.js";
+import type { LedgerEventData, LedgerKind } from "../kernel/event-kinds.js";
 import type { Group } from "../kernel/group.js";
 import type { Attachment, LedgerEvent, MessageSource } from "../kernel/types.js";
 import type { DaemonContext } from "./context.js";
@@ -62,7 +63,7 @@ export class GroupBridgeHost implements BridgeHost {
     return this.group.send({ by: "user", ...input });
   }
 
-  appendEvent(kind: string, data: Record<string, unknown>): Promise<LedgerEvent> {
+  appendEvent<K extends LedgerKind>(kind: K, data: LedgerEventData[K]): Promise<LedgerEvent> {
     return this.group.append(kind, "system", data);
   }
 

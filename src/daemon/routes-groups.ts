@@ -141,7 +141,7 @@ export function groupRoutes(app: FastifyInstance, ctx: DaemonContext): void {
       if (body.title !== undefined) a.title = body.title;
       if (body.permissions !== undefined) a.permissions = body.permissions;
     });
-    await group.append("actor.update", "user", { actor_id: req.params.aid, ...body });
+    await group.append("actor.updated", "user", { actor_id: req.params.aid, ...body });
     if (ctx.actors.status(group, req.params.aid).status === "running")
       await ctx.actors.restart(group, req.params.aid);
     return { actor: actorInfo(ctx, group).find((a) => a.id === req.params.aid) };

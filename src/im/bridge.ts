@@ -1,3 +1,4 @@
+import type { LedgerEventData, LedgerKind } from "../kernel/event-kinds.js";
 import { Authorizer } from "./auth.js";
 import type { BindLimits } from "./bind-throttle.js";
 import { type BoardTiming, DEFAULT_BOARD_TIMING, LiveBoards, statusBoardSource } from "./board.js";
@@ -470,7 +471,7 @@ export class Bridge {
     return target;
   }
 
-  private async event(kind: string, data: Record<string, unknown>): Promise<void> {
+  private async event<K extends LedgerKind>(kind: K, data: LedgerEventData[K]): Promise<void> {
     try {
       await this.host.appendEvent(kind, data);
     } catch (error) {

@@ -2,7 +2,7 @@ import { type ApprovalCommand, approvalCommand } from "./approval-commands.js";
 import { type Language, type Replies, repliesFor } from "./replies/index.js";
 import { quoteRoute } from "./routing.js";
 import type { BridgeState, Subscription } from "./state.js";
-import type { ActionButton, ActorSummary, BridgeApprovals, InboundMessage } from "./types.js";
+import type { ActionButton, ActorSummary, BridgeApprovals, InboundMessage, RecordEvent } from "./types.js";
 
 export type CommandName =
   | "subscribe"
@@ -127,7 +127,7 @@ export interface CommandContext {
   /** Forward to agents (downloads attachments, starts the indicator). */
   forward(to: string[], text: string): Promise<void>;
   /** Record an `im.*` ledger event. */
-  event(kind: string, data: Record<string, unknown>): Promise<void>;
+  event: RecordEvent;
   /** Buttons that send commands back, or [] where the platform/chat cannot. */
   buttons(commands: Array<[title: string, command: string]>): ActionButton[];
   /** Revoke this chat (used by /unsubscribe). */

@@ -1,5 +1,5 @@
 /**
- * Platform-neutral choice of outbound message format (im-spec §6.3; docs/dingtalk-format.md).
+ * Platform-neutral choice of outbound message format (docs/dingtalk-format.md).
  *
  * `chooseContent` rules, first match wins:
  * 1. `buttons` given (non-empty)          → actionCard (body as in 3, buttons kept in order).

@@ -7,7 +7,7 @@ import type { ProcessingIndicators } from "./indicator.js";
 import type { Language, Replies } from "./replies/index.js";
 import { quoteRoute } from "./routing.js";
 import type { BridgeState } from "./state.js";
-import type { ActionButton, BridgeHost, InboundMessage, PlatformAdapter } from "./types.js";
+import type { ActionButton, BridgeHost, InboundMessage, PlatformAdapter, RecordEvent } from "./types.js";
 
 export interface InboundDeps {
   host: BridgeHost;
@@ -28,7 +28,7 @@ export interface InboundDeps {
     text: string,
     extra?: { kind: "help" | "status"; buttons: ActionButton[] },
   ): Promise<void>;
-  event(kind: string, data: Record<string, unknown>): Promise<void>;
+  event: RecordEvent;
   revoke(chatId: string, by: string): Promise<void>;
   /** The chat talked to us: a chat marked gone is reachable again. */
   revive(chatId: string): void;

@@ -16,7 +16,7 @@ const MAX_PER_CHAT = 50;
 export const DONE = "🥳";
 
 /**
- * The processing indicator (IM spec §6.9): 🤔 on a user's message once it is forwarded, swapped to
+ * The processing indicator: 🤔 on a user's message once it is forwarded, swapped to
  * 🥳 when the agent's reply to that event reaches the chat. Correlated by `reply_to`; without one,
  * only when exactly one indicator is pending in the chat (never FIFO guessing). Best effort: errors
  * are logged. In memory only: after a restart the 🤔 stays (documented in docs/im-bridge.md).

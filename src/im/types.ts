@@ -3,6 +3,7 @@
  * `PlatformAdapter`; each platform is one folder (src/im/dingtalk/) that implements it.
  * The core talks to the kernel only through `BridgeHost`, which the daemon implements.
  */
+import type { LedgerEventData, LedgerKind } from "../kernel/event-kinds.js";
 import type { Attachment, LedgerEvent, MessageSource } from "../kernel/types.js";
 
 export type ChatType = "direct" | "group";
@@ -249,7 +250,8 @@ export interface BridgeHost {
     attachments: Attachment[];
     source: MessageSource;
   }): Promise<LedgerEvent>;
-  appendEvent(kind: string, data: Record<string, unknown>): Promise<LedgerEvent>;
+  /** Append a system event, typed by kind (src/kernel/event-kinds.ts). */
+  appendEvent<K extends LedgerKind>(kind: K, data: LedgerEventData[K]): Promise<LedgerEvent>;
   /** Events with seq > afterSeq, oldest first. */
   readEvents(afterSeq: number, limit: number): Promise<LedgerEvent[]>;
   lastSeq(): number;
@@ -266,3 +268,6 @@ export interface BridgeHost {
   /** The group's approval inbox; absent: the approval commands say there is none. */
   approvals?: BridgeApprovals;
 }
+
+/** Record a system event in the group's ledger (best effort: a failure is logged, not thrown). */
+export type RecordEvent = <K extends LedgerKind>(kind: K, data: LedgerEventData[K]) => Promise<void>;

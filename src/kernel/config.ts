@@ -4,7 +4,7 @@ import { BoardConfigSchema } from "../im/board.js";
 import { ConfigError } from "./errors.js";
 import { readFileIfExists, writeFileAtomic } from "./fs-util.js";
 
-/** group.yaml schema (DESIGN §4). Unknown keys are kept on rewrite (loose objects). */
+/** group.yaml schema. Unknown keys are kept on rewrite (loose objects). */
 
 /**
  * Length limits of free-text fields, in characters (docs/kernel.md "Limits"). The schemas here and

@@ -8,6 +8,7 @@ import {
   saveGroupConfig,
 } from "./config.js";
 import { NotFoundError, ValidationError } from "./errors.js";
+import type { EventOf, LedgerEventData, LedgerKind, TypedAppend } from "./event-kinds.js";
 import { cutToUnits } from "./graphemes.js";
 import type { Home } from "./home.js";
 import { validateActorId } from "./ids.js";
@@ -71,7 +72,7 @@ export class Group {
   static async create(home: Home, config: GroupConfig): Promise<Group> {
     await saveGroupConfig(home.groupConfigFile(config.group_id), config);
     const group = await Group.open(home, config.group_id);
-    await group.append("group.create", "user", { title: config.title });
+    await group.append("group.created", "user", { title: config.title });
     return group;
   }
 
@@ -99,8 +100,14 @@ export class Group {
     return run;
   }
 
-  append(kind: string, by: string, data: Record<string, unknown>): Promise<LedgerEvent> {
-    return this.ledger.append(kind, by, data);
+  /** Append one event; its data is checked against the kind's type (event-kinds.ts). */
+  append<K extends LedgerKind>(kind: K, by: string, data: LedgerEventData[K]): Promise<EventOf<K>> {
+    return this.ledger.append(kind, by, data) as Promise<EventOf<K>>;
+  }
+
+  /** Append events in one write (a reader never sees one without the others), typed by kind. */
+  appendMany(items: TypedAppend[]): Promise<LedgerEvent[]> {
+    return this.ledger.appendMany(items);
   }
 
   actor(actorId: string): ActorConfig {
@@ -162,7 +169,7 @@ export class Group {
       }
       c.actors.push(actor);
     });
-    await this.append("actor.add", "user", { actor });
+    await this.append("actor.added", "user", { actor });
     return actor;
   }
 
@@ -171,7 +178,7 @@ export class Group {
     await this.updateConfig((c) => {
       c.actors = c.actors.filter((a) => a.id !== actorId);
     });
-    await this.append("actor.remove", "user", { actor_id: actorId });
+    await this.append("actor.removed", "user", { actor_id: actorId });
   }
 
   /**
@@ -216,11 +223,7 @@ export class Group {
     if (input.format) data.format = input.format;
     if (input.client_id) data.client_id = input.client_id;
     if (input.stream_id) data.stream_id = input.stream_id;
-    return (await this.append(
-      "chat.message",
-      input.by,
-      data as unknown as Record<string, unknown>,
-    )) as ChatMessageEvent;
+    return this.append("chat.message", input.by, data);
   }
 
   /** Reply to an event (id or unique prefix). Without `to`, the answer goes to the original sender. */

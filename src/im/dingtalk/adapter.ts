@@ -2,8 +2,11 @@
  * DingTalk as a `PlatformAdapter`: Stream client in, robot API out. Decoding and encoding are the
  * pure functions in decode.ts / encode.ts; this file only wires transports to the bridge core.
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomicSync } from "../../kernel/fs-util.js";
+import { InboundJournal } from "../transport/inbound-journal.js";
+import { FileDedupe } from "../transport/seen-ids.js";
 import type {
   AdapterStatus,
   BoardCard,
@@ -21,10 +24,8 @@ import { openBoardCard } from "./board-card.js";
 import { DingTalkCardApi } from "./card-api.js";
 import { DingTalkCardSurface } from "./card-surface.js";
 import { decodeRobotMessage, readDingTalkReply } from "./decode.js";
-import { FileDedupe } from "./dedupe.js";
 import { encodeForOpenApi, encodeForWebhook, webhookSupports } from "./encode.js";
 import { PlatformApiError } from "./errors.js";
-import { InboundJournal } from "./inbound-journal.js";
 import { StreamClient, type StreamTiming } from "./stream.js";
 import { handleWebhookRequest, type WebhookRequest, type WebhookResponse } from "./webhook.js";
 import { guardReplay, ReplayGuard } from "./webhook-replay.js";
@@ -32,7 +33,7 @@ import { guardReplay, ReplayGuard } from "./webhook-replay.js";
 export interface DingTalkAdapterConfig {
   appKey: string;
   appSecret: string;
-  /** Defaults to the app key (enterprise-internal robots, protocol §0). */
+  /** Defaults to the app key (enterprise-internal robots). */
   robotCode?: string;
   /** CCCC_DINGTALK_API_BASE, default https://api.dingtalk.com */
   apiBase: string;
@@ -43,7 +44,7 @@ export interface DingTalkAdapterConfig {
   log(line: string): void;
   /** `stream` (default): our own Stream client. `http`: messages arrive through `receiveWebhook`. */
   mode?: "stream" | "http";
-  /** HTTP mode event-subscription token and AES key (encrypted callbacks, protocol §4.2). */
+  /** HTTP mode event-subscription token and AES key (encrypted callbacks). */
   httpToken?: string;
   httpAesKey?: string;
   /** `im.cards` (default on): AI cards for streamed replies; `im.dingtalk_card_template_id` overrides the template. */
@@ -105,8 +106,7 @@ export class DingTalkAdapter implements PlatformAdapter {
     this.config.log("dingtalk: learned the robot code from an inbound message");
     try {
       const file = this.robotCodeFile();
-      writeFileSync(`${file}.tmp`, JSON.stringify({ robotCode: code }));
-      renameSync(`${file}.tmp`, file);
+      writeFileAtomicSync(file, JSON.stringify({ robotCode: code }), { mode: 0o600 });
     } catch (e) {
       this.config.log(`dingtalk: cannot save the learned robot code: ${(e as Error).message}`);
     }
@@ -218,7 +218,7 @@ export class DingTalkAdapter implements PlatformAdapter {
 
   /**
    * sessionWebhook while it is valid, else the robot OpenAPI: group send for groups, one-to-one send
-   * to the sender's staff id for direct chats (protocol §3.2–§3.4, cccc-im-spec §6.6).
+   * to the sender's staff id for direct chats.
    */
   async send(
     target: ChatTarget,
@@ -276,7 +276,7 @@ export class DingTalkAdapter implements PlatformAdapter {
           `DingTalk throttled messages to user ${staffId}`,
           "Retry later",
           {
-            retry: "backoff",
+            retry: "after",
           },
         );
       }
@@ -295,7 +295,7 @@ export class DingTalkAdapter implements PlatformAdapter {
     return { mediaId };
   }
 
-  /** Emotion reaction on the user's message (cccc-im-spec §6.9). */
+  /** Emotion reaction on the user's message. */
   async react(message: InboundMessage, emoji: string, on: boolean): Promise<void> {
     const reply = readDingTalkReply(message.reply);
     await this.api.emotion(on ? "reply" : "recall", {

@@ -1,5 +1,5 @@
 /**
- * GFM → DingTalk markdown dialect (protocol §3.6: DingTalk renders a subset — headings, bold,
+ * GFM → DingTalk markdown dialect (DingTalk renders a subset — headings, bold,
  * italic, links, images, lists, quotes, code — and renders tables poorly; clients differ on PC and
  * mobile). Works on `marked`'s token tree (./md-lex.ts), block by block:
  *

@@ -1,5 +1,5 @@
 /**
- * Lossless splitting of long texts into DingTalk-sized chunks (protocol §3.6, im-spec §6.5).
+ * Lossless splitting of long texts into DingTalk-sized chunks.
  *
  * `splitText` cuts the input into pieces whose concatenation is exactly the input. Each piece is
  * then decorated for display: a `(i/n)` number line, and — for markdown — a code fence closed at the

@@ -1,5 +1,5 @@
 /**
- * Every text the bridge says in a chat, in one place (IM spec §4.4, improved where §9 lists a bug).
+ * Every text the bridge says in a chat, in one place.
  * Wording is part of the contract; tests assert on it. Each language is one object typed `Replies`,
  * so the compiler refuses a language that misses a text (`im.language` in group.yaml picks one).
  */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { RateLimiter, rateLimitsFromEnv } from "../../../src/im/dingtalk/rate-limit.js";
+import { rateLimitsFromEnv } from "../../../src/im/dingtalk/rate-limit.js";
+import { RateLimiter } from "../../../src/im/transport/rate-window.js";
 
 const limits = { apiCalls: 1000, apiWindowMs: 1000, chatMessages: 3, chatWindowMs: 200 };
 

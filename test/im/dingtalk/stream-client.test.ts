@@ -3,13 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DingTalkApi } from "../../../src/im/dingtalk/api.js";
-import { type DedupeStore, FileDedupe, MemoryDedupe } from "../../../src/im/dingtalk/dedupe.js";
 import {
   DEFAULT_STREAM_TIMING,
   StreamClient,
   type StreamClientOptions,
   type StreamTiming,
 } from "../../../src/im/dingtalk/stream.js";
+import { type DedupeStore, FileDedupe, MemoryDedupe } from "../../../src/im/transport/seen-ids.js";
 import {
   type FakeDingTalk,
   type FakeDingTalkOptions,

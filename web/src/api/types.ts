@@ -7,6 +7,7 @@ import type {
 } from "../../../src/kernel/types.ts";
 
 export type { ChatStreamData } from "../../../src/daemon/stream-hub.ts";
+export type { EventOf, LedgerEventData, LedgerKind } from "../../../src/kernel/event-kinds.ts";
 export type { Attachment, ChatMessageData, LedgerEvent, SystemNotifyData };
 
 export interface GroupSummary {
