@@ -74,14 +74,13 @@ describe("a long reply sent as several messages", () => {
     const w = await world();
     // 12 paragraphs of ~1,000 characters: more than 3 DingTalk messages (3,500 characters each).
     const paragraphs = Array.from({ length: 12 }, (_, i) => `part-${i} ${"字".repeat(1_000)}`);
-    // The first part goes through, then the reply link refuses 6 calls in a row: more than the API
-    // client's own attempts, so the send queue has to retry the delivery.
+    // The first part goes through, then the reply link refuses 6 calls in a row, so the send queue
+    // has to retry the delivery (the rest may then go by the reply link or the robot OpenAPI).
     w.fake.fail("webhook", "qps", 6, 1);
     w.host.say("lead", paragraphs.join("\n\n"), ["user"]);
     await waitFor(() => markers(w.fake).length >= 12 || undefined, 40_000, "all 12 parts");
     await bridge?.idle();
     expect(markers(w.fake)).toEqual(Array.from({ length: 12 }, (_, i) => i));
-    expect(w.fake.sent.filter((m) => m.via === "webhook").length).toBeGreaterThan(2);
     // The queue did retry the delivery (the scenario this test is about happened).
     expect(
       w.host.logs.some((l) => /\[outbound\] event #\d+ to cid-chunks: dingtalk_throttled, retry/.test(l)),
