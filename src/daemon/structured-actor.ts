@@ -50,6 +50,8 @@ export class StructuredActor {
   private runner: StructuredRunner | undefined;
   /** Messages the actor sent during the running turn (its MCP answers). */
   private sentDuringTurn: LedgerEvent<ChatMessageData>[] = [];
+  /** Highest seq of a message whose turn ended (read). */
+  private readUpTo = 0;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly opts: StructuredActorOptions) {
@@ -90,7 +92,9 @@ export class StructuredActor {
   }
 
   deliver(...events: LedgerEvent[]): void {
-    this.runner?.deliver(...events);
+    // An ended turn's messages are read, even while the "read" record is still being written.
+    const fresh = events.filter((e) => e.seq > this.readUpTo);
+    if (fresh.length > 0) this.runner?.deliver(...fresh);
   }
 
   interrupt(): boolean {
@@ -116,6 +120,7 @@ export class StructuredActor {
   private markRead(items: readonly LedgerEvent[]): void {
     const { group, actor } = this.opts;
     const last = items.filter((e) => group.hasMessage(e.id)).at(-1);
+    if (last) this.readUpTo = Math.max(this.readUpTo, last.seq);
     if (last)
       void group
         .markRead(actor.id, last.id)

@@ -35,7 +35,7 @@ export interface StructuredRunnerOptions {
   render(items: readonly LedgerEvent[]): string;
   /** The CLI's session id (first seen, or changed). */
   onSession?(id: string): void;
-  /** Events were written to the CLI's stdin (mark them read). */
+  /** The turn carrying these events ended, however it ended (mark them read). */
   onDelivered?(items: readonly LedgerEvent[]): void;
   onTurn?(update: TurnUpdate): void;
 }
@@ -173,7 +173,6 @@ export class StructuredRunner implements Runner {
     const turn = newTurn(items);
     this.turn = turn;
     this.child?.stdin?.write(this.opts.protocol.encodeTurn(this.opts.render(items)));
-    this.opts.onDelivered?.(items);
     this.armIdle();
     this.opts.onTurn?.({ op: "start", turn });
   }
@@ -263,6 +262,9 @@ export class StructuredRunner implements Runner {
     this.turn = undefined;
     clearTimeout(this.idleTimer);
     clearTimeout(this.interruptTimer);
+    // Read only once the turn ended (done, interrupted or failed: each tells the sender): a daemon
+    // killed mid-turn leaves the messages unread, so the restarted session runs the turn again.
+    this.opts.onDelivered?.(turn.items);
     this.opts.onTurn?.({ op: "end", turn, state, error });
     this.pump();
   }

@@ -1,7 +1,7 @@
 /**
  * Issue 11 item 2: the daemon (a real subprocess) is killed with SIGKILL while a reply streams into
  * an AI card. After the restart the card left open is finalized "interrupted" (never stuck in
- * "processing"), and the reply reaches the chat exactly once.
+ * "processing"), the killed turn runs again, and its reply reaches the chat exactly once.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -112,30 +112,32 @@ describe("daemon killed with SIGKILL while a reply streams into a card", () => {
     expect(card.failed).toBe(true);
     expect(card.finalText).toMatch(/^step1 [\s\S]*\n\n---\n⚠️ interrupted \(CCCC restarted\)$/);
 
-    // The killed turn died with the daemon (the card says so); asked again, the reply reaches the
-    // chat exactly once, as a card with exactly its text.
+    // The killed turn died with the daemon (the card says so), but its message was never marked
+    // read: the restarted session runs it again, and the reply reaches the chat exactly once, as a
+    // card with exactly its text.
     const ledger = () =>
       readFileSync(join(home.dir, "groups", gid, "ledger.jsonl"), "utf8")
         .split("\n")
         .filter((l) => l.trim())
         .map((l) => JSON.parse(l) as LedgerLine);
-    const again = fake.robotMessage({ ...GROUP, text: "/send steady again" });
-    fake.push(again);
-    const asked = () => ledger().find((e) => e.data.source?.message_id === String(again.msgId));
+    const asked = () => ledger().find((e) => e.data.source?.message_id === String(ask.msgId));
     const reply = await waitFor(
       () =>
         ledger().find((e) => e.kind === "chat.message" && e.by === "lead" && e.data.reply_to === asked()?.id),
       60_000,
-      "the agent's reply",
+      "the agent's reply to the message of the killed turn",
     );
     const text = reply.data.text ?? "";
     expect(text).toMatch(/^step1 step2 [\s\S]*step40 ?$/);
-    // Settle: the done reaction marks the reply's delivery as finished.
+    // Settle: the reply's card is finished with exactly its text.
     await waitFor(
-      () => fake.emotions.find((e) => e.body.openMsgId === again.msgId && e.body.emotionName === "🥳"),
+      () =>
+        fake.cards.inGroup(GROUP.conversationId).find((c: FakeCard) => c.finalized && c.finalText === text),
       30_000,
-      "the done reaction",
+      "the reply's card finished",
     );
+    const replies = ledger().filter((e) => e.kind === "chat.message" && e.by === "lead");
+    expect(replies).toHaveLength(1);
     const inCards = fake.cards.inGroup(GROUP.conversationId).filter((c: FakeCard) => c.finalText === text);
     const inMessages = texts().filter((s) => s.includes(JSON.stringify(text).slice(1, -1)));
     expect(inCards.length + inMessages.length).toBe(1);
