@@ -2,52 +2,13 @@ import { parseDocument } from "yaml";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
 import { readFileIfExists, writeFileAtomic } from "./fs-util.js";
+import { LIMITS, RUNNERS, RUNTIMES, type RunnerName, recordOf, text } from "./limits.js";
 
 /** group.yaml schema (DESIGN §4). Unknown keys are kept on rewrite (loose objects). */
 
-/**
- * Length limits of free-text fields, in characters (docs/kernel.md "Limits"). The schemas here and
- * the API's request schemas use them, so a 100,000-character title is refused with its field named.
- */
-export const LIMITS = {
-  groupTitle: 200,
-  actorId: 32,
-  actorTitle: 100,
-  path: 4096,
-  scopeLabel: 200,
-  commandArg: 16_384,
-  commandArgs: 256,
-  envName: 256,
-  envValue: 32_768,
-  envEntries: 256,
-  /** Recipient tokens, event ids, `by`, client ids, chat ids and other identifiers. */
-  token: 256,
-  recipients: 100,
-  attachments: 100,
-  fileName: 1024,
-  credential: 4096,
-} as const;
-
-/** A string of at most `max` characters; the error says the limit and how long it was. */
-export function text(max: number) {
-  return z.string().max(max, {
-    error: (issue) =>
-      `is too long (${typeof issue.input === "string" ? issue.input.length : "?"} characters; the limit is ${max})`,
-  });
-}
-
-/** An object of at most `max` entries. */
-export function recordOf<T extends z.ZodType>(value: T, max: number) {
-  return z
-    .record(text(LIMITS.envName), value)
-    .refine((r) => Object.keys(r).length <= max, `has too many entries (the limit is ${max})`);
-}
-
-export const RUNTIMES = ["claude", "codex", "gemini", "opencode", "custom"] as const;
-export type Runtime = (typeof RUNTIMES)[number];
-
-export const RUNNERS = ["pty", "headless", "structured"] as const;
-export type RunnerName = (typeof RUNNERS)[number];
+// The limits and enums are shared with the HTTP API's wire contract (src/contract/), so they live in
+// a file with no Node imports; re-exported here for the kernel's own users.
+export { LIMITS, RUNNERS, RUNTIMES, type RunnerName, type Runtime, recordOf, text } from "./limits.js";
 
 /**
  * The runner of a NEW actor when none is given: Claude Code runs as a structured (stream-json)
