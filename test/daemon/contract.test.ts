@@ -3,7 +3,7 @@
  * (and every entry is served), and the answers of a running daemon parse with the response schemas,
  * which are strict, so a field the daemon sends but the contract lacks fails here.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { API, pathOf, type ResponseOf, ROUTES, type RouteName } from "../../src/contract/index.js";
@@ -46,6 +46,16 @@ describe("wire contract", () => {
       .filter((name) => !servedKeys.includes(`${ROUTES[name].method} ${ROUTES[name].path}`));
     expect(unserved).toEqual([]);
     expect(Object.keys(API).sort()).toEqual(Object.keys(ROUTES).sort());
+  });
+
+  it("keeps the route table the CLI loads free of imports (no zod at CLI startup, docs/bench.md)", () => {
+    const source = readFileSync(new URL("../../src/contract/routes.ts", import.meta.url), "utf8");
+    expect(source).not.toMatch(/^import /m);
+    const client = readFileSync(new URL("../../src/client/daemon-client.ts", import.meta.url), "utf8");
+    const contractImports = client.split("\n").filter((l) => /^import .*contract\//.test(l));
+    expect(contractImports.filter((l) => !l.startsWith("import type") && !l.includes("/routes.js"))).toEqual(
+      [],
+    );
   });
 
   it("the answers of the main routes parse with their response schemas", async () => {
