@@ -25,8 +25,12 @@ export function actorCommands(program: Command): void {
   common(actor.command("add <id>").description("add an actor; the first one is the foreman"))
     .requiredOption("-r, --runtime <runtime>", "claude | codex | gemini | opencode | custom")
     .option("-c, --command <cmd>", "command line (required for custom)")
-    .option("--runner <runner>", "structured (default for claude), pty (default for others) or headless")
+    .option(
+      "--runner <runner>",
+      "structured (default for claude and codex), pty (default for others) or headless",
+    )
     .option("--title <title>", "display name")
+    .option("--permissions <mode>", "bypass (default: tools run without asking) or ask (a person approves)")
     .option("-e, --env <KEY=VALUE>", "an environment variable of this actor (repeatable)", collect)
     .option(
       "--secret-env <KEY=VALUE>",
@@ -40,6 +44,7 @@ export function actorCommands(program: Command): void {
           command?: string;
           runner?: string;
           title?: string;
+          permissions?: string;
           env?: string[];
           secretEnv?: string[];
         };
@@ -51,10 +56,30 @@ export function actorCommands(program: Command): void {
           command: o.command,
           runner: o.runner as NewActor["runner"],
           title: o.title,
+          permissions: o.permissions as NewActor["permissions"],
           env: assignments(o.env, "--env"),
           secret_env: assignments(o.secretEnv, "--secret-env"),
         });
         cli.print(a, () => `added ${a.id} (${a.role}, ${a.runtime}, ${a.runner})`);
+      }),
+    );
+
+  common(actor.command("update <id>").description("change an actor's title or permission mode"))
+    .option("--title <title>", "display name")
+    .option("--permissions <mode>", "bypass or ask")
+    .action(
+      action(async (cli, id: string) => {
+        const o = cli.opts as { title?: string; permissions?: string };
+        // The daemon checks the mode and names a bad one.
+        const { actor: a } = await cli.client.call(
+          "updateActor",
+          { ...(await cli.gid()), aid: id },
+          { title: o.title, permissions: o.permissions as BodyOf<"updateActor">["permissions"] },
+        );
+        cli.print(
+          a,
+          () => `updated ${a.id}: permissions ${a.permissions}${a.title ? `, title ${a.title}` : ""}`,
+        );
       }),
     );
 

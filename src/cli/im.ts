@@ -49,6 +49,8 @@ export function imCommands(program: Command): void {
     .option("--robot-code-env <name>", "variable holding the RobotCode (optional, recommended)")
     .option("--mode <mode>", "stream (default, no public URL) or http")
     .option("--language <lang>", "what the bot says in chats: en (default) or zh (简体中文)")
+    .option("--cards <on|off>", "live AI cards for streamed replies (default on)")
+    .option("--working <reaction|card>", "indicator for agents without a live stream (default reaction)")
     .action(
       action(async (cli, platform: string) => {
         if (platform !== "dingtalk") {
@@ -63,7 +65,18 @@ export function imCommands(program: Command): void {
           robotCodeEnv?: string;
           mode?: string;
           language?: string;
+          cards?: string;
+          working?: string;
         };
+        if (o.cards !== undefined && o.cards !== "on" && o.cards !== "off") {
+          throw new CcccError("invalid_cards", `Unsupported --cards "${o.cards}": use on or off.`);
+        }
+        if (o.working !== undefined && o.working !== "reaction" && o.working !== "card") {
+          throw new CcccError(
+            "invalid_working",
+            `Unsupported --working "${o.working}": use reaction or card.`,
+          );
+        }
         if (o.language !== undefined && o.language !== "en" && o.language !== "zh") {
           throw new CcccError("invalid_language", `Unsupported --language "${o.language}": use en or zh.`);
         }
@@ -86,6 +99,8 @@ export function imCommands(program: Command): void {
           robot_code: o.robotCodeEnv ? process.env[o.robotCodeEnv] : undefined,
           mode: o.mode as Body["mode"],
           language: o.language as Body["language"],
+          cards: o.cards as Body["cards"],
+          working: o.working as Body["working"],
           start: false,
         });
         cli.print(view, () =>
@@ -97,6 +112,8 @@ export function imCommands(program: Command): void {
             `  dingtalk_app_secret_env: ${o.appSecretEnv}`,
             ...(o.robotCodeEnv ? [`  dingtalk_robot_code_env: ${o.robotCodeEnv}`] : []),
             ...(o.language ? [`  language: ${o.language}`] : []),
+            ...(o.cards ? [`  cards: ${o.cards}`] : []),
+            ...(o.working ? [`  working: ${o.working}`] : []),
             "(values stored in the 0600 secrets store). Next: cccc im start",
           ].join("\n"),
         );

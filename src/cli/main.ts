@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { VERSION } from "../version.js";
 import { actorCommands } from "./actor.js";
+import { approvalCommands } from "./approval.js";
 import { daemonCommands, runForeground } from "./daemon.js";
 import { groupCommands } from "./group.js";
 import { imCommands } from "./im.js";
@@ -18,6 +19,7 @@ const program = new Command("cccc")
 daemonCommands(program);
 groupCommands(program);
 actorCommands(program);
+approvalCommands(program);
 messageCommands(program);
 imCommands(program);
 mcpCommands(program);

@@ -5,6 +5,13 @@
  * types. This module and routes.ts are the source of truth for the HTTP API (docs/api.md).
  */
 import type { z } from "zod";
+import {
+  ApprovalRequestBody,
+  ApprovalResponse,
+  ApprovalsResponse,
+  ApprovalWaitQuery,
+  DecideBody,
+} from "./approvals.js";
 import { EventResponse, EventsResponse, Ok } from "./common.js";
 import {
   ActorEnvView,
@@ -18,6 +25,7 @@ import {
   InterruptResponse,
   SetEnvBody,
   TerminalTextResponse,
+  UpdateActorBody,
 } from "./groups.js";
 import { Health } from "./health.js";
 import {
@@ -69,6 +77,7 @@ export const API = {
   listActors: { response: ActorsResponse },
   addActor: { body: AddActorBody, response: ActorResponse },
   removeActor: { response: Ok },
+  updateActor: { body: UpdateActorBody, ...actor },
   startActor: actor,
   stopActor: actor,
   restartActor: actor,
@@ -88,6 +97,11 @@ export const API = {
   stream: { query: StreamQuery, response: "event-stream" },
   uploadBlob: { query: BlobQuery, body: "bytes", response: AttachmentResponse },
   getBlob: { response: "bytes" },
+
+  listApprovals: { response: ApprovalsResponse },
+  requestApproval: { body: ApprovalRequestBody, response: ApprovalResponse },
+  getApproval: { query: ApprovalWaitQuery, response: ApprovalResponse },
+  decideApproval: { body: DecideBody, response: ApprovalResponse },
 
   im: { response: ImView },
   imConfigure: { body: ImConfigBody, response: ImView },

@@ -1,6 +1,6 @@
 /** Groups and actors: `/api/v1/groups…` (docs/api.md). */
 import { z } from "zod";
-import { LIMITS, RUNNERS, RUNTIMES, recordOf, text } from "../kernel/limits.js";
+import { LIMITS, PERMISSION_MODES, RUNNERS, RUNTIMES, recordOf, text } from "../kernel/limits.js";
 
 export const GroupSummary = z.strictObject({
   group_id: z.string(),
@@ -35,6 +35,8 @@ export const ActorInfo = z.strictObject({
   runtime: z.enum(RUNTIMES),
   runner: z.enum(RUNNERS),
   command: z.array(z.string()),
+  /** `bypass` (the default) or `ask`: a person approves each risky tool call (docs/approvals.md). */
+  permissions: z.enum(PERMISSION_MODES),
   role: z.enum(["foreman", "peer"]),
   enabled: z.boolean(),
   /** `exited`: ended by itself with code 0; `crashed`: a non-zero code or a signal. */
@@ -66,10 +68,18 @@ export const AddActorBody = z.object({
     ])
     .optional(),
   title: text(LIMITS.actorTitle).optional(),
+  /** `ask` needs runtime claude with the structured runner (`permissions_unsupported` otherwise). */
+  permissions: z.enum(PERMISSION_MODES).optional(),
   /** Plain variables (group.yaml). */
   env: recordOf(text(LIMITS.envValue), LIMITS.envEntries).optional(),
   /** Secret variables (0600 secrets store; never sent back). */
   secret_env: recordOf(text(LIMITS.envValue), LIMITS.envEntries).optional(),
+});
+
+/** `PATCH …/actors/:aid`: what is given changes; a running actor restarts so the change holds. */
+export const UpdateActorBody = z.object({
+  title: text(LIMITS.actorTitle).optional(),
+  permissions: z.enum(PERMISSION_MODES).optional(),
 });
 
 export const GroupsResponse = z.strictObject({ groups: z.array(GroupSummary) });

@@ -5,6 +5,8 @@ import { LIMITS, text } from "../kernel/limits.js";
 const ChatType = z.enum(["direct", "group"]);
 const ImMode = z.enum(["stream", "http"]);
 const ImLanguage = z.enum(["en", "zh"]);
+const ImCards = z.enum(["on", "off"]);
+const ImWorking = z.enum(["reaction", "card"]);
 
 /** The group's `im:` block as saved in group.yaml (names of variables, never values). */
 export const ImConfigView = z.looseObject({
@@ -15,9 +17,19 @@ export const ImConfigView = z.looseObject({
   dingtalk_app_secret_env: z.string().optional(),
   dingtalk_robot_code_env: z.string().optional(),
   dingtalk_allowed_users: z.array(z.string()).optional(),
+  /** Staff ids who may decide approvals from DingTalk; absent: whoever bound the chat. */
+  dingtalk_approvers: z.array(z.string()).optional(),
   files: z.looseObject({ enabled: z.boolean(), max_mb: z.number() }),
   /** The language of the bot's replies in chats. */
   language: ImLanguage,
+  /** Live AI cards for streamed replies (`off`: messages only, and no live /status board). */
+  cards: ImCards,
+  /** Indicator for actors without a live stream: the 🤔 reaction, or a small "working" card. */
+  working: ImWorking,
+  /** Another AI card template than the standard one. */
+  dingtalk_card_template_id: z.string().optional(),
+  /** The /status team board: how long and how often it updates itself. */
+  board: z.looseObject({ live_minutes: z.number(), refresh_seconds: z.number() }).optional(),
 });
 
 /** Which credentials are available (saved or in the daemon's environment); never their values. */
@@ -72,6 +84,9 @@ export const ImConfigBody = z.object({
   mode: ImMode.optional(),
   /** `im.language`: what the bot speaks in chats; unchanged when omitted. */
   language: ImLanguage.optional(),
+  /** `im.cards` and `im.working`; unchanged when omitted. */
+  cards: ImCards.optional(),
+  working: ImWorking.optional(),
   /** Start (or restart) the bridge after saving; default true (the Web UI's Save Config). */
   start: z.boolean().optional(),
 });

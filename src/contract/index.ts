@@ -6,6 +6,7 @@
  * here: the Web UI's type-check and Vite build read these files too.
  */
 export * from "./api.js";
+export * from "./approvals.js";
 export * from "./common.js";
 export * from "./groups.js";
 export * from "./health.js";

@@ -15,6 +15,7 @@ export const ROUTES = {
   listActors: { method: "GET", path: "/api/v1/groups/:gid/actors" },
   addActor: { method: "POST", path: "/api/v1/groups/:gid/actors" },
   removeActor: { method: "DELETE", path: "/api/v1/groups/:gid/actors/:aid" },
+  updateActor: { method: "PATCH", path: "/api/v1/groups/:gid/actors/:aid" },
   startActor: { method: "POST", path: "/api/v1/groups/:gid/actors/:aid/start" },
   stopActor: { method: "POST", path: "/api/v1/groups/:gid/actors/:aid/stop" },
   restartActor: { method: "POST", path: "/api/v1/groups/:gid/actors/:aid/restart" },
@@ -36,6 +37,11 @@ export const ROUTES = {
   uploadBlob: { method: "POST", path: "/api/v1/groups/:gid/blobs" },
   getBlob: { method: "GET", path: "/api/v1/groups/:gid/blobs/:name" },
 
+  listApprovals: { method: "GET", path: "/api/v1/groups/:gid/approvals" },
+  requestApproval: { method: "POST", path: "/api/v1/groups/:gid/approvals" },
+  getApproval: { method: "GET", path: "/api/v1/groups/:gid/approvals/:id" },
+  decideApproval: { method: "POST", path: "/api/v1/groups/:gid/approvals/:id/decide" },
+
   im: { method: "GET", path: "/api/v1/groups/:gid/im" },
   imConfigure: { method: "PUT", path: "/api/v1/groups/:gid/im/config" },
   imStart: { method: "POST", path: "/api/v1/groups/:gid/im/start" },
@@ -51,7 +57,7 @@ export const ROUTES = {
 
   /** The built Web UI (static files, SPA fallback). */
   webUi: { method: "GET", path: "/*" },
-} as const satisfies Record<string, { method: "GET" | "POST" | "PUT" | "DELETE"; path: string }>;
+} as const satisfies Record<string, { method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"; path: string }>;
 
 export type RouteName = keyof typeof ROUTES;
 export type RoutePath<N extends RouteName> = (typeof ROUTES)[N]["path"];

@@ -10,6 +10,7 @@ import { Kernel } from "../kernel/kernel.js";
 import { VERSION } from "../version.js";
 import { ActorEnvService } from "./actor-env.js";
 import { ActorManager } from "./actors.js";
+import { ApprovalService } from "./approvals.js";
 import type { DaemonContext } from "./context.js";
 import { installErrorHandler } from "./errors.js";
 import { installGuard } from "./guard.js";
@@ -17,6 +18,7 @@ import { ImManager } from "./im.js";
 import { acquirePidLock } from "./pid-lock.js";
 import { checkResponses, route } from "./route.js";
 import { actorEnvRoutes } from "./routes-actor-env.js";
+import { approvalRoutes } from "./routes-approvals.js";
 import { groupRoutes } from "./routes-groups.js";
 import { imRoutes } from "./routes-im.js";
 import { interruptRoutes } from "./routes-interrupt.js";
@@ -89,6 +91,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     const ctx: DaemonContext = { home, kernel, version: VERSION, log } as DaemonContext;
     ctx.actorEnv = new ActorEnvService(kernel, home);
     ctx.actors = new ActorManager(ctx, opts.env ?? process.env);
+    ctx.approvals = new ApprovalService({ pidOf: (g, a) => ctx.actors.status(g, a).pid, log });
     const im = new ImManager(ctx, opts.env ?? process.env);
 
     app.removeContentTypeParser("text/plain");
@@ -105,6 +108,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     messageRoutes(app, ctx);
     streamRoutes(app, ctx, streamLimitsFromEnv((opts.env ?? process.env).CCCC_STREAM_LIMITS, log));
     interruptRoutes(app, ctx);
+    approvalRoutes(app, ctx);
     imRoutes(app, ctx, im);
     terminalRoutes(app, ctx, opts.host, () => boundPort);
     staticRoutes(app);
@@ -134,6 +138,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
         await ctx.actors.resume(group).catch((e) => log(`start ${group.id}: ${e.message}`));
     }
     await im.startEnabled();
+    // Pending approvals of every group: their timeouts run again (docs/approvals.md).
+    for (const group of kernel.list())
+      await ctx.approvals.inbox(group).catch((e: Error) => log(`approvals of ${group.id}: ${e.message}`));
 
     let closed = false;
     return {
@@ -146,6 +153,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
         closed = true;
         log("daemon stopping");
         await im.close();
+        await ctx.approvals.close();
         await ctx.actors.close();
         await app.close();
         await kernel?.close();

@@ -1,4 +1,6 @@
+import { boardTiming } from "../im/board.js";
 import { Bridge, type ImStatus } from "../im/bridge.js";
+import { cardTimingsFromEnv } from "../im/cards/timings.js";
 import { DingTalkAdapter } from "../im/dingtalk/adapter.js";
 import { type DingTalkCredentials, resolveDingTalkCredentials } from "../im/dingtalk/config.js";
 import { rateLimitsFromEnv } from "../im/dingtalk/rate-limit.js";
@@ -28,6 +30,9 @@ export interface ImConfigInput {
   mode?: "stream" | "http";
   /** `im.language`: what the bot speaks in chats (en, zh); unchanged when omitted. */
   language?: "en" | "zh";
+  /** `im.cards` and `im.working`; unchanged when omitted. */
+  cards?: "on" | "off";
+  working?: "reaction" | "card";
   /** Start (or restart) the bridge after saving; default true (the Web UI's Save Config). */
   start?: boolean;
 }
@@ -124,20 +129,33 @@ export class ImManager {
       stateDir: host.stateDir,
       log: (line) => log.write(line),
       mode: im.mode,
+      cards: {
+        enabled: im.cards !== "off",
+        ...(im.dingtalk_card_template_id ? { templateId: im.dingtalk_card_template_id } : {}),
+      },
       stream: streamTimingFromEnv(this.env.CCCC_DINGTALK_STREAM_TIMING, (line) => log.write(line)),
       api: { limits: rateLimitsFromEnv(this.env.CCCC_DINGTALK_RATE_LIMITS, (line) => log.write(line)) },
       ...(creds?.httpToken ? { httpToken: creds.httpToken } : {}),
       ...(creds?.httpAesKey ? { httpAesKey: creds.httpAesKey } : {}),
     });
     if (creds) this.adapters.set(group.id, adapter);
-    return new Bridge(host, adapter, {
-      platform: im.platform,
-      filesEnabled: im.files.enabled,
-      maxFileMb: im.files.max_mb,
-      language: im.language,
-      ...(im.dingtalk_allowed_users ? { allowedUsers: im.dingtalk_allowed_users } : {}),
-      ...this.inboundRate(log),
-    });
+    return new Bridge(
+      host,
+      adapter,
+      {
+        platform: im.platform,
+        filesEnabled: im.files.enabled,
+        maxFileMb: im.files.max_mb,
+        language: im.language,
+        cards: im.cards !== "off",
+        // `im.cards: off` (issue 11 item 6) turns the board card off too: /status is the text reply.
+        board: im.cards === "off" ? null : boardTiming(im.board),
+        working: im.working,
+        ...(im.dingtalk_allowed_users ? { allowedUsers: im.dingtalk_allowed_users } : {}),
+        ...this.inboundRate(log),
+      },
+      cardTimingsFromEnv(this.env.CCCC_IM_CARD_TIMINGS, (line) => log.write(line)),
+    );
   }
 
   /** `CCCC_IM_INBOUND_RATE` (`20/10s`, `off`): the per-chat inbound limit; invalid → default, logged. */
@@ -196,6 +214,8 @@ export class ImManager {
         mode: input.mode ?? prev?.mode ?? "stream",
         files: prev?.files ?? { enabled: true, max_mb: 20 },
         language: input.language ?? prev?.language ?? "en",
+        cards: input.cards ?? prev?.cards ?? "on",
+        working: input.working ?? prev?.working ?? "reaction",
       };
       // The seed's block names the variables even when the values came from the Web UI: the values
       // live in the secrets store, and a variable of that name, if set, wins.

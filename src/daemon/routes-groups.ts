@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ActorInfo } from "../contract/index.js";
-import { NotFoundError } from "../kernel/errors.js";
+import { defaultRunnerFor } from "../kernel/config.js";
+import { NotFoundError, ValidationError } from "../kernel/errors.js";
 import type { Group } from "../kernel/group.js";
 import { summarize } from "../kernel/kernel.js";
 import { validateEnvEntry } from "./actor-env.js";
@@ -15,6 +16,7 @@ export function actorInfo(ctx: DaemonContext, group: Group): ActorInfo[] {
     runtime: a.runtime,
     runner: a.runner,
     command: a.command,
+    permissions: a.permissions ?? "bypass",
     role: a.id === foreman ? "foreman" : "peer",
     enabled: a.enabled,
     unread: group.inbox.count(a.id),
@@ -27,6 +29,15 @@ function oneActor(ctx: DaemonContext, group: Group, actorId: string): ActorInfo 
   const info = actorInfo(ctx, group).find((a) => a.id === actorId);
   if (!info) throw new NotFoundError("actor_not_found", `No actor "${actorId}" in group ${group.id}.`);
   return info;
+}
+
+/** `ask` needs an approval interface CCCC can answer: Claude Code's structured session (docs/approvals.md). */
+function checkPermissions(runtime: string, runner: string, permissions: string | undefined): void {
+  if (permissions !== "ask" || (runtime === "claude" && runner === "structured")) return;
+  throw new ValidationError(
+    "permissions_unsupported",
+    `Permission mode "ask" needs --runtime claude with the structured runner (this actor: ${runtime}, ${runner}). Codex and terminal actors run in bypass mode; see docs/approvals.md.`,
+  );
 }
 
 function splitCommand(command: string | string[] | undefined): string[] | undefined {
@@ -66,6 +77,7 @@ export function groupRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   route(app, "addActor", async ({ params, body: input }) => {
     const group = kernel.group(params.gid);
     const { secret_env: secretEnv, env, ...body } = input;
+    checkPermissions(body.runtime, body.runner ?? defaultRunnerFor(body.runtime), body.permissions);
     for (const [k, v] of Object.entries(env ?? {})) validateEnvEntry(k, v, false);
     for (const [k, v] of Object.entries(secretEnv ?? {})) validateEnvEntry(k, v, true);
     const actor = await group.addActor({ ...body, env, command: splitCommand(body.command) });
@@ -80,6 +92,23 @@ export function groupRoutes(app: FastifyInstance, ctx: DaemonContext): void {
     await group.removeActor(params.aid);
     await ctx.actorEnv.removeActor(group, params.aid);
     return { ok: true };
+  });
+
+  /** Change an actor's title or permission mode; a running actor restarts so the change holds. */
+  route(app, "updateActor", async ({ params, body }) => {
+    const group = kernel.group(params.gid);
+    const current = group.actor(params.aid);
+    checkPermissions(current.runtime, current.runner, body.permissions);
+    await group.updateConfig((c) => {
+      const a = c.actors.find((x) => x.id === params.aid);
+      if (!a) return;
+      if (body.title !== undefined) a.title = body.title;
+      if (body.permissions !== undefined) a.permissions = body.permissions;
+    });
+    await group.append("actor.updated", "user", { actor_id: params.aid, ...body });
+    if (ctx.actors.status(group, params.aid).status === "running")
+      await ctx.actors.restart(group, params.aid);
+    return { actor: oneActor(ctx, group, params.aid) };
   });
 
   for (const [name, op] of [

@@ -1,10 +1,9 @@
 import { errorCode, errorMessage } from "./bridge-errors.js";
-import { type BackoffPolicy, backoffDelay, sleep } from "./timers.js";
+import { type RetryInfo, retryOf } from "./transport/errors.js";
+import { type RetryPolicy, retryDelay } from "./transport/retry.js";
+import { sleep } from "./transport/sleep.js";
 
-export interface RetryPolicy extends BackoffPolicy {
-  /** Attempts per step before giving up (throttled and network errors only). */
-  attempts: number;
-}
+export type { RetryPolicy } from "./transport/retry.js";
 
 export type FailureClass = "retry" | "gone" | "fatal";
 
@@ -21,12 +20,16 @@ const NETWORK_CODES = new Set([
 ]);
 
 /**
- * How a failed send is handled. Adapters throw errors with a `code`: `*_throttled` and network
- * failures are retried with backoff, `*_chat_gone` marks the chat, anything else is given up.
+ * How a failed send is handled. `*_chat_gone` marks the chat; otherwise an error's transport
+ * classification (transport/errors.ts `retry`) decides; errors without one are classified by code:
+ * `*_throttled`, `*_server_error` and network failures are retried with backoff, anything else is
+ * given up.
  */
 export function classifyFailure(error: unknown): FailureClass {
   const code = errorCode(error) ?? "";
   if (code.endsWith("_chat_gone") || code === "chat_gone") return "gone";
+  const info = retryOf(error);
+  if (info) return info.retry === "no" ? "fatal" : "retry";
   if (code.endsWith("_throttled") || code === "throttled" || code.endsWith("_rate_limited")) return "retry";
   // The platform's own outage (5xx): the ledger keeps the message, so wait it out.
   if (code.endsWith("_server_error")) return "retry";
@@ -55,7 +58,10 @@ export interface Mergeable {
 /** Between two merged bodies. */
 const MERGE_SEPARATOR = "\n\n";
 
-/** A delivery: steps run in order; a retried failure repeats only the failed step. */
+/**
+ * A delivery: steps run in order; a retried failure repeats only the failed step. The queue owns
+ * the retry policy of its steps (transport/retry.ts): a step makes one platform call per route.
+ */
 export interface SendJob {
   label: string;
   steps: Array<(signal: AbortSignal) => Promise<void>>;
@@ -194,11 +200,8 @@ export class ChatSendQueue {
             await job.done({ status: "failed", reason: `${code}: ${errorMessage(error)}`, error });
             return;
           }
-          const retryAfter = (error as { retryAfterMs?: unknown }).retryAfterMs;
-          const delay =
-            typeof retryAfter === "number" && retryAfter > 0
-              ? retryAfter
-              : backoffDelay(this.policy, attempt);
+          const info: RetryInfo = retryOf(error) ?? { retry: "backoff" };
+          const delay = retryDelay(info, this.policy, attempt) ?? 0;
           this.log(`[outbound] ${job.label} to ${this.chatId}: ${code}, retry ${attempt + 1} in ${delay} ms`);
           try {
             await sleep(delay, this.signal);

@@ -1,22 +1,39 @@
 import { parseDocument } from "yaml";
 import { z } from "zod";
+import { BoardConfigSchema } from "../im/board.js";
 import { ConfigError } from "./errors.js";
 import { readFileIfExists, writeFileAtomic } from "./fs-util.js";
-import { LIMITS, RUNNERS, RUNTIMES, type RunnerName, recordOf, text } from "./limits.js";
+import { LIMITS, PERMISSION_MODES, RUNNERS, RUNTIMES, type RunnerName, recordOf, text } from "./limits.js";
 
-/** group.yaml schema (DESIGN §4). Unknown keys are kept on rewrite (loose objects). */
+/** group.yaml schema. Unknown keys are kept on rewrite (loose objects). */
 
 // The limits and enums are shared with the HTTP API's wire contract (src/contract/), so they live in
 // a file with no Node imports; re-exported here for the kernel's own users.
-export { LIMITS, RUNNERS, RUNTIMES, type RunnerName, type Runtime, recordOf, text } from "./limits.js";
+export {
+  LIMITS,
+  PERMISSION_MODES,
+  type PermissionMode,
+  RUNNERS,
+  RUNTIMES,
+  type RunnerName,
+  type Runtime,
+  recordOf,
+  text,
+} from "./limits.js";
+
+/** Runtimes with a structured session: Claude Code (stream-json) and Codex (`codex app-server`). */
+export const STRUCTURED_RUNTIMES: readonly string[] = ["claude", "codex"];
 
 /**
- * The runner of a NEW actor when none is given: Claude Code runs as a structured (stream-json)
- * session; every other runtime in a terminal. Existing actors keep the runner in group.yaml.
+ * The runner of a NEW actor when none is given: Claude Code and Codex run as structured sessions;
+ * every other runtime in a terminal. Existing actors keep the runner in group.yaml.
  */
 export function defaultRunnerFor(runtime: string): RunnerName {
-  return runtime === "claude" ? "structured" : "pty";
+  return STRUCTURED_RUNTIMES.includes(runtime) ? "structured" : "pty";
 }
+
+/** Default `approval_timeout` (seconds): an undecided request is denied after 10 minutes. */
+export const DEFAULT_APPROVAL_TIMEOUT_S = 600;
 
 export const ActorConfigSchema = z.looseObject({
   id: text(LIMITS.actorId),
@@ -30,6 +47,8 @@ export const ActorConfigSchema = z.looseObject({
   env: recordOf(text(LIMITS.envValue), LIMITS.envEntries).default({}),
   enabled: z.boolean().default(false),
   created_at: z.string().default(""),
+  /** Absent means `bypass` (docs/approvals.md). */
+  permissions: z.enum(PERMISSION_MODES).optional(),
 });
 export type ActorConfig = z.infer<typeof ActorConfigSchema>;
 
@@ -46,9 +65,19 @@ export const ImConfigSchema = z.looseObject({
   dingtalk_app_secret_env: z.string().optional(),
   dingtalk_robot_code_env: z.string().optional(),
   dingtalk_allowed_users: z.array(z.string()).optional(),
+  /** Staff ids who may decide approvals from DingTalk; default: whoever bound the chat. */
+  dingtalk_approvers: z.array(text(LIMITS.token)).max(LIMITS.recipients).optional(),
   files: ImFilesSchema.default({ enabled: true, max_mb: 20 }),
   /** Language of everything the bot says in chats (replies, notes, button titles). */
   language: z.enum(["en", "zh"]).default("en"),
+  /** Live reply cards (DingTalk AI cards) for streamed replies; `off`: messages only. */
+  cards: z.enum(["on", "off"]).default("on"),
+  /** "Working" indicator for actors without a live stream: the 🤔 reaction, or a small card. */
+  working: z.enum(["reaction", "card"]).default("reaction"),
+  /** Another AI card template than the standard one (same variables: msgContent, msgTitle, flowStatus). */
+  dingtalk_card_template_id: z.string().trim().min(1).max(200).optional(),
+  /** The /status team board card: how long and how often it updates itself (docs/im-bridge.md). */
+  board: BoardConfigSchema.optional(),
 });
 export type ImConfig = z.infer<typeof ImConfigSchema>;
 
@@ -65,6 +94,8 @@ export const GroupConfigSchema = z.looseObject({
     .default([]),
   actors: z.array(ActorConfigSchema).default([]),
   im: ImConfigSchema.nullish(),
+  /** Seconds an approval request waits for a decision before it is denied (default 600). */
+  approval_timeout: z.number().positive().max(86_400).optional(),
 });
 export type GroupConfig = z.infer<typeof GroupConfigSchema>;
 

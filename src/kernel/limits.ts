@@ -47,3 +47,7 @@ export type Runtime = (typeof RUNTIMES)[number];
 
 export const RUNNERS = ["pty", "headless", "structured"] as const;
 export type RunnerName = (typeof RUNNERS)[number];
+
+/** `bypass`: the agent runs tools without asking (the default); `ask`: a person approves each risky call. */
+export const PERMISSION_MODES = ["bypass", "ask"] as const;
+export type PermissionMode = (typeof PERMISSION_MODES)[number];

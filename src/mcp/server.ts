@@ -7,6 +7,7 @@ import { DaemonClient } from "../client/daemon-client.js";
 import { BlobStore } from "../kernel/blobs.js";
 import { CcccError } from "../kernel/errors.js";
 import { VERSION } from "../version.js";
+import { registerApprovalTool } from "./approval-tool.js";
 import { HELP_TEXT } from "./help.js";
 
 type ToolResult = {
@@ -209,6 +210,8 @@ export function createMcpServer(
       return client.call("imBind", gid, { key: a.key, actor: actorId });
     },
   );
+
+  registerApprovalTool(server, client, () => who({}));
 
   return server;
 }

@@ -83,7 +83,13 @@ describe("wire contract", () => {
     expect(groups).toContainEqual(expect.objectContaining({ group_id: BROKEN, state: "broken" }));
     await call("createGroup", {}, { title: "second", scope: tmp.dir });
     await call("addActor", g, { id: "lead", runtime: "custom", command: "cat", env: { A: "1" } });
-    await call("addActor", g, { id: "rev", runtime: "custom", runner: "headless", command: ["cat"] });
+    await call("addActor", g, {
+      id: "rev",
+      runtime: "custom",
+      runner: "headless",
+      command: ["cat"],
+      permissions: "bypass",
+    });
     await call("getGroup", g);
     await call("listActors", g);
     await call("startActor", lead);
@@ -115,6 +121,32 @@ describe("wire contract", () => {
     await call("inbox", { gid, aid: "rev" });
     await call("markRead", { gid, aid: "rev" }, {});
     await call("ledger", g, undefined, { tail: 10 });
+    const { actor } = await call("updateActor", { gid, aid: "rev" }, { title: "Reviewer" });
+    expect(actor).toMatchObject({ title: "Reviewer", permissions: "bypass" });
+
+    // The approval inbox: a request (from the running lead, so with its pid), a wait, two decisions.
+    const ask = (tool_use_id: string) =>
+      call("requestApproval", g, {
+        actor_id: "lead",
+        tool_name: "Bash",
+        input: { command: "npm publish" },
+        tool_use_id,
+      });
+    const { approval: asked } = await ask("toolu_1");
+    expect(asked).toMatchObject({ status: "pending", summary: "Run: npm publish" });
+    expect(asked.pid).toBeGreaterThan(0);
+    await call("getApproval", { gid, id: asked.approval_id }, undefined, { wait: 0 });
+    const { approval: denied } = await call(
+      "decideApproval",
+      { gid, id: asked.approval_id },
+      { decision: "deny", reason: "not today", via: "cli" },
+    );
+    expect(denied.decision).toMatchObject({ decision: "deny", reason: "not today", via: "cli" });
+    const { approval: second } = await ask("toolu_2");
+    await call("decideApproval", { gid, id: second.approval_id }, { decision: "always" });
+    const inbox = await call("listApprovals", g);
+    expect(inbox.pending).toEqual([]);
+    expect(inbox.history.map((a) => a.status)).toEqual(["approved", "denied"]);
     await call("ledger", g, undefined, { after: 0, limit: 2 });
 
     await call("imConfigure", g, {
@@ -124,9 +156,12 @@ describe("wire contract", () => {
       mode: "http",
       http_token: "tok",
       http_aes_key: "a".repeat(43),
+      cards: "off",
+      working: "card",
       start: false,
     });
-    await call("im", g);
+    const view = await call("im", g);
+    expect(view.config).toMatchObject({ cards: "off", working: "card" });
     await call("imPending", g);
     await call("imAuthorized", g);
     await call("imRevoke", g, { chat_id: "nobody" });

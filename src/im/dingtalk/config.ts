@@ -1,5 +1,5 @@
 /**
- * The DingTalk part of group.yaml's `im:` block, and credential resolution (DESIGN §4, im-spec §2).
+ * The DingTalk part of group.yaml's `im:` block, and credential resolution.
  * Secret values never live in group.yaml: only the *names* of environment variables do; values
  * come from the daemon's environment or the per-group secrets store (`secrets/<gid>.json`, filled
  * by the Web UI). An environment value wins over a stored one.
@@ -29,9 +29,12 @@ export const DingTalkImSchema = z
     dingtalk_app_key_env: envName.optional(),
     dingtalk_app_secret_env: envName.optional(),
     dingtalk_robot_code_env: envName.optional(),
-    /** HTTP mode, encrypted event callbacks only (protocol §4.2). */
+    /** HTTP mode, encrypted event callbacks only. */
     http_token_env: envName.optional(),
     http_aes_key_env: envName.optional(),
+    /** AI cards: `im.cards` on/off (default on) and an optional template of the same shape (protocol §3.10). */
+    cards: z.enum(["on", "off"]).default("on"),
+    dingtalk_card_template_id: z.string().trim().min(1).max(200).optional(),
   })
   .superRefine((value, ctx) => {
     for (const key of FORBIDDEN_SECRET_KEYS) {

@@ -1,5 +1,5 @@
 /** The one way the UI talks to the daemon: JSON over fetch, errors as `ApiError`. */
-import type { Attachment, ImConfigInput, NewActor, ResponseOf } from "./types.ts";
+import type { Attachment, BodyOf, ImConfigInput, NewActor, ResponseOf } from "./types.ts";
 
 export class ApiError extends Error {
   constructor(
@@ -74,6 +74,13 @@ export const api = {
   unsetActorEnv: (gid: string, aid: string, key: string) =>
     request<ResponseOf<"unsetActorEnv">>("DELETE", `${a(gid, aid)}/env/${encodeURIComponent(key)}`),
 
+  approvals: (gid: string) => request<ResponseOf<"listApprovals">>("GET", `${g(gid)}/approvals`),
+  decide: (gid: string, id: string, decision: BodyOf<"decideApproval">["decision"], reason?: string) =>
+    request<ResponseOf<"decideApproval">>("POST", `${g(gid)}/approvals/${encodeURIComponent(id)}/decide`, {
+      decision,
+      via: "web",
+      ...(reason ? { reason } : {}),
+    }),
   interrupt: (gid: string, aid: string) =>
     request<ResponseOf<"interruptActor">>("POST", `${a(gid, aid)}/interrupt`, {}),
 

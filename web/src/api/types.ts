@@ -12,6 +12,7 @@ import type {
   ActorEnvView as ContractActorEnvView,
   ActorInfo as ContractActorInfo,
   ActorStatus as ContractActorStatus,
+  Approval as ContractApproval,
   AuthorizedChat as ContractAuthorizedChat,
   GroupSummary as ContractGroupSummary,
   ImConfigView as ContractImConfig,
@@ -29,12 +30,15 @@ import type {
 } from "../../../src/kernel/types.ts";
 
 export type { ChatStreamData } from "../../../src/daemon/stream-hub.ts";
-export type { Attachment, ChatMessageData, LedgerEvent, ResponseOf, SystemNotifyData };
+export type { EventOf, LedgerEventData, LedgerKind } from "../../../src/kernel/event-kinds.ts";
+export type { Attachment, BodyOf, ChatMessageData, LedgerEvent, ResponseOf, SystemNotifyData };
 
 export type GroupSummary = z.infer<typeof ContractGroupSummary>;
 export type ActorStatus = z.infer<typeof ContractActorStatus>;
 export type ActorInfo = z.infer<typeof ContractActorInfo>;
 export type ActorAttentionInfo = z.infer<typeof ActorAttention>;
+/** An approval request of the group's inbox (docs/approvals.md). */
+export type Approval = z.infer<typeof ContractApproval>;
 /** Body of `POST /actors`. */
 export type NewActor = BodyOf<"addActor">;
 /** One of an actor's own variables; a secret comes back without its value. */

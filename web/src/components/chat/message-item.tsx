@@ -1,6 +1,6 @@
 import { memo } from "react";
 import { urls } from "../../api/client.ts";
-import type { Attachment, ChatMessageData, LedgerEvent } from "../../api/types.ts";
+import type { Attachment, EventOf } from "../../api/types.ts";
 import { platformName, recipientsText, senderName, sizeText, timeText } from "./format.ts";
 import { Markdown } from "./markdown.tsx";
 
@@ -10,7 +10,7 @@ export const MessageItem = memo(function MessageItem({
   event,
 }: {
   gid: string;
-  event: LedgerEvent<ChatMessageData>;
+  event: EventOf<"chat.message">;
 }) {
   const { data } = event;
   const mine = event.by === "user" && !data.source;

@@ -13,6 +13,8 @@ export interface ImDraft {
   httpAesKey: string;
   mode: ImMode;
   language: ImLanguage;
+  cards: boolean;
+  workingCard: boolean;
 }
 
 export function draftFrom(config: ImConfig | null): ImDraft {
@@ -28,12 +30,20 @@ export function draftFrom(config: ImConfig | null): ImDraft {
     httpAesKey: "",
     mode: config?.mode ?? "stream",
     language: config?.language ?? "en",
+    cards: config?.cards !== "off",
+    workingCard: config?.working === "card",
   };
 }
 
 /** Only what the user typed: empty credential fields keep what the daemon has stored. */
 export function inputFrom(draft: ImDraft): ImConfigInput {
-  const input: ImConfigInput = { platform: "dingtalk", mode: draft.mode, language: draft.language };
+  const input: ImConfigInput = {
+    platform: "dingtalk",
+    mode: draft.mode,
+    language: draft.language,
+    cards: draft.cards ? "on" : "off",
+    working: draft.workingCard ? "card" : "reaction",
+  };
   const set = (key: keyof ImConfigInput, value: string) => {
     if (value.trim()) (input as unknown as Record<string, string>)[key] = value.trim();
   };
@@ -146,6 +156,29 @@ export function ImConfigForm(props: {
               <option value="zh">简体中文</option>
             </select>
             <small className="hint">The language of the robot's replies in DingTalk chats.</small>
+          </label>
+          <label className="field checkbox">
+            <input
+              type="checkbox"
+              checked={draft.cards}
+              onChange={(e) => update({ cards: e.target.checked })}
+            />
+            <span>Live reply cards</span>
+            <small className="hint">
+              Streamed replies appear in an AI card that fills in live. Needs the app permissions
+              Card.Instance.Write and Card.Streaming.Write; without them replies come as messages.
+            </small>
+          </label>
+          <label className="field checkbox">
+            <input
+              type="checkbox"
+              checked={draft.workingCard}
+              onChange={(e) => update({ workingCard: e.target.checked })}
+            />
+            <span>"Working" card for terminal agents</span>
+            <small className="hint">
+              Instead of the 🤔 reaction, a small card that says when the answer came.
+            </small>
           </label>
           {draft.mode === "http" ? (
             <>
