@@ -1,16 +1,7 @@
 import type { Command } from "commander";
+import type { ActorEnvView as EnvView } from "../contract/index.js";
 import { CcccError, ValidationError } from "../kernel/errors.js";
 import { action, common } from "./context.js";
-
-interface EnvEntry {
-  key: string;
-  secret: boolean;
-  value?: string;
-}
-interface EnvView {
-  env: EnvEntry[];
-  restart_needed: boolean;
-}
 
 /** `K=V` → [K, V]; the value may contain `=`. */
 export function splitAssignment(text: string, what: string): [string, string] {
@@ -89,8 +80,6 @@ export function actorEnvCommands(actor: Command): void {
   const env = actor
     .command("env")
     .description("an actor's own environment variables and secrets (applied at its next start)");
-  const path = (id: string, key?: string) =>
-    `/actors/${encodeURIComponent(id)}/env${key === undefined ? "" : `/${encodeURIComponent(key)}`}`;
 
   common(
     env
@@ -105,10 +94,11 @@ export function actorEnvCommands(actor: Command): void {
           secret && !assignment.includes("=")
             ? [assignment, await readSecret(assignment)]
             : splitAssignment(assignment, "Variable");
-        const view = await cli.client.request<EnvView>("PUT", await cli.groupPath(path(id, key)), {
-          value,
-          secret,
-        });
+        const view = await cli.client.call(
+          "setActorEnv",
+          { ...(await cli.gid()), aid: id, key },
+          { value, secret },
+        );
         const shown = secret ? `${key} (secret, stored 0600)` : `${key}=${value}`;
         cli.print(view, () => `set ${shown} for ${id}. ${applies(id, view)}`);
       }),
@@ -116,14 +106,14 @@ export function actorEnvCommands(actor: Command): void {
 
   common(env.command("unset <id> <key>").description("remove a variable or secret")).action(
     action(async (cli, id: string, key: string) => {
-      const view = await cli.client.request<EnvView>("DELETE", await cli.groupPath(path(id, key)));
+      const view = await cli.client.call("unsetActorEnv", { ...(await cli.gid()), aid: id, key });
       cli.print(view, () => `removed ${key} from ${id}. ${applies(id, view)}`);
     }),
   );
 
   common(env.command("list <id>").description("list variables (secret values are never shown)")).action(
     action(async (cli, id: string) => {
-      const view = await cli.client.get<EnvView>(await cli.groupPath(path(id)));
+      const view = await cli.client.call("actorEnv", { ...(await cli.gid()), aid: id });
       cli.print(view, () => listing(id, view));
     }),
   );

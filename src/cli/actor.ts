@@ -1,19 +1,7 @@
 import type { Command } from "commander";
+import type { ActorInfo, BodyOf } from "../contract/index.js";
 import { actorEnvCommands, assignments, collect } from "./actor-env.js";
 import { action, common } from "./context.js";
-
-interface ActorInfo {
-  id: string;
-  title: string;
-  runtime: string;
-  runner: string;
-  role: string;
-  status: string;
-  unread: number;
-  pid?: number;
-  exit_code?: number | null;
-  attention?: { code: string; message: string; screen: string[] };
-}
 
 function line(a: ActorInfo): string {
   const exit =
@@ -60,13 +48,15 @@ export function actorCommands(program: Command): void {
           env?: string[];
           secretEnv?: string[];
         };
-        const { actor: a } = await cli.client.post<{ actor: ActorInfo }>(await cli.groupPath("/actors"), {
+        type NewActor = BodyOf<"addActor">;
+        // The daemon checks runtime and runner and names the bad one.
+        const { actor: a } = await cli.client.call("addActor", await cli.gid(), {
           id,
-          runtime: o.runtime,
+          runtime: o.runtime as NewActor["runtime"],
           command: o.command,
-          runner: o.runner,
+          runner: o.runner as NewActor["runner"],
           title: o.title,
-          permissions: o.permissions,
+          permissions: o.permissions as NewActor["permissions"],
           env: assignments(o.env, "--env"),
           secret_env: assignments(o.secretEnv, "--secret-env"),
         });
@@ -80,10 +70,11 @@ export function actorCommands(program: Command): void {
     .action(
       action(async (cli, id: string) => {
         const o = cli.opts as { title?: string; permissions?: string };
-        const { actor: a } = await cli.client.request<{ actor: ActorInfo & { permissions: string } }>(
-          "PATCH",
-          await cli.groupPath(`/actors/${encodeURIComponent(id)}`),
-          { title: o.title, permissions: o.permissions },
+        // The daemon checks the mode and names a bad one.
+        const { actor: a } = await cli.client.call(
+          "updateActor",
+          { ...(await cli.gid()), aid: id },
+          { title: o.title, permissions: o.permissions as BodyOf<"updateActor">["permissions"] },
         );
         cli.print(
           a,
@@ -94,7 +85,7 @@ export function actorCommands(program: Command): void {
 
   common(actor.command("list").description("list actors with status and unread counts")).action(
     action(async (cli) => {
-      const { actors } = await cli.client.get<{ actors: ActorInfo[] }>(await cli.groupPath("/actors"));
+      const { actors } = await cli.client.call("listActors", await cli.gid());
       cli.print(actors, () =>
         actors.length ? actors.map(line).join("\n") : 'no actors: add one with "cccc actor add"',
       );
@@ -104,9 +95,7 @@ export function actorCommands(program: Command): void {
   for (const op of ["start", "stop", "restart"] as const) {
     common(actor.command(`${op} <id>`).description(`${op} an actor's process`)).action(
       action(async (cli, id: string) => {
-        const { actor: a } = await cli.client.post<{ actor: ActorInfo }>(
-          await cli.groupPath(`/actors/${encodeURIComponent(id)}/${op}`),
-        );
+        const { actor: a } = await cli.client.call(`${op}Actor`, { ...(await cli.gid()), aid: id });
         cli.print(a, () => line(a));
       }),
     );
@@ -116,16 +105,14 @@ export function actorCommands(program: Command): void {
 
   common(actor.command("interrupt <id>").description("stop the actor's running turn")).action(
     action(async (cli, id: string) => {
-      const r = await cli.client.post<{ actor_id: string; interrupted: boolean }>(
-        await cli.groupPath(`/actors/${encodeURIComponent(id)}/interrupt`),
-      );
+      const r = await cli.client.call("interruptActor", { ...(await cli.gid()), aid: id });
       cli.print(r, () => (r.interrupted ? `interrupted ${id}` : `${id} has no running turn`));
     }),
   );
 
   common(actor.command("remove <id>").description("stop and remove an actor")).action(
     action(async (cli, id: string) => {
-      await cli.client.request("DELETE", await cli.groupPath(`/actors/${encodeURIComponent(id)}`));
+      await cli.client.call("removeActor", { ...(await cli.gid()), aid: id });
       cli.print({ removed: id }, () => `removed ${id}`);
     }),
   );

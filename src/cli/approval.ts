@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import type { ApprovalRecord } from "../kernel/approval.js";
+import type { Approval } from "../contract/index.js";
 import { action, common } from "./context.js";
 
-function line(a: ApprovalRecord): string {
+function line(a: Approval): string {
   const head = `${a.approval_id}  ${a.actor_id.padEnd(12)} ${a.tool.padEnd(8)} ${a.status}`;
   const d = a.decision;
   const who = d
@@ -22,9 +22,7 @@ export function approvalCommands(program: Command): void {
     .action(
       action(async (cli) => {
         const o = cli.opts as { all?: boolean };
-        const r = await cli.client.get<{ pending: ApprovalRecord[]; history: ApprovalRecord[] }>(
-          await cli.groupPath("/approvals"),
-        );
+        const r = await cli.client.call("listApprovals", await cli.gid());
         cli.print(r, () => {
           const shown = o.all ? [...r.pending, ...r.history] : r.pending;
           return shown.length > 0 ? shown.map(line).join("\n") : "no approvals are pending";
@@ -42,8 +40,9 @@ export function approvalCommands(program: Command): void {
         action(async (cli, id: string) => {
           const o = cli.opts as { reason?: string; always?: boolean };
           const decision = name === "deny" ? "deny" : o.always ? "always" : "approve";
-          const { approval: a } = await cli.client.post<{ approval: ApprovalRecord }>(
-            await cli.groupPath(`/approvals/${encodeURIComponent(id)}/decide`),
+          const { approval: a } = await cli.client.call(
+            "decideApproval",
+            { ...(await cli.gid()), id },
             { decision, via: "cli", ...(o.reason ? { reason: o.reason } : {}) },
           );
           cli.print(a, () => line(a));

@@ -33,14 +33,18 @@ export class Cli {
     if (process.env.CCCC_GROUP_ID) return process.env.CCCC_GROUP_ID;
     const active = (await readFile(this.client.home.activeGroupFile, "utf8").catch(() => "")).trim();
     if (active) return active;
-    const { groups } = await this.client.get<{ groups: { group_id: string }[] }>("/api/v1/groups");
+    const { groups } = await this.client.call("listGroups", {});
     if (groups.length === 1 && groups[0]) return groups[0].group_id;
     if (groups.length === 0 && opts.create) {
       const title = basename(process.cwd()) || "cccc";
-      const { group } = await this.client.post<{ group: { group_id: string } }>("/api/v1/groups", {
-        title,
-        scope: process.cwd(),
-      });
+      const { group } = await this.client.call(
+        "createGroup",
+        {},
+        {
+          title,
+          scope: process.cwd(),
+        },
+      );
       await this.setActiveGroup(group.group_id);
       process.stderr.write(
         `created group ${group.group_id} "${title}" for ${process.cwd()} (no group existed)\n`,
@@ -57,6 +61,11 @@ export class Cli {
 
   async setActiveGroup(groupId: string): Promise<void> {
     await writeFileAtomic(this.client.home.activeGroupFile, `${groupId}\n`);
+  }
+
+  /** The path parameters `{gid}` of the current group (as `groupId`). */
+  async gid(opts: { create?: boolean } = {}): Promise<{ gid: string }> {
+    return { gid: await this.groupId(opts) };
   }
 
   async groupPath(suffix = "", opts: { create?: boolean } = {}): Promise<string> {

@@ -1,6 +1,5 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import type { GroupSummary } from "../kernel/kernel.js";
 import { action, common } from "./context.js";
 
 export function groupCommands(program: Command): void {
@@ -12,10 +11,14 @@ export function groupCommands(program: Command): void {
     .action(
       action(async (cli) => {
         const opts = cli.opts as { title: string; scope?: string };
-        const { group: g } = await cli.client.post<{ group: GroupSummary }>("/api/v1/groups", {
-          title: opts.title,
-          scope: resolve(opts.scope ?? process.cwd()),
-        });
+        const { group: g } = await cli.client.call(
+          "createGroup",
+          {},
+          {
+            title: opts.title,
+            scope: resolve(opts.scope ?? process.cwd()),
+          },
+        );
         await cli.setActiveGroup(g.group_id);
         cli.print(g, () => g.group_id);
       }),
@@ -23,7 +26,7 @@ export function groupCommands(program: Command): void {
 
   common(group.command("list").description("list groups")).action(
     action(async (cli) => {
-      const { groups } = await cli.client.get<{ groups: GroupSummary[] }>("/api/v1/groups");
+      const { groups } = await cli.client.call("listGroups", {});
       cli.print(groups, () =>
         groups.length === 0
           ? 'no groups yet: create one with "cccc group create --title T"'
@@ -39,7 +42,7 @@ export function groupCommands(program: Command): void {
 
   common(group.command("use <groupId>").description("make a group the active one")).action(
     action(async (cli, groupId: string) => {
-      await cli.client.get(`/api/v1/groups/${encodeURIComponent(groupId)}`);
+      await cli.client.call("getGroup", { gid: groupId });
       await cli.setActiveGroup(groupId);
       cli.print({ active: groupId }, () => `active group: ${groupId}`);
     }),
@@ -47,9 +50,7 @@ export function groupCommands(program: Command): void {
 
   common(group.command("show").description("show a group and its actors")).action(
     action(async (cli) => {
-      const r = await cli.client.get<{ group: GroupSummary; actors: Record<string, unknown>[] }>(
-        await cli.groupPath(),
-      );
+      const r = await cli.client.call("getGroup", await cli.gid());
       cli.print(r, () =>
         [
           `${r.group.group_id}  ${r.group.title}`,
@@ -64,9 +65,7 @@ export function groupCommands(program: Command): void {
   for (const op of ["start", "stop"] as const) {
     common(group.command(op).description(`${op} every actor of the group`)).action(
       action(async (cli) => {
-        const r = await cli.client.post<{ actors: { id: string; status: string }[] }>(
-          await cli.groupPath(`/${op}`),
-        );
+        const r = await cli.client.call(`${op}Group`, await cli.gid());
         cli.print(r, () => r.actors.map((a) => `${a.id}: ${a.status}`).join("\n") || "no actors");
       }),
     );

@@ -1,26 +1,8 @@
 import type { Command } from "commander";
+import type { BodyOf, ImView } from "../contract/index.js";
 import { followLog, imLogPath, readLogTail } from "../im/log.js";
 import { CcccError } from "../kernel/errors.js";
-import { action, type Cli, common } from "./context.js";
-
-interface ImStatus {
-  running: boolean;
-  state: string;
-  connected: boolean;
-  connected_since?: string;
-  reconnects: number;
-  subscribers: number;
-  restarts?: number;
-  next_restart_at?: string;
-  refused_inbound?: number;
-  last_error?: { code: string; message: string; at: string };
-}
-
-interface ImView {
-  config: Record<string, unknown> | null;
-  secrets: Record<string, boolean>;
-  status: ImStatus;
-}
+import { action, common } from "./context.js";
 
 function describeStatus(view: ImView): string {
   if (!view.config)
@@ -39,10 +21,6 @@ function describeStatus(view: ImView): string {
   if (s.last_error)
     lines.push(`last error: [${s.last_error.code}] ${s.last_error.message} (${s.last_error.at})`);
   return lines.join("\n");
-}
-
-async function imPath(cli: Cli, suffix = "", opts: { create?: boolean } = {}): Promise<string> {
-  return cli.groupPath(`/im${suffix}`, opts);
 }
 
 /** Print the last `n` lines of the bridge log, then (with follow) every new line until Ctrl+C. */
@@ -109,18 +87,20 @@ export function imCommands(program: Command): void {
             `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set in this shell. Run: ${missing.map((m) => `export ${m}="…"`).join("; ")} and retry.`,
           );
         }
-        const view = await cli.client.request<ImView>("PUT", await imPath(cli, "/config", { create: true }), {
-          platform,
+        type Body = BodyOf<"imConfigure">;
+        // The daemon checks platform, mode and language and names the bad one.
+        const view = await cli.client.call("imConfigure", await cli.gid({ create: true }), {
+          platform: platform as Body["platform"],
           app_key_env: o.appKeyEnv,
           app_secret_env: o.appSecretEnv,
           robot_code_env: o.robotCodeEnv,
           app_key: process.env[o.appKeyEnv],
           app_secret: process.env[o.appSecretEnv],
           robot_code: o.robotCodeEnv ? process.env[o.robotCodeEnv] : undefined,
-          mode: o.mode,
-          language: o.language,
-          cards: o.cards,
-          working: o.working,
+          mode: o.mode as Body["mode"],
+          language: o.language as Body["language"],
+          cards: o.cards as Body["cards"],
+          working: o.working as Body["working"],
           start: false,
         });
         cli.print(view, () =>
@@ -142,7 +122,7 @@ export function imCommands(program: Command): void {
 
   common(im.command("start").description("start the bridge (checks the credentials first)")).action(
     action(async (cli) => {
-      const r = await cli.client.post<{ status: ImStatus }>(await imPath(cli, "/start"));
+      const r = await cli.client.call("imStart", await cli.gid());
       cli.print(
         r,
         () => `IM bridge running${r.status.connected ? " and connected" : ""}. Check: cccc im status`,
@@ -152,14 +132,14 @@ export function imCommands(program: Command): void {
 
   common(im.command("stop").description("stop the bridge")).action(
     action(async (cli) => {
-      const r = await cli.client.post<{ status: ImStatus }>(await imPath(cli, "/stop"));
+      const r = await cli.client.call("imStop", await cli.gid());
       cli.print(r, () => "IM bridge stopped");
     }),
   );
 
   common(im.command("status").description("running, connection, subscribers, last error")).action(
     action(async (cli) => {
-      const view = await cli.client.get<ImView>(await imPath(cli));
+      const view = await cli.client.call("im", await cli.gid());
       cli.print(view, () => describeStatus(view));
     }),
   );
@@ -179,22 +159,17 @@ export function imCommands(program: Command): void {
     .requiredOption("-k, --key <key>", "the one-time key the chat received")
     .action(
       action(async (cli) => {
-        const r = await cli.client.post<{ chat: { chat_id: string; chat_title?: string } }>(
-          await imPath(cli, "/bind"),
-          {
-            key: (cli.opts as { key: string }).key,
-            actor: cli.actorId,
-          },
-        );
+        const r = await cli.client.call("imBind", await cli.gid(), {
+          key: (cli.opts as { key: string }).key,
+          actor: cli.actorId,
+        });
         cli.print(r, () => `authorized and subscribed: ${r.chat.chat_title || r.chat.chat_id}`);
       }),
     );
 
   common(im.command("pending").description("chats waiting for approval")).action(
     action(async (cli) => {
-      const r = await cli.client.get<{ pending: Record<string, string | number>[] }>(
-        await imPath(cli, "/pending"),
-      );
+      const r = await cli.client.call("imPending", await cli.gid());
       cli.print(r.pending, () =>
         r.pending.length
           ? r.pending
@@ -207,7 +182,7 @@ export function imCommands(program: Command): void {
 
   common(im.command("authorized").description("authorized chats")).action(
     action(async (cli) => {
-      const r = await cli.client.get<{ chats: Record<string, unknown>[] }>(await imPath(cli, "/authorized"));
+      const r = await cli.client.call("imAuthorized", await cli.gid());
       cli.print(r.chats, () =>
         r.chats.length
           ? r.chats
@@ -226,14 +201,14 @@ export function imCommands(program: Command): void {
     .action(
       action(async (cli) => {
         const chatId = (cli.opts as { chatId: string }).chatId;
-        await cli.client.post(await imPath(cli, "/revoke"), { chat_id: chatId });
+        await cli.client.call("imRevoke", await cli.gid(), { chat_id: chatId });
         cli.print({ revoked: chatId }, () => `revoked ${chatId}`);
       }),
     );
 
   common(im.command("unset").description("remove the IM configuration and stored credentials")).action(
     action(async (cli) => {
-      await cli.client.request("DELETE", await imPath(cli));
+      await cli.client.call("imRemove", await cli.gid());
       cli.print({ ok: true }, () => "IM bridge configuration removed");
     }),
   );

@@ -1,6 +1,9 @@
 import { spawn } from "node:child_process";
 import { openSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
+import type { BodyOf, ResponseOf } from "../contract/api.js";
+// The route table only (no zod): the CLI's startup stays small (docs/bench.md).
+import { type PathParams, pathOf, ROUTES, type RouteName } from "../contract/routes.js";
 import { CcccError } from "../kernel/errors.js";
 import { Home } from "../kernel/home.js";
 import { CLI_ENTRY } from "../version.js";
@@ -123,6 +126,20 @@ export class DaemonClient {
       throw new ApiError(err?.code ?? "http_error", err?.message ?? `HTTP ${res.status}`, res.status);
     }
     return json as T;
+  }
+
+  /**
+   * Call route `name` of the wire contract (src/contract/): the path is built from `params`, the
+   * body and the answer are typed by the contract. A POST without a body sends `{}`.
+   */
+  call<N extends RouteName>(
+    name: N,
+    params: PathParams<N>,
+    body?: BodyOf<N>,
+    query?: Record<string, string | number | undefined>,
+  ): Promise<ResponseOf<N>> {
+    const { method } = ROUTES[name];
+    return this.request(method, pathOf(name, params, query), body ?? (method === "POST" ? {} : undefined));
   }
 
   get<T = Record<string, unknown>>(path: string): Promise<T> {

@@ -16,6 +16,7 @@ import { installErrorHandler } from "./errors.js";
 import { installGuard } from "./guard.js";
 import { ImManager } from "./im.js";
 import { acquirePidLock } from "./pid-lock.js";
+import { checkResponses, route } from "./route.js";
 import { actorEnvRoutes } from "./routes-actor-env.js";
 import { approvalRoutes } from "./routes-approvals.js";
 import { groupRoutes } from "./routes-groups.js";
@@ -37,6 +38,8 @@ export interface RunningDaemon {
   url: string;
   port: number;
   ctx: DaemonContext;
+  /** Every route registered in Fastify (method, path), for the wire-contract test. */
+  routes: { method: string; url: string }[];
   close(): Promise<void>;
 }
 
@@ -75,6 +78,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const log = fileLogger(home.daemonLog);
   // forceCloseConnections: shutdown ends keep-alive and streaming (SSE) connections instead of waiting on them.
   const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024, forceCloseConnections: true });
+  const routes: RunningDaemon["routes"] = [];
+  app.addHook("onRoute", (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+  });
+  checkResponses(app, (opts.env ?? process.env).CCCC_CHECK_RESPONSES === "1");
   let kernel: Kernel | undefined;
   let boundPort = opts.port;
   let forgetListener = () => {};
@@ -89,7 +97,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     app.removeContentTypeParser("text/plain");
     installGuard(app, opts.host, () => boundPort);
     installErrorHandler(app, log);
-    app.get("/api/v1/health", async () => ({
+    route(app, "health", async () => ({
       ok: true,
       version: VERSION,
       pid: process.pid,
@@ -139,6 +147,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       url,
       port,
       ctx,
+      routes,
       close: async () => {
         if (closed) return;
         closed = true;

@@ -1,25 +1,14 @@
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
-import {
-  defaultRunnerFor,
-  LIMITS,
-  PERMISSION_MODES,
-  RUNNERS,
-  RUNTIMES,
-  recordOf,
-  text,
-} from "../kernel/config.js";
-import { ValidationError } from "../kernel/errors.js";
+import type { ActorInfo } from "../contract/index.js";
+import { defaultRunnerFor } from "../kernel/config.js";
+import { NotFoundError, ValidationError } from "../kernel/errors.js";
 import type { Group } from "../kernel/group.js";
 import { summarize } from "../kernel/kernel.js";
 import { validateEnvEntry } from "./actor-env.js";
 import type { DaemonContext } from "./context.js";
-import { parse } from "./errors.js";
+import { route } from "./route.js";
 
-type GroupParams = { gid: string };
-type ActorParams = { gid: string; aid: string };
-
-export function actorInfo(ctx: DaemonContext, group: Group) {
+export function actorInfo(ctx: DaemonContext, group: Group): ActorInfo[] {
   const foreman = group.foreman()?.id;
   return group.config.actors.map((a) => ({
     id: a.id,
@@ -35,33 +24,12 @@ export function actorInfo(ctx: DaemonContext, group: Group) {
   }));
 }
 
-const CreateGroup = z.object({
-  title: text(LIMITS.groupTitle).trim().min(1),
-  scope: text(LIMITS.path).optional(),
-});
-const AddActor = z.object({
-  id: text(LIMITS.actorId).min(1),
-  runtime: z.enum(RUNTIMES),
-  runner: z.enum(RUNNERS).optional(),
-  command: z
-    .union([
-      z
-        .array(text(LIMITS.commandArg))
-        .max(LIMITS.commandArgs, `has too many arguments (the limit is ${LIMITS.commandArgs})`),
-      text(LIMITS.commandArg),
-    ])
-    .optional(),
-  title: text(LIMITS.actorTitle).optional(),
-  permissions: z.enum(PERMISSION_MODES).optional(),
-  /** Plain variables (group.yaml) and secrets (0600 store, never returned). */
-  env: recordOf(text(LIMITS.envValue), LIMITS.envEntries).optional(),
-  secret_env: recordOf(text(LIMITS.envValue), LIMITS.envEntries).optional(),
-});
-
-const UpdateActor = z.object({
-  title: text(LIMITS.actorTitle).optional(),
-  permissions: z.enum(PERMISSION_MODES).optional(),
-});
+/** One actor's info; `actor_not_found` (404) when the group has no such actor. */
+function oneActor(ctx: DaemonContext, group: Group, actorId: string): ActorInfo {
+  const info = actorInfo(ctx, group).find((a) => a.id === actorId);
+  if (!info) throw new NotFoundError("actor_not_found", `No actor "${actorId}" in group ${group.id}.`);
+  return info;
+}
 
 /** `ask` needs an approval interface CCCC can answer: Claude Code's structured session (docs/approvals.md). */
 function checkPermissions(runtime: string, runner: string, permissions: string | undefined): void {
@@ -80,85 +48,85 @@ function splitCommand(command: string | string[] | undefined): string[] | undefi
 export function groupRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   const { kernel } = ctx;
 
-  app.get("/api/v1/groups", async () => ({ groups: kernel.summaries() }));
+  route(app, "listGroups", async () => ({ groups: kernel.summaries() }));
 
-  app.post("/api/v1/groups", async (req) => {
-    const body = parse(CreateGroup, req.body);
+  route(app, "createGroup", async ({ body }) => {
     const group = await kernel.createGroup(body);
     return { group: summarize(group) };
   });
 
-  app.get<{ Params: GroupParams }>("/api/v1/groups/:gid", async (req) => {
-    const group = kernel.group(req.params.gid);
+  route(app, "getGroup", async ({ params }) => {
+    const group = kernel.group(params.gid);
     return { group: summarize(group), actors: actorInfo(ctx, group) };
   });
 
-  app.post<{ Params: GroupParams }>("/api/v1/groups/:gid/start", async (req) => {
-    const group = kernel.group(req.params.gid);
+  route(app, "startGroup", async ({ params }) => {
+    const group = kernel.group(params.gid);
     await ctx.actors.startGroup(group);
     return { group: summarize(group), actors: actorInfo(ctx, group) };
   });
 
-  app.post<{ Params: GroupParams }>("/api/v1/groups/:gid/stop", async (req) => {
-    const group = kernel.group(req.params.gid);
+  route(app, "stopGroup", async ({ params }) => {
+    const group = kernel.group(params.gid);
     await ctx.actors.stopGroup(group);
     return { group: summarize(group), actors: actorInfo(ctx, group) };
   });
 
-  app.get<{ Params: GroupParams }>("/api/v1/groups/:gid/actors", async (req) => ({
-    actors: actorInfo(ctx, kernel.group(req.params.gid)),
-  }));
+  route(app, "listActors", async ({ params }) => ({ actors: actorInfo(ctx, kernel.group(params.gid)) }));
 
-  app.post<{ Params: GroupParams }>("/api/v1/groups/:gid/actors", async (req) => {
-    const group = kernel.group(req.params.gid);
-    const { secret_env: secretEnv, env, ...body } = parse(AddActor, req.body);
+  route(app, "addActor", async ({ params, body: input }) => {
+    const group = kernel.group(params.gid);
+    const { secret_env: secretEnv, env, ...body } = input;
     checkPermissions(body.runtime, body.runner ?? defaultRunnerFor(body.runtime), body.permissions);
     for (const [k, v] of Object.entries(env ?? {})) validateEnvEntry(k, v, false);
     for (const [k, v] of Object.entries(secretEnv ?? {})) validateEnvEntry(k, v, true);
     const actor = await group.addActor({ ...body, env, command: splitCommand(body.command) });
     if (secretEnv) await ctx.actorEnv.setMany(group, actor.id, secretEnv, true);
-    return { actor: actorInfo(ctx, group).find((a) => a.id === actor.id) };
+    return { actor: oneActor(ctx, group, actor.id) };
   });
 
-  app.delete<{ Params: ActorParams }>("/api/v1/groups/:gid/actors/:aid", async (req) => {
-    const group = kernel.group(req.params.gid);
-    group.actor(req.params.aid);
-    await ctx.actors.stop(group, req.params.aid);
-    await group.removeActor(req.params.aid);
-    await ctx.actorEnv.removeActor(group, req.params.aid);
+  route(app, "removeActor", async ({ params }) => {
+    const group = kernel.group(params.gid);
+    group.actor(params.aid);
+    await ctx.actors.stop(group, params.aid);
+    await group.removeActor(params.aid);
+    await ctx.actorEnv.removeActor(group, params.aid);
     return { ok: true };
   });
 
   /** Change an actor's title or permission mode; a running actor restarts so the change holds. */
-  app.patch<{ Params: ActorParams }>("/api/v1/groups/:gid/actors/:aid", async (req) => {
-    const group = kernel.group(req.params.gid);
-    const current = group.actor(req.params.aid);
-    const body = parse(UpdateActor, req.body);
+  route(app, "updateActor", async ({ params, body }) => {
+    const group = kernel.group(params.gid);
+    const current = group.actor(params.aid);
     checkPermissions(current.runtime, current.runner, body.permissions);
     await group.updateConfig((c) => {
-      const a = c.actors.find((x) => x.id === req.params.aid);
+      const a = c.actors.find((x) => x.id === params.aid);
       if (!a) return;
       if (body.title !== undefined) a.title = body.title;
       if (body.permissions !== undefined) a.permissions = body.permissions;
     });
-    await group.append("actor.updated", "user", { actor_id: req.params.aid, ...body });
-    if (ctx.actors.status(group, req.params.aid).status === "running")
-      await ctx.actors.restart(group, req.params.aid);
-    return { actor: actorInfo(ctx, group).find((a) => a.id === req.params.aid) };
+    await group.append("actor.updated", "user", { actor_id: params.aid, ...body });
+    if (ctx.actors.status(group, params.aid).status === "running")
+      await ctx.actors.restart(group, params.aid);
+    return { actor: oneActor(ctx, group, params.aid) };
   });
 
-  for (const op of ["start", "stop", "restart"] as const) {
-    app.post<{ Params: ActorParams }>(`/api/v1/groups/:gid/actors/:aid/${op}`, async (req) => {
-      const group = kernel.group(req.params.gid);
-      group.actor(req.params.aid);
-      await ctx.actors[op](group, req.params.aid);
-      return { actor: actorInfo(ctx, group).find((a) => a.id === req.params.aid) };
+  for (const [name, op] of [
+    ["startActor", "start"],
+    ["stopActor", "stop"],
+    ["restartActor", "restart"],
+  ] as const) {
+    route(app, name, async ({ params }) => {
+      const group = kernel.group(params.gid);
+      group.actor(params.aid);
+      await ctx.actors[op](group, params.aid);
+      return { actor: oneActor(ctx, group, params.aid) };
     });
   }
 
-  app.get<{ Params: ActorParams }>("/api/v1/groups/:gid/actors/:aid/terminal", async (req) => {
-    const group = kernel.group(req.params.gid);
-    group.actor(req.params.aid);
-    return { text: ctx.actors.scrollback(group, req.params.aid) };
+  route(app, "actorTerminal", async ({ params }) => {
+    const group = kernel.group(params.gid);
+    group.actor(params.aid);
+    return { text: ctx.actors.scrollback(group, params.aid) };
   });
 }

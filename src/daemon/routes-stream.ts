@@ -5,6 +5,7 @@ import { CcccError } from "../kernel/errors.js";
 import type { Group } from "../kernel/group.js";
 import type { LedgerEvent } from "../kernel/types.js";
 import type { DaemonContext } from "./context.js";
+import { route } from "./route.js";
 import type { ChatStreamItem, StreamHub } from "./stream-hub.js";
 
 const HEARTBEAT_MS = 15_000;
@@ -51,56 +52,54 @@ export function streamRoutes(app: FastifyInstance, ctx: DaemonContext, limits: S
   const perRemote = new Map<string, number>();
   let total = 0;
 
-  app.get<{ Params: { gid: string }; Querystring: { after?: string } }>(
-    "/api/v1/groups/:gid/stream",
-    async (req, reply) => {
-      const group = ctx.kernel.group(req.params.gid);
-      const remote = req.socket.remoteAddress ?? "unknown";
-      if ((perRemote.get(remote) ?? 0) >= limits.perRemote) {
-        throw new CcccError(
-          "stream_too_many_connections",
-          `Too many open event streams from ${remote} (limit ${limits.perRemote}). Close unused tabs or clients and retry.`,
-          429,
-        );
-      }
-      if (total >= limits.total) {
-        throw new CcccError(
-          "stream_server_busy",
-          `The daemon has ${total} open event streams (limit ${limits.total}). Retry later, or raise CCCC_STREAM_LIMITS.`,
-          503,
-        );
-      }
-      const lastId = Number(req.headers["last-event-id"] ?? Number.NaN);
-      let cursor = Number.isFinite(lastId) ? lastId : Number(req.query.after ?? group.ledger.lastSeq());
-      if (!Number.isFinite(cursor) || cursor < 0) cursor = 0;
+  route(app, "stream", async ({ params, query, req, reply }) => {
+    const group = ctx.kernel.group(params.gid);
+    const remote = req.socket.remoteAddress ?? "unknown";
+    if ((perRemote.get(remote) ?? 0) >= limits.perRemote) {
+      throw new CcccError(
+        "stream_too_many_connections",
+        `Too many open event streams from ${remote} (limit ${limits.perRemote}). Close unused tabs or clients and retry.`,
+        429,
+      );
+    }
+    if (total >= limits.total) {
+      throw new CcccError(
+        "stream_server_busy",
+        `The daemon has ${total} open event streams (limit ${limits.total}). Retry later, or raise CCCC_STREAM_LIMITS.`,
+        503,
+      );
+    }
+    const lastId = Number(req.headers["last-event-id"] ?? Number.NaN);
+    let cursor = Number.isFinite(lastId) ? lastId : Number(query.after ?? group.ledger.lastSeq());
+    if (!Number.isFinite(cursor) || cursor < 0) cursor = 0;
 
-      perRemote.set(remote, (perRemote.get(remote) ?? 0) + 1);
-      total++;
-      let released = false;
-      const release = () => {
-        if (released) return;
-        released = true;
-        total--;
-        const left = (perRemote.get(remote) ?? 1) - 1;
-        if (left > 0) perRemote.set(remote, left);
-        else perRemote.delete(remote);
-      };
+    perRemote.set(remote, (perRemote.get(remote) ?? 0) + 1);
+    total++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      total--;
+      const left = (perRemote.get(remote) ?? 1) - 1;
+      if (left > 0) perRemote.set(remote, left);
+      else perRemote.delete(remote);
+    };
 
-      reply.hijack();
-      const res = reply.raw;
-      res.on("close", release);
-      res.writeHead(200, {
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache",
-        connection: "keep-alive",
-      });
-      res.write(": connected\n\n");
-      void pump(group, res, cursor, ctx.actors.streams).catch((err) => {
-        ctx.log(`stream ${group.id}: ${(err as Error).message}`);
-        res.destroy();
-      });
-    },
-  );
+    reply.hijack();
+    const res = reply.raw;
+    res.on("close", release);
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+    });
+    res.write(": connected\n\n");
+    void pump(group, res, cursor, ctx.actors.streams).catch((err) => {
+      ctx.log(`stream ${group.id}: ${(err as Error).message}`);
+      res.destroy();
+    });
+    return undefined;
+  });
 }
 
 async function pump(group: Group, res: ServerResponse, from: number, streams: StreamHub): Promise<void> {

@@ -3,6 +3,7 @@ import { stat } from "node:fs/promises";
 import { extname, join, resolve, sep } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { PACKAGE_ROOT } from "../version.js";
+import { route } from "./route.js";
 
 /** Content types of the files a Vite build emits. */
 export const WEB_TYPES: Record<string, string> = {
@@ -22,8 +23,8 @@ const PLACEHOLDER = `<!doctype html><meta charset="utf-8"><title>CCCC</title>
 /** Serve the built Web UI from web/dist, with the SPA fallback to index.html. */
 export function staticRoutes(app: FastifyInstance, webDir = join(PACKAGE_ROOT, "web", "dist")): void {
   const root = resolve(webDir);
-  app.get("/*", async (req, reply) => {
-    const url = decodeURIComponent((req.params as { "*": string })["*"] ?? "");
+  route(app, "webUi", async ({ params, reply }) => {
+    const url = decodeURIComponent(params["*"] ?? "");
     if (url.startsWith("api/")) {
       return reply.code(404).send({ error: { code: "not_found", message: `No route GET /${url}.` } });
     }

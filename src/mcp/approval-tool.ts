@@ -10,7 +10,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { type DaemonClient, DaemonDownError } from "../client/daemon-client.js";
-import type { ApprovalRecord } from "../kernel/approval.js";
 
 export const APPROVAL_TOOL = "cccc_approval_prompt";
 
@@ -35,7 +34,7 @@ const text = (a: Answer) => ({ content: [{ type: "text" as const, text: JSON.str
 export function registerApprovalTool(
   server: McpServer,
   client: DaemonClient,
-  who: () => { actorId: string; path: string },
+  who: () => { actorId: string; groupId: string },
   timings: ApprovalToolTimings = {},
 ): void {
   const shape = {
@@ -63,7 +62,7 @@ export function registerApprovalTool(
 
 async function decide(
   client: DaemonClient,
-  me: { actorId: string; path: string },
+  me: { actorId: string; groupId: string },
   args: { tool_name: string; input: Record<string, unknown>; tool_use_id?: string },
   t: ApprovalToolTimings,
 ): Promise<Answer> {
@@ -80,18 +79,20 @@ async function decide(
     }
   };
   const toolUseId = args.tool_use_id ?? `${args.tool_name}:${JSON.stringify(args.input)}`;
+  const gid = me.groupId;
   let { approval } = await retrying(() =>
-    client.post<{ approval: ApprovalRecord }>(`${me.path}/approvals`, {
-      actor_id: me.actorId,
-      tool_name: args.tool_name,
-      input: args.input,
-      tool_use_id: toolUseId,
-    }),
+    client.call(
+      "requestApproval",
+      { gid },
+      { actor_id: me.actorId, tool_name: args.tool_name, input: args.input, tool_use_id: toolUseId },
+    ),
   );
-  const url = `${me.path}/approvals/${encodeURIComponent(approval.approval_id)}?wait=${t.pollS ?? POLL_S}`;
+  const id = approval.approval_id;
   while (approval.status === "pending") {
     deadline = Math.max(deadline, Date.parse(approval.expires_at) + grace);
-    ({ approval } = await retrying(() => client.get<{ approval: ApprovalRecord }>(url)));
+    ({ approval } = await retrying(() =>
+      client.call("getApproval", { gid, id }, undefined, { wait: t.pollS ?? POLL_S }),
+    ));
   }
   const d = approval.decision;
   if (approval.status === "approved") return { behavior: "allow", updatedInput: args.input };

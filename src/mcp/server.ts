@@ -6,7 +6,6 @@ import { z } from "zod";
 import { DaemonClient } from "../client/daemon-client.js";
 import { BlobStore } from "../kernel/blobs.js";
 import { CcccError } from "../kernel/errors.js";
-import type { LedgerEvent } from "../kernel/types.js";
 import { VERSION } from "../version.js";
 import { registerApprovalTool } from "./approval-tool.js";
 import { HELP_TEXT } from "./help.js";
@@ -58,7 +57,7 @@ export function createMcpServer(
     const actorId = args.actor_id ?? env.CCCC_ACTOR_ID;
     if (!groupId) throw new CcccError("no_group", "No group: CCCC_GROUP_ID is not set; pass group_id.");
     if (!actorId) throw new CcccError("no_actor", "No actor: CCCC_ACTOR_ID is not set; pass actor_id.");
-    return { groupId, actorId, path: `/api/v1/groups/${encodeURIComponent(groupId)}` };
+    return { groupId, actorId, gid: { gid: groupId }, mine: { gid: groupId, aid: actorId } };
   };
 
   const tool = <S extends z.ZodRawShape>(
@@ -95,10 +94,7 @@ export function createMcpServer(
     "Your unread messages, oldest first.",
     { ...identity, limit: z.number().int().min(1).max(200).optional() },
     async (a) => {
-      const { path, actorId } = who(a);
-      const { events } = await client.get<{ events: LedgerEvent[] }>(
-        `${path}/inbox/${encodeURIComponent(actorId)}`,
-      );
+      const { events } = await client.call("inbox", who(a).mine);
       return { messages: events.slice(0, a.limit ?? 50), unread: events.length };
     },
   );
@@ -108,13 +104,7 @@ export function createMcpServer(
     "Mark your inbox read up to event_id (inclusive), or all of it.",
     { ...identity, event_id: z.string().optional() },
     async (a) => {
-      const { path, actorId } = who(a);
-      const r = await client.post<{ event: LedgerEvent }>(
-        `${path}/inbox/${encodeURIComponent(actorId)}/read`,
-        {
-          event_id: a.event_id,
-        },
-      );
+      const r = await client.call("markRead", who(a).mine, { event_id: a.event_id });
       return { ok: true, read_up_to_seq: (r.event.data as { seq?: number }).seq };
     },
   );
@@ -130,10 +120,10 @@ export function createMcpServer(
       idempotency_key: idempotencyKey,
     },
     async (a) => {
-      const { path, actorId } = who(a);
+      const { gid, actorId } = who(a);
       const to = a.to === undefined ? undefined : Array.isArray(a.to) ? a.to : [a.to];
       const attachments = attachmentPaths(a.attachments);
-      const r = await client.post<{ event: LedgerEvent }>(`${path}/send`, {
+      const r = await client.call("send", gid, {
         text: a.text,
         to,
         attachments,
@@ -155,9 +145,9 @@ export function createMcpServer(
       idempotency_key: idempotencyKey,
     },
     async (a) => {
-      const { path, actorId } = who(a);
+      const { gid, actorId } = who(a);
       const attachments = attachmentPaths(a.attachments);
-      const r = await client.post<{ event: LedgerEvent }>(`${path}/reply`, {
+      const r = await client.call("reply", gid, {
         event_id: a.event_id,
         text: a.text,
         attachments,
@@ -169,8 +159,8 @@ export function createMcpServer(
   );
 
   tool("cccc_group_info", "The group: title, state, actors with roles and status.", identity, async (a) => {
-    const { path, actorId } = who(a);
-    const r = await client.get<{ group: Record<string, unknown>; actors: Record<string, unknown>[] }>(path);
+    const { gid, actorId } = who(a);
+    const r = await client.call("getGroup", gid);
     return { you: actorId, group: r.group, actors: r.actors };
   });
 
@@ -212,12 +202,12 @@ export function createMcpServer(
     "Approve a DingTalk chat that sent /subscribe, using the one-time key it was given (foreman only).",
     { ...identity, key: z.string().min(1) },
     async (a) => {
-      const { path, actorId, groupId } = who(a);
-      const info = await client.get<{ actors: { id: string; role: string }[] }>(path);
+      const { gid, actorId, groupId } = who(a);
+      const info = await client.call("getGroup", gid);
       if (info.actors.find((x) => x.id === actorId)?.role !== "foreman") {
         throw new CcccError("foreman_only", `Only the foreman of ${groupId} may approve chats.`);
       }
-      return client.post(`${path}/im/bind`, { key: a.key, actor: actorId });
+      return client.call("imBind", gid, { key: a.key, actor: actorId });
     },
   );
 

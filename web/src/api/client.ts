@@ -1,18 +1,5 @@
 /** The one way the UI talks to the daemon: JSON over fetch, errors as `ApiError`. */
-import type {
-  ActorEnvView,
-  ActorInfo,
-  Approval,
-  Attachment,
-  AuthorizedChat,
-  GroupSummary,
-  ImConfigInput,
-  ImState,
-  ImStatus,
-  LedgerEvent,
-  NewActor,
-  PendingRequest,
-} from "./types.ts";
+import type { Attachment, BodyOf, ImConfigInput, NewActor, ResponseOf } from "./types.ts";
 
 export class ApiError extends Error {
   constructor(
@@ -66,39 +53,41 @@ const g = (gid: string) => `/groups/${encodeURIComponent(gid)}`;
 const a = (gid: string, aid: string) => `${g(gid)}/actors/${encodeURIComponent(aid)}`;
 
 export const api = {
-  groups: () => request<{ groups: GroupSummary[] }>("GET", "/groups"),
+  groups: () => request<ResponseOf<"listGroups">>("GET", "/groups"),
   createGroup: (title: string, scope?: string) =>
-    request<{ group: GroupSummary }>("POST", "/groups", scope ? { title, scope } : { title }),
-  group: (gid: string) => request<{ group: GroupSummary; actors: ActorInfo[] }>("GET", g(gid)),
+    request<ResponseOf<"createGroup">>("POST", "/groups", scope ? { title, scope } : { title }),
+  group: (gid: string) => request<ResponseOf<"getGroup">>("GET", g(gid)),
   groupAction: (gid: string, action: "start" | "stop") =>
-    request<{ group: GroupSummary }>("POST", `${g(gid)}/${action}`),
+    request<ResponseOf<"startGroup" | "stopGroup">>("POST", `${g(gid)}/${action}`),
 
   addActor: (gid: string, actor: NewActor) =>
-    request<{ actor: ActorInfo }>("POST", `${g(gid)}/actors`, actor),
-  removeActor: (gid: string, aid: string) => request<{ ok: true }>("DELETE", a(gid, aid)),
+    request<ResponseOf<"addActor">>("POST", `${g(gid)}/actors`, actor),
+  removeActor: (gid: string, aid: string) => request<ResponseOf<"removeActor">>("DELETE", a(gid, aid)),
   actorAction: (gid: string, aid: string, action: "start" | "stop" | "restart") =>
-    request<{ actor: ActorInfo }>("POST", `${a(gid, aid)}/${action}`),
-  actorEnv: (gid: string, aid: string) => request<ActorEnvView>("GET", `${a(gid, aid)}/env`),
+    request<ResponseOf<"startActor" | "stopActor" | "restartActor">>("POST", `${a(gid, aid)}/${action}`),
+  actorEnv: (gid: string, aid: string) => request<ResponseOf<"actorEnv">>("GET", `${a(gid, aid)}/env`),
   setActorEnv: (gid: string, aid: string, key: string, value: string, secret: boolean) =>
-    request<ActorEnvView>("PUT", `${a(gid, aid)}/env/${encodeURIComponent(key)}`, { value, secret }),
+    request<ResponseOf<"setActorEnv">>("PUT", `${a(gid, aid)}/env/${encodeURIComponent(key)}`, {
+      value,
+      secret,
+    }),
   unsetActorEnv: (gid: string, aid: string, key: string) =>
-    request<ActorEnvView>("DELETE", `${a(gid, aid)}/env/${encodeURIComponent(key)}`),
+    request<ResponseOf<"unsetActorEnv">>("DELETE", `${a(gid, aid)}/env/${encodeURIComponent(key)}`),
 
-  approvals: (gid: string) =>
-    request<{ pending: Approval[]; history: Approval[] }>("GET", `${g(gid)}/approvals`),
-  decide: (gid: string, id: string, decision: "approve" | "deny" | "always", reason?: string) =>
-    request<{ approval: Approval }>("POST", `${g(gid)}/approvals/${encodeURIComponent(id)}/decide`, {
+  approvals: (gid: string) => request<ResponseOf<"listApprovals">>("GET", `${g(gid)}/approvals`),
+  decide: (gid: string, id: string, decision: BodyOf<"decideApproval">["decision"], reason?: string) =>
+    request<ResponseOf<"decideApproval">>("POST", `${g(gid)}/approvals/${encodeURIComponent(id)}/decide`, {
       decision,
       via: "web",
       ...(reason ? { reason } : {}),
     }),
   interrupt: (gid: string, aid: string) =>
-    request<{ actor_id: string; interrupted: boolean }>("POST", `${a(gid, aid)}/interrupt`, {}),
+    request<ResponseOf<"interruptActor">>("POST", `${a(gid, aid)}/interrupt`, {}),
 
   ledgerTail: (gid: string, tail: number) =>
-    request<{ events: LedgerEvent[]; last_seq: number }>("GET", `${g(gid)}/ledger?tail=${tail}`),
+    request<ResponseOf<"ledger">>("GET", `${g(gid)}/ledger?tail=${tail}`),
   send: (gid: string, text: string, to: string[], attachments: Attachment[]) =>
-    request<{ event: LedgerEvent }>("POST", `${g(gid)}/send`, { text, to, attachments }),
+    request<ResponseOf<"send">>("POST", `${g(gid)}/send`, { text, to, attachments }),
   uploadBlob: async (gid: string, file: File) => {
     const path = `/api/v1${g(gid)}/blobs?name=${encodeURIComponent(file.name)}`;
     const response = await fetch(path, {
@@ -106,24 +95,20 @@ export const api = {
       headers: { "Content-Type": "application/octet-stream" },
       body: file,
     });
-    return parse<{ attachment: Attachment }>(response);
+    return parse<ResponseOf<"uploadBlob">>(response);
   },
 
-  im: (gid: string) => request<ImState>("GET", `${g(gid)}/im`),
-  saveIm: (gid: string, input: ImConfigInput) => request<ImState>("PUT", `${g(gid)}/im/config`, input),
+  im: (gid: string) => request<ResponseOf<"im">>("GET", `${g(gid)}/im`),
+  saveIm: (gid: string, input: ImConfigInput) =>
+    request<ResponseOf<"imConfigure">>("PUT", `${g(gid)}/im/config`, input),
   imAction: (gid: string, action: "start" | "stop") =>
-    request<{ status: ImStatus }>("POST", `${g(gid)}/im/${action}`),
-  removeIm: (gid: string) => request<{ ok: true }>("DELETE", `${g(gid)}/im`),
-  imPending: (gid: string) => request<{ pending: PendingRequest[] }>("GET", `${g(gid)}/im/pending`),
-  imBind: (gid: string, key: string) =>
-    request<{ chat: { chat_id: string; chat_type: string; chat_title?: string } }>(
-      "POST",
-      `${g(gid)}/im/bind`,
-      { key },
-    ),
-  imAuthorized: (gid: string) => request<{ chats: AuthorizedChat[] }>("GET", `${g(gid)}/im/authorized`),
+    request<ResponseOf<"imStart" | "imStop">>("POST", `${g(gid)}/im/${action}`),
+  removeIm: (gid: string) => request<ResponseOf<"imRemove">>("DELETE", `${g(gid)}/im`),
+  imPending: (gid: string) => request<ResponseOf<"imPending">>("GET", `${g(gid)}/im/pending`),
+  imBind: (gid: string, key: string) => request<ResponseOf<"imBind">>("POST", `${g(gid)}/im/bind`, { key }),
+  imAuthorized: (gid: string) => request<ResponseOf<"imAuthorized">>("GET", `${g(gid)}/im/authorized`),
   imRevoke: (gid: string, chatId: string) =>
-    request<{ ok: true }>("POST", `${g(gid)}/im/revoke`, { chat_id: chatId }),
+    request<ResponseOf<"imRevoke">>("POST", `${g(gid)}/im/revoke`, { chat_id: chatId }),
 };
 
 /** URLs the browser opens directly (links, EventSource). */

@@ -1,4 +1,27 @@
-/** Shapes of the daemon's HTTP API as documented in docs/api.md and docs/im.md. */
+/**
+ * Shapes of the daemon's HTTP API, inferred from the wire contract (src/contract/, docs/api.md):
+ * a field the daemon adds or drops there is a type error here. Type-only imports, so the bundle
+ * carries no schema code. Ledger event payloads come typed from src/kernel/types.ts.
+ */
+
+import type { z } from "zod";
+import type {
+  ActorAttention,
+  BodyOf,
+  ActorEnvEntry as ContractActorEnvEntry,
+  ActorEnvView as ContractActorEnvView,
+  ActorInfo as ContractActorInfo,
+  ActorStatus as ContractActorStatus,
+  Approval as ContractApproval,
+  AuthorizedChat as ContractAuthorizedChat,
+  GroupSummary as ContractGroupSummary,
+  ImConfigView as ContractImConfig,
+  ImSecrets as ContractImSecrets,
+  ImStatus as ContractImStatus,
+  ImView as ContractImView,
+  PendingRequest as ContractPendingRequest,
+  ResponseOf,
+} from "../../../src/contract/index.ts";
 import type {
   Attachment,
   ChatMessageData,
@@ -8,166 +31,28 @@ import type {
 
 export type { ChatStreamData } from "../../../src/daemon/stream-hub.ts";
 export type { EventOf, LedgerEventData, LedgerKind } from "../../../src/kernel/event-kinds.ts";
-export type { Attachment, ChatMessageData, LedgerEvent, SystemNotifyData };
+export type { Attachment, BodyOf, ChatMessageData, LedgerEvent, ResponseOf, SystemNotifyData };
 
-export interface GroupSummary {
-  group_id: string;
-  title: string;
-  state: string;
-  running: boolean;
-  actors: number;
-  im: { platform: string; enabled: boolean } | null;
-}
-
-export type ActorStatus = "running" | "stopped" | "exited" | "crashed";
-
-export interface ActorInfo {
-  id: string;
-  title: string;
-  runtime: string;
-  runner: string;
-  command: string[];
-  role: "foreman" | "peer";
-  enabled: boolean;
-  status: ActorStatus;
-  pid?: number;
-  exit_code?: number | null;
-  unread: number;
-  permissions?: "bypass" | "ask";
-  /** A running actor that needs a human: a dialog on screen, no input prompt, no reaction to delivery. */
-  attention?: { code: string; message: string; since?: number; screen: string[] };
-}
-
+export type GroupSummary = z.infer<typeof ContractGroupSummary>;
+export type ActorStatus = z.infer<typeof ContractActorStatus>;
+export type ActorInfo = z.infer<typeof ContractActorInfo>;
+export type ActorAttentionInfo = z.infer<typeof ActorAttention>;
 /** An approval request of the group's inbox (docs/approvals.md). */
-export interface Approval {
-  approval_id: string;
-  actor_id: string;
-  tool: string;
-  summary: string;
-  requested_at: string;
-  expires_at: string;
-  status: "pending" | "approved" | "denied";
-  decision?: {
-    decision: "approve" | "deny" | "always";
-    decided_by: string;
-    via: string;
-    reason?: string;
-    decided_at: string;
-  };
-}
-
-export interface NewActor {
-  id: string;
-  runtime: string;
-  /** Absent: the runtime's default (structured for claude, pty for the others). */
-  runner?: "pty" | "headless" | "structured";
-  /** `ask`: a person approves risky tool calls (Claude Code, structured runner only). */
-  permissions?: "bypass" | "ask";
-  command?: string;
-  title?: string;
-  /** Plain variables (saved in group.yaml). */
-  env?: Record<string, string>;
-  /** Secret variables (0600 secrets store; never sent back). */
-  secret_env?: Record<string, string>;
-}
-
+export type Approval = z.infer<typeof ContractApproval>;
+/** Body of `POST /actors`. */
+export type NewActor = BodyOf<"addActor">;
 /** One of an actor's own variables; a secret comes back without its value. */
-export interface ActorEnvEntry {
-  key: string;
-  secret: boolean;
-  value?: string;
-}
+export type ActorEnvEntry = z.infer<typeof ContractActorEnvEntry>;
+export type ActorEnvView = z.infer<typeof ContractActorEnvView>;
 
-export interface ActorEnvView {
-  env: ActorEnvEntry[];
-  /** The actor runs with an older environment: a restart applies the changes. */
-  restart_needed: boolean;
-}
-
-export type ImMode = "stream" | "http";
-
-export type ImLanguage = "en" | "zh";
-
-export interface ImConfig {
-  platform: string;
-  enabled: boolean;
-  dingtalk_app_key_env?: string;
-  dingtalk_app_secret_env?: string;
-  dingtalk_robot_code_env?: string;
-  files?: { enabled: boolean; max_mb: number };
-  mode?: ImMode;
-  /** The language of the bot's replies in chats. */
-  language?: ImLanguage;
-  /** Live AI cards for streamed replies (default on). */
-  cards?: "on" | "off";
-  /** Indicator for actors without a live stream: 🤔 reaction (default) or a "working" card. */
-  working?: "reaction" | "card";
-}
-
-export interface ImSecrets {
-  app_key: boolean;
-  app_secret: boolean;
-  robot_code: boolean;
-  /** HTTP mode . */
-  http_token?: boolean;
-  http_aes_key?: boolean;
-}
-
-export interface ImError {
-  code: string;
-  message: string;
-  at?: string;
-}
-
-export interface ImStatus {
-  running: boolean;
-  state: "stopped" | "starting" | "running" | "error";
-  connected: boolean;
-  connected_since?: string;
-  reconnects: number;
-  subscribers: number;
-  last_error?: ImError;
-}
-
-export interface ImState {
-  config: ImConfig | null;
-  secrets: ImSecrets;
-  status: ImStatus;
-}
-
+export type ImConfig = z.infer<typeof ContractImConfig>;
+export type ImMode = ImConfig["mode"];
+export type ImLanguage = ImConfig["language"];
+export type ImSecrets = z.infer<typeof ContractImSecrets>;
+export type ImStatus = z.infer<typeof ContractImStatus>;
+export type ImError = NonNullable<ImStatus["last_error"]>;
+export type ImState = z.infer<typeof ContractImView>;
 /** Body of `PUT /im/config`. Omitted credentials keep what is stored. */
-export interface ImConfigInput {
-  platform: "dingtalk";
-  app_key?: string;
-  app_secret?: string;
-  robot_code?: string;
-  app_key_env?: string;
-  app_secret_env?: string;
-  robot_code_env?: string;
-  /** HTTP mode: the event-callback Token and AES Key entered in DingTalk . */
-  http_token?: string;
-  http_aes_key?: string;
-  mode?: ImMode;
-  language?: ImLanguage;
-  cards?: "on" | "off";
-  working?: "reaction" | "card";
-}
-
-export interface PendingRequest {
-  key: string;
-  chat_id: string;
-  chat_type: string;
-  chat_title?: string;
-  user_name?: string;
-  expires_at: string;
-}
-
-export interface AuthorizedChat {
-  chat_id: string;
-  chat_type: string;
-  chat_title?: string;
-  subscribed: boolean;
-  paused: boolean;
-  verbose: boolean;
-  authorized_at?: string;
-}
+export type ImConfigInput = BodyOf<"imConfigure">;
+export type PendingRequest = z.infer<typeof ContractPendingRequest>;
+export type AuthorizedChat = z.infer<typeof ContractAuthorizedChat>;

@@ -4,12 +4,16 @@ import type { NewActor } from "../../api/types.ts";
 import { useErrors } from "../../hooks/errors.tsx";
 import { type EnvRow, EnvRows, splitRows } from "./env-rows.tsx";
 
-const RUNTIMES = ["claude", "codex", "gemini", "opencode", "custom"] as const;
+type Runtime = NewActor["runtime"];
+/** Every runtime of the contract, in menu order (a missing or unknown one is a type error). */
+const RUNTIMES = ["claude", "codex", "gemini", "opencode", "custom"] as const satisfies readonly Runtime[];
+const ALL_LISTED: Exclude<Runtime, (typeof RUNTIMES)[number]> extends never ? true : never = true;
+void ALL_LISTED;
 
 export function AddActorForm({ gid, onAdded }: { gid: string; onAdded: () => void }) {
   const { report } = useErrors();
   const [id, setId] = useState("");
-  const [runtime, setRuntime] = useState<string>("claude");
+  const [runtime, setRuntime] = useState<Runtime>("claude");
   const [command, setCommand] = useState("");
   const [runner, setRunner] = useState<NewActor["runner"] | "">("");
   const [permissions, setPermissions] = useState<"bypass" | "ask">("bypass");
@@ -63,7 +67,7 @@ export function AddActorForm({ gid, onAdded }: { gid: string; onAdded: () => voi
       <div className="field-row">
         <label className="field">
           <span>Runtime</span>
-          <select value={runtime} onChange={(e) => setRuntime(e.target.value)}>
+          <select value={runtime} onChange={(e) => setRuntime(e.target.value as Runtime)}>
             {RUNTIMES.map((r) => (
               <option key={r} value={r}>
                 {r}
