@@ -1,5 +1,8 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { followLog, imLogPath, readLogTail } from "../im/log.js";
+import type { CliFlag } from "../im/platform.js";
+import { PLATFORMS } from "../im/platforms.js";
+import type { PlatformRegistry } from "../im/registry.js";
 import { CcccError } from "../kernel/errors.js";
 import { action, type Cli, common } from "./context.js";
 
@@ -22,9 +25,8 @@ interface ImView {
   status: ImStatus;
 }
 
-function describeStatus(view: ImView): string {
-  if (!view.config)
-    return 'IM bridge: not configured. Run "cccc im set dingtalk --app-key-env … --app-secret-env …".';
+function describeStatus(view: ImView, platforms: PlatformRegistry): string {
+  if (!view.config) return `IM bridge: not configured. Run "${platforms.setCommandHint()}".`;
   const s = view.status;
   const lines = [
     `platform: ${view.config.platform} (${view.config.mode ?? "stream"} mode)`,
@@ -62,60 +64,81 @@ async function showLog(file: string, n: number, follow: boolean): Promise<void> 
   await followLog(file, (line) => process.stdout.write(`${line}\n`), { signal: stop.signal, pollMs: 300 });
 }
 
-export function imCommands(program: Command): void {
-  const im = program.command("im").description("the IM bridge (DingTalk)");
+/** The flags of `cccc im set`: every platform's; required by commander where every platform needs it. */
+function setFlags(platforms: PlatformRegistry): { flag: CliFlag; option: Option; everywhere: boolean }[] {
+  const seen = new Map<string, { flag: CliFlag; option: Option; everywhere: boolean }>();
+  const all = platforms.all();
+  for (const m of all) {
+    for (const flag of m.cli.flags) {
+      if (seen.has(flag.flag)) continue;
+      const everywhere = all.every((o) => o.cli.flags.some((f) => f.flag === flag.flag && f.required));
+      const option = new Option(flag.flag, flag.description);
+      if (everywhere) option.makeOptionMandatory();
+      seen.set(flag.flag, { flag, option, everywhere });
+    }
+  }
+  return [...seen.values()];
+}
 
-  common(im.command("set <platform>").description("configure the bridge from environment variables"))
-    .requiredOption("--app-key-env <name>", "variable holding the DingTalk AppKey")
-    .requiredOption("--app-secret-env <name>", "variable holding the DingTalk AppSecret")
-    .option("--robot-code-env <name>", "variable holding the RobotCode (optional, recommended)")
+export function imCommands(program: Command, platforms: PlatformRegistry = PLATFORMS): void {
+  const im = program.command("im").description(`the IM bridge (${platforms.labels})`);
+
+  const set = common(
+    im.command("set <platform>").description("configure the bridge from environment variables"),
+  );
+  for (const { option } of setFlags(platforms)) set.addOption(option);
+  set
     .option("--mode <mode>", "stream (default, no public URL) or http")
     .option("--language <lang>", "what the bot says in chats: en (default) or zh (简体中文)")
     .action(
       action(async (cli, platform: string) => {
-        if (platform !== "dingtalk") {
+        const module = platforms.get(platform);
+        if (!module) {
           throw new CcccError(
             "unsupported_platform",
-            `Unsupported platform "${platform}": only dingtalk is available.`,
+            `Unsupported platform "${platform}": only ${platforms.ids.join(", ")} ${platforms.ids.length > 1 ? "are" : "is"} available.`,
           );
         }
-        const o = cli.opts as {
-          appKeyEnv: string;
-          appSecretEnv: string;
-          robotCodeEnv?: string;
-          mode?: string;
-          language?: string;
-        };
+        const o = cli.opts as Record<string, string | undefined>;
         if (o.language !== undefined && o.language !== "en" && o.language !== "zh") {
           throw new CcccError("invalid_language", `Unsupported --language "${o.language}": use en or zh.`);
         }
-        const missing = [o.appKeyEnv, o.appSecretEnv].filter((name) => !process.env[name]);
+        // This platform's flags with the variable name each was given.
+        const given = module.cli.flags.map((flag) => ({
+          flag,
+          name: o[new Option(flag.flag).attributeName()],
+        }));
+        const absent = given.filter((g) => g.flag.required && !g.name).map((g) => g.flag.flag);
+        if (absent.length) {
+          throw new CcccError("missing_option", `${platform} needs ${absent.join(" and ")}.`);
+        }
+        const required = given.filter((g) => g.flag.required && g.name).map((g) => g.name as string);
+        const missing = required.filter((name) => !process.env[name]);
         if (missing.length) {
           throw new CcccError(
             "missing_env",
             `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set in this shell. Run: ${missing.map((m) => `export ${m}="…"`).join("; ")} and retry.`,
           );
         }
+        const body: Record<string, unknown> = { platform };
+        for (const { flag, name } of given) {
+          body[`${flag.credential}_env`] = name;
+          body[flag.credential] = name ? process.env[name] : undefined;
+        }
         const view = await cli.client.request<ImView>("PUT", await imPath(cli, "/config", { create: true }), {
-          platform,
-          app_key_env: o.appKeyEnv,
-          app_secret_env: o.appSecretEnv,
-          robot_code_env: o.robotCodeEnv,
-          app_key: process.env[o.appKeyEnv],
-          app_secret: process.env[o.appSecretEnv],
-          robot_code: o.robotCodeEnv ? process.env[o.robotCodeEnv] : undefined,
+          ...body,
           mode: o.mode,
           language: o.language,
           start: false,
         });
+        const envKey = (credential: string) =>
+          module.credentials.find((c) => c.id === credential)?.envKey ?? `${credential}_env`;
         cli.print(view, () =>
           [
             "saved to group.yaml:",
             "im:",
-            "  platform: dingtalk",
-            `  dingtalk_app_key_env: ${o.appKeyEnv}`,
-            `  dingtalk_app_secret_env: ${o.appSecretEnv}`,
-            ...(o.robotCodeEnv ? [`  dingtalk_robot_code_env: ${o.robotCodeEnv}`] : []),
+            `  platform: ${platform}`,
+            ...given.filter((g) => g.name).map((g) => `  ${envKey(g.flag.credential)}: ${g.name}`),
             ...(o.language ? [`  language: ${o.language}`] : []),
             "(values stored in the 0600 secrets store). Next: cccc im start",
           ].join("\n"),
@@ -143,7 +166,7 @@ export function imCommands(program: Command): void {
   common(im.command("status").description("running, connection, subscribers, last error")).action(
     action(async (cli) => {
       const view = await cli.client.get<ImView>(await imPath(cli));
-      cli.print(view, () => describeStatus(view));
+      cli.print(view, () => describeStatus(view, platforms));
     }),
   );
 

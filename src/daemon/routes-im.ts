@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { readLogTail } from "../im/log.js";
+import type { PlatformRegistry } from "../im/registry.js";
 import { LIMITS, text } from "../kernel/config.js";
 import type { DaemonContext } from "./context.js";
 import { parse } from "./errors.js";
@@ -13,25 +14,30 @@ export const WEBHOOK_PREFIX = "/webhooks/";
 
 const secret = text(LIMITS.credential).optional();
 const envName = text(LIMITS.envName).optional();
-const ConfigBody = z.object({
-  platform: z.literal("dingtalk"),
-  app_key: secret,
-  app_secret: secret,
-  robot_code: secret,
-  app_key_env: envName,
-  app_secret_env: envName,
-  robot_code_env: envName,
-  http_token: secret,
-  http_aes_key: secret,
-  mode: z.enum(["stream", "http"]).optional(),
-  language: z.enum(["en", "zh"]).optional(),
-  start: z.boolean().optional(),
-});
+
+/** `PUT /im/config`: the neutral keys plus every registered platform's credential fields. */
+function configBody(platforms: PlatformRegistry) {
+  const { values, envs } = platforms.credentialFields();
+  const shape: Record<string, typeof secret> = {};
+  for (const id of values) shape[id] = secret;
+  for (const id of envs) shape[id] = envName;
+  return z.object({
+    platform: text(LIMITS.token),
+    ...shape,
+    mode: z.enum(["stream", "http"]).optional(),
+    language: z.enum(["en", "zh"]).optional(),
+    start: z.boolean().optional(),
+  });
+}
 
 /** IM bridge routes (docs/im.md). Secret values go in, never out. */
 export function imRoutes(app: FastifyInstance, ctx: DaemonContext, im: ImManager): void {
   const group = (gid: string) => ctx.kernel.group(gid);
   const base = "/api/v1/groups/:gid/im";
+  const ConfigBody = configBody(im.platforms);
+
+  // What Settings → IM Bridge renders: each platform's form fields, texts and hints.
+  app.get("/api/v1/im/platforms", async () => ({ platforms: im.platforms.catalog() }));
 
   app.get<{ Params: Params }>(base, async (req) => im.view(group(req.params.gid)));
 
@@ -74,17 +80,21 @@ export function imRoutes(app: FastifyInstance, ctx: DaemonContext, im: ImManager
     return { ok: true, ...(await bridge.revoke(chat_id)) };
   });
 
-  // DingTalk HTTP mode: the "message receiving URL" (behind your HTTPS reverse proxy). Exempt from
-  // the Host/Origin guard because DingTalk is a foreign origin; every request must carry a valid
-  // signature or encrypted payload instead.
-  app.post<{ Params: Params }>(`${WEBHOOK_PREFIX}dingtalk/:gid`, async (req, reply) => {
-    const result = await im.webhook(req.params.gid, {
-      headers: req.headers,
-      body: req.body,
-      query: req.query as Record<string, string>,
-    });
-    return reply.code(result.status).send(result.body);
-  });
+  // HTTP mode: a platform's "message receiving URL" (behind your HTTPS reverse proxy). Exempt from
+  // the Host/Origin guard because the platform is a foreign origin; every request must carry a
+  // valid signature or encrypted payload instead, checked by the platform's adapter.
+  app.post<{ Params: Params & { platform: string } }>(
+    `${WEBHOOK_PREFIX}:platform/:gid`,
+    async (req, reply) => {
+      if (!im.platforms.get(req.params.platform)) return reply.code(404).send({ error: "not found" });
+      const result = await im.webhook(req.params.platform, req.params.gid, {
+        headers: req.headers,
+        body: req.body,
+        query: req.query as Record<string, string>,
+      });
+      return reply.code(result.status).send(result.body);
+    },
+  );
 
   app.get<{ Params: Params; Querystring: { n?: string } }>(`${base}/logs`, async (req) => {
     const g = group(req.params.gid);

@@ -24,7 +24,7 @@ export interface BridgeConfig {
   filesEnabled: boolean;
   /** `im.files.max_mb`. */
   maxFileMb: number;
-  /** `im.dingtalk_allowed_users`: staff ids whose /subscribe is approved without a key. */
+  /** The platform module's `allowedUsers(im)`: user ids whose /subscribe is approved without a key. */
   allowedUsers?: string[];
   /** Per-chat inbound rate (default 20 messages per 10 s); null: no limit. `CCCC_IM_INBOUND_RATE`. */
   inboundRate?: InboundRate | null;

@@ -238,18 +238,3 @@ function pauseButton(b: ButtonTitles, sub: Subscription | undefined): [string, s
 function verboseButton(b: ButtonTitles, sub: Subscription | undefined): [string, string] {
   return sub?.verbose ? [b.verboseOff, "/verbose off"] : [b.verboseOn, "/verbose on"];
 }
-
-/**
- * The URL a button uses to send a command back. DingTalk's client scheme by default; an adapter
- * may override it with `commandUrl`. Undefined → the platform cannot, so no buttons.
- */
-export function commandUrl(
-  platform: string,
-  command: string,
-  override?: (command: string) => string | undefined,
-) {
-  if (override) return override(command);
-  if (platform === "dingtalk")
-    return `dtmd://dingtalkclient/sendMessage?content=${encodeURIComponent(command)}`;
-  return undefined;
-}

@@ -1,7 +1,7 @@
 import type { Attachment } from "../kernel/types.js";
 import type { Authorizer } from "./auth.js";
 import { errorCode, errorMessage } from "./bridge-errors.js";
-import { type CommandContext, commandUrl, parseInput, runCommand, sendCommand } from "./commands.js";
+import { type CommandContext, parseInput, runCommand, sendCommand } from "./commands.js";
 import { DEFAULT_INBOUND_RATE, InboundLimiter, type InboundRate } from "./inbound-limit.js";
 import type { ProcessingIndicators } from "./indicator.js";
 import type { Replies } from "./replies/index.js";
@@ -232,11 +232,11 @@ export class InboundHandler {
       event: (kind, data) => this.deps.event(kind, data),
       revoke: () => this.deps.revoke(message.chatId, `chat:${message.staffId ?? message.userId}`),
       buttons: (commands) => {
-        // In group chats DingTalk only delivers messages that @mention the bot, and a button cannot.
+        // In group chats a platform may only deliver messages that @mention the bot, and a button cannot.
         if (message.chatType !== "direct") return [];
         const out: ActionButton[] = [];
         for (const [title, command] of commands) {
-          const url = commandUrl(platform, command, adapter.commandUrl?.bind(adapter));
+          const url = adapter.commandUrl?.(command);
           if (url === undefined) return [];
           out.push({ title, url });
         }

@@ -1,12 +1,11 @@
 import { errorCode, errorMessage } from "./bridge-errors.js";
+import { type FailureClass, failureOf } from "./platform.js";
 import { type BackoffPolicy, backoffDelay, sleep } from "./timers.js";
 
 export interface RetryPolicy extends BackoffPolicy {
   /** Attempts per step before giving up (throttled and network errors only). */
   attempts: number;
 }
-
-export type FailureClass = "retry" | "gone" | "fatal";
 
 const NETWORK_CODES = new Set([
   "network_error",
@@ -21,16 +20,16 @@ const NETWORK_CODES = new Set([
 ]);
 
 /**
- * How a failed send is handled. Adapters throw errors with a `code`: `*_throttled` and network
- * failures are retried with backoff, `*_chat_gone` marks the chat, anything else is given up.
+ * How a failed send is handled: by the class the adapter marked the error with (src/im/platform.ts),
+ * else by platform-neutral codes: `throttled` and network failures are retried with backoff,
+ * `chat_gone` marks the chat, anything else is given up.
  */
 export function classifyFailure(error: unknown): FailureClass {
+  const marked = failureOf(error);
+  if (marked) return marked;
   const code = errorCode(error) ?? "";
-  if (code.endsWith("_chat_gone") || code === "chat_gone") return "gone";
-  if (code.endsWith("_throttled") || code === "throttled" || code.endsWith("_rate_limited")) return "retry";
-  // The platform's own outage (5xx): the ledger keeps the message, so wait it out.
-  if (code.endsWith("_server_error")) return "retry";
-  if (NETWORK_CODES.has(code) || code.endsWith("_network") || code.endsWith("_timeout")) return "retry";
+  if (code === "chat_gone") return "gone";
+  if (code === "throttled" || NETWORK_CODES.has(code)) return "retry";
   const name = error instanceof Error ? error.name : "";
   if (name === "NetworkError" || name === "TimeoutError") return "retry";
   return "fatal";

@@ -1,6 +1,6 @@
 /**
  * Platform-neutral IM types. The bridge core (src/im/*.ts) talks to a chat platform only through
- * `PlatformAdapter`; each platform is one folder (src/im/dingtalk/) that implements it.
+ * `PlatformAdapter`; each platform is one folder (src/im/<platform>/) that implements it.
  * The core talks to the kernel only through `BridgeHost`, which the daemon implements.
  */
 import type { Attachment, LedgerEvent, MessageSource } from "../kernel/types.js";
@@ -10,10 +10,10 @@ export type ChatType = "direct" | "group";
 /** A file attached to an inbound message, not yet downloaded. */
 export interface InboundFile {
   kind: "image" | "file" | "audio" | "video";
-  /** Platform handle used to download it (DingTalk: downloadCode). */
+  /** Platform handle used to download it (e.g. a download code). */
   downloadCode: string;
   fileName?: string;
-  /** DingTalk: the robot code the download must be made with. */
+  /** Where a platform needs it: the robot code the download must be made with. */
   robotCode?: string;
 }
 
@@ -23,7 +23,7 @@ export interface QuotedMessage {
   text: string;
   /** Platform message id of the quoted message. */
   messageId?: string;
-  /** Platform id of its sender (DingTalk: encrypted, comparable only within the platform). */
+  /** Platform id of its sender (may be encrypted: comparable only within the platform). */
   senderId?: string;
   /** The platform's msgtype of the quoted message, for logs. */
   rawType?: string;
@@ -39,11 +39,11 @@ export interface InboundMessage {
   chatTitle?: string;
   userId: string;
   userName: string;
-  /** Enterprise staff id where the platform has one (DingTalk senderStaffId). */
+  /** Enterprise staff id where the platform has one (a sender staff id). */
   staffId?: string;
   /** Text with the leading @bot mention removed and whitespace trimmed. May be empty. */
   text: string;
-  /** True when the bot was @mentioned (always true for group messages DingTalk delivers). */
+  /** True when the bot was @mentioned (always true for group messages of platforms that deliver only those). */
   mentioned: boolean;
   files: InboundFile[];
   /** The platform's msgtype, kept for logs and for "unsupported type" replies. */
@@ -52,7 +52,7 @@ export interface InboundMessage {
   createdAt: number;
   /** When our transport received it (ms since epoch); the per-chat flood limit counts by this. */
   receivedAt?: number;
-  /** Per-chat reply channel data, e.g. DingTalk sessionWebhook + expiry. Opaque to the core. */
+  /** Per-chat reply channel data, e.g. a session webhook + expiry. Opaque to the core. */
   reply?: Record<string, unknown>;
   /** Set when the user quote-replied to a message; the core routes by it (docs/im-bridge.md). */
   quoted?: QuotedMessage;
@@ -60,7 +60,7 @@ export interface InboundMessage {
 
 export interface ActionButton {
   title: string;
-  /** A URL, or a command to send back (`dtmd://dingtalkclient/sendMessage?content=…` on DingTalk). */
+  /** A URL, or a command to send back (the adapter's `commandUrl`). */
   url: string;
 }
 
@@ -106,12 +106,11 @@ export interface PlatformAdapter {
   fitsOneMessage?(content: OutboundContent): boolean;
   download(file: InboundFile, maxBytes: number): Promise<DownloadedFile>;
   upload(file: { bytes: Buffer; name: string; mime: string }): Promise<{ mediaId: string }>;
-  /** Optional processing indicator on a user's message (DingTalk: emotion reply). */
+  /** Optional processing indicator on a user's message (e.g. an emoji reaction). */
   react?(message: InboundMessage, emoji: string, on: boolean): Promise<void>;
   /**
-   * Optional: the URL an ActionCard button uses to send `command` back into the chat. Without it the
-   * core uses DingTalk's `dtmd://dingtalkclient/sendMessage?content=…` for platform "dingtalk" and
-   * shows no buttons elsewhere. Return undefined to suppress buttons.
+   * Optional: the URL an ActionCard button uses to send `command` back into the chat. Without it (or
+   * when it returns undefined) messages carry no buttons.
    */
   commandUrl?(command: string): string | undefined;
   /**

@@ -77,14 +77,15 @@ export const ImFilesSchema = z.looseObject({
   max_mb: z.number().positive().max(100).default(20),
 });
 
+/**
+ * The platform-neutral keys of `im:`. Each platform's own keys (credential variable names, allowed
+ * users, …) are checked by its module's strict schema when the IM layer reads the block
+ * (src/im/registry.ts `parseIm`); unknown keys are kept here.
+ */
 export const ImConfigSchema = z.looseObject({
-  platform: z.enum(["dingtalk"]),
+  platform: text(LIMITS.token).min(1),
   enabled: z.boolean().default(false),
   mode: z.enum(["stream", "http"]).default("stream"),
-  dingtalk_app_key_env: z.string().optional(),
-  dingtalk_app_secret_env: z.string().optional(),
-  dingtalk_robot_code_env: z.string().optional(),
-  dingtalk_allowed_users: z.array(z.string()).optional(),
   files: ImFilesSchema.default({ enabled: true, max_mb: 20 }),
   /** Language of everything the bot says in chats (replies, notes, button titles). */
   language: z.enum(["en", "zh"]).default("en"),

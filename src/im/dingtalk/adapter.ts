@@ -4,6 +4,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { withFailure } from "../platform.js";
 import type {
   AdapterStatus,
   ChatTarget,
@@ -18,6 +19,7 @@ import { decodeRobotMessage, readDingTalkReply } from "./decode.js";
 import { FileDedupe } from "./dedupe.js";
 import { encodeForOpenApi, encodeForWebhook, webhookSupports } from "./encode.js";
 import { PlatformApiError } from "./errors.js";
+import { classifyDingTalkError, dingTalkCommandUrl } from "./failures.js";
 import { InboundJournal } from "./inbound-journal.js";
 import { StreamClient, type StreamTiming } from "./stream.js";
 import { handleWebhookRequest, type WebhookRequest, type WebhookResponse } from "./webhook.js";
@@ -206,6 +208,10 @@ export class DingTalkAdapter implements PlatformAdapter {
    * to the sender's staff id for direct chats (protocol §3.2–§3.4, cccc-im-spec §6.6).
    */
   async send(target: ChatTarget, content: OutboundContent): Promise<void> {
+    return classified(this.sendNow(target, content));
+  }
+
+  private async sendNow(target: ChatTarget, content: OutboundContent): Promise<void> {
     const reply = readDingTalkReply(target.reply);
     const webhook = reply?.sessionWebhook;
     const expiresAt = reply?.sessionWebhookExpiresAt ?? 0;
@@ -262,13 +268,19 @@ export class DingTalkAdapter implements PlatformAdapter {
   }
 
   async download(file: InboundFile, maxBytes: number): Promise<DownloadedFile> {
+    return classified(this.downloadNow(file, maxBytes));
+  }
+
+  private async downloadNow(file: InboundFile, maxBytes: number): Promise<DownloadedFile> {
     const robotCode = this.config.robotCode ?? file.robotCode ?? this.learnedRobotCode ?? this.config.appKey;
     const got = await this.api.downloadFile(file.downloadCode, robotCode, maxBytes);
     return { bytes: got.bytes, name: file.fileName ?? got.name ?? DEFAULT_NAMES[file.kind], mime: got.mime };
   }
 
   async upload(file: { bytes: Buffer; name: string; mime: string }): Promise<{ mediaId: string }> {
-    const mediaId = await this.api.uploadMedia(file.bytes, file.name, mediaType(file.mime), file.mime);
+    const mediaId = await classified(
+      this.api.uploadMedia(file.bytes, file.name, mediaType(file.mime), file.mime),
+    );
     return { mediaId };
   }
 
@@ -287,6 +299,10 @@ export class DingTalkAdapter implements PlatformAdapter {
 
   status(): AdapterStatus {
     return { ...this.lastStatus };
+  }
+
+  commandUrl(command: string): string {
+    return dingTalkCommandUrl(command);
   }
 
   private robotCode(): string {
@@ -313,4 +329,11 @@ function readLearnedRobotCode(file: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Errors leave the adapter marked with the core's `FailureClass` (src/im/platform.ts). */
+function classified<T>(work: Promise<T>): Promise<T> {
+  return work.catch((error: unknown) => {
+    throw withFailure(error, classifyDingTalkError(error));
+  });
 }

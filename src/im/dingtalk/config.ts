@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { ConfigError } from "../../kernel/errors.js";
+import type { CredentialSpec as ModuleCredentialSpec } from "../platform.js";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -32,6 +33,8 @@ export const DingTalkImSchema = z
     /** HTTP mode, encrypted event callbacks only (protocol §4.2). */
     http_token_env: envName.optional(),
     http_aes_key_env: envName.optional(),
+    /** Staff ids whose /subscribe is approved without a key. */
+    dingtalk_allowed_users: z.array(z.string()).optional(),
   })
   .superRefine((value, ctx) => {
     for (const key of FORBIDDEN_SECRET_KEYS) {
@@ -76,6 +79,10 @@ export interface DingTalkCredentials {
 }
 
 interface CredentialSpec {
+  /** Wire name of the API, the CLI and the Web UI (`app_key`, `app_key_env`). */
+  id: string;
+  required: boolean;
+  namedInConfig: boolean;
   label: string;
   envKey: keyof DingTalkCredentialRefs;
   defaultEnv: string;
@@ -85,6 +92,9 @@ interface CredentialSpec {
 
 const SPECS = {
   appKey: {
+    id: "app_key",
+    required: true,
+    namedInConfig: true,
     label: "app key (AppKey)",
     envKey: "dingtalk_app_key_env",
     defaultEnv: "DINGTALK_APP_KEY",
@@ -92,6 +102,9 @@ const SPECS = {
     flag: "--app-key-env",
   },
   appSecret: {
+    id: "app_secret",
+    required: true,
+    namedInConfig: true,
     label: "app secret (AppSecret)",
     envKey: "dingtalk_app_secret_env",
     defaultEnv: "DINGTALK_APP_SECRET",
@@ -99,6 +112,9 @@ const SPECS = {
     flag: "--app-secret-env",
   },
   robotCode: {
+    id: "robot_code",
+    required: false,
+    namedInConfig: true,
     label: "robot code",
     envKey: "dingtalk_robot_code_env",
     defaultEnv: "DINGTALK_ROBOT_CODE",
@@ -106,6 +122,9 @@ const SPECS = {
     flag: "--robot-code-env",
   },
   httpToken: {
+    id: "http_token",
+    required: false,
+    namedInConfig: false,
     label: "HTTP-mode event token",
     envKey: "http_token_env",
     defaultEnv: "DINGTALK_HTTP_TOKEN",
@@ -113,6 +132,9 @@ const SPECS = {
     flag: "",
   },
   httpAesKey: {
+    id: "http_aes_key",
+    required: false,
+    namedInConfig: false,
     label: "HTTP-mode event AES key",
     envKey: "http_aes_key_env",
     defaultEnv: "DINGTALK_HTTP_AES_KEY",
@@ -120,6 +142,16 @@ const SPECS = {
     flag: "",
   },
 } satisfies Record<keyof DingTalkCredentials, CredentialSpec>;
+
+/** The credentials as the platform module describes them (src/im/platform.ts). */
+export const CREDENTIAL_SPECS: ModuleCredentialSpec[] = Object.values(SPECS).map((s) => ({
+  id: s.id,
+  envKey: s.envKey,
+  defaultEnv: s.defaultEnv,
+  secretKey: s.secretKey,
+  required: s.required,
+  namedInConfig: s.namedInConfig,
+}));
 
 function envNameFor(im: DingTalkCredentialRefs, spec: CredentialSpec): string {
   const configured = im[spec.envKey]?.trim();
