@@ -5,6 +5,7 @@ import type {
   ImBase,
   ModuleAdapter,
   PlatformModule,
+  PlatformRuntime,
   WebhookRequest,
   WebhookResponse,
 } from "../im/platform.js";
@@ -75,21 +76,23 @@ export class ImManager {
   }
 
   /** The group's `im:` block, checked by its platform's strict schema, and that platform. */
-  private imConfig(group: Group): { im: ImBase; module: PlatformModule } {
+  private async imConfig(
+    group: Group,
+  ): Promise<{ im: ImBase; module: PlatformModule; runtime: PlatformRuntime<unknown> }> {
     const raw = group.config.im;
     if (!raw) {
       throw new ConfigError(
         `Group ${group.id} has no IM bridge configured: run "${this.platforms.setCommandHint()}" or use Settings → IM Bridge in the Web UI.`,
       );
     }
-    const im = this.platforms.parseIm(raw, `${this.ctx.home.groupDir(group.id)}/group.yaml`);
-    return { im, module: this.platforms.require(im.platform) };
+    const im = await this.platforms.parseIm(raw, `${this.ctx.home.groupDir(group.id)}/group.yaml`);
+    return { im, ...(await this.platforms.runtime(im.platform)) };
   }
 
   private async credentials(group: Group): Promise<unknown> {
-    const { im, module } = this.imConfig(group);
+    const { im, module, runtime } = await this.imConfig(group);
     const stored = await this.secrets.read(group.id);
-    const resolved = module.resolveCredentials(im, this.env, stored);
+    const resolved = runtime.resolveCredentials(im, this.env, stored);
     if (resolved instanceof CcccError) throw resolved;
     // A variable in the daemon's environment wins over a saved value: say so when they differ.
     for (const spec of module.credentials.filter((c) => c.required)) {
@@ -102,15 +105,15 @@ export class ImManager {
         );
       }
     }
-    this.log(group).setSecrets(module.secretValues(resolved));
+    this.log(group).setSecrets(runtime.secretValues(resolved));
     return resolved;
   }
 
-  private createBridge(group: Group, creds: unknown): Bridge {
-    const { im, module } = this.imConfig(group);
+  private async createBridge(group: Group, creds: unknown): Promise<Bridge> {
+    const { im, module, runtime } = await this.imConfig(group);
     const log = this.log(group);
     const host = new GroupBridgeHost(this.ctx, group, (line) => log.write(line));
-    const adapter = module.createAdapter({
+    const adapter = runtime.createAdapter({
       im,
       credentials: creds,
       env: this.env,
@@ -118,7 +121,7 @@ export class ImManager {
       log: (line) => log.write(line),
     });
     if (creds !== undefined) this.adapters.set(group.id, { platform: module.id, adapter });
-    const allowedUsers = module.allowedUsers(im);
+    const allowedUsers = runtime.allowedUsers(im);
     return new Bridge(host, adapter, {
       platform: im.platform,
       filesEnabled: im.files.enabled,
@@ -183,7 +186,7 @@ export class ImManager {
       const before = prev?.[spec.envKey];
       next[spec.envKey] = value(`${spec.id}_env`) ?? (typeof before === "string" ? before : spec.defaultEnv);
     }
-    this.platforms.parseIm(next, file);
+    await this.platforms.parseIm(next, file);
     const values: Record<string, string | undefined> = {};
     for (const spec of module.credentials) values[spec.secretKey] = value(spec.id)?.trim();
     await this.secrets.update(group.id, values);
@@ -202,10 +205,10 @@ export class ImManager {
     const log = this.log(group);
     try {
       const creds = await this.credentials(group);
-      const { module } = this.imConfig(group);
+      const { module, runtime } = await this.imConfig(group);
       await this.supervisor.start({
         groupId: group.id,
-        appKey: module.lockKey(creds),
+        appKey: runtime.lockKey(creds),
         platformLabel: module.ui.label,
         create: () => this.createBridge(group, creds),
         log: (line) => log.write(line),

@@ -79,6 +79,8 @@ export interface UiField {
   optional?: boolean;
   /** Shown only in this receiving mode. */
   mode?: "stream" | "http";
+  /** env fields: the group.yaml key holding the variable's name (filled in by the registry). */
+  configKey?: string;
 }
 
 /** A troubleshooting hint shown beside a bridge error whose code or message matches. */
@@ -148,14 +150,24 @@ export interface AdapterInput<Creds> {
   log(line: string): void;
 }
 
+/**
+ * A platform: plain descriptors (read by the CLI, which must start fast) and `load()` for the parts
+ * that need zod or the adapter's code (read by the daemon).
+ */
 export interface PlatformModule<Creds = unknown> {
   /** `im.platform` in group.yaml, the `<platform>` of `cccc im set`, the webhook path segment. */
   id: string;
   ui: PlatformUi;
-  /** The strict schema of this platform's keys of `im:` (unknown keys kept; secret values refused). */
-  imSchema: z.ZodType<Record<string, unknown>>;
   credentials: CredentialSpec[];
   cli: { flags: CliFlag[] };
+  /** The class of one of this platform's errors (by its code), for errors not already classified. */
+  classifyError(error: unknown): FailureClass | undefined;
+  load(): Promise<PlatformRuntime<Creds>>;
+}
+
+export interface PlatformRuntime<Creds> {
+  /** The strict schema of this platform's keys of `im:` (unknown keys kept; secret values refused). */
+  imSchema: z.ZodType<Record<string, unknown>>;
   /** Values from env vars (named in `im`, else the defaults) or the store; a ConfigError says what is missing. */
   resolveCredentials(
     im: Record<string, unknown>,
@@ -169,8 +181,6 @@ export interface PlatformModule<Creds = unknown> {
   /** Users whose /subscribe is approved without a key (`im.<platform>_allowed_users`). */
   allowedUsers(im: Record<string, unknown>): string[] | undefined;
   createAdapter(input: AdapterInput<Creds>): ModuleAdapter;
-  /** The class of one of this platform's errors (by its code), for errors not already classified. */
-  classifyError(error: unknown): FailureClass | undefined;
 }
 
 /**

@@ -3,9 +3,8 @@
  * catalogue, the credential wire names, the variables actors never see. `platforms.ts` holds the
  * production set; tests build their own with a test platform.
  */
-import { ImConfigSchema } from "../kernel/config.js";
 import { ConfigError, ValidationError } from "../kernel/errors.js";
-import type { ImBase, PlatformModule, PlatformUi } from "./platform.js";
+import type { ImBase, PlatformModule, PlatformRuntime, PlatformUi } from "./platform.js";
 
 export class PlatformRegistry {
   private readonly modules = new Map<string, PlatformModule>();
@@ -49,7 +48,9 @@ export class PlatformRegistry {
    * Validate a group's `im:` block: the platform-neutral keys (kernel `ImConfigSchema`), then the
    * platform's own strict schema. The ConfigError names the file, the key and the fix.
    */
-  parseIm(raw: unknown, file = "group.yaml"): ImBase {
+  async parseIm(raw: unknown, file = "group.yaml"): Promise<ImBase> {
+    // Loaded here, not at import: the CLI reads this registry and must start without zod.
+    const { ImConfigSchema } = await import("../kernel/config.js");
     const base = ImConfigSchema.safeParse(raw);
     if (!base.success) throw imError(file, base.error.issues[0]);
     const module = this.modules.get(base.data.platform);
@@ -62,7 +63,7 @@ export class PlatformRegistry {
         },
       );
     }
-    const own = module.imSchema.safeParse(raw);
+    const own = (await module.load()).imSchema.safeParse(raw);
     if (!own.success) throw imError(file, own.error.issues[0]);
     return { ...own.data, ...base.data } as ImBase;
   }
@@ -81,9 +82,21 @@ export class PlatformRegistry {
     return ["cccc im set", first.id, ...flags].join(" ");
   }
 
+  /** The module of `id` and its loaded runtime (schema, credentials, adapter). */
+  async runtime(id: string): Promise<{ module: PlatformModule; runtime: PlatformRuntime<unknown> }> {
+    const module = this.require(id);
+    return { module, runtime: await module.load() };
+  }
+
   /** What the Web UI renders (`GET /api/v1/im/platforms`). */
   catalog(): PlatformUi[] {
-    return this.all().map((m) => m.ui);
+    return this.all().map((m) => ({
+      ...m.ui,
+      fields: m.ui.fields.map((f) => {
+        const spec = m.credentials.find((c) => c.id === f.credential);
+        return f.kind === "env" && spec ? { ...f, configKey: spec.envKey } : f;
+      }),
+    }));
   }
 
   /** Every credential wire name (`<id>`, and `<id>_env` where group.yaml names it) of every platform. */

@@ -1,25 +1,18 @@
 /**
  * DingTalk as a `PlatformModule` (src/im/platform.ts): everything the core, daemon, CLI and Web UI
- * need to know about DingTalk, in one object. Listed in src/im/platforms.ts.
+ * need to know about DingTalk, in one object. Listed in src/im/platforms.ts. Plain data here;
+ * `load()` brings the zod schema and the adapter, so the CLI (which lists the platforms for its flags)
+ * starts without them.
  */
 import { definePlatform } from "../platform.js";
-import { DingTalkAdapter } from "./adapter.js";
-import {
-  CREDENTIAL_SPECS,
-  type DingTalkCredentialRefs,
-  type DingTalkCredentials,
-  DingTalkImSchema,
-  resolveDingTalkCredentials,
-} from "./config.js";
+import type { DingTalkCredentials } from "./config.js";
+import { CREDENTIAL_SPECS } from "./credentials.js";
 import { classifyDingTalkError } from "./failures.js";
-import { rateLimitsFromEnv } from "./rate-limit.js";
-import { streamTimingFromEnv } from "./stream-options.js";
 import { dingTalkUi } from "./ui.js";
 
 export const dingtalk = definePlatform<DingTalkCredentials>({
   id: "dingtalk",
   ui: dingTalkUi,
-  imSchema: DingTalkImSchema,
   credentials: CREDENTIAL_SPECS,
   cli: {
     flags: [
@@ -43,28 +36,6 @@ export const dingtalk = definePlatform<DingTalkCredentials>({
       },
     ],
   },
-  resolveCredentials: (im, env, stored) =>
-    resolveDingTalkCredentials(im as DingTalkCredentialRefs, env, stored),
-  secretValues: (c) => [c.appKey, c.appSecret, c.robotCode ?? ""].filter(Boolean),
-  lockKey: (c) => c.appKey,
-  allowedUsers: (im) => {
-    const users = im.dingtalk_allowed_users;
-    return Array.isArray(users) ? users.map(String) : undefined;
-  },
-  createAdapter: ({ im, credentials: creds, env, stateDir, log }) =>
-    new DingTalkAdapter({
-      appKey: creds?.appKey ?? "",
-      appSecret: creds?.appSecret ?? "",
-      ...(creds?.robotCode ? { robotCode: creds.robotCode } : {}),
-      apiBase: env.CCCC_DINGTALK_API_BASE || "https://api.dingtalk.com",
-      oapiBase: env.CCCC_DINGTALK_OAPI_BASE || "https://oapi.dingtalk.com",
-      stateDir,
-      log,
-      mode: im.mode,
-      stream: streamTimingFromEnv(env.CCCC_DINGTALK_STREAM_TIMING, log),
-      api: { limits: rateLimitsFromEnv(env.CCCC_DINGTALK_RATE_LIMITS, log) },
-      ...(creds?.httpToken ? { httpToken: creds.httpToken } : {}),
-      ...(creds?.httpAesKey ? { httpAesKey: creds.httpAesKey } : {}),
-    }),
   classifyError: classifyDingTalkError,
+  load: async () => (await import("./runtime.js")).runtime,
 });

@@ -11,6 +11,7 @@ import type {
   LedgerEvent,
   NewActor,
   PendingRequest,
+  PlatformInfo,
 } from "./types.ts";
 
 export class ApiError extends Error {
@@ -100,6 +101,7 @@ export const api = {
     return parse<{ attachment: Attachment }>(response);
   },
 
+  imPlatforms: () => request<{ platforms: PlatformInfo[] }>("GET", "/im/platforms"),
   im: (gid: string) => request<ImState>("GET", `${g(gid)}/im`),
   saveIm: (gid: string, input: ImConfigInput) => request<ImState>("PUT", `${g(gid)}/im/config`, input),
   imAction: (gid: string, action: "start" | "stop") =>

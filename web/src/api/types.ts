@@ -66,26 +66,19 @@ export type ImMode = "stream" | "http";
 
 export type ImLanguage = "en" | "zh";
 
+/** `im:` of group.yaml: the neutral keys, plus the platform's own (credential variable names…). */
 export interface ImConfig {
   platform: string;
   enabled: boolean;
-  dingtalk_app_key_env?: string;
-  dingtalk_app_secret_env?: string;
-  dingtalk_robot_code_env?: string;
+  [key: string]: unknown;
   files?: { enabled: boolean; max_mb: number };
   mode?: ImMode;
   /** The language of the bot's replies in chats. */
   language?: ImLanguage;
 }
 
-export interface ImSecrets {
-  app_key: boolean;
-  app_secret: boolean;
-  robot_code: boolean;
-  /** HTTP mode . */
-  http_token?: boolean;
-  http_aes_key?: boolean;
-}
+/** Per credential id of the platform: whether a value is available (env var or saved). */
+export type ImSecrets = Record<string, boolean | undefined>;
 
 export interface ImError {
   code: string;
@@ -111,18 +104,43 @@ export interface ImState {
 
 /** Body of `PUT /im/config`. Omitted credentials keep what is stored. */
 export interface ImConfigInput {
-  platform: "dingtalk";
-  app_key?: string;
-  app_secret?: string;
-  robot_code?: string;
-  app_key_env?: string;
-  app_secret_env?: string;
-  robot_code_env?: string;
-  /** HTTP mode: the event-callback Token and AES Key entered in DingTalk . */
-  http_token?: string;
-  http_aes_key?: string;
+  platform: string;
+  /** `<credential>` (a value) and `<credential>_env` (a variable name), per the platform's fields. */
+  [field: string]: string | undefined;
   mode?: ImMode;
   language?: ImLanguage;
+}
+
+/** A form field of Settings → IM Bridge (`GET /im/platforms`; src/im/platform.ts `UiField`). */
+export interface PlatformField {
+  kind: "secret" | "env";
+  credential: string;
+  label: string;
+  placeholder: string;
+  input?: "text" | "password";
+  autoComplete?: string;
+  hint?: string;
+  optional?: boolean;
+  mode?: ImMode;
+  /** env fields: the group.yaml key holding the variable's name. */
+  configKey?: string;
+}
+
+/** One platform as the Web UI renders it (src/im/platform.ts `PlatformUi`). */
+export interface PlatformInfo {
+  id: string;
+  label: string;
+  optionLabel: string;
+  fields: PlatformField[];
+  texts: {
+    httpMode: string;
+    modeHint: string;
+    languageHint: string;
+    envCommand: string;
+    envIntro: string;
+    subscribeHint: string;
+  };
+  hints: { code: string; message?: string; title: string; steps: string[] }[];
 }
 
 export interface PendingRequest {
