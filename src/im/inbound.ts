@@ -1,7 +1,14 @@
 import type { Attachment } from "../kernel/types.js";
 import type { Authorizer } from "./auth.js";
 import { errorCode, errorMessage } from "./bridge-errors.js";
-import { type CommandContext, parseInput, runCommand, sendCommand } from "./commands.js";
+import {
+  type CommandContext,
+  type CommandOutcome,
+  type ParsedInput,
+  parseInput,
+  resolveSend,
+  runCommand,
+} from "./commands.js";
 import { DEFAULT_INBOUND_RATE, InboundLimiter, type InboundRate } from "./inbound-limit.js";
 import type { ProcessingIndicators } from "./indicator.js";
 import type { Replies } from "./replies/index.js";
@@ -141,7 +148,7 @@ export class InboundHandler {
   }
 
   private async process(message: InboundMessage): Promise<void> {
-    const { state, auth, log } = this.deps;
+    const { auth, log } = this.deps;
     await this.remember(message);
     if (message.text.trim() === "" && message.files.length === 0) return this.empty(message);
     const parsed = parseInput(message.text);
@@ -153,16 +160,22 @@ export class InboundHandler {
       if (gate.type === "reply") await this.deps.reply(message, gate.text);
       return;
     }
+    // Routed once: a command to the commands module, a message to the kernel (`forward`).
+    const outcome = await this.route(message, parsed);
+    if (outcome) await this.forward(message, outcome.forward.to, outcome.forward.text);
+  }
+
+  private async route(message: InboundMessage, parsed: ParsedInput): Promise<CommandOutcome> {
     const ctx = this.context(message);
     if (parsed.type === "command" && parsed.name === "send" && message.quoted) this.quoteTarget(message);
     if (parsed.type === "command") return runCommand(ctx, parsed.name, parsed.args);
     if (parsed.type === "unknown_command")
-      return this.deps.reply(message, this.deps.replies.unknownCommand(parsed.name));
-    const sub = state.subscription(message.chatId);
+      return void (await this.deps.reply(message, this.deps.replies.unknownCommand(parsed.name)));
+    const sub = this.deps.state.subscription(message.chatId);
     const quoteTo = message.quoted ? this.quoteTarget(message) : undefined;
     if (message.chatType === "group" && !quoteTo)
-      return this.deps.reply(message, this.deps.replies.groupPlainHint);
-    return sendCommand(ctx, parsed.text, sub);
+      return void (await this.deps.reply(message, this.deps.replies.groupPlainHint));
+    return resolveSend(ctx, parsed.text, sub);
   }
 
   /** The agent a quote-reply goes to without @targets (logged either way, for "why did it go there?"). */
@@ -215,7 +228,7 @@ export class InboundHandler {
   }
 
   private context(message: InboundMessage): CommandContext {
-    const { host, state, adapter, platform } = this.deps;
+    const { host, state, adapter } = this.deps;
     return {
       message,
       state,
@@ -225,7 +238,6 @@ export class InboundHandler {
       lastError: () => this.deps.lastError?.(),
       now: () => new Date(this.deps.now()),
       reply: (text, extra) => this.deps.reply(message, text, extra),
-      forward: (to, text) => this.forward(message, to, text),
       interrupt: host.interrupt
         ? (actorId) => host.interrupt?.(actorId) ?? Promise.resolve(false)
         : undefined,
