@@ -1,4 +1,5 @@
 import { Bridge, type ImStatus } from "../im/bridge.js";
+import type { BridgeAdmin } from "../im/bridge-admin.js";
 import { type InboundRate, parseInboundRate } from "../im/inbound-limit.js";
 import { BridgeLog, imLogPath } from "../im/log.js";
 import type {
@@ -254,6 +255,11 @@ export class ImManager {
       c.im = undefined;
     });
     this.startErrors.delete(group.id);
+  }
+
+  /** The admin API of the running bridge, or of one built just to read and change its state files. */
+  async admin(group: Group): Promise<BridgeAdmin> {
+    return (await this.bridge(group)).admin;
   }
 
   /** The running bridge, or one built just to read and change its state files. */

@@ -55,8 +55,8 @@ export function imRoutes(app: FastifyInstance, ctx: DaemonContext, im: ImManager
   });
 
   app.get<{ Params: Params }>(`${base}/pending`, async (req) => {
-    const bridge = await im.bridge(group(req.params.gid));
-    return { pending: await bridge.pending() };
+    const admin = await im.admin(group(req.params.gid));
+    return { pending: await admin.pending() };
   });
 
   app.post<{ Params: Params }>(`${base}/bind`, async (req) => {
@@ -64,20 +64,20 @@ export function imRoutes(app: FastifyInstance, ctx: DaemonContext, im: ImManager
       z.object({ key: text(LIMITS.token).trim().min(1), actor: text(LIMITS.token).optional() }),
       req.body,
     );
-    const bridge = await im.bridge(group(req.params.gid));
+    const admin = await im.admin(group(req.params.gid));
     // Wrong keys are throttled per source (docs/im.md "Key guessing"): an agent's CLI names itself.
-    return bridge.bind(key, "user", actor ? `actor:${actor}` : "user");
+    return admin.bind(key, "user", actor ? `actor:${actor}` : "user");
   });
 
   app.get<{ Params: Params }>(`${base}/authorized`, async (req) => {
-    const bridge = await im.bridge(group(req.params.gid));
-    return { chats: await bridge.authorized() };
+    const admin = await im.admin(group(req.params.gid));
+    return { chats: await admin.authorized() };
   });
 
   app.post<{ Params: Params }>(`${base}/revoke`, async (req) => {
     const { chat_id } = parse(z.object({ chat_id: text(LIMITS.token).min(1) }), req.body);
-    const bridge = await im.bridge(group(req.params.gid));
-    return { ok: true, ...(await bridge.revoke(chat_id)) };
+    const admin = await im.admin(group(req.params.gid));
+    return { ok: true, ...(await admin.revoke(chat_id)) };
   });
 
   // HTTP mode: a platform's "message receiving URL" (behind your HTTPS reverse proxy). Exempt from

@@ -1,5 +1,6 @@
 import { Authorizer } from "./auth.js";
 import type { BindLimits } from "./bind-throttle.js";
+import { BridgeAdmin } from "./bridge-admin.js";
 import { errorCode, errorMessage } from "./bridge-errors.js";
 import { chooseContent as defaultChooseContent } from "./format.js";
 import { InboundHandler } from "./inbound.js";
@@ -62,38 +63,18 @@ export interface ImStatus {
   refused_outbound?: number;
 }
 
-export interface PendingInfo {
-  key: string;
-  chat_id: string;
-  chat_type: "direct" | "group";
-  chat_title: string;
-  user_name: string;
-  created_at: string;
-  expires_at: string;
-}
-
-export interface AuthorizedInfo {
-  chat_id: string;
-  chat_type: "direct" | "group";
-  chat_title: string;
-  subscribed: boolean;
-  paused: boolean;
-  verbose: boolean;
-  held_back: number;
-  authorized_at: string;
-  by: string;
-  gone?: { at: string; reason: string };
-}
-
 /** Backoff 1 s doubling to 60 s; 40 attempts ride out a platform outage of about half an hour. */
 const DEFAULT_RETRY: RetryPolicy = { baseMs: 1000, maxMs: 60_000, attempts: 40 };
 
 /**
- * The platform-neutral IM bridge of one group. `bind`, `pending`, `authorized` and `revoke` also work
- * while the bridge is stopped (they only touch the state files; the chat is told when running).
+ * The platform-neutral IM bridge of one group: the message path (adapter ⇄ inbound/outbound) and its
+ * lifecycle. The admin API (`admin`: bind, pending, authorized, revoke) also works while the bridge
+ * is stopped (it only touches the state files; the chat is told when running).
  */
 export class Bridge {
   readonly state: BridgeState;
+  /** The chats' authorization: bind, pending, authorized, revoke (routes and CLI; no message path). */
+  readonly admin: BridgeAdmin;
   private readonly auth: Authorizer;
   private readonly indicators: ProcessingIndicators;
   private readonly inbound: InboundHandler;
@@ -143,6 +124,13 @@ export class Bridge {
       options.indicatorTimeoutMs ?? 30 * 60_000,
     );
     this.outbound = this.makeOutbound();
+    this.admin = new BridgeAdmin({
+      state: this.state,
+      auth: this.auth,
+      replies: this.replies,
+      groupInfo: () => ({ id: host.groupId, title: host.groupInfo().title }),
+      tell: (chatId, text) => this.tell(chatId, text),
+    });
     const maxBytes = Math.round(config.maxFileMb * 1024 * 1024);
     this.inbound = new InboundHandler({
       host,
@@ -278,62 +266,6 @@ export class Bridge {
       refused_inbound: this.inbound.refused,
       refused_outbound: this.outbound.refused,
     };
-  }
-
-  /** Approve a one-time key: the chat is authorized, subscribed, and told so. */
-  async bind(
-    key: string,
-    by = "user",
-    source = by,
-  ): Promise<{ chat: { chat_id: string; chat_type: string; chat_title: string } }> {
-    await this.state.ensureLoaded();
-    const chat = await this.auth.bind(key, by, source);
-    await this.tell(
-      chat.chat_id,
-      this.replies.approved(this.host.groupInfo().title, this.host.groupId, chat.chat_type),
-    );
-    return { chat: { chat_id: chat.chat_id, chat_type: chat.chat_type, chat_title: chat.title } };
-  }
-
-  async pending(): Promise<PendingInfo[]> {
-    await this.state.ensureLoaded();
-    return this.auth.pending().map((p) => ({
-      key: p.key,
-      chat_id: p.chat_id,
-      chat_type: p.chat_type,
-      chat_title: p.chat_title,
-      user_name: p.user_name,
-      created_at: p.created_at,
-      expires_at: p.expires_at,
-    }));
-  }
-
-  async authorized(): Promise<AuthorizedInfo[]> {
-    await this.state.ensureLoaded();
-    return this.state.listAuthorized().map((c) => {
-      const sub = this.state.subscription(c.chat_id);
-      return {
-        chat_id: c.chat_id,
-        chat_type: c.chat_type,
-        chat_title: c.title,
-        subscribed: sub?.subscribed ?? false,
-        paused: sub?.paused ?? false,
-        verbose: sub?.verbose ?? false,
-        held_back: sub?.held_back ?? 0,
-        authorized_at: c.authorized_at,
-        by: c.by,
-        ...(c.gone ? { gone: c.gone } : {}),
-      };
-    });
-  }
-
-  /** Remove a chat's authorization and subscription; the chat is told when the bridge runs. */
-  async revoke(chatId: string, by = "user"): Promise<{ revoked: boolean; unsubscribed: boolean }> {
-    await this.state.ensureLoaded();
-    const had = this.state.authorized(chatId) !== undefined;
-    const result = await this.auth.revoke(chatId, by);
-    if (had) await this.tell(chatId, this.replies.revoked);
-    return result;
   }
 
   /** Resolves when every ledger event so far has been handled (tests, graceful shutdown). */

@@ -79,7 +79,7 @@ describe("outbound routing", () => {
     h = await startBridge();
     await subscribeChat(h, DIRECT);
     await subscribeChat(h, GROUP);
-    await h.bridge.revoke(GROUP);
+    await h.bridge.admin.revoke(GROUP);
     await h.adapter.receive({ chatId: "cid-stranger", text: "/subscribe" });
     h.host.say("lead", "hello");
     await h.bridge.idle();
@@ -258,7 +258,7 @@ describe("send queue", () => {
     h.host.say("lead", "b");
     await h.bridge.idle();
     expect(agentTexts(DIRECT)).toEqual(["[Lead] a", "[Lead] b"]);
-    const group = (await h.bridge.authorized()).find((c) => c.chat_id === GROUP);
+    const group = (await h.bridge.admin.authorized()).find((c) => c.chat_id === GROUP);
     expect(group?.gone?.reason).toContain("dingtalk_chat_gone");
     const groupAttempts = h.adapter.attempts.filter((a) => a.target.chatId === GROUP).length;
     h.adapter.sendHook = undefined;
