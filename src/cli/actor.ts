@@ -37,8 +37,12 @@ export function actorCommands(program: Command): void {
   common(actor.command("add <id>").description("add an actor; the first one is the foreman"))
     .requiredOption("-r, --runtime <runtime>", "claude | codex | gemini | opencode | custom")
     .option("-c, --command <cmd>", "command line (required for custom)")
-    .option("--runner <runner>", "structured (default for claude), pty (default for others) or headless")
+    .option(
+      "--runner <runner>",
+      "structured (default for claude and codex), pty (default for others) or headless",
+    )
     .option("--title <title>", "display name")
+    .option("--permissions <mode>", "bypass (default: tools run without asking) or ask (a person approves)")
     .option("-e, --env <KEY=VALUE>", "an environment variable of this actor (repeatable)", collect)
     .option(
       "--secret-env <KEY=VALUE>",
@@ -52,6 +56,7 @@ export function actorCommands(program: Command): void {
           command?: string;
           runner?: string;
           title?: string;
+          permissions?: string;
           env?: string[];
           secretEnv?: string[];
         };
@@ -61,10 +66,29 @@ export function actorCommands(program: Command): void {
           command: o.command,
           runner: o.runner,
           title: o.title,
+          permissions: o.permissions,
           env: assignments(o.env, "--env"),
           secret_env: assignments(o.secretEnv, "--secret-env"),
         });
         cli.print(a, () => `added ${a.id} (${a.role}, ${a.runtime}, ${a.runner})`);
+      }),
+    );
+
+  common(actor.command("update <id>").description("change an actor's title or permission mode"))
+    .option("--title <title>", "display name")
+    .option("--permissions <mode>", "bypass or ask")
+    .action(
+      action(async (cli, id: string) => {
+        const o = cli.opts as { title?: string; permissions?: string };
+        const { actor: a } = await cli.client.request<{ actor: ActorInfo & { permissions: string } }>(
+          "PATCH",
+          await cli.groupPath(`/actors/${encodeURIComponent(id)}`),
+          { title: o.title, permissions: o.permissions },
+        );
+        cli.print(
+          a,
+          () => `updated ${a.id}: permissions ${a.permissions}${a.title ? `, title ${a.title}` : ""}`,
+        );
       }),
     );
 

@@ -90,6 +90,8 @@ export function imCommands(program: Command, platforms: PlatformRegistry = PLATF
   set
     .option("--mode <mode>", "stream (default, no public URL) or http")
     .option("--language <lang>", "what the bot says in chats: en (default) or zh (简体中文)")
+    .option("--cards <on|off>", "live AI cards for streamed replies (default on)")
+    .option("--working <reaction|card>", "indicator for agents without a live stream (default reaction)")
     .action(
       action(async (cli, platform: string) => {
         const module = platforms.get(platform);
@@ -100,6 +102,15 @@ export function imCommands(program: Command, platforms: PlatformRegistry = PLATF
           );
         }
         const o = cli.opts as Record<string, string | undefined>;
+        if (o.cards !== undefined && o.cards !== "on" && o.cards !== "off") {
+          throw new CcccError("invalid_cards", `Unsupported --cards "${o.cards}": use on or off.`);
+        }
+        if (o.working !== undefined && o.working !== "reaction" && o.working !== "card") {
+          throw new CcccError(
+            "invalid_working",
+            `Unsupported --working "${o.working}": use reaction or card.`,
+          );
+        }
         if (o.language !== undefined && o.language !== "en" && o.language !== "zh") {
           throw new CcccError("invalid_language", `Unsupported --language "${o.language}": use en or zh.`);
         }
@@ -129,6 +140,8 @@ export function imCommands(program: Command, platforms: PlatformRegistry = PLATF
           ...body,
           mode: o.mode,
           language: o.language,
+          cards: o.cards,
+          working: o.working,
           start: false,
         });
         const envKey = (credential: string) =>
@@ -140,6 +153,8 @@ export function imCommands(program: Command, platforms: PlatformRegistry = PLATF
             `  platform: ${platform}`,
             ...given.filter((g) => g.name).map((g) => `  ${envKey(g.flag.credential)}: ${g.name}`),
             ...(o.language ? [`  language: ${o.language}`] : []),
+            ...(o.cards ? [`  cards: ${o.cards}`] : []),
+            ...(o.working ? [`  working: ${o.working}`] : []),
             "(values stored in the 0600 secrets store). Next: cccc im start",
           ].join("\n"),
         );

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { PLATFORMS } from "../im/platforms.js";
 import { VERSION } from "../version.js";
 import { actorCommands } from "./actor.js";
+import { approvalCommands } from "./approval.js";
 import { daemonCommands, runForeground } from "./daemon.js";
 import { groupCommands } from "./group.js";
 import { imCommands } from "./im.js";
@@ -21,6 +22,7 @@ const program = new Command("cccc")
 daemonCommands(program);
 groupCommands(program);
 actorCommands(program);
+approvalCommands(program);
 messageCommands(program);
 imCommands(program);
 mcpCommands(program);

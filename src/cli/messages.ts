@@ -5,7 +5,8 @@ import type { DaemonClient } from "../client/daemon-client.js";
 import { sseItems } from "../client/sse.js";
 import type { ChatStreamItem } from "../daemon/stream-hub.js";
 import { CcccError } from "../kernel/errors.js";
-import type { Attachment, ChatMessageData, LedgerEvent } from "../kernel/types.js";
+import { type EventOf, isEventOf } from "../kernel/event-kinds.js";
+import type { Attachment, LedgerEvent } from "../kernel/types.js";
 import { action, type Cli, common } from "./context.js";
 import { StreamPrinter } from "./stream-printer.js";
 
@@ -14,8 +15,8 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 /** One line a person can read for any ledger event. */
 export function describeEvent(e: LedgerEvent): string {
   const head = `#${e.seq} ${e.ts.slice(11, 19)} ${e.id.slice(0, 8)}`;
-  if (e.kind === "chat.message") {
-    const d = e.data as unknown as ChatMessageData;
+  if (isEventOf(e, "chat.message")) {
+    const d = e.data;
     const via = d.source ? ` [${d.source.platform} / ${d.source.user_name}]` : "";
     const files = d.attachments.length ? ` (+${d.attachments.map((a) => a.name).join(", ")})` : "";
     return `${head} ${e.by}${via} → ${d.to.join(", ")}: ${d.text}${files}`;
@@ -60,14 +61,14 @@ async function post(
   const o = cli.opts as { to?: string[]; file?: string[]; clientId?: string };
   const path = await cli.groupPath();
   const attachments = await upload(cli.client, path, o.file ?? []);
-  const { event } = await cli.client.post<{ event: LedgerEvent }>(`${path}/${route}`, {
+  const { event } = await cli.client.post<{ event: EventOf<"chat.message"> }>(`${path}/${route}`, {
     ...body,
     to: o.to,
     client_id: o.clientId,
     attachments,
     by: cli.actorId,
   });
-  const to = (event.data as unknown as ChatMessageData).to.join(", ");
+  const to = event.data.to.join(", ");
   cli.print(event, () => `${verb} ${event.id} → ${to}`);
 }
 

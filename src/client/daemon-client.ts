@@ -103,6 +103,8 @@ export class DaemonClient {
         body: body === undefined ? undefined : isBytes ? body : JSON.stringify(body),
       });
     } catch {
+      // The daemon may come back on another port: find it again next time.
+      this.baseUrl = undefined;
       throw new DaemonDownError(this.home);
     }
     const text = res.text;

@@ -4,7 +4,8 @@ import { NotFoundError, ValidationError } from "../kernel/errors.js";
 import type { Group } from "../kernel/group.js";
 import type { Home } from "../kernel/home.js";
 import type { Kernel } from "../kernel/kernel.js";
-import type { Env, Withheld } from "../runners/index.js";
+import type { Withheld } from "../runners/actor-env.js";
+import type { Env } from "../runners/process-group.js";
 import { SecretsStore } from "./secrets.js";
 
 /** One of an actor's own variables as the API shows it: a secret's value never leaves the daemon. */

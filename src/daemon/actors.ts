@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { ActorConfig } from "../kernel/config.js";
 import type { Group } from "../kernel/group.js";
 import { isMessageFor } from "../kernel/recipients.js";
-import type { ChatMessageData, LedgerEvent } from "../kernel/types.js";
+import type { ChatMessageData, LedgerEvent, SystemNotifyData } from "../kernel/types.js";
 import { buildActorEnv } from "../runners/actor-env.js";
 import { actorAttention } from "../runners/attention.js";
 import { DEFAULT_DELIVERY_TIMINGS, DeliveryQueue, type DeliveryTimings } from "../runners/delivery.js";
@@ -14,6 +14,7 @@ import { assertClaudeRootSandbox } from "../runners/sandbox-check.js";
 import { structuredTimingsFromEnv } from "../runners/structured-turn.js";
 import { type ActorExit, ActorProcess } from "../runners/supervisor.js";
 import { CLI_ENTRY } from "../version.js";
+import { timeoutSeconds } from "./approvals.js";
 import type { ActorRuntimeStatus, ActorService, ActorTerminal, DaemonContext } from "./context.js";
 import { StreamHub } from "./stream-hub.js";
 import { StructuredActor, structuredStateFile } from "./structured-actor.js";
@@ -167,6 +168,8 @@ export class ActorManager implements ActorService {
 
   private makeStructured(group: Group, actor: ActorConfig, scope: string, env: NodeJS.ProcessEnv) {
     const stateDir = this.ctx.home.stateDir(group.id);
+    // The prompt tool waits for a person: Claude Code must not give up on it before the timeout does.
+    if (actor.permissions === "ask") env.MCP_TOOL_TIMEOUT ??= String((timeoutSeconds(group) + 120) * 1000);
     return new StructuredActor({
       group,
       actor,
@@ -187,7 +190,7 @@ export class ActorManager implements ActorService {
     const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
     this.ctx.log(`actor ${group.id}/${actor.id} ${exit.status} (${how})`);
     // One batch, so a reader never sees the exit without its notice.
-    void group.ledger
+    void group
       .appendMany([
         {
           kind: "actor.exited",
@@ -263,7 +266,7 @@ export class ActorManager implements ActorService {
     this.running.set(key, { proc, queue, structured });
     await proc.start();
     if (!actor.enabled) await group.updateConfig((c) => setEnabled(c.actors, actorId, true));
-    await group.append("actor.start", "user", {
+    await group.append("actor.started", "user", {
       actor_id: actorId,
       runner: actor.runner,
       pid: proc.pid ?? null,
@@ -280,7 +283,7 @@ export class ActorManager implements ActorService {
     if (group.config.actors.find((a) => a.id === actorId)?.enabled) {
       await group.updateConfig((c) => setEnabled(c.actors, actorId, false));
     }
-    if (r) await group.append("actor.stop", "user", { actor_id: actorId });
+    if (r) await group.append("actor.stopped", "user", { actor_id: actorId });
   }
 
   /**
@@ -312,7 +315,7 @@ export class ActorManager implements ActorService {
       if (c.state === "stopped") c.state = "active";
     });
     for (const actor of group.config.actors) await this.start(group, actor.id);
-    await group.append("group.start", "user", { started: group.config.actors.map((a) => a.id) });
+    await group.append("group.started", "user", { started: group.config.actors.map((a) => a.id) });
   }
 
   /** After a daemon restart: start the enabled actors of a group that was running. */
@@ -326,7 +329,7 @@ export class ActorManager implements ActorService {
       c.running = false;
       c.state = "stopped";
     });
-    await group.append("group.stop", "user", { stopped: group.config.actors.map((a) => a.id) });
+    await group.append("group.stopped", "user", { stopped: group.config.actors.map((a) => a.id) });
   }
 
   async close(): Promise<void> {
@@ -347,7 +350,7 @@ export class ActorManager implements ActorService {
  * The notice for an exit nobody asked for (docs/runners.md "Exited and crashed"): a crash is urgent;
  * a clean exit (code 0) is a normal-priority note that the agent finished and no longer runs.
  */
-function exitNotice(actorId: string, exit: ActorExit, how: string): Record<string, unknown> {
+function exitNotice(actorId: string, exit: ActorExit, how: string): SystemNotifyData {
   const restart = ` Start it again with "cccc actor start ${actorId}".`;
   if (exit.status === "exited") {
     return {

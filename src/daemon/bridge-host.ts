@@ -1,16 +1,39 @@
 import { join } from "node:path";
-import type { BridgeHost } from "../im/types.js";
+import type { ApprovalView, BridgeApprovals, BridgeHost, ReplyStreamEvent } from "../im/types.js";
+import type { ApprovalRecord } from "../kernel/approval.js";
+import type { LedgerEventData, LedgerKind } from "../kernel/event-kinds.js";
 import type { Group } from "../kernel/group.js";
 import type { Attachment, LedgerEvent, MessageSource } from "../kernel/types.js";
 import type { DaemonContext } from "./context.js";
 
+/** The bridge's platform as the host needs it: its id (a decision's `via`, the approvers key's prefix) and its approvers. */
+export interface HostPlatform {
+  id: string;
+  approvers(im: Record<string, unknown>): readonly string[] | undefined;
+}
+
 /** The kernel as one group's IM bridge sees it. */
 export class GroupBridgeHost implements BridgeHost {
+  readonly approvals: BridgeApprovals;
+
   constructor(
     private readonly ctx: DaemonContext,
     private readonly group: Group,
     readonly log: (line: string) => void,
-  ) {}
+    platform: HostPlatform,
+  ) {
+    this.approvals = {
+      pending: async () => (await this.ctx.approvals.list(this.group)).pending.map(view),
+      decide: async (id, input) =>
+        view(await this.ctx.approvals.decide(this.group, id, { ...input, via: platform.id })),
+      approversKey: `im.${platform.id}_approvers`,
+      // Read on each decision, so an edited group.yaml applies without a restart.
+      approvers: () => {
+        const im = this.group.config.im;
+        return im ? platform.approvers(im) : undefined;
+      },
+    };
+  }
 
   get groupId(): string {
     return this.group.id;
@@ -22,6 +45,10 @@ export class GroupBridgeHost implements BridgeHost {
 
   groupInfo() {
     const foreman = this.group.foreman()?.id;
+    // Structured sessions tell whether they are in a turn, and what they do (live chat.stream).
+    const turns = new Map<string, string>(
+      this.ctx.actors.streams.snapshots(this.group.id).map((s) => [s.data.actor_id, s.data.activity]),
+    );
     return {
       title: this.group.config.title,
       state: this.group.config.state,
@@ -33,8 +60,14 @@ export class GroupBridgeHost implements BridgeHost {
           role: a.id === foreman ? ("foreman" as const) : ("peer" as const),
           runtime: a.runtime,
           status,
+          streams: a.runner === "structured",
           unread: this.group.inbox.count(a.id),
           ...(attention ? { attention: { message: attention.message, screen: attention.screen } } : {}),
+          ...(a.runner === "structured" && status === "running"
+            ? turns.has(a.id)
+              ? { turn: "working" as const, activity: turns.get(a.id) ?? "" }
+              : { turn: "idle" as const }
+            : {}),
         };
       }),
     };
@@ -44,7 +77,7 @@ export class GroupBridgeHost implements BridgeHost {
     return this.group.send({ by: "user", ...input });
   }
 
-  appendEvent(kind: string, data: Record<string, unknown>): Promise<LedgerEvent> {
+  appendEvent<K extends LedgerKind>(kind: K, data: LedgerEventData[K]): Promise<LedgerEvent> {
     return this.group.append(kind, "system", data);
   }
 
@@ -60,6 +93,23 @@ export class GroupBridgeHost implements BridgeHost {
     return this.group.ledger.subscribe(listener);
   }
 
+  subscribeStreams(listener: (event: ReplyStreamEvent) => void): () => void {
+    return this.ctx.actors.streams.subscribe(this.group.id, ({ data }) =>
+      listener({
+        streamId: data.stream_id,
+        op: data.op,
+        actorId: data.actor_id,
+        text: data.text,
+        activity: data.activity,
+        to: data.to,
+        ...(data.reply_to ? { replyTo: data.reply_to } : {}),
+        ...(data.state ? { state: data.state } : {}),
+        ...(data.error ? { error: data.error } : {}),
+        ...(data.event_id ? { eventId: data.event_id } : {}),
+      }),
+    );
+  }
+
   putBlob(bytes: Buffer, name: string, mime: string): Promise<Attachment> {
     return this.group.blobs.put(bytes, name, mime);
   }
@@ -71,4 +121,15 @@ export class GroupBridgeHost implements BridgeHost {
   blobPath(attachment: Attachment): string {
     return this.group.blobs.resolve(attachment.path);
   }
+}
+
+function view(r: ApprovalRecord): ApprovalView {
+  return {
+    approval_id: r.approval_id,
+    actor_id: r.actor_id,
+    tool: r.tool,
+    summary: r.summary,
+    status: r.status,
+    expires_at: r.expires_at,
+  };
 }

@@ -3,6 +3,7 @@ import type { Home } from "../kernel/home.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { ActorAttention } from "../runners/attention.js";
 import type { ActorEnvService } from "./actor-env.js";
+import type { ApprovalService } from "./approvals.js";
 import type { StreamHub } from "./stream-hub.js";
 
 export interface ActorRuntimeStatus {
@@ -64,6 +65,8 @@ export interface DaemonContext {
   actors: ActorService;
   /** Per-actor variables and secrets, and the credentials withheld from every actor. */
   actorEnv: ActorEnvService;
+  /** The approval inbox of every group (permission mode `ask`). */
+  approvals: ApprovalService;
   version: string;
   log(line: string): void;
 }

@@ -10,12 +10,14 @@ import { Kernel } from "../kernel/kernel.js";
 import { VERSION } from "../version.js";
 import { ActorEnvService } from "./actor-env.js";
 import { ActorManager } from "./actors.js";
+import { ApprovalService } from "./approvals.js";
 import type { DaemonContext } from "./context.js";
 import { installErrorHandler } from "./errors.js";
 import { installGuard } from "./guard.js";
 import { ImManager } from "./im.js";
 import { acquirePidLock } from "./pid-lock.js";
 import { actorEnvRoutes } from "./routes-actor-env.js";
+import { approvalRoutes } from "./routes-approvals.js";
 import { groupRoutes } from "./routes-groups.js";
 import { imRoutes } from "./routes-im.js";
 import { interruptRoutes } from "./routes-interrupt.js";
@@ -81,6 +83,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     const ctx: DaemonContext = { home, kernel, version: VERSION, log } as DaemonContext;
     ctx.actorEnv = new ActorEnvService(kernel, home);
     ctx.actors = new ActorManager(ctx, opts.env ?? process.env);
+    ctx.approvals = new ApprovalService({ pidOf: (g, a) => ctx.actors.status(g, a).pid, log });
     const im = new ImManager(ctx, opts.env ?? process.env);
 
     app.removeContentTypeParser("text/plain");
@@ -97,6 +100,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     messageRoutes(app, ctx);
     streamRoutes(app, ctx, streamLimitsFromEnv((opts.env ?? process.env).CCCC_STREAM_LIMITS, log));
     interruptRoutes(app, ctx);
+    approvalRoutes(app, ctx);
     imRoutes(app, ctx, im);
     terminalRoutes(app, ctx, opts.host, () => boundPort);
     staticRoutes(app);
@@ -126,6 +130,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
         await ctx.actors.resume(group).catch((e) => log(`start ${group.id}: ${e.message}`));
     }
     await im.startEnabled();
+    // Pending approvals of every group: their timeouts run again (docs/approvals.md).
+    for (const group of kernel.list())
+      await ctx.approvals.inbox(group).catch((e: Error) => log(`approvals of ${group.id}: ${e.message}`));
 
     let closed = false;
     return {
@@ -137,6 +144,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
         closed = true;
         log("daemon stopping");
         await im.close();
+        await ctx.approvals.close();
         await ctx.actors.close();
         await app.close();
         await kernel?.close();

@@ -1,5 +1,7 @@
+import { boardTiming } from "../im/board.js";
 import { Bridge, type ImStatus } from "../im/bridge.js";
 import type { BridgeAdmin } from "../im/bridge-admin.js";
+import { cardTimingsFromEnv } from "../im/cards/timings.js";
 import { type InboundRate, parseInboundRate } from "../im/inbound-limit.js";
 import { BridgeLog, imLogPath } from "../im/log.js";
 import type {
@@ -30,6 +32,9 @@ export interface ImConfigInput {
   mode?: "stream" | "http";
   /** `im.language`: what the bot speaks in chats (en, zh); unchanged when omitted. */
   language?: "en" | "zh";
+  /** `im.cards` and `im.working`; unchanged when omitted. */
+  cards?: "on" | "off";
+  working?: "reaction" | "card";
   /** Start (or restart) the bridge after saving; default true (the Web UI's Save Config). */
   start?: boolean;
 }
@@ -113,7 +118,10 @@ export class ImManager {
   private async createBridge(group: Group, creds: unknown): Promise<Bridge> {
     const { im, module, runtime } = await this.imConfig(group);
     const log = this.log(group);
-    const host = new GroupBridgeHost(this.ctx, group, (line) => log.write(line));
+    const host = new GroupBridgeHost(this.ctx, group, (line) => log.write(line), {
+      id: module.id,
+      approvers: (raw) => runtime.approvers(raw),
+    });
     const adapter = runtime.createAdapter({
       im,
       credentials: creds,
@@ -123,14 +131,23 @@ export class ImManager {
     });
     if (creds !== undefined) this.adapters.set(group.id, { platform: module.id, adapter });
     const allowedUsers = runtime.allowedUsers(im);
-    return new Bridge(host, adapter, {
-      platform: im.platform,
-      filesEnabled: im.files.enabled,
-      maxFileMb: im.files.max_mb,
-      language: im.language,
-      ...(allowedUsers ? { allowedUsers } : {}),
-      ...this.inboundRate(log),
-    });
+    return new Bridge(
+      host,
+      adapter,
+      {
+        platform: im.platform,
+        filesEnabled: im.files.enabled,
+        maxFileMb: im.files.max_mb,
+        language: im.language,
+        cards: im.cards !== "off",
+        // `im.cards: off` (issue 11 item 6) turns the board card off too: /status is the text reply.
+        board: im.cards === "off" ? null : boardTiming(im.board),
+        working: im.working,
+        ...(allowedUsers ? { allowedUsers } : {}),
+        ...this.inboundRate(log),
+      },
+      cardTimingsFromEnv(this.env.CCCC_IM_CARD_TIMINGS, (line) => log.write(line)),
+    );
   }
 
   /** `CCCC_IM_INBOUND_RATE` (`20/10s`, `off`): the per-chat inbound limit; invalid → default, logged. */
@@ -180,6 +197,8 @@ export class ImManager {
       mode: input.mode ?? prev?.mode ?? "stream",
       files: prev?.files ?? { enabled: true, max_mb: 20 },
       language: input.language ?? prev?.language ?? "en",
+      cards: input.cards ?? prev?.cards ?? "on",
+      working: input.working ?? prev?.working ?? "reaction",
     };
     // The seed's block names the variables even when the values came from the Web UI: the values
     // live in the secrets store, and a variable of that name, if set, wins.

@@ -1,6 +1,15 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { LIMITS, RUNNERS, RUNTIMES, recordOf, text } from "../kernel/config.js";
+import {
+  defaultRunnerFor,
+  LIMITS,
+  PERMISSION_MODES,
+  RUNNERS,
+  RUNTIMES,
+  recordOf,
+  text,
+} from "../kernel/config.js";
+import { ValidationError } from "../kernel/errors.js";
 import type { Group } from "../kernel/group.js";
 import { summarize } from "../kernel/kernel.js";
 import { validateEnvEntry } from "./actor-env.js";
@@ -18,6 +27,7 @@ export function actorInfo(ctx: DaemonContext, group: Group) {
     runtime: a.runtime,
     runner: a.runner,
     command: a.command,
+    permissions: a.permissions ?? "bypass",
     role: a.id === foreman ? "foreman" : "peer",
     enabled: a.enabled,
     unread: group.inbox.count(a.id),
@@ -42,10 +52,25 @@ const AddActor = z.object({
     ])
     .optional(),
   title: text(LIMITS.actorTitle).optional(),
+  permissions: z.enum(PERMISSION_MODES).optional(),
   /** Plain variables (group.yaml) and secrets (0600 store, never returned). */
   env: recordOf(text(LIMITS.envValue), LIMITS.envEntries).optional(),
   secret_env: recordOf(text(LIMITS.envValue), LIMITS.envEntries).optional(),
 });
+
+const UpdateActor = z.object({
+  title: text(LIMITS.actorTitle).optional(),
+  permissions: z.enum(PERMISSION_MODES).optional(),
+});
+
+/** `ask` needs an approval interface CCCC can answer: Claude Code's structured session (docs/approvals.md). */
+function checkPermissions(runtime: string, runner: string, permissions: string | undefined): void {
+  if (permissions !== "ask" || (runtime === "claude" && runner === "structured")) return;
+  throw new ValidationError(
+    "permissions_unsupported",
+    `Permission mode "ask" needs --runtime claude with the structured runner (this actor: ${runtime}, ${runner}). Codex and terminal actors run in bypass mode; see docs/approvals.md.`,
+  );
+}
 
 function splitCommand(command: string | string[] | undefined): string[] | undefined {
   if (command === undefined || Array.isArray(command)) return command;
@@ -87,6 +112,7 @@ export function groupRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   app.post<{ Params: GroupParams }>("/api/v1/groups/:gid/actors", async (req) => {
     const group = kernel.group(req.params.gid);
     const { secret_env: secretEnv, env, ...body } = parse(AddActor, req.body);
+    checkPermissions(body.runtime, body.runner ?? defaultRunnerFor(body.runtime), body.permissions);
     for (const [k, v] of Object.entries(env ?? {})) validateEnvEntry(k, v, false);
     for (const [k, v] of Object.entries(secretEnv ?? {})) validateEnvEntry(k, v, true);
     const actor = await group.addActor({ ...body, env, command: splitCommand(body.command) });
@@ -101,6 +127,24 @@ export function groupRoutes(app: FastifyInstance, ctx: DaemonContext): void {
     await group.removeActor(req.params.aid);
     await ctx.actorEnv.removeActor(group, req.params.aid);
     return { ok: true };
+  });
+
+  /** Change an actor's title or permission mode; a running actor restarts so the change holds. */
+  app.patch<{ Params: ActorParams }>("/api/v1/groups/:gid/actors/:aid", async (req) => {
+    const group = kernel.group(req.params.gid);
+    const current = group.actor(req.params.aid);
+    const body = parse(UpdateActor, req.body);
+    checkPermissions(current.runtime, current.runner, body.permissions);
+    await group.updateConfig((c) => {
+      const a = c.actors.find((x) => x.id === req.params.aid);
+      if (!a) return;
+      if (body.title !== undefined) a.title = body.title;
+      if (body.permissions !== undefined) a.permissions = body.permissions;
+    });
+    await group.append("actor.updated", "user", { actor_id: req.params.aid, ...body });
+    if (ctx.actors.status(group, req.params.aid).status === "running")
+      await ctx.actors.restart(group, req.params.aid);
+    return { actor: actorInfo(ctx, group).find((a) => a.id === req.params.aid) };
   });
 
   for (const op of ["start", "stop", "restart"] as const) {

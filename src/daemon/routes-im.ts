@@ -26,6 +26,8 @@ function configBody(platforms: PlatformRegistry) {
     ...shape,
     mode: z.enum(["stream", "http"]).optional(),
     language: z.enum(["en", "zh"]).optional(),
+    cards: z.enum(["on", "off"]).optional(),
+    working: z.enum(["reaction", "card"]).optional(),
     start: z.boolean().optional(),
   });
 }

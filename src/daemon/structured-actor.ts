@@ -1,6 +1,6 @@
 /**
- * A structured actor in the daemon: builds its runner (argv with `--resume <session>`), keeps the
- * session id in groups/<gid>/state/actors/<id>.json, turns the runner's turn updates into live
+ * A structured actor in the daemon: builds its runner (the runtime's session, resuming the kept
+ * session or thread), keeps the session id in groups/<gid>/state/actors/<id>.json, turns the runner's turn updates into live
  * `chat.stream` events, and ends each turn in the ledger: the final text as one `chat.message`
  * (reply_to the message that started the turn, to its sender, carrying the stream_id) unless the
  * agent already answered through MCP during the turn; a failure notice to the sender otherwise.
@@ -13,8 +13,8 @@ import { writeFileAtomic } from "../kernel/fs-util.js";
 import type { Group } from "../kernel/group.js";
 import type { ChatMessageData, LedgerEvent } from "../kernel/types.js";
 import type { Env } from "../runners/process-group.js";
-import { claudeProtocol, claudeStructuredArgv } from "../runners/structured-claude.js";
 import { StructuredRunner } from "../runners/structured-runner.js";
+import { structuredSession } from "../runners/structured-session.js";
 import type { StructuredTimings, Turn, TurnUpdate } from "../runners/structured-turn.js";
 import type { StreamHub } from "./stream-hub.js";
 
@@ -63,18 +63,22 @@ export class StructuredActor {
   /** A fresh runner (the supervisor calls this for every start, restarts included). */
   makeRunner(): StructuredRunner {
     const { actor } = this.opts;
-    const session = readSessionState(this.opts.stateFile).session_id;
-    const argv = claudeStructuredArgv({
+    const state = readSessionState(this.opts.stateFile);
+    const { argv, protocol } = structuredSession({
+      runtime: actor.runtime,
       program: actor.command,
       preamble: this.opts.preamble(),
-      sessionId: session,
+      // A session of another runtime (the actor's runtime was changed) is not resumed.
+      sessionId: !state.runtime || state.runtime === actor.runtime ? state.session_id : undefined,
+      cwd: this.opts.cwd,
+      permissions: actor.permissions ?? "bypass",
     });
     const runner = new StructuredRunner({
       argv,
       cwd: this.opts.cwd,
       env: this.opts.env,
       logPath: this.opts.logPath,
-      protocol: claudeProtocol,
+      protocol,
       timings: this.opts.timings,
       render: this.opts.render,
       onSession: (id) => this.saveSession(id),
@@ -127,7 +131,7 @@ export class StructuredActor {
         groupId: group.id,
         actorId: actor.id,
         streamId: u.turn.streamId,
-        to: trigger ? [trigger.by] : [],
+        to: trigger ? [trigger.by === "system" ? "user" : trigger.by] : [],
         replyTo: trigger?.id,
       });
       return;
@@ -163,7 +167,8 @@ export class StructuredActor {
     const { hub, group, actor } = this.opts;
     const base = { state, text: turn.text, error };
     if (!trigger || answered) return hub.end(turn.streamId, base);
-    const to = [trigger.by];
+    // "system" is no recipient: an answer to a system notice (an approval handed over) goes to the user.
+    const to = [trigger.by === "system" ? "user" : trigger.by];
     const common = { to, reply_to: trigger.id, stream_id: turn.streamId };
     if (state === "done") {
       const text = (turn.finalText ?? turn.text).trim();

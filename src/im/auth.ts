@@ -4,7 +4,7 @@ import { ImError } from "./bridge-errors.js";
 import type { ParsedInput } from "./commands.js";
 import type { Replies } from "./replies/index.js";
 import type { AuthorizedChat, BridgeState, PendingKey } from "./state.js";
-import type { InboundMessage } from "./types.js";
+import type { InboundMessage, RecordEvent } from "./types.js";
 
 export const KEY_TTL_MS = 10 * 60_000;
 export const HINT_INTERVAL_MS = 60_000;
@@ -35,7 +35,7 @@ export interface AuthorizerDeps {
   hintIntervalMs?: number;
   maxPendingKeys?: number;
   bindLimits?: BindLimits;
-  event(kind: string, data: Record<string, unknown>): Promise<void>;
+  event: RecordEvent;
   /** Out-of-band message to a chat (its key was dropped). */
   tell(chatId: string, text: string): Promise<void>;
 }
@@ -52,7 +52,7 @@ export function normalizeKey(key: string): string {
 }
 
 /**
- * Authorization of chats (IM spec §4.5). The unit of trust is a chat: once a group chat is
+ * Authorization of chats. The unit of trust is a chat: once a group chat is
  * approved, every member who can @mention the bot can command the agents.
  */
 export class Authorizer {
@@ -74,7 +74,7 @@ export class Authorizer {
       const allowedAs = this.allowedUser(message);
       if (allowedAs !== undefined) {
         // Authorize only: the /subscribe command itself then subscribes and replies.
-        await this.authorize(message, `allowed_user:${allowedAs}`, false);
+        await this.authorize(message, `allowed_user:${allowedAs}`, false, allowedAs);
         return { type: "allowed" };
       }
       const key = await this.issueKey(message);
@@ -174,6 +174,7 @@ export class Authorizer {
       { chatId: entry.chat_id, chatType: entry.chat_type, chatTitle: entry.chat_title },
       by,
       true,
+      entry.user_id,
     );
   }
 
@@ -181,6 +182,7 @@ export class Authorizer {
     chat: Pick<InboundMessage, "chatId" | "chatType" | "chatTitle">,
     by: string,
     subscribe: boolean,
+    boundUser?: string,
   ): Promise<AuthorizedChat> {
     const now = new Date(this.deps.now());
     const entry: AuthorizedChat = {
@@ -189,6 +191,7 @@ export class Authorizer {
       title: chat.chatTitle ?? "",
       authorized_at: now.toISOString(),
       by,
+      ...(boundUser ? { bound_user: boundUser } : {}),
     };
     await this.deps.state.authorize(entry);
     this.lastHint.delete(chat.chatId);

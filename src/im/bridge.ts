@@ -1,12 +1,20 @@
+import type { LedgerEventData, LedgerKind } from "../kernel/event-kinds.js";
 import { Authorizer } from "./auth.js";
 import type { BindLimits } from "./bind-throttle.js";
+import { type BoardTiming, DEFAULT_BOARD_TIMING, LiveBoards, statusBoardSource } from "./board.js";
 import { BridgeAdmin } from "./bridge-admin.js";
 import { errorCode, errorMessage } from "./bridge-errors.js";
+import { CardStreams } from "./cards/card-streams.js";
+import { OpenCards } from "./cards/open-cards.js";
+import { type CardTimings, DEFAULT_CARD_TIMINGS } from "./cards/timings.js";
+import { recipientsOf, WorkingCards } from "./cards/working-cards.js";
 import { chooseContent as defaultChooseContent } from "./format.js";
 import { InboundHandler } from "./inbound.js";
 import type { InboundRate } from "./inbound-limit.js";
 import { ProcessingIndicators } from "./indicator.js";
 import { type ChooseContent, OutboundFollower } from "./outbound.js";
+import { approvalRepliesFor } from "./replies/approvals.js";
+import { cardTextsFor } from "./replies/cards.js";
 import { type Language, type Replies, repliesFor } from "./replies/index.js";
 import type { RetryPolicy } from "./send-queue.js";
 import { BridgeState } from "./state.js";
@@ -31,6 +39,12 @@ export interface BridgeConfig {
   inboundRate?: InboundRate | null;
   /** `im.language`: the language of every chat text and button title (default "en"). */
   language?: Language;
+  /** `im.cards` (default on): live reply cards where the platform has them (docs/im-bridge.md "Cards"). */
+  cards?: boolean;
+  /** `im.working`: for actors without a live stream, the 🤔 reaction (default) or a small "working" card. */
+  working?: "reaction" | "card";
+  /** `im.board`: how long and how often a /status board card updates itself; null: no board (cards off). */
+  board?: BoardTiming | null;
 }
 
 /** Tuning and test seams; the daemon passes none. */
@@ -46,6 +60,8 @@ export interface BridgeOptions {
   bindLimits?: BindLimits;
   indicatorTimeoutMs?: number;
   cursorFlushMs?: number;
+  /** Card pacing and watchdogs (`CCCC_IM_CARD_TIMINGS`). */
+  cardTimings?: Partial<CardTimings>;
 }
 
 /** `ImStatus` of docs/im.md. */
@@ -88,6 +104,9 @@ export class Bridge {
   private readonly now: () => number;
   private readonly choose: ChooseContent;
   private readonly replies: Replies;
+  private cards: CardStreams | undefined;
+  private working: WorkingCards | undefined;
+  private readonly boards: LiveBoards;
 
   constructor(
     private readonly host: BridgeHost,
@@ -122,6 +141,15 @@ export class Bridge {
       log,
       this.now,
       options.indicatorTimeoutMs ?? 30 * 60_000,
+      {
+        start: (eventId, message, to) => {
+          const target: ChatTarget = { chatId: message.chatId, chatType: message.chatType };
+          if (message.reply) target.reply = message.reply;
+          const actors = recipientsOf(to, this.host.groupInfo().actors);
+          return this.working?.start(eventId, message, actors, target) ?? false;
+        },
+        cards: () => this.working,
+      },
     );
     this.outbound = this.makeOutbound();
     this.admin = new BridgeAdmin({
@@ -131,6 +159,7 @@ export class Bridge {
       groupInfo: () => ({ id: host.groupId, title: host.groupInfo().title }),
       tell: (chatId, text) => this.tell(chatId, text),
     });
+    this.boards = new LiveBoards(config.board ?? DEFAULT_BOARD_TIMING, this.now, log);
     const maxBytes = Math.round(config.maxFileMb * 1024 * 1024);
     this.inbound = new InboundHandler({
       host,
@@ -141,6 +170,7 @@ export class Bridge {
       platform: config.platform,
       files: { enabled: config.filesEnabled, maxBytes, maxMb: config.maxFileMb },
       replies: this.replies,
+      language: config.language ?? "en",
       now: this.now,
       log,
       reply: (message, text, extra) => this.replyTo(message, text, extra),
@@ -150,6 +180,7 @@ export class Bridge {
       },
       revive: (chatId) => this.outbound.revive(chatId),
       lastError: () => this.status().last_error,
+      board: (message, render) => this.openBoard(message, render),
       ...(config.inboundRate !== undefined ? { rate: config.inboundRate } : {}),
     });
   }
@@ -162,13 +193,46 @@ export class Bridge {
       chooseContent: this.choose,
       files: { enabled: this.config.filesEnabled, maxBytes: Math.round(this.config.maxFileMb * 1024 * 1024) },
       replies: this.replies,
+      approvalReplies: approvalRepliesFor(this.config.language ?? "en"),
+      // Undefined when the platform has no button that sends a command back: then no buttons.
+      commandUrl: (command) => this.adapter.commandUrl?.(command),
       retry: { ...DEFAULT_RETRY, ...this.options.retry },
       indicators: this.indicators,
       now: this.now,
       log: (line) => this.host.log(line),
       onFatal: (error) => this.crash(error),
+      cards: () => this.cards,
       ...(this.options.cursorFlushMs !== undefined ? { cursorFlushMs: this.options.cursorFlushMs } : {}),
     });
+  }
+
+  /** Cards for reply streams, when the platform has them, the host streams and `im.cards` is on. */
+  private makeCards(): void {
+    const surface = this.adapter.cards;
+    if (!surface || this.config.cards === false) return;
+    const log = (line: string) => this.host.log(line);
+    const texts = cardTextsFor(this.config.language ?? "en");
+    const timings = { ...DEFAULT_CARD_TIMINGS, ...this.options.cardTimings };
+    const open = new OpenCards(this.host.stateDir, log);
+    this.cards = new CardStreams({
+      host: this.host,
+      surface,
+      state: this.state,
+      open,
+      texts,
+      timings,
+      target: (chatId) => this.chatTarget(chatId),
+      hint: (chatId, text) =>
+        void this.tell(chatId, text).catch((e: unknown) =>
+          log(`[cards] cannot send the hint: ${errorMessage(e)}`),
+        ),
+      now: this.now,
+      log,
+    });
+    if (this.config.working === "card") {
+      const { workingMs, minIntervalMs } = timings;
+      this.working = new WorkingCards({ surface, texts, open, workingMs, minIntervalMs, now: this.now, log });
+    }
   }
 
   get running(): boolean {
@@ -191,6 +255,8 @@ export class Bridge {
         if (generation === this.generation) this.crash(error);
       });
       this.outbound = this.makeOutbound();
+      this.makeCards();
+      await this.cards?.start();
       await this.outbound.start();
     } catch (error) {
       this.setError(error);
@@ -213,11 +279,16 @@ export class Bridge {
     this.phase = "stopped";
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
+    this.boards.stop();
     await this.adapter
       .stop()
       .catch((e: unknown) => this.host.log(`[bridge] adapter stop: ${errorMessage(e)}`));
     this.inbound.flushRefused(); // counted and logged now; the reply may not get out any more
     await this.outbound.stop(); // aborts queued sends, so replies awaited by inbound handling resolve
+    await this.cards?.stop();
+    this.working?.stop();
+    this.cards = undefined;
+    this.working = undefined;
     await this.inbound.drain();
     this.indicators.clear();
     await this.state.flush().catch((e: unknown) => this.host.log(`[bridge] ${errorMessage(e)}`));
@@ -301,20 +372,37 @@ export class Bridge {
     await this.outbound.reply(target, this.content(text, extra));
   }
 
+  /** /status as a live board card, when the platform has cards and they are on. */
+  private async openBoard(
+    message: InboundMessage,
+    render: () => { text: string; buttons: ActionButton[] },
+  ): Promise<boolean> {
+    const open = this.adapter.openBoard?.bind(this.adapter);
+    if (!open || this.config.board === null) return false;
+    const target: ChatTarget = { chatId: message.chatId, chatType: message.chatType };
+    if (message.reply) target.reply = message.reply;
+    const source = statusBoardSource(this.replies, () => this.host.groupInfo().title, render);
+    return this.boards.open(message.chatId, (view) => open(target, view), source);
+  }
+
   /** Out-of-band message to a chat (bind, revoke): through its queue when running, else skipped. */
   private async tell(chatId: string, text: string): Promise<void> {
     if (!this.running) {
       this.host.log(`[bridge] not running: chat ${chatId} was not told: ${text.split("\n")[0]}`);
       return;
     }
+    await this.outbound.reply(this.chatTarget(chatId), this.content(text));
+  }
+
+  private chatTarget(chatId: string): ChatTarget {
     const route = this.state.route(chatId);
     const chat = this.state.authorized(chatId);
     const target: ChatTarget = { chatId, chatType: route?.chat_type ?? chat?.chat_type ?? "direct" };
     if (route?.reply) target.reply = route.reply;
-    await this.outbound.reply(target, this.content(text));
+    return target;
   }
 
-  private async event(kind: string, data: Record<string, unknown>): Promise<void> {
+  private async event<K extends LedgerKind>(kind: K, data: LedgerEventData[K]): Promise<void> {
     try {
       await this.host.appendEvent(kind, data);
     } catch (error) {

@@ -1,7 +1,8 @@
-import { type Replies, repliesFor } from "./replies/index.js";
+import { type ApprovalCommand, approvalCommand } from "./approval-commands.js";
+import { type Language, type Replies, repliesFor } from "./replies/index.js";
 import { quoteRoute } from "./routing.js";
 import type { BridgeState, Subscription } from "./state.js";
-import type { ActionButton, ActorSummary, InboundMessage } from "./types.js";
+import type { ActionButton, ActorSummary, BridgeApprovals, InboundMessage, RecordEvent } from "./types.js";
 
 export type CommandName =
   | "subscribe"
@@ -12,7 +13,8 @@ export type CommandName =
   | "resume"
   | "verbose"
   | "stop"
-  | "help";
+  | "help"
+  | ApprovalCommand;
 
 const ALIASES: Record<string, CommandName> = {
   subscribe: "subscribe",
@@ -29,6 +31,9 @@ const ALIASES: Record<string, CommandName> = {
   help: "help",
   h: "help",
   stop: "stop",
+  approve: "approve",
+  deny: "deny",
+  approvals: "approvals",
 };
 
 export type ParsedInput =
@@ -120,13 +125,23 @@ export interface CommandContext {
   now(): Date;
   reply(text: string, extra?: { kind: "help" | "status"; buttons: ActionButton[] }): Promise<void>;
   /** Record an `im.*` ledger event. */
-  event(kind: string, data: Record<string, unknown>): Promise<void>;
+  event: RecordEvent;
   /** Buttons that send commands back, or [] where the platform/chat cannot. */
   buttons(commands: Array<[title: string, command: string]>): ActionButton[];
   /** Revoke this chat (used by /unsubscribe). */
   revoke(): Promise<void>;
   /** Stop an agent's running turn (/stop); false when it had none. */
   interrupt?(actorId: string): Promise<boolean>;
+  /**
+   * Show `/status` as a live team board (a card re-rendered with `render`, board.ts); false when
+   * the platform has no cards, they are off or the card failed: the text status is sent instead.
+   */
+  board?(render: () => { text: string; buttons: ActionButton[] }): Promise<boolean>;
+  /** The approval inbox (/approve, /deny, /approvals). */
+  approvals?: BridgeApprovals;
+  /** `im.language`, for texts kept outside `replies` (approvals). */
+  language?: Language;
+  log?(line: string): void;
 }
 
 /**
@@ -170,11 +185,11 @@ async function answer(ctx: CommandContext, name: Exclude<CommandName, "send">, a
         kind: "help",
         buttons: ctx.buttons([[b.status, "/status"], pauseButton(b, sub), [b.verbose, "/verbose"]]),
       });
-    case "status":
-      return ctx.reply(replies.status(info(), ctx.groupId, sub, ctx.lastError?.()), {
-        kind: "status",
-        buttons: ctx.buttons([[b.refresh, "/status"], pauseButton(b, sub), verboseButton(b, sub)]),
-      });
+    case "status": {
+      if (ctx.board && (await ctx.board(() => statusReply(ctx, true)))) return;
+      const r = statusReply(ctx, false);
+      return ctx.reply(r.text, { kind: "status", buttons: r.buttons });
+    }
     case "pause": {
       if (!sub?.subscribed) return ctx.reply(replies.notSubscribed);
       if (sub.paused) return ctx.reply(replies.alreadyPaused);
@@ -205,7 +220,27 @@ async function answer(ctx: CommandContext, name: Exclude<CommandName, "send">, a
     }
     case "stop":
       return stopCommand(ctx, args);
+    case "approve":
+    case "deny":
+    case "approvals":
+      return approvalCommand(ctx, name, args);
   }
+}
+
+/** The /status text and buttons, read fresh (a board re-renders it); the board also offers /stop. */
+function statusReply(ctx: CommandContext, board: boolean): { text: string; buttons: ActionButton[] } {
+  const sub = ctx.state.subscription(ctx.message.chatId);
+  const b = ctx.replies.buttons;
+  const buttons: Array<[string, string]> = [
+    [b.refresh, "/status"],
+    pauseButton(b, sub),
+    verboseButton(b, sub),
+  ];
+  if (board) buttons.push([b.stop, "/stop"]);
+  return {
+    text: ctx.replies.status(ctx.groupInfo(), ctx.groupId, sub, ctx.lastError?.()),
+    buttons: ctx.buttons(buttons),
+  };
 }
 
 /** `/stop [@agent]`: stop the agent's running turn; the foreman when no agent is named. */

@@ -18,6 +18,7 @@
  * `readSenderHeader` reads it back from a message a chat user quoted (quote-reply routing,
  * docs/im-bridge.md). Change one and the test in test/im/format.test.ts makes you change the other.
  */
+import { truncateGraphemes } from "../kernel/graphemes.js";
 import type { ActionButton, OutboundContent } from "./types.js";
 
 export const PREVIEW_MAX = 30;
@@ -81,14 +82,9 @@ function isHttpUrl(s: string): boolean {
   }
 }
 
-/** Cut to at most `max` code points, ending with "…" when cut. */
+/** Cut to at most `max` characters (graphemes: an emoji sequence is one), ending with "…" when cut. */
 export function truncate(text: string, max: number): string {
-  const cps = Array.from(text);
-  if (cps.length <= max) return text;
-  return `${cps
-    .slice(0, Math.max(0, max - 1))
-    .join("")
-    .trimEnd()}…`;
+  return truncateGraphemes(text, max);
 }
 
 /** Markdown line → plain words for a preview. */

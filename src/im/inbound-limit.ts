@@ -4,6 +4,7 @@
  * silently lost: each chat gets ONE "slow down" reply per window with the number refused, the
  * window is logged and recorded as `im.inbound_refused`. See docs/im-bridge.md "Floods and bounds".
  */
+import { TokenBuckets } from "./transport/token-bucket.js";
 
 export interface InboundRate {
   /** Bucket size and refill amount per `perMs`. */
@@ -26,11 +27,6 @@ export function parseInboundRate(value: string): InboundRate | null | undefined 
   return { messages, perMs };
 }
 
-interface Bucket {
-  tokens: number;
-  at: number;
-}
-
 interface Window<T> {
   count: number;
   reasons: Set<string>;
@@ -38,11 +34,8 @@ interface Window<T> {
   timer: NodeJS.Timeout;
 }
 
-/** Buckets kept before full (idle) ones are forgotten. */
-const MAX_BUCKETS = 10_000;
-
 export class InboundLimiter<T> {
-  private buckets = new Map<string, Bucket>();
+  private readonly buckets: TokenBuckets | undefined;
   private windows = new Map<string, Window<T>>();
   /** Messages refused since start, all chats. */
   refusedTotal = 0;
@@ -52,7 +45,9 @@ export class InboundLimiter<T> {
     private readonly now: () => number,
     /** Called once per chat and window with what was refused; `latest` carries the reply route. */
     private readonly onWindowEnd: (chatId: string, count: number, reasons: string[], latest: T) => void,
-  ) {}
+  ) {
+    if (rate) this.buckets = new TokenBuckets({ capacity: rate.messages, perMs: rate.perMs });
+  }
 
   get limit(): InboundRate | null {
     return this.rate;
@@ -63,17 +58,8 @@ export class InboundLimiter<T> {
    * rate, refuse it. Arrival times slightly out of order (journal replay) never refill backwards.
    */
   take(chatId: string, at?: number): boolean {
-    if (!this.rate) return true;
-    const now = Math.min(at ?? this.now(), this.now());
-    const cap = this.rate.messages;
-    const b = this.buckets.get(chatId) ?? { tokens: cap, at: now };
-    b.tokens = Math.min(cap, b.tokens + (Math.max(0, now - b.at) * cap) / this.rate.perMs);
-    b.at = Math.max(b.at, now);
-    this.buckets.set(chatId, b);
-    if (this.buckets.size > MAX_BUCKETS) this.forgetFull(now);
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
+    if (!this.buckets) return true;
+    return this.buckets.take(chatId, Math.min(at ?? this.now(), this.now()));
   }
 
   /** Count a refused message; the first one of a chat opens a window that ends with one report. */
@@ -102,13 +88,5 @@ export class InboundLimiter<T> {
   /** Report every open window now (stop), then clear all timers. */
   flush(): void {
     for (const chatId of [...this.windows.keys()]) this.close(chatId);
-  }
-
-  private forgetFull(now: number): void {
-    if (!this.rate) return;
-    for (const [chat, b] of this.buckets) {
-      const tokens = b.tokens + ((now - b.at) * this.rate.messages) / this.rate.perMs;
-      if (tokens >= this.rate.messages) this.buckets.delete(chat);
-    }
   }
 }

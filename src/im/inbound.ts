@@ -11,10 +11,10 @@ import {
 } from "./commands.js";
 import { DEFAULT_INBOUND_RATE, InboundLimiter, type InboundRate } from "./inbound-limit.js";
 import type { ProcessingIndicators } from "./indicator.js";
-import type { Replies } from "./replies/index.js";
+import type { Language, Replies } from "./replies/index.js";
 import { quoteRoute } from "./routing.js";
 import type { BridgeState } from "./state.js";
-import type { ActionButton, BridgeHost, InboundMessage, PlatformAdapter } from "./types.js";
+import type { ActionButton, BridgeHost, InboundMessage, PlatformAdapter, RecordEvent } from "./types.js";
 
 export interface InboundDeps {
   host: BridgeHost;
@@ -26,6 +26,8 @@ export interface InboundDeps {
   files: { enabled: boolean; maxBytes: number; maxMb: number };
   /** The chat texts in the group's `im.language`. */
   replies: Replies;
+  /** `im.language` (approval texts are kept outside `replies`). */
+  language?: Language;
   now(): number;
   log(line: string): void;
   reply(
@@ -33,12 +35,14 @@ export interface InboundDeps {
     text: string,
     extra?: { kind: "help" | "status"; buttons: ActionButton[] },
   ): Promise<void>;
-  event(kind: string, data: Record<string, unknown>): Promise<void>;
+  event: RecordEvent;
   revoke(chatId: string, by: string): Promise<void>;
   /** The chat talked to us: a chat marked gone is reachable again. */
   revive(chatId: string): void;
   /** The bridge's last classified error, shown by /status. */
   lastError?(): { code: string; message: string; at: string } | undefined;
+  /** `/status` as a live board card (board.ts); false → the text reply. Absent: no boards. */
+  board?(message: InboundMessage, render: () => { text: string; buttons: ActionButton[] }): Promise<boolean>;
   /**
    * Per-chat rate; null turns the limit off. Default 20 messages per 10 s. It is the only reason a
    * message is refused: how many wait to be handled is bounded by the transport (the journal hands
@@ -242,6 +246,10 @@ export class InboundHandler {
         ? (actorId) => host.interrupt?.(actorId) ?? Promise.resolve(false)
         : undefined,
       event: (kind, data) => this.deps.event(kind, data),
+      board: (render) => this.deps.board?.(message, render) ?? Promise.resolve(false),
+      ...(host.approvals ? { approvals: host.approvals } : {}),
+      ...(this.deps.language ? { language: this.deps.language } : {}),
+      log: (line) => this.deps.log(line),
       revoke: () => this.deps.revoke(message.chatId, `chat:${message.staffId ?? message.userId}`),
       buttons: (commands) => {
         // In group chats a platform may only deliver messages that @mention the bot, and a button cannot.
@@ -325,6 +333,6 @@ export class InboundHandler {
       await this.deps.reply(message, this.deps.replies.sendFailed(errorMessage(error)));
       return;
     }
-    this.deps.indicators.start(eventId, message);
+    this.deps.indicators.start(eventId, message, to);
   }
 }

@@ -1,5 +1,9 @@
+import type { WorkingCards } from "./cards/working-cards.js";
 import { ReactionQueue } from "./reaction-queue.js";
 import type { InboundMessage, PlatformAdapter } from "./types.js";
+
+/** `im.working: card`: "working" cards instead of the reaction (cards/working-cards.ts). */
+export type WorkingHook = (eventId: string, message: InboundMessage, to: readonly string[]) => boolean;
 
 interface Pending {
   eventId: string;
@@ -12,7 +16,7 @@ const MAX_PER_CHAT = 50;
 export const DONE = "🥳";
 
 /**
- * The processing indicator (IM spec §6.9): 🤔 on a user's message once it is forwarded, swapped to
+ * The processing indicator: 🤔 on a user's message once it is forwarded, swapped to
  * 🥳 when the agent's reply to that event reaches the chat. Correlated by `reply_to`; without one,
  * only when exactly one indicator is pending in the chat (never FIFO guessing). Best effort: errors
  * are logged. In memory only: after a restart the 🤔 stays (documented in docs/im-bridge.md).
@@ -28,6 +32,7 @@ export class ProcessingIndicators {
     log: (line: string) => void,
     private readonly now: () => number,
     private readonly timeoutMs: number,
+    private readonly working?: { start: WorkingHook; cards: () => WorkingCards | undefined },
   ) {
     this.reactions = new ReactionQueue({
       send: (op) => this.adapter.react?.call(this.adapter, op.message, op.emoji, op.on) ?? Promise.resolve(),
@@ -40,7 +45,8 @@ export class ProcessingIndicators {
     return this.pending.size;
   }
 
-  start(eventId: string, full: InboundMessage): void {
+  start(eventId: string, full: InboundMessage, to: readonly string[] = []): void {
+    if (this.working?.start(eventId, full, to)) return;
     if (!this.adapter.react) return;
     // Only what a reaction needs is kept (not the text or files, which may be megabytes).
     const message: InboundMessage = { ...full, text: "", files: [], quoted: undefined };
@@ -62,6 +68,7 @@ export class ProcessingIndicators {
 
   /** An agent message was delivered to `chatId`; finish the matching indicator, if any. */
   complete(chatId: string, replyTo: string | undefined): void {
+    this.working?.cards()?.complete(chatId, replyTo);
     let match: Pending | undefined;
     if (replyTo !== undefined) {
       match = this.pending.get(replyTo);

@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { NotFoundError } from "../kernel/errors.js";
-import { sleep } from "./timers.js";
+import { sleep } from "./transport/sleep.js";
 
 /** `groups/<gid>/state/im_bridge.log`. */
 export function imLogPath(groupDir: string): string {

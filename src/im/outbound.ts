@@ -1,7 +1,10 @@
 import type { LedgerEvent } from "../kernel/types.js";
+import { approvalItem } from "./approval-outbound.js";
 import { errorMessage } from "./bridge-errors.js";
+import type { CardStreams } from "./cards/card-streams.js";
 import type { ProcessingIndicators } from "./indicator.js";
 import { EventMedia } from "./outbound-media.js";
+import type { ApprovalReplies } from "./replies/approvals.js";
 import type { Replies } from "./replies/index.js";
 import { chatReceives, classifyEvent, type OutboundItem } from "./routing.js";
 import { ChatSendQueue, type Mergeable, type RetryPolicy, type SendJob } from "./send-queue.js";
@@ -24,6 +27,9 @@ export interface OutboundDeps {
   files: { enabled: boolean; maxBytes: number };
   /** The chat texts (attachment notes) in the group's `im.language`. */
   replies: Replies;
+  approvalReplies: ApprovalReplies;
+  /** The URL a button uses to send a command back, or undefined where the platform cannot. */
+  commandUrl(command: string): string | undefined;
   retry: RetryPolicy;
   indicators: ProcessingIndicators;
   now(): number;
@@ -33,6 +39,8 @@ export interface OutboundDeps {
   /** Min time between two "delivery failed" system notices for the same chat. */
   noticeIntervalMs?: number;
   cursorFlushMs?: number;
+  /** Live reply cards (docs/im-bridge.md "Cards"), when the platform has them and `im.cards` is on. */
+  cards?: () => CardStreams | undefined;
 }
 
 const PAGE = 200;
@@ -128,11 +136,12 @@ export class OutboundFollower {
       return Promise.resolve();
     }
     this.replies.set(chatId, waiting + 1);
+    const progress = { sent: 0 };
     return new Promise((resolve) => {
       this.queue(chatId).push({
         label: "reply",
         urgent: true,
-        steps: [() => this.deps.adapter.send(target, content)],
+        steps: [() => this.deps.adapter.send(target, content, progress)],
         done: () => {
           const left = (this.replies.get(chatId) ?? 1) - 1;
           if (left > 0) this.replies.set(chatId, left);
@@ -183,7 +192,9 @@ export class OutboundFollower {
 
   private async dispatch(event: LedgerEvent): Promise<void> {
     const { state, host } = this.deps;
-    const item = classifyEvent(event, host.groupInfo().actors);
+    const item =
+      approvalItem(event, this.deps.approvalReplies, this.deps.now()) ??
+      classifyEvent(event, host.groupInfo().actors);
     const targets: AuthorizedChat[] = [];
     if (item) {
       for (const chat of state.listAuthorized()) {
@@ -234,18 +245,31 @@ export class OutboundFollower {
       notes.push(this.deps.replies.attachmentsDisabled(item.attachments.length));
     if (files.enabled) {
       for (const a of item.attachments) {
+        const progress = { sent: 0 };
         steps.push(async () => {
           const result = await media.get(a);
           if (result.note && !notes.includes(result.note)) notes.push(result.note);
-          if (result.content) await adapter.send(target(), result.content);
+          if (result.content) await adapter.send(target(), result.content, progress);
         });
       }
     }
+    const cards = item.streamId ? this.deps.cards?.() : undefined;
+    const buttons = this.buttons(item, chat);
+    // A retried step resumes where the platform stopped accepting (a long text is several
+    // messages), unless the text itself changed (the card took more of it meanwhile).
+    let progress = { sent: 0 };
+    let sending = "";
     steps.push(async () => {
-      const text = notes.length > 0 ? `${item.text}\n\n${notes.join("\n")}` : item.text;
-      await adapter.send(target(), this.deps.chooseContent({ text, title: item.title }));
+      // The stream's card may already show the answer: only what it does not show goes as messages.
+      const body =
+        cards && item.streamId ? await cards.deliverFinal(item.streamId, chat.chat_id, item.text) : item.text;
+      if (body === "" && notes.length === 0) return;
+      const text = notes.length > 0 ? `${body}${body ? "\n\n" : ""}${notes.join("\n")}` : body;
+      if (text !== sending) [progress, sending] = [{ sent: 0 }, text];
+      await adapter.send(target(), this.deps.chooseContent({ text, title: item.title, buttons }), progress);
     });
-    const merge = steps.length === 1 ? this.mergeable(item, notes, target) : undefined;
+    const merge =
+      steps.length === 1 && !cards && !item.buttons ? this.mergeable(item, notes, target) : undefined;
     return {
       label: `event #${item.seq}`,
       steps,
@@ -257,6 +281,18 @@ export class OutboundFollower {
           this.deps.log(`[outbound] ${errorMessage(e)}`),
         ),
     };
+  }
+
+  /** An item's command buttons for this chat: direct chats only (a group needs an @mention). */
+  private buttons(item: OutboundItem, chat: AuthorizedChat): ActionButton[] {
+    if (!item.buttons || chat.chat_type !== "direct") return [];
+    const out: ActionButton[] = [];
+    for (const [title, command] of item.buttons) {
+      const url = this.deps.commandUrl(command);
+      if (url === undefined) return [];
+      out.push({ title, url });
+    }
+    return out;
   }
 
   /** A plain text or markdown message may merge with the ones queued behind it (send-queue.ts). */

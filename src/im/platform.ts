@@ -6,6 +6,7 @@
  */
 import type { z } from "zod";
 import type { ConfigError } from "../kernel/errors.js";
+import type { BoardConfig } from "./board.js";
 import type { PlatformAdapter } from "./types.js";
 
 /**
@@ -110,6 +111,10 @@ export interface PlatformUi {
     envCommand: string;
     envIntro: string;
     subscribeHint: string;
+    /** Under "Live reply cards": what the platform's cards are and what they need. */
+    cardsHint: string;
+    /** Under the "Working" card option. */
+    workingHint: string;
   };
   hints: UiHint[];
 }
@@ -138,6 +143,12 @@ export interface ImBase {
   mode: "stream" | "http";
   files: { enabled: boolean; max_mb: number };
   language: "en" | "zh";
+  /** Live reply cards where the platform has them (`off`: messages only). */
+  cards: "on" | "off";
+  /** The "working" indicator for actors without a live stream. */
+  working: "reaction" | "card";
+  /** The /status team board's timing (src/im/board.ts). */
+  board?: BoardConfig;
   [key: string]: unknown;
 }
 
@@ -180,6 +191,8 @@ export interface PlatformRuntime<Creds> {
   lockKey(credentials: Creds): string;
   /** Users whose /subscribe is approved without a key (`im.<platform>_allowed_users`). */
   allowedUsers(im: Record<string, unknown>): string[] | undefined;
+  /** Users who may decide approvals from a chat (`im.<platform>_approvers`); undefined: whoever bound it. */
+  approvers(im: Record<string, unknown>): string[] | undefined;
   createAdapter(input: AdapterInput<Creds>): ModuleAdapter;
 }
 

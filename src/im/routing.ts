@@ -1,3 +1,4 @@
+import { isUserFacing } from "../kernel/event-kinds.js";
 import type { Attachment, LedgerEvent } from "../kernel/types.js";
 import { readSenderHeader, senderHeader, truncate } from "./format.js";
 import type { AuthorizedChat, Subscription } from "./state.js";
@@ -17,9 +18,11 @@ export interface OutboundItem {
   text: string;
   attachments: Attachment[];
   replyTo?: string;
+  /** The reply stream this message ends (structured actors): its card may already show the text. */
+  streamId?: string;
+  /** Command buttons `[title, command]` (an approval card); shown where the chat can use them. */
+  buttons?: Array<[title: string, command: string]>;
 }
-
-const USER_TOKENS = new Set(["user", "@user", "@all"]);
 
 function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
@@ -38,9 +41,10 @@ function titleOf(id: string, actors: readonly ActorSummary[]): string {
 }
 
 /**
- * Which ledger events reach IM (IM spec §6.2, fail-closed):
+ * Which ledger events reach IM (fail-closed):
  * - never anything written by `user` (no echo of the user's own messages, from IM, Web or CLI);
- * - agent `chat.message` to the user (`to` empty, or containing `user`/`@user`/`@all`) → every chat;
+ * - agent `chat.message` that is user-facing (kernel `isUserFacing`: `to` empty, or containing
+ *   `user`/`@user`/`@all`) → every chat;
  *   other agent messages (agent-to-agent) → verbose chats only;
  * - `system.notify` only when `im_visibility` is `public` and it targets no actor.
  */
@@ -53,7 +57,7 @@ export function classifyEvent(event: LedgerEvent, actors: readonly ActorSummary[
     const body = typeof data.text === "string" ? data.text : "";
     const attachments = attachmentList(data.attachments);
     if (body.trim() === "" && attachments.length === 0) return undefined;
-    const userFacing = to.length === 0 || to.some((t) => USER_TOKENS.has(t));
+    const userFacing = isUserFacing(to);
     const sender = titleOf(event.by, actors);
     const header = senderHeader(sender, userFacing ? [] : to.map((t) => displayToken(t, actors)));
     const item: OutboundItem = {
@@ -66,13 +70,14 @@ export function classifyEvent(event: LedgerEvent, actors: readonly ActorSummary[
       attachments,
     };
     if (typeof data.reply_to === "string") item.replyTo = data.reply_to;
+    if (typeof data.stream_id === "string" && data.stream_id) item.streamId = data.stream_id;
     return item;
   }
   if (event.kind === "system.notify") {
     if (data.im_visibility !== "public") return undefined;
     if (data.target_actor_id || data.actor_id) return undefined;
     const to = stringList(data.to);
-    if (to.length > 0 && !to.some((t) => USER_TOKENS.has(t))) return undefined;
+    if (!isUserFacing(to)) return undefined;
     const title = typeof data.title === "string" ? data.title : "";
     const message =
       typeof data.message === "string" ? data.message : typeof data.text === "string" ? data.text : "";

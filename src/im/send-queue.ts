@@ -1,11 +1,10 @@
 import { errorCode, errorMessage } from "./bridge-errors.js";
 import { type FailureClass, failureOf } from "./platform.js";
-import { type BackoffPolicy, backoffDelay, sleep } from "./timers.js";
+import { type RetryInfo, retryOf } from "./transport/errors.js";
+import { type RetryPolicy, retryDelay } from "./transport/retry.js";
+import { sleep } from "./transport/sleep.js";
 
-export interface RetryPolicy extends BackoffPolicy {
-  /** Attempts per step before giving up (throttled and network errors only). */
-  attempts: number;
-}
+export type { RetryPolicy } from "./transport/retry.js";
 
 const NETWORK_CODES = new Set([
   "network_error",
@@ -20,15 +19,19 @@ const NETWORK_CODES = new Set([
 ]);
 
 /**
- * How a failed send is handled: by the class the adapter marked the error with (src/im/platform.ts),
- * else by platform-neutral codes: `throttled` and network failures are retried with backoff,
- * `chat_gone` marks the chat, anything else is given up.
+ * How a failed send is handled, one classification for every platform: a class the adapter marked
+ * the error with (src/im/platform.ts; platforms mark `gone`, a chat that no longer takes messages),
+ * else the transport kit's `retry` (transport/errors.ts: `no` gives up, `after`/`backoff` retry),
+ * else platform-neutral codes: `chat_gone` marks the chat, `throttled` and network failures are
+ * retried with backoff, anything else is given up.
  */
 export function classifyFailure(error: unknown): FailureClass {
   const marked = failureOf(error);
   if (marked) return marked;
   const code = errorCode(error) ?? "";
   if (code === "chat_gone") return "gone";
+  const info = retryOf(error);
+  if (info) return info.retry === "no" ? "fatal" : "retry";
   if (code === "throttled" || NETWORK_CODES.has(code)) return "retry";
   const name = error instanceof Error ? error.name : "";
   if (name === "NetworkError" || name === "TimeoutError") return "retry";
@@ -54,7 +57,10 @@ export interface Mergeable {
 /** Between two merged bodies. */
 const MERGE_SEPARATOR = "\n\n";
 
-/** A delivery: steps run in order; a retried failure repeats only the failed step. */
+/**
+ * A delivery: steps run in order; a retried failure repeats only the failed step. The queue owns
+ * the retry policy of its steps (transport/retry.ts): a step makes one platform call per route.
+ */
 export interface SendJob {
   label: string;
   steps: Array<(signal: AbortSignal) => Promise<void>>;
@@ -193,11 +199,8 @@ export class ChatSendQueue {
             await job.done({ status: "failed", reason: `${code}: ${errorMessage(error)}`, error });
             return;
           }
-          const retryAfter = (error as { retryAfterMs?: unknown }).retryAfterMs;
-          const delay =
-            typeof retryAfter === "number" && retryAfter > 0
-              ? retryAfter
-              : backoffDelay(this.policy, attempt);
+          const info: RetryInfo = retryOf(error) ?? { retry: "backoff" };
+          const delay = retryDelay(info, this.policy, attempt) ?? 0;
           this.log(`[outbound] ${job.label} to ${this.chatId}: ${code}, retry ${attempt + 1} in ${delay} ms`);
           try {
             await sleep(delay, this.signal);

@@ -1,6 +1,5 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../kernel/fs-util.js";
 import { ImError } from "./bridge-errors.js";
 
 /**
@@ -47,13 +46,9 @@ function corrupt(path: string, why: string): ImError {
 
 /** Write JSON atomically: a unique temp file in the same directory, then rename over the target. */
 export async function writeJsonFile(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
-    await rename(tmp, path);
+    await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   } catch (error) {
-    await unlink(tmp).catch(() => undefined);
     throw new ImError(
       "im_state_write_failed",
       `Cannot write IM state file ${path}: ${(error as Error).message}`,

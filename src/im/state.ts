@@ -10,6 +10,8 @@ export interface AuthorizedChat {
   authorized_at: string;
   /** Who approved it: `user` (Web UI/CLI bind), `allowed_user:<staff id>`, … */
   by: string;
+  /** The platform user who asked for it (sent /subscribe): the chat's default approver. */
+  bound_user?: string;
   /** Set when the platform said the chat no longer exists (bot removed); cleared by the next inbound message. */
   gone?: { at: string; reason: string };
 }

@@ -1,7 +1,7 @@
 import { AppKeyLock } from "./app-key-lock.js";
 import type { Bridge, ImStatus } from "./bridge.js";
 import { errorCode, errorMessage } from "./bridge-errors.js";
-import { type BackoffPolicy, backoffDelay } from "./timers.js";
+import { type BackoffPolicy, backoffDelay } from "./transport/backoff.js";
 
 export interface BridgeSpec {
   groupId: string;

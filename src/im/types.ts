@@ -3,6 +3,7 @@
  * `PlatformAdapter`; each platform is one folder (src/im/<platform>/) that implements it.
  * The core talks to the kernel only through `BridgeHost`, which the daemon implements.
  */
+import type { LedgerEventData, LedgerKind } from "../kernel/event-kinds.js";
 import type { Attachment, LedgerEvent, MessageSource } from "../kernel/types.js";
 
 export type ChatType = "direct" | "group";
@@ -93,12 +94,22 @@ export interface DownloadedFile {
   mime: string;
 }
 
+/** How far a multi-message send got (see `PlatformAdapter.send`). */
+export interface SendProgress {
+  sent: number;
+}
+
 export interface PlatformAdapter {
   readonly platform: string;
   /** Connect and start delivering inbound messages. Rejects with a classified error on bad credentials. */
   start(onMessage: (message: InboundMessage) => Promise<void>): Promise<void>;
   stop(): Promise<void>;
-  send(target: ChatTarget, content: OutboundContent): Promise<void>;
+  /**
+   * Send `content`, which the platform may need as several messages. `progress.sent` counts the
+   * messages of this content the platform already accepted: the adapter skips those and advances it
+   * as each goes out, so a retry after a failure part-way never repeats a part.
+   */
+  send(target: ChatTarget, content: OutboundContent, progress?: SendProgress): Promise<void>;
   /**
    * Optional: whether `content` goes out as one platform message (not split). Queued text and
    * markdown messages to a chat are merged only while this holds; without it they are never merged.
@@ -114,11 +125,70 @@ export interface PlatformAdapter {
    */
   commandUrl?(command: string): string | undefined;
   /**
+   * Optional: show `view` as a card that can be updated in place (e.g. an AI card). Rejects
+   * when the card path fails (the core then sends the text reply); absent when cards are off.
+   */
+  openBoard?(target: ChatTarget, view: BoardView): Promise<BoardCard>;
+  /**
    * Optional: register a listener for an unrecoverable failure after `start()` (e.g. the inbound
    * connection gave up). The bridge then stops and its supervisor restarts it with backoff.
    */
   onFatal?(listener: (error: Error) => void): void;
   status(): AdapterStatus;
+  /** Optional live cards (a platform's updatable cards): a reply stream shown in place (docs/im-bridge.md "Cards"). */
+  readonly cards?: CardSurface;
+}
+
+/** What a card shows; `text` is the whole body (a full snapshot, never a delta). */
+export interface CardView {
+  title: string;
+  text: string;
+  /** `working`: streaming or waiting; the other three end the card. */
+  status: "working" | "done" | "interrupted" | "failed";
+}
+
+/** A platform's live cards. Every method rejects on failure (the core falls back to messages). */
+export interface CardSurface {
+  /** Characters one card renders reliably (set by the platform, e.g. about 2,500 CJK characters). */
+  readonly maxChars: number;
+  /** Create and deliver a card into the chat; resolves to the card's id. */
+  create(target: ChatTarget, view: CardView): Promise<string>;
+  /** Replace a working card's text; `low`: yields to answers in the platform's call budget. */
+  update(cardId: string, view: CardView, low: boolean): Promise<void>;
+  /** End the card with `view.status` (done / interrupted / failed) and its final text. */
+  finish(cardId: string, view: CardView): Promise<void>;
+  /**
+   * Best effort: end a card that cannot be finished normally (e.g. streaming not permitted) with a
+   * short note, through whatever call still works (e.g. a card-data update).
+   */
+  abandon(cardId: string, view: CardView): Promise<void>;
+  /** The permission a card error says the app lacks (e.g. `Card.Streaming.Write`), if that is the cause. */
+  /**
+   * How to grant the app the card permissions, per bot language: one sentence the core puts after
+   * "Replies come as messages because the app lacks …" (replies/cards.ts).
+   */
+  readonly permissionHelp: Record<"en" | "zh", string>;
+  missingPermission(error: unknown): string | undefined;
+  /** The card no longer exists on the platform (expired): stop updating it. */
+  gone(error: unknown): boolean;
+}
+
+/** A live reply stream of a structured actor (the daemon's `chat.stream`), as the bridge sees it. */
+export interface ReplyStreamEvent {
+  streamId: string;
+  op: "start" | "update" | "end";
+  actorId: string;
+  /** Everything streamed so far. */
+  text: string;
+  /** The latest activity line ("reading src/app.ts"). */
+  activity: string;
+  to: string[];
+  replyTo?: string;
+  /** At `end`: done, interrupted, failed. */
+  state?: string;
+  error?: string;
+  /** At `end`: the final chat.message, when one was posted. */
+  eventId?: string;
 }
 
 export interface ActorSummary {
@@ -128,8 +198,49 @@ export interface ActorSummary {
   runtime: string;
   status: "running" | "stopped" | "exited" | "crashed";
   unread: number;
+  /** Replies stream live (structured runner): its answer gets a card of its own, not a "working" card. */
+  streams?: boolean;
   /** A running actor stuck on something a human must do: what and how, plus the last screen lines. */
   attention?: { message: string; screen: string[] };
+  /** Whether a running actor is in a turn, where the daemon can tell (structured sessions). */
+  turn?: "working" | "idle";
+  /** What a working actor is doing now: "reading src/app.ts". */
+  activity?: string;
+}
+
+/** What a live board card shows (the team board, docs/im-bridge.md). */
+export interface BoardView {
+  title: string;
+  markdown: string;
+}
+
+/** A board card in a chat that can be updated in place. */
+export interface BoardCard {
+  update(view: BoardView): Promise<void>;
+}
+
+/** A pending or decided approval as chats show it (docs/approvals.md). */
+export interface ApprovalView {
+  approval_id: string;
+  actor_id: string;
+  tool: string;
+  summary: string;
+  status: "pending" | "approved" | "denied";
+  expires_at: string;
+}
+
+/** The approval inbox as the bridge uses it (`/approve`, `/deny`, `/approvals`). */
+export interface BridgeApprovals {
+  pending(): Promise<ApprovalView[]>;
+  /** Throws a CcccError (`approval_not_found`, `approval_decided`) the chat is told. */
+  decide(
+    id: string,
+    input: { decision: "approve" | "deny" | "always"; decided_by: string; chat_id: string; reason?: string },
+  ): Promise<ApprovalView>;
+  /** Where approvers are listed, as the chat is told: `im.<platform>_approvers`. */
+  readonly approversKey: string;
+  /** The platform's approvers list, or undefined when not set (then whoever bound the chat decides). */
+  approvers(): readonly string[] | undefined;
 }
 
 /** The kernel operations the bridge needs. Implemented by the daemon over the real kernel. */
@@ -145,7 +256,8 @@ export interface BridgeHost {
     attachments: Attachment[];
     source: MessageSource;
   }): Promise<LedgerEvent>;
-  appendEvent(kind: string, data: Record<string, unknown>): Promise<LedgerEvent>;
+  /** Append a system event, typed by kind (src/kernel/event-kinds.ts). */
+  appendEvent<K extends LedgerKind>(kind: K, data: LedgerEventData[K]): Promise<LedgerEvent>;
   /** Events with seq > afterSeq, oldest first. */
   readEvents(afterSeq: number, limit: number): Promise<LedgerEvent[]>;
   lastSeq(): number;
@@ -155,6 +267,13 @@ export interface BridgeHost {
   /** Absolute path of a stored attachment. */
   blobPath(attachment: Attachment): string;
   log(line: string): void;
+  /** Live reply streams and the snapshots of the running ones (cards); returns an unsubscribe function. */
+  subscribeStreams?(listener: (event: ReplyStreamEvent) => void): () => void;
   /** Stops an agent's running turn (`/stop`); false when it had none. */
   interrupt?(actorId: string): Promise<boolean>;
+  /** The group's approval inbox; absent: the approval commands say there is none. */
+  approvals?: BridgeApprovals;
 }
+
+/** Record a system event in the group's ledger (best effort: a failure is logged, not thrown). */
+export type RecordEvent = <K extends LedgerKind>(kind: K, data: LedgerEventData[K]) => Promise<void>;

@@ -1,9 +1,10 @@
 import { parseDocument } from "yaml";
 import { z } from "zod";
+import { BoardConfigSchema } from "../im/board.js";
 import { ConfigError } from "./errors.js";
 import { readFileIfExists, writeFileAtomic } from "./fs-util.js";
 
-/** group.yaml schema (DESIGN §4). Unknown keys are kept on rewrite (loose objects). */
+/** group.yaml schema. Unknown keys are kept on rewrite (loose objects). */
 
 /**
  * Length limits of free-text fields, in characters (docs/kernel.md "Limits"). The schemas here and
@@ -49,13 +50,23 @@ export type Runtime = (typeof RUNTIMES)[number];
 export const RUNNERS = ["pty", "headless", "structured"] as const;
 export type RunnerName = (typeof RUNNERS)[number];
 
+/** Runtimes with a structured session: Claude Code (stream-json) and Codex (`codex app-server`). */
+export const STRUCTURED_RUNTIMES: readonly string[] = ["claude", "codex"];
+
 /**
- * The runner of a NEW actor when none is given: Claude Code runs as a structured (stream-json)
- * session; every other runtime in a terminal. Existing actors keep the runner in group.yaml.
+ * The runner of a NEW actor when none is given: Claude Code and Codex run as structured sessions;
+ * every other runtime in a terminal. Existing actors keep the runner in group.yaml.
  */
 export function defaultRunnerFor(runtime: string): RunnerName {
-  return runtime === "claude" ? "structured" : "pty";
+  return STRUCTURED_RUNTIMES.includes(runtime) ? "structured" : "pty";
 }
+
+/** `bypass`: the agent runs tools without asking (the default); `ask`: a person approves each risky call. */
+export const PERMISSION_MODES = ["bypass", "ask"] as const;
+export type PermissionMode = (typeof PERMISSION_MODES)[number];
+
+/** Default `approval_timeout` (seconds): an undecided request is denied after 10 minutes. */
+export const DEFAULT_APPROVAL_TIMEOUT_S = 600;
 
 export const ActorConfigSchema = z.looseObject({
   id: text(LIMITS.actorId),
@@ -69,6 +80,8 @@ export const ActorConfigSchema = z.looseObject({
   env: recordOf(text(LIMITS.envValue), LIMITS.envEntries).default({}),
   enabled: z.boolean().default(false),
   created_at: z.string().default(""),
+  /** Absent means `bypass` (docs/approvals.md). */
+  permissions: z.enum(PERMISSION_MODES).optional(),
 });
 export type ActorConfig = z.infer<typeof ActorConfigSchema>;
 
@@ -89,6 +102,12 @@ export const ImConfigSchema = z.looseObject({
   files: ImFilesSchema.default({ enabled: true, max_mb: 20 }),
   /** Language of everything the bot says in chats (replies, notes, button titles). */
   language: z.enum(["en", "zh"]).default("en"),
+  /** Live reply cards (the platform's updatable cards) for streamed replies; `off`: messages only. */
+  cards: z.enum(["on", "off"]).default("on"),
+  /** "Working" indicator for actors without a live stream: the 🤔 reaction, or a small card. */
+  working: z.enum(["reaction", "card"]).default("reaction"),
+  /** The /status team board card: how long and how often it updates itself (docs/im-bridge.md). */
+  board: BoardConfigSchema.optional(),
 });
 export type ImConfig = z.infer<typeof ImConfigSchema>;
 
@@ -105,6 +124,8 @@ export const GroupConfigSchema = z.looseObject({
     .default([]),
   actors: z.array(ActorConfigSchema).default([]),
   im: ImConfigSchema.nullish(),
+  /** Seconds an approval request waits for a decision before it is denied (default 600). */
+  approval_timeout: z.number().positive().max(86_400).optional(),
 });
 export type GroupConfig = z.infer<typeof GroupConfigSchema>;
 

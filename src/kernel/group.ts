@@ -4,9 +4,12 @@ import {
   defaultRunnerFor,
   type GroupConfig,
   loadGroupConfig,
+  STRUCTURED_RUNTIMES,
   saveGroupConfig,
 } from "./config.js";
 import { NotFoundError, ValidationError } from "./errors.js";
+import type { EventOf, LedgerEventData, LedgerKind, TypedAppend } from "./event-kinds.js";
+import { cutToUnits } from "./graphemes.js";
 import type { Home } from "./home.js";
 import { validateActorId } from "./ids.js";
 import { InboxIndex } from "./inbox.js";
@@ -19,6 +22,8 @@ const PREFIX = 8;
 
 /** Texts longer than this are kept whole in an attachment; the ledger line keeps a preview. */
 const MAX_INLINE_TEXT_BYTES = 32_000;
+/** The preview kept inline: at most this many UTF-16 units, cut at a grapheme boundary. */
+export const INLINE_PREVIEW_UNITS = 2000;
 
 export interface SendInput {
   by: string;
@@ -67,7 +72,7 @@ export class Group {
   static async create(home: Home, config: GroupConfig): Promise<Group> {
     await saveGroupConfig(home.groupConfigFile(config.group_id), config);
     const group = await Group.open(home, config.group_id);
-    await group.append("group.create", "user", { title: config.title });
+    await group.append("group.created", "user", { title: config.title });
     return group;
   }
 
@@ -95,8 +100,14 @@ export class Group {
     return run;
   }
 
-  append(kind: string, by: string, data: Record<string, unknown>): Promise<LedgerEvent> {
-    return this.ledger.append(kind, by, data);
+  /** Append one event; its data is checked against the kind's type (event-kinds.ts). */
+  append<K extends LedgerKind>(kind: K, by: string, data: LedgerEventData[K]): Promise<EventOf<K>> {
+    return this.ledger.append(kind, by, data) as Promise<EventOf<K>>;
+  }
+
+  /** Append events in one write (a reader never sees one without the others), typed by kind. */
+  appendMany(items: TypedAppend[]): Promise<LedgerEvent[]> {
+    return this.ledger.appendMany(items);
   }
 
   actor(actorId: string): ActorConfig {
@@ -134,6 +145,12 @@ export class Group {
         "A custom actor needs --command, e.g. --command 'python3 agent.py'.",
       );
     }
+    if (input.runner === "structured" && !STRUCTURED_RUNTIMES.includes(input.runtime)) {
+      throw new ValidationError(
+        "structured_not_supported",
+        `Runtime "${input.runtime}" has no structured session (only ${STRUCTURED_RUNTIMES.join(" and ")}); use --runner pty or headless.`,
+      );
+    }
     const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
     const actor: ActorConfig = {
       title: "",
@@ -152,7 +169,7 @@ export class Group {
       }
       c.actors.push(actor);
     });
-    await this.append("actor.add", "user", { actor });
+    await this.append("actor.added", "user", { actor });
     return actor;
   }
 
@@ -161,7 +178,7 @@ export class Group {
     await this.updateConfig((c) => {
       c.actors = c.actors.filter((a) => a.id !== actorId);
     });
-    await this.append("actor.remove", "user", { actor_id: actorId });
+    await this.append("actor.removed", "user", { actor_id: actorId });
   }
 
   /**
@@ -198,7 +215,7 @@ export class Group {
     let text = input.text;
     if (Buffer.byteLength(text) > MAX_INLINE_TEXT_BYTES) {
       attachments.push(await this.blobs.put(Buffer.from(text), "message.txt", "text/plain"));
-      text = `${text.slice(0, 2000)}\n…[message continues: the full text is in the attached message.txt]`;
+      text = `${cutToUnits(text, INLINE_PREVIEW_UNITS)}\n…[message continues: the full text is in the attached message.txt]`;
     }
     const data: ChatMessageData = { text, to, attachments };
     if (input.reply_to) data.reply_to = input.reply_to;
@@ -206,11 +223,7 @@ export class Group {
     if (input.format) data.format = input.format;
     if (input.client_id) data.client_id = input.client_id;
     if (input.stream_id) data.stream_id = input.stream_id;
-    return (await this.append(
-      "chat.message",
-      input.by,
-      data as unknown as Record<string, unknown>,
-    )) as ChatMessageEvent;
+    return this.append("chat.message", input.by, data);
   }
 
   /** Reply to an event (id or unique prefix). Without `to`, the answer goes to the original sender. */

@@ -1,7 +1,7 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 
-/** Paths inside a CCCC home (DESIGN §2). */
+/** Paths inside a CCCC home. */
 export class Home {
   readonly root: string;
 

@@ -1,11 +1,12 @@
 import type { ActorConfig } from "./config.js";
+import { isEventOf } from "./event-kinds.js";
 import { isMessageFor } from "./recipients.js";
-import type { ChatMessageData, ChatMessageEvent, ChatReadData, LedgerEvent } from "./types.js";
+import type { ChatMessageEvent, LedgerEvent } from "./types.js";
 
 /**
  * Unread `chat.message`s per actor, built once from the ledger at start and kept current from
- * each appended event, so no operation rescans the ledger (DESIGN §3).
- * An actor's read boundary starts at its latest `actor.add`, so re-adding an id starts clean.
+ * each appended event, so no operation rescans the ledger.
+ * An actor's read boundary starts at its latest `actor.added`, so re-adding an id starts clean.
  */
 export class InboxIndex {
   private readonly unread = new Map<string, ChatMessageEvent[]>();
@@ -14,36 +15,25 @@ export class InboxIndex {
   constructor(private readonly actors: () => readonly ActorConfig[]) {}
 
   apply(event: LedgerEvent): void {
-    switch (event.kind) {
-      case "chat.message": {
-        const message = event as LedgerEvent<ChatMessageData>;
-        for (const actor of this.actors()) {
-          if (!isMessageFor(actor.id, message, this.actors())) continue;
-          if (event.seq <= (this.cursor.get(actor.id) ?? 0)) continue;
-          const list = this.unread.get(actor.id) ?? [];
-          list.push(message);
-          this.unread.set(actor.id, list);
-        }
-        break;
+    if (isEventOf(event, "chat.message")) {
+      for (const actor of this.actors()) {
+        if (!isMessageFor(actor.id, event, this.actors())) continue;
+        if (event.seq <= (this.cursor.get(actor.id) ?? 0)) continue;
+        const list = this.unread.get(actor.id) ?? [];
+        list.push(event);
+        this.unread.set(actor.id, list);
       }
-      case "chat.read": {
-        const { actor_id, seq } = event.data as unknown as ChatReadData;
-        this.advance(actor_id, seq);
-        break;
+    } else if (isEventOf(event, "chat.read")) {
+      this.advance(event.data.actor_id, event.data.seq);
+    } else if (isEventOf(event, "actor.added")) {
+      // Data read from disk is checked, not trusted: an old or hand-edited line may lack fields.
+      const actorId = event.data.actor?.id;
+      if (typeof actorId === "string") {
+        this.unread.delete(actorId);
+        this.cursor.set(actorId, event.seq);
       }
-      case "actor.add": {
-        const actorId = (event.data as { actor?: { id?: string } }).actor?.id;
-        if (actorId) {
-          this.unread.delete(actorId);
-          this.cursor.set(actorId, event.seq);
-        }
-        break;
-      }
-      case "actor.remove": {
-        const actorId = (event.data as { actor_id?: string }).actor_id;
-        if (actorId) this.unread.delete(actorId);
-        break;
-      }
+    } else if (isEventOf(event, "actor.removed")) {
+      if (typeof event.data.actor_id === "string") this.unread.delete(event.data.actor_id);
     }
   }
 

@@ -3,6 +3,7 @@
  * and parsing one line into an event. Nothing here writes.
  */
 import type { FileHandle } from "node:fs/promises";
+import { currentKind } from "./event-kinds.js";
 import type { LedgerEvent } from "./types.js";
 
 export const NEWLINE = 0x0a;
@@ -132,7 +133,9 @@ export function parseLine(bytes: Buffer): ParsedLine {
   if (typeof e.seq !== "number" || !Number.isInteger(e.seq) || typeof e.kind !== "string") {
     return { error: "not a ledger event (missing integer seq or string kind)" };
   }
-  return { event: value as LedgerEvent };
+  // Kinds renamed since the line was written are read under their current name.
+  const kind = currentKind(e.kind);
+  return { event: (kind === e.kind ? value : { ...value, kind }) as LedgerEvent };
 }
 
 /** The first `max` characters of a line, for error reports. */

@@ -1,5 +1,5 @@
 /**
- * The append-only group ledger (DESIGN §3): `ledger.jsonl`, one event envelope per line.
+ * The append-only group ledger: `ledger.jsonl`, one event envelope per line.
  *
  * - **seq** is assigned synchronously when `append`/`appendMany` is called, so call order = seq order.
  * - **Group commit**: appends queued before the writer runs (same tick, or while the previous batch is

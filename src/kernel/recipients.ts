@@ -4,7 +4,7 @@ import type { ChatMessageData, LedgerEvent } from "./types.js";
 
 export const SELECTORS = ["@all", "@peers", "@foreman"] as const;
 
-/** The foreman is the first enabled actor; with none enabled, the first actor (DESIGN §3). */
+/** The foreman is the first enabled actor; with none enabled, the first actor. */
 export function foremanOf(actors: readonly ActorConfig[]): ActorConfig | undefined {
   return actors.find((a) => a.enabled) ?? actors[0];
 }
@@ -70,10 +70,4 @@ export function isMessageFor(
   if (to.includes("@foreman") && isForeman) return true;
   if (to.includes("@peers") && !isForeman) return true;
   return false;
-}
-
-/** Messages the user should see in chat apps: to nobody in particular, to `user`, or to `@all`. */
-export function isUserFacing(event: LedgerEvent<ChatMessageData>): boolean {
-  const to = event.data.to;
-  return to.length === 0 || to.includes("user") || to.includes("@all");
 }

@@ -1,4 +1,7 @@
-/** Ledger envelope and the payloads of the event kinds the kernel itself writes (DESIGN §3). */
+/**
+ * Ledger envelope and the payloads of the main event kinds; the map of every kind to its payload is
+ * `event-kinds.ts`.
+ */
 
 export interface LedgerEvent<D = Record<string, unknown>> {
   v: 1;
@@ -58,6 +61,12 @@ export type SystemNotifyData = {
   target_actor_id: string | null;
   /** `public` notices are forwarded to IM chats; `internal` ones stay in the group. */
   im_visibility: "internal" | "public";
+  /** Recipients, when the notice is meant for some actors only (same tokens as chat.message). */
+  to?: string[];
+  /** The event the notice is about. */
+  event_id?: string;
+  /** The attachment the notice is about (e.g. a file too large for a chat app). */
+  file?: { name: string; bytes: number; path: string };
 };
 
 export type ChatMessageEvent = LedgerEvent<ChatMessageData>;

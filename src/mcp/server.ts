@@ -8,6 +8,7 @@ import { BlobStore } from "../kernel/blobs.js";
 import { CcccError } from "../kernel/errors.js";
 import type { LedgerEvent } from "../kernel/types.js";
 import { VERSION } from "../version.js";
+import { registerApprovalTool } from "./approval-tool.js";
 import { HELP_TEXT } from "./help.js";
 
 type ToolResult = {
@@ -219,6 +220,8 @@ export function createMcpServer(
       return client.post(`${path}/im/bind`, { key: a.key, actor: actorId });
     },
   );
+
+  registerApprovalTool(server, client, () => who({}));
 
   return server;
 }

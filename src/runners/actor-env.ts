@@ -1,4 +1,4 @@
-/** The environment an actor process is started with (DESIGN §4, kernel spec §5.2, docs/runners.md). */
+/** The environment an actor process is started with (docs/runners.md). */
 
 import { delimiter } from "node:path";
 import type { Env } from "./process-group.js";

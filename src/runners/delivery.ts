@@ -1,5 +1,5 @@
 /**
- * Per-actor delivery of chat messages and notices into a PTY (kernel spec §5.4): one delivery in
+ * Per-actor delivery of chat messages and notices into a PTY: one delivery in
  * flight, a startup gate for a fresh terminal, the preamble before the first message of a session
  * (or merged with it), bracketed paste when the app enabled it, then the submit key once the terminal
  * echoed the text. Waits are on what the terminal shows (readiness.ts), each with a fixed upper bound.

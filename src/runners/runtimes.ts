@@ -35,7 +35,7 @@ export const MCP_IDENTITY_VARS = [
  * PATH), `mcp`, and the identity variables to pass. A complete definition, so codex starts even
  * when `codex mcp add` never ran (an `env_vars` override alone on an unknown server is a config error).
  */
-function codexMcpOverrides(): string[] {
+export function codexMcpOverrides(): string[] {
   const vars = MCP_IDENTITY_VARS.map((v) => `"${v}"`).join(",");
   return [
     "-c",

@@ -4,7 +4,7 @@
  * for stdin, and decoding one stdout line into what a structured session needs. Pure.
  */
 
-import type { SessionSignal, StructuredProtocol } from "./structured-protocol.js";
+import { clipActivity as clip, type SessionSignal, type StructuredProtocol } from "./structured-protocol.js";
 
 export const CLAUDE_STREAM_FLAGS = [
   "-p",
@@ -36,18 +36,29 @@ const str = (v: unknown): string | undefined => (typeof v === "string" ? v : und
 const obj = (v: unknown): Json | undefined =>
   v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Json) : undefined;
 
+/** The CCCC MCP tool Claude Code asks (`--permission-prompt-tool`) in permission mode `ask`. */
+export const CLAUDE_PROMPT_TOOL = "mcp__cccc__cccc_approval_prompt";
+
 /**
- * The argv: the actor's program (default `claude`) with the stream-json flags, bypass-permissions,
+ * The argv: the actor's program (default `claude`) with the stream-json flags, the permission flags,
  * the CCCC preamble as an appended system prompt, and `--resume <id>` when a session exists.
+ * `bypass` skips every permission check; `ask` sends each check to CCCC's prompt tool (the CCCC
+ * tools themselves are allowed: they only talk to the group).
  */
 export function claudeStructuredArgv(opts: {
   program: readonly string[];
   preamble: string;
   sessionId?: string;
+  permissions?: "bypass" | "ask";
 }): string[] {
   const program = opts.program.length > 0 ? [...opts.program] : ["claude"];
   const argv = [...program, ...CLAUDE_STREAM_FLAGS];
-  if (!argv.includes("--dangerously-skip-permissions")) argv.push("--dangerously-skip-permissions");
+  if (opts.permissions === "ask") {
+    const skip = argv.indexOf("--dangerously-skip-permissions");
+    if (skip >= 0) argv.splice(skip, 1);
+    argv.push("--permission-mode", "default", "--permission-prompt-tool", CLAUDE_PROMPT_TOOL);
+    argv.push("--allowedTools", "mcp__cccc");
+  } else if (!argv.includes("--dangerously-skip-permissions")) argv.push("--dangerously-skip-permissions");
   argv.push("--append-system-prompt", opts.preamble);
   if (opts.sessionId) argv.push("--resume", opts.sessionId);
   return argv;
@@ -126,7 +137,6 @@ function decodeAssistant(message: Json | undefined, parent: unknown): SessionSig
 /** A compact activity line for a tool call: "reading src/app.ts", "running npm test". */
 export function describeTool(name: string, input: Json): string {
   const path = str(input.file_path) ?? str(input.path) ?? str(input.notebook_path);
-  const clip = (s: string) => (s.length > 80 ? `${s.slice(0, 77)}…` : s);
   switch (name) {
     case "Read":
       return `reading ${clip(path ?? "a file")}`;
@@ -137,7 +147,7 @@ export function describeTool(name: string, input: Json): string {
     case "NotebookEdit":
       return `editing ${clip(path ?? "a file")}`;
     case "Bash":
-      return `running ${clip((str(input.command) ?? "a command").split("\n")[0] ?? "")}`;
+      return `running ${clip(str(input.command) ?? "a command")}`;
     case "Grep":
     case "Glob":
       return `searching ${clip(str(input.pattern) ?? "")}`.trim();

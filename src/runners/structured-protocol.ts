@@ -4,6 +4,8 @@
 export type SessionSignal =
   /** The CLI's conversation id: kept in the actor's state for `--resume`. */
   | { kind: "session"; id: string }
+  /** The session's handshake is done: turns can be written (protocols with `ready()`). */
+  | { kind: "ready" }
   /** A new assistant message starts (text of the next message follows a blank line). */
   | { kind: "message_start" }
   /** Assistant text as it streams. */
@@ -12,6 +14,12 @@ export type SessionSignal =
   | { kind: "activity"; text: string }
   /** The turn is over; `text` is the final reply text. */
   | { kind: "result"; ok: boolean; text: string; error?: string }
+  /** A line to write to the CLI's stdin now (an answer to its request, a deferred interrupt). */
+  | { kind: "write"; line: string }
+  /** Worth a line in the actor's log, nothing more. */
+  | { kind: "log"; line: string }
+  /** The session cannot go on (its handshake failed): stop the process, even between turns. */
+  | { kind: "fatal"; error: string }
   /** Not JSON, or JSON without a type. */
   | { kind: "malformed"; line: string }
   /** A JSON line of a type this version does not know. */
@@ -19,12 +27,25 @@ export type SessionSignal =
 
 export interface StructuredProtocol {
   name: string;
+  /** Lines written once the process has started, before any turn (a handshake). */
+  open?(): string[];
+  /** False while the handshake is under way: turns wait for a `ready` signal. Absent: always ready. */
+  ready?(): boolean;
   /** A user turn for stdin (one line, newline-terminated). */
   encodeTurn(text: string): string;
-  /** A request to stop the running turn, or null when the CLI only understands SIGINT. */
+  /**
+   * A request to stop the running turn; "" when the request will follow as a `write` signal (the
+   * CLI has not yet said which turn runs); null when the CLI only understands SIGINT.
+   */
   encodeInterrupt(requestId: string): string | null;
   decodeLine(line: string): SessionSignal[];
 }
 
 /** How a turn ended. */
 export type TurnState = "done" | "interrupted" | "failed";
+
+/** One line of an activity description, at most 80 characters: "running npm test". */
+export function clipActivity(s: string): string {
+  const line = s.split("\n")[0] ?? "";
+  return line.length > 80 ? `${line.slice(0, 77)}…` : line;
+}

@@ -1,8 +1,8 @@
 /**
- * A structured session: one long-lived agent CLI speaking JSON lines on stdin/stdout. Each batch of
- * delivered events becomes one user turn; stdout is decoded into streamed text, activity and the
- * turn's result. Faults (malformed or unknown lines, the CLI exiting or hanging mid-turn) end the
- * turn "failed" and stop the process, so the supervisor restarts it and nothing is answered twice.
+ * A structured session: one long-lived agent CLI speaking JSON lines on stdio (Claude's stream-json,
+ * Codex's app-server; turns wait for a protocol's handshake). Each batch of delivered events is one
+ * user turn; stdout is decoded into streamed text, activity and the turn's result. Faults (bad lines, a
+ * failed handshake, the CLI exiting or hanging mid-turn) fail the turn and stop the process.
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
@@ -10,6 +10,7 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { CcccError } from "../kernel/errors.js";
 import type { LedgerEvent } from "../kernel/types.js";
+import { LineSplitter } from "./line-splitter.js";
 import {
   assertLaunchable,
   DEFAULT_STOP_GRACE_MS,
@@ -21,8 +22,6 @@ import {
 } from "./process-group.js";
 import type { SessionSignal, StructuredProtocol, TurnState } from "./structured-protocol.js";
 import { newTurn, type StructuredTimings, type Turn, type TurnUpdate } from "./structured-turn.js";
-
-const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 export interface StructuredRunnerOptions {
   argv: readonly string[];
@@ -52,7 +51,7 @@ export class StructuredRunner implements Runner {
   private turn: Turn | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private interruptTimer: NodeJS.Timeout | undefined;
-  private buffer = "";
+  private readonly lines = new LineSplitter();
   private faulted = false;
   private stopRequested = false;
   private interrupts = 0;
@@ -113,6 +112,7 @@ export class StructuredRunner implements Runner {
       });
     });
     this._startedAt = Date.now();
+    for (const line of this.opts.protocol.open?.() ?? []) child.stdin?.write(line);
     this.pump();
   }
 
@@ -156,7 +156,7 @@ export class StructuredRunner implements Runner {
     turn.interrupting = true;
     const line = this.opts.protocol.encodeInterrupt(`cccc-int-${++this.interrupts}`);
     if (line) this.child?.stdin?.write(line);
-    else if (this.child?.pid) signalGroup(this.child.pid, "SIGINT");
+    else if (line === null && this.child?.pid) signalGroup(this.child.pid, "SIGINT");
     this.interruptTimer = setTimeout(() => {
       if (this.turn !== turn) return;
       this.fault("interrupt not acknowledged");
@@ -167,6 +167,7 @@ export class StructuredRunner implements Runner {
 
   private pump(): void {
     if (this.turn || this.faulted || !this.running || this.pending.length === 0) return;
+    if (this.opts.protocol.ready && !this.opts.protocol.ready()) return;
     const items = this.pending;
     this.pending = [];
     const turn = newTurn(items);
@@ -178,19 +179,12 @@ export class StructuredRunner implements Runner {
   }
 
   private onStdout(chunk: Buffer): void {
-    this.buffer += chunk.toString("utf8");
     if (this.turn) this.armIdle();
-    for (;;) {
-      const nl = this.buffer.indexOf("\n");
-      if (nl < 0) break;
-      const line = this.buffer.slice(0, nl);
-      this.buffer = this.buffer.slice(nl + 1);
+    const { lines, overflow } = this.lines.push(chunk);
+    for (const line of lines) {
       for (const signal of this.opts.protocol.decodeLine(line)) this.onSignal(signal);
     }
-    if (this.buffer.length > MAX_LINE_BYTES) {
-      this.buffer = "";
-      this.onSignal({ kind: "malformed", line: "(a line over 16 MiB)" });
-    }
+    if (overflow) this.onSignal({ kind: "malformed", line: "(a line over 16 MiB)" });
   }
 
   private onSignal(signal: SessionSignal): void {
@@ -199,6 +193,19 @@ export class StructuredRunner implements Runner {
     switch (signal.kind) {
       case "session":
         this.opts.onSession?.(signal.id);
+        return;
+      case "ready":
+        this.pump();
+        return;
+      case "write":
+        this.child?.stdin?.write(signal.line);
+        return;
+      case "log":
+        this.log(signal.line);
+        return;
+      case "fatal":
+        this.fault(signal.error);
+        this.endTurn("failed", signal.error);
         return;
       case "message_start":
         if (turn && turn.text !== "" && !turn.text.endsWith("\n\n")) turn.text += "\n\n";
@@ -231,7 +238,7 @@ export class StructuredRunner implements Runner {
     }
   }
 
-  /** A protocol fault: the turn fails and the process is stopped (the supervisor restarts it). */
+  /** A protocol fault mid-turn: the turn fails and the process is stopped (the supervisor restarts it). */
   private fail(reason: string): void {
     this.log(`fault: ${reason}`);
     // Between turns nothing can be lost: note it and carry on (some CLIs print banners at start).

@@ -83,12 +83,24 @@ afterAll(async () => {
 });
 
 describe("structured runner", () => {
-  it("is the default runner of a new claude actor; codex stays on pty", async () => {
+  it("is the default runner of a new claude or codex actor; others get pty, and structured is refused", async () => {
     await t.api("POST", path("/actors"), { id: "cx", runtime: "codex", command: ["true"] });
+    await t.api("POST", path("/actors"), { id: "gm", runtime: "gemini", command: ["true"] });
     const { body } = await t.api<{ actors: { id: string; runner: string }[] }>("GET", path("/actors"));
     expect(body.actors.find((a) => a.id === "lead")?.runner).toBe("structured");
-    expect(body.actors.find((a) => a.id === "cx")?.runner).toBe("pty");
+    expect(body.actors.find((a) => a.id === "cx")?.runner).toBe("structured");
+    expect(body.actors.find((a) => a.id === "gm")?.runner).toBe("pty");
+    const refused = await t.api<{ error: { code: string; message: string } }>("POST", path("/actors"), {
+      id: "gm2",
+      runtime: "gemini",
+      runner: "structured",
+      command: ["true"],
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe("structured_not_supported");
+    expect(refused.body.error.message).toMatch(/--runner pty/);
     await t.api("DELETE", path("/actors/cx"));
+    await t.api("DELETE", path("/actors/gm"));
   });
 
   it("streams a reply and posts the final text once, with reply_to, to the sender and the stream_id", async () => {

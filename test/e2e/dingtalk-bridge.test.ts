@@ -108,16 +108,15 @@ describe("the seed guide against a fake DingTalk", () => {
     expect(answers.map((e) => e.by)).toEqual(["reviewer"]);
   });
 
-  it("/status and /help answer with cards; unknown /send target lists the actors", async () => {
+  it("/status answers with the team board card; unknown /send target lists the actors", async () => {
     fake.push(fake.robotMessage({ ...DIRECT, text: "/status" }));
-    await waitFor(
-      () =>
-        fake.sent.find(
-          (m) => /ActionCard|actionCard/.test(m.msgKey) && JSON.stringify(m.msgParam).includes("reviewer"),
-        ),
+    const board = await waitFor(
+      () => fake.cards.list().find((c) => (c.params.msgContent ?? "").includes("reviewer")),
       10_000,
-      "status card",
+      "status board card",
     );
+    expect(board.params.msgTitle).toMatch(/^Team board · /);
+    expect(board.params.msgContent).toContain("dtmd://dingtalkclient/sendMessage?content=%2Fstop");
     fake.push(fake.robotMessage({ ...DIRECT, text: "/send @ghost hi" }));
     await waitSent(/ghost/, "unknown target error");
     expect(sentText().find((s) => s.includes("ghost"))).toContain("reviewer");

@@ -29,7 +29,7 @@ async function actorStatuses(): Promise<string[]> {
 
 const stopEvents = async () =>
   (await w.t.daemon.ctx.kernel.group(w.gid).ledger.tail(500)).filter(
-    (e) => e.kind === "group.stop" || e.kind === "actor.stop",
+    (e) => e.kind === "group.stopped" || e.kind === "actor.stopped",
   );
 
 beforeAll(async () => {

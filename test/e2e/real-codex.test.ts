@@ -1,6 +1,6 @@
 /**
- * The real Codex CLI (pinned, see scripts/install-agent-clis.sh) as a CCCC actor with the default
- * command line, against the fake model. Codex starts MCP servers with a minimal environment, so this
+ * The real Codex CLI (pinned, see scripts/install-agent-clis.sh) as a terminal (`--runner pty`) CCCC
+ * actor with the default command line, against the fake model. Codex starts MCP servers with a minimal environment, so this
  * only passes when the default command hands `cccc mcp` the CCCC_* identity (`mcp_servers.cccc.env_vars`).
  */
 
@@ -16,10 +16,14 @@ let r: RealAgentWorld;
 
 beforeAll(async () => {
   bin = ensureAgentCli("codex");
-  r = await startRealAgentWorld("codex", (url) => {
-    const home = codexHome(url);
-    return { home, env: codexEnv(bin, home) };
-  });
+  r = await startRealAgentWorld(
+    "codex",
+    (url) => {
+      const home = codexHome(url);
+      return { home, env: codexEnv(bin, home) };
+    },
+    { runner: "pty" },
+  );
 }, 15 * 60_000);
 afterAll(() => r?.close());
 

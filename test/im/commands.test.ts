@@ -109,7 +109,7 @@ describe("commands in a subscribed chat", () => {
     await subscribeChat(h);
     await h.adapter.receive({ text: "/launch" });
     expect(h.adapter.lastText(DIRECT)).toBe(
-      "❓ Unknown command /launch. Commands: /subscribe, /unsubscribe, /send, /stop, /status, /pause, /resume, /verbose, /help. Send /help for details.",
+      "❓ Unknown command /launch. Commands: /subscribe, /unsubscribe, /send, /stop, /status, /pause, /resume, /verbose, /approvals, /approve, /deny, /help. Send /help for details.",
     );
   });
 

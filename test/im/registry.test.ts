@@ -58,9 +58,8 @@ describe("platform registry", () => {
         });
     }
     // The scan does find names: the registry's own import and line are the only hits.
-    expect(hits.every((h) => h.startsWith("src/im/platforms.ts:"))).toBe(true);
-    expect(hits.length).toBeGreaterThan(0);
     expect(hits.filter((h) => !h.startsWith("src/im/platforms.ts:"))).toEqual([]);
+    expect(hits.length).toBeGreaterThan(0);
   });
 
   const registry = new PlatformRegistry([...PLATFORMS.all(), echoPlatform]);

@@ -9,6 +9,17 @@ const actors: ActorSummary[] = [
   { id: "lead", title: "Lead", role: "foreman", runtime: "claude", status: "running", unread: 1 },
   { id: "rev", title: "", role: "peer", runtime: "codex", status: "crashed", unread: 0 },
   { id: "once", title: "", role: "peer", runtime: "custom", status: "exited", unread: 0 },
+  {
+    id: "busy",
+    title: "",
+    role: "peer",
+    runtime: "claude",
+    status: "running",
+    unread: 0,
+    turn: "working",
+    activity: "running npm test",
+  },
+  { id: "calm", title: "", role: "peer", runtime: "codex", status: "running", unread: 0, turn: "idle" },
 ];
 const sub = (over: Partial<Subscription> = {}) =>
   ({ subscribed: true, paused: false, verbose: false, held_back: 0, ...over }) as Subscription;
@@ -49,6 +60,7 @@ function renderAll(r: Replies): Record<keyof Replies, string[]> {
       r.status({ ...info, actors: [] }, "g_1", sub({ paused: true, held_back: 2 }), error),
       r.status(info, "g_1", sub({ verbose: true })),
     ],
+    board: [r.board.title("钉钉 team"), r.board.live("10:42"), r.board.ended("10:42")],
     unknownRecipient: [r.unknownRecipient("@x", actors), r.unknownRecipient("@x", [])],
     noAgents: [r.noAgents],
     noPeers: [r.noPeers],

@@ -21,7 +21,7 @@ function setup() {
   const supervisor = new BridgeSupervisor({
     home: host.home,
     backoff: { baseMs: 10, maxMs: 40 },
-    random: () => 0.5,
+    random: () => 1, // the top of the jitter range: exactly the capped exponential delay
   });
   supervisors.push(supervisor);
   const spec = (groupId: string, appKey = "app-key-1") => ({

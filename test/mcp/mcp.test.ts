@@ -52,6 +52,7 @@ describe("cccc mcp", () => {
     const { tools } = await client.listTools();
     expect(tools.map((x) => x.name).sort()).toEqual(
       [
+        "cccc_approval_prompt",
         "cccc_blob_path",
         "cccc_file_read",
         "cccc_group_info",

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { InboundJournal } from "../../src/im/dingtalk/inbound-journal.js";
+import { InboundJournal } from "../../src/im/transport/inbound-journal.js";
 import { tempHome } from "../support/home.js";
 import { startTransportWorld, type TransportWorld, waitFor } from "./transport-support.js";
 

@@ -70,11 +70,14 @@ export async function startBridgeWorld(
     if (r.code !== 0) throw new Error(`cccc ${args.join(" ")}: ${r.stderr}`);
     return r.stdout;
   };
-  const sentText = () =>
-    fake.sent.map((m) => {
+  const sentText = () => [
+    ...fake.sent.map((m) => {
       const p = m.msgParam as { content?: string; text?: string; markdown?: { text?: string } };
       return `${p.content ?? ""}${p.text ?? ""}${p.markdown?.text ?? ""}`;
-    });
+    }),
+    // AI cards as they show now (the /status board).
+    ...fake.cards.list().map((c) => c.params.msgContent ?? ""),
+  ];
   const waitSent = (pattern: RegExp, what: string) =>
     waitFor(() => sentText().find((s) => pattern.test(s)), 20_000, what);
   const keysSeen = () => sentText().filter((s) => /--key [A-Za-z0-9]+/.test(s));

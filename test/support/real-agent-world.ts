@@ -3,7 +3,8 @@
  * fake model: DingTalk → bridge → the agent in its PTY → MCP reply → DingTalk.
  */
 
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { type FakeModel, type FakeModelOptions, startFakeModel } from "../fakes/model/index.js";
 import type { AgentHome } from "./agent-clis.js";
 import { type BridgeWorld, configureAndStart, startBridgeWorld } from "./bridge.js";
@@ -32,7 +33,13 @@ export interface RealAgentWorld {
 export async function startRealAgentWorld(
   runtime: "claude" | "codex",
   setup: (modelUrl: string) => { home: AgentHome; env: NodeJS.ProcessEnv },
-  opts: { subscribe?: boolean; runner?: "pty" | "structured"; model?: FakeModelOptions } = {},
+  opts: {
+    subscribe?: boolean;
+    runner?: "pty" | "structured";
+    model?: FakeModelOptions;
+    /** More `cccc actor add` options, e.g. `["--permissions", "ask"]`. */
+    actorArgs?: string[];
+  } = {},
 ): Promise<RealAgentWorld> {
   const model = await startFakeModel(opts.model);
   const { home, env } = setup(model.url);
@@ -51,6 +58,7 @@ export async function startRealAgentWorld(
     "--runtime",
     runtime,
     ...(opts.runner ? ["--runner", opts.runner] : []),
+    ...(opts.actorArgs ?? []),
   ]);
   await configureAndStart(world);
   await world.cli(["group", "start"]);
@@ -59,7 +67,14 @@ export async function startRealAgentWorld(
     const ctx = world.t.daemon.ctx;
     const screen = ctx.actors.screen(ctx.kernel.group(world.gid), "lead").join("\n");
     const answers = model.requests.map((q) => `${q.method} ${q.path} → ${q.answer}`).join("\n");
-    return `model requests:\n${answers}\nthe actor's screen:\n${screen}`;
+    // A structured actor has no screen: its log holds the CLI's stderr and CCCC's notes.
+    let log = "";
+    try {
+      log = readFileSync(join(world.t.home.stateDir(world.gid), "actors", "lead.log"), "utf8").slice(-4000);
+    } catch {
+      log = "(no log)";
+    }
+    return `model requests:\n${answers}\nthe actor's screen:\n${screen}\nthe actor's log (tail):\n${log}`;
   };
   return {
     world,

@@ -197,6 +197,8 @@ export function createApiDouble(): ApiDouble {
       };
     }
     if (sub === "im") return im(g, method, aid, body);
+    // The approval inbox is covered against the real daemon (test/web/approvals.test.ts).
+    if (sub === "approvals" && method === "GET" && !aid) return { pending: [], history: [] };
     throw new HttpError(404, "not_found", "No such route.");
   }
 

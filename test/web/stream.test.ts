@@ -14,6 +14,8 @@ import { hasChromium, launchChromium } from "./browser.js";
 import { ensureWebBuilt } from "./setup.js";
 
 const AGENTS = resolve(import.meta.dirname, "../fixtures/agents");
+/** The browser's window, as far as these tests use it (the test code is typed for Node). */
+type Styled = { getComputedStyle(e: unknown): { color: string } };
 
 describe.skipIf(!hasChromium)("Web UI streamed replies", () => {
   let browser: Browser;
@@ -86,7 +88,11 @@ describe.skipIf(!hasChromium)("Web UI streamed replies", () => {
         "| web | ok |",
         "",
         "```ts",
-        "const x = 1;",
+        "const x = 1; // 注释",
+        "```",
+        "",
+        "```brainfuck",
+        "<b>not html</b>",
         "```",
         "",
         '<img src=x onerror="window.__pwned=1"> [docs](https://example.com/a)',
@@ -95,7 +101,21 @@ describe.skipIf(!hasChromium)("Web UI streamed replies", () => {
       const msg = page.locator(".message", { hasText: "构建结果" }).last();
       await msg.locator("table").waitFor();
       expect(await msg.locator("strong").first().textContent()).toBe("构建结果");
-      expect(await msg.locator("pre code").textContent()).toContain("const x = 1;");
+      // Code blocks are highlighted (highlight.js spans) when their language is known; others stay plain.
+      const ts = msg.locator("pre code.language-ts");
+      expect(await ts.textContent()).toContain("const x = 1; // 注释");
+      expect(await ts.locator("span.hljs-keyword").first().textContent()).toBe("const");
+      expect(await ts.locator("span.hljs-comment").textContent()).toBe("// 注释");
+      const keywordColor = await ts
+        .locator("span.hljs-keyword")
+        .first()
+        .evaluate((e) => (globalThis as unknown as Styled).getComputedStyle(e).color);
+      expect(keywordColor).not.toBe(
+        await ts.evaluate((e) => (globalThis as unknown as Styled).getComputedStyle(e).color),
+      );
+      const plain = msg.locator("pre code").last();
+      expect(await plain.textContent()).toContain("<b>not html</b>");
+      expect(await plain.locator("b").count()).toBe(0);
       expect(await msg.locator("a", { hasText: "docs" }).getAttribute("rel")).toBe("noopener noreferrer");
       expect(await msg.locator("img").getAttribute("onerror")).toBeNull();
       expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();

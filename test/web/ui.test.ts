@@ -142,6 +142,12 @@ describe.skipIf(!hasChromium)("Web UI", () => {
         await expect
           .poll(async () => readFile(groupYaml, "utf8"), { timeout: 10_000 })
           .toContain("language: zh");
+        // Live reply cards can be turned off (issue 11 item 6).
+        await dialog.getByLabel(/Live reply cards/).uncheck();
+        await dialog.getByRole("button", { name: "Save Config" }).click();
+        await expect
+          .poll(async () => readFile(groupYaml, "utf8"), { timeout: 10_000 })
+          .toContain("cards: off");
         await status.scrollIntoViewIfNeeded();
         await page.screenshot({ path: "/tmp/cccc-ui.png" });
         expect(crashes).toEqual([]);

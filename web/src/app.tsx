@@ -3,13 +3,15 @@ import { api } from "./api/client.ts";
 import type { ActorInfo, GroupSummary, LedgerEvent } from "./api/types.ts";
 import { ActorsPanel } from "./components/actors/actors-panel.tsx";
 import { AlertRegion } from "./components/alert-region.tsx";
+import { ApprovalsInbox } from "./components/approvals/approvals-inbox.tsx";
 import { Composer } from "./components/chat/composer.tsx";
 import { Timeline } from "./components/chat/timeline.tsx";
 import { CreateGroupDialog } from "./components/create-group-dialog.tsx";
 import { Header } from "./components/header.tsx";
 import { SettingsDialog } from "./components/settings/settings-dialog.tsx";
-import { ViewTabs } from "./components/view-tabs.tsx";
+import { APPROVALS_VIEW, ViewTabs } from "./components/view-tabs.tsx";
 import { useErrors } from "./hooks/errors.tsx";
+import { useApprovals } from "./hooks/use-approvals.ts";
 import { useLedger } from "./hooks/use-ledger.ts";
 import { platformLabels, usePlatforms } from "./hooks/use-platforms.ts";
 import { usePoll } from "./hooks/use-poll.ts";
@@ -79,10 +81,15 @@ export function App() {
     if (selected) window.localStorage.setItem(SELECTED_KEY, selected);
   }, [selected]);
 
+  const onApprovalsError = useCallback((error: unknown) => report(error, "Approvals"), [report]);
+  const approvals = useApprovals(active, onApprovalsError);
+  const onApprovalEvent = approvals.onEvent;
+
   // Actor state and unread counts change with these events; refresh soon, at most every 300 ms.
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const onEvent = useCallback(
     (event: LedgerEvent) => {
+      onApprovalEvent(event);
       if (!/^(actor\.|group\.|chat\.)/.test(event.kind)) return;
       if (refreshTimer.current) return;
       refreshTimer.current = setTimeout(() => {
@@ -90,13 +97,14 @@ export function App() {
         void loadGroup();
       }, 300);
     },
-    [loadGroup],
+    [loadGroup, onApprovalEvent],
   );
   useEffect(() => () => clearTimeout(refreshTimer.current), []);
   const onLedgerError = useCallback((error: unknown) => report(error, "Messages"), [report]);
   const onLedgerRecover = useCallback(() => resolve("Messages"), [resolve]);
   const { events, state, streams } = useLedger(active, onLedgerError, onEvent, onLedgerRecover);
   const viewed = actors.find((a) => a.id === view);
+  const inbox = view === APPROVALS_VIEW;
 
   return (
     <div className="app">
@@ -111,9 +119,14 @@ export function App() {
       {active ? (
         <main className="layout">
           <div className="workspace">
-            <ViewTabs actors={actors} view={viewed?.id ?? null} onSelect={setView} />
+            <ViewTabs
+              actors={actors}
+              view={inbox ? APPROVALS_VIEW : (viewed?.id ?? null)}
+              onSelect={setView}
+              approvals={approvals.pending.length}
+            />
             {/* Chat stays mounted behind a terminal so a draft and the scroll position survive. */}
-            <section className="chat" aria-label="Chat" hidden={viewed !== undefined}>
+            <section className="chat" aria-label="Chat" hidden={viewed !== undefined || inbox}>
               <Timeline
                 gid={active}
                 title={group?.title ?? groups?.find((g) => g.group_id === active)?.title ?? ""}
@@ -123,6 +136,15 @@ export function App() {
               />
               <Composer gid={active} actors={actors} />
             </section>
+            {inbox ? (
+              <ApprovalsInbox
+                gid={active}
+                pending={approvals.pending}
+                history={approvals.history}
+                onChanged={() => void approvals.reload()}
+                onError={onApprovalsError}
+              />
+            ) : null}
             {viewed ? (
               <Suspense fallback={<p className="muted">Loading the terminal…</p>}>
                 <TerminalView key={`${active}/${viewed.id}`} gid={active} actor={viewed} />

@@ -2,25 +2,32 @@
  * DingTalk as a `PlatformAdapter`: Stream client in, robot API out. Decoding and encoding are the
  * pure functions in decode.ts / encode.ts; this file only wires transports to the bridge core.
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomicSync } from "../../kernel/fs-util.js";
 import { withFailure } from "../platform.js";
+import { InboundJournal } from "../transport/inbound-journal.js";
+import { FileDedupe } from "../transport/seen-ids.js";
 import type {
   AdapterStatus,
+  BoardCard,
+  BoardView,
   ChatTarget,
   DownloadedFile,
   InboundFile,
   InboundMessage,
   OutboundContent,
   PlatformAdapter,
+  SendProgress,
 } from "../types.js";
 import { type ApiConfig, DingTalkApi, type MediaType } from "./api.js";
+import { openBoardCard } from "./board-card.js";
+import { DingTalkCardApi } from "./card-api.js";
+import { DingTalkCardSurface } from "./card-surface.js";
 import { decodeRobotMessage, readDingTalkReply } from "./decode.js";
-import { FileDedupe } from "./dedupe.js";
 import { encodeForOpenApi, encodeForWebhook, webhookSupports } from "./encode.js";
 import { PlatformApiError } from "./errors.js";
 import { classifyDingTalkError, dingTalkCommandUrl } from "./failures.js";
-import { InboundJournal } from "./inbound-journal.js";
 import { StreamClient, type StreamTiming } from "./stream.js";
 import { handleWebhookRequest, type WebhookRequest, type WebhookResponse } from "./webhook.js";
 import { guardReplay, ReplayGuard } from "./webhook-replay.js";
@@ -28,7 +35,7 @@ import { guardReplay, ReplayGuard } from "./webhook-replay.js";
 export interface DingTalkAdapterConfig {
   appKey: string;
   appSecret: string;
-  /** Defaults to the app key (enterprise-internal robots, protocol §0). */
+  /** Defaults to the app key (enterprise-internal robots). */
   robotCode?: string;
   /** CCCC_DINGTALK_API_BASE, default https://api.dingtalk.com */
   apiBase: string;
@@ -39,9 +46,11 @@ export interface DingTalkAdapterConfig {
   log(line: string): void;
   /** `stream` (default): our own Stream client. `http`: messages arrive through `receiveWebhook`. */
   mode?: "stream" | "http";
-  /** HTTP mode event-subscription token and AES key (encrypted callbacks, protocol §4.2). */
+  /** HTTP mode event-subscription token and AES key (encrypted callbacks). */
   httpToken?: string;
   httpAesKey?: string;
+  /** `im.cards` (default on): AI cards for streamed replies; `im.dingtalk_card_template_id` overrides the template. */
+  cards?: { enabled: boolean; templateId?: string };
   /** Tuning, mostly for tests. */
   stream?: Partial<StreamTiming>;
   api?: Omit<ApiConfig, "appKey" | "appSecret" | "apiBase" | "oapiBase" | "log">;
@@ -69,11 +78,18 @@ export class DingTalkAdapter implements PlatformAdapter {
     replay: ReplayGuard;
   };
   private fatalListeners: ((error: Error) => void)[] = [];
+  private cardSurface?: DingTalkCardSurface;
   private lastStatus: AdapterStatus = { connected: false, reconnects: 0 };
 
   constructor(private readonly config: DingTalkAdapterConfig) {
     this.api = this.newApi();
     this.learnedRobotCode = readLearnedRobotCode(this.robotCodeFile());
+  }
+
+  /** AI cards, unless `im.cards` is off; on the current API client (a restart makes a new one). */
+  get cards(): DingTalkCardSurface | undefined {
+    if (this.config.cards?.enabled === false) return undefined;
+    return this.cardSurface;
   }
 
   private robotCodeFile(): string {
@@ -92,8 +108,7 @@ export class DingTalkAdapter implements PlatformAdapter {
     this.config.log("dingtalk: learned the robot code from an inbound message");
     try {
       const file = this.robotCodeFile();
-      writeFileSync(`${file}.tmp`, JSON.stringify({ robotCode: code }));
-      renameSync(`${file}.tmp`, file);
+      writeFileAtomicSync(file, JSON.stringify({ robotCode: code }), { mode: 0o600 });
     } catch (e) {
       this.config.log(`dingtalk: cannot save the learned robot code: ${(e as Error).message}`);
     }
@@ -205,36 +220,43 @@ export class DingTalkAdapter implements PlatformAdapter {
 
   /**
    * sessionWebhook while it is valid, else the robot OpenAPI: group send for groups, one-to-one send
-   * to the sender's staff id for direct chats (protocol §3.2–§3.4, cccc-im-spec §6.6).
+   * to the sender's staff id for direct chats.
    */
-  async send(target: ChatTarget, content: OutboundContent): Promise<void> {
-    return classified(this.sendNow(target, content));
+  async send(
+    target: ChatTarget,
+    content: OutboundContent,
+    progress: SendProgress = { sent: 0 },
+  ): Promise<void> {
+    return classified(this.sendNow(target, content, progress));
   }
 
-  private async sendNow(target: ChatTarget, content: OutboundContent): Promise<void> {
+  private async sendNow(target: ChatTarget, content: OutboundContent, progress: SendProgress): Promise<void> {
     const reply = readDingTalkReply(target.reply);
     const webhook = reply?.sessionWebhook;
     const expiresAt = reply?.sessionWebhookExpiresAt ?? 0;
     if (webhook && expiresAt > Date.now() + WEBHOOK_MARGIN_MS && webhookSupports(content)) {
-      let sent = 0;
+      const start = progress.sent;
       try {
-        for (const body of encodeForWebhook(content)) {
+        for (const body of encodeForWebhook(content).slice(start)) {
           await this.api.sendBySessionWebhook(webhook, body, target.chatId);
-          sent++;
+          progress.sent++;
         }
         return;
       } catch (err) {
-        // Fall back only when nothing went out, so a chunked message is never half duplicated.
-        if (sent > 0 || !(err instanceof PlatformApiError)) throw err;
+        // Fall back only when nothing went out on this call, so a chunked message is never half
+        // duplicated (the webhook and the OpenAPI plan the same chunks; `progress` carries over).
+        if (progress.sent > start || !(err instanceof PlatformApiError)) throw err;
         this.config.log(`dingtalk: sessionWebhook failed (${err.code}); using the robot OpenAPI`);
       }
     }
     const robotCode = this.robotCode();
-    const messages = encodeForOpenApi(content);
+    const messages = encodeForOpenApi(content).slice(progress.sent);
     if (target.chatType === "group") {
       const cid = reply?.conversationId ?? target.chatId;
-      for (const m of messages)
+      for (const m of messages) {
         await this.api.sendToGroup(cid, m.msgKey, m.msgParam, robotCode, target.chatId);
+        progress.sent++;
+      }
       return;
     }
     const staffId = reply?.senderStaffId;
@@ -260,10 +282,11 @@ export class DingTalkAdapter implements PlatformAdapter {
           `DingTalk throttled messages to user ${staffId}`,
           "Retry later",
           {
-            retry: "backoff",
+            retry: "after",
           },
         );
       }
+      progress.sent++;
     }
   }
 
@@ -284,7 +307,7 @@ export class DingTalkAdapter implements PlatformAdapter {
     return { mediaId };
   }
 
-  /** Emotion reaction on the user's message (cccc-im-spec §6.9). */
+  /** Emotion reaction on the user's message. */
   async react(message: InboundMessage, emoji: string, on: boolean): Promise<void> {
     const reply = readDingTalkReply(message.reply);
     await this.api.emotion(on ? "reply" : "recall", {
@@ -295,6 +318,16 @@ export class DingTalkAdapter implements PlatformAdapter {
       emotionName: emoji,
       textEmotion: { emotionId: "2659900", emotionName: emoji, text: emoji, backgroundId: "im_bg_1" },
     });
+  }
+
+  /** The team board as an AI card (board-card.ts); rejects when the card path fails. */
+  openBoard(target: ChatTarget, view: BoardView): Promise<BoardCard> {
+    return openBoardCard(
+      new DingTalkCardApi(this.api, this.config.cards?.templateId),
+      target,
+      this.robotCode(),
+      view,
+    );
   }
 
   status(): AdapterStatus {
@@ -310,6 +343,14 @@ export class DingTalkAdapter implements PlatformAdapter {
   }
 
   private newApi(): DingTalkApi {
+    const api = this.makeApi();
+    this.cardSurface = new DingTalkCardSurface(new DingTalkCardApi(api, this.config.cards?.templateId), () =>
+      this.robotCode(),
+    );
+    return api;
+  }
+
+  private makeApi(): DingTalkApi {
     const { appKey, appSecret, apiBase, oapiBase, log } = this.config;
     return new DingTalkApi({ ...this.config.api, appKey, appSecret, apiBase, oapiBase, log });
   }

@@ -1,9 +1,9 @@
 /**
- * Typed wrappers for the DingTalk calls the bridge makes (protocol §1.1, §3). Every call goes
+ * Typed wrappers for the DingTalk calls the bridge makes. Every call goes
  * through `callDingTalk` (request.ts). Base URLs come from config so a fake server can stand in.
  */
 import { PlatformApiError } from "./errors.js";
-import { RateLimiter, type RateLimits } from "./rate-limit.js";
+import { dingTalkLimiter, type RateLimits } from "./rate-limit.js";
 import { type CallContext, type CallSpec, callDingTalk } from "./request.js";
 import { TokenCache } from "./token-cache.js";
 import {
@@ -20,6 +20,8 @@ export { isAllowedPlatformUrl } from "./url-guard.js";
 export const DEFAULT_API_BASE = "https://api.dingtalk.com";
 export const DEFAULT_OAPI_BASE = "https://oapi.dingtalk.com";
 export const ROBOT_TOPIC = "/v1.0/im/bot/messages/get";
+/** The rate budget messages and cards share (rate-limit.ts): one app, one QPS allowance. */
+export const IM_BUDGET = "im";
 
 export interface ApiConfig {
   appKey: string;
@@ -29,8 +31,9 @@ export interface ApiConfig {
   log?: (line: string) => void;
   timeoutMs?: number;
   downloadTimeoutMs?: number;
+  /** Attempts of the calls this client retries itself (token, downloads, reactions); sends: 1. */
   maxAttempts?: number;
-  /** First retry delay; throttling waits at least this long (DingTalk advises 1 s). */
+  /** First retry delay; a throttle answer holds the windows ½–1 × this (DingTalk advises 1 s). */
   retryBaseMs?: number;
   retryMaxMs?: number;
   limits?: Partial<RateLimits>;
@@ -58,12 +61,14 @@ export class DingTalkApi {
     this.oapiBase = trimSlash(config.oapiBase ?? DEFAULT_OAPI_BASE);
     this.tokens = new TokenCache(() => this.fetchToken());
     this.ctx = {
-      limiter: new RateLimiter(config.limits),
+      limiter: dingTalkLimiter(config.limits),
       tokens: this.tokens,
       timeoutMs: config.timeoutMs ?? 15_000,
-      maxAttempts: config.maxAttempts ?? 4,
-      retryBaseMs: config.retryBaseMs ?? 1_000,
-      retryMaxMs: config.retryMaxMs ?? 10_000,
+      retry: {
+        attempts: config.maxAttempts ?? 4,
+        baseMs: config.retryBaseMs ?? 1_000,
+        maxMs: config.retryMaxMs ?? 10_000,
+      },
       secrets: [config.appSecret],
       log: config.log ?? (() => {}),
       signal: this.abort.signal,
@@ -76,12 +81,12 @@ export class DingTalkApi {
     this.abort.abort();
   }
 
-  /** Cached access token (§3.1): refreshed before expiry, single-flight. */
+  /** Cached access token: refreshed before expiry, single-flight. */
   getAccessToken(): Promise<string> {
     return this.tokens.get(this.abort.signal);
   }
 
-  /** A fresh one-shot Stream ticket for every connect (§1.1). */
+  /** A fresh one-shot Stream ticket for every connect. */
   async openStreamConnection(signal?: AbortSignal): Promise<{ endpoint: string; ticket: string }> {
     const body = (await this.call(
       {
@@ -91,7 +96,7 @@ export class DingTalkApi {
         family: "new",
         auth: "none",
         idempotent: true,
-        maxAttempts: 1, // the Stream client's reconnect loop does the backoff
+        retriedBy: "caller", // the Stream client's reconnect loop does the backoff
         timeoutMs: 10_000,
         json: {
           clientId: this.config.appKey,
@@ -126,7 +131,7 @@ export class DingTalkApi {
   }
 
   /**
-   * Reply through the chat's sessionWebhook (§3.2). Only DingTalk (or configured) hosts. `chatKey`
+   * Reply through the chat's sessionWebhook. Only DingTalk (or configured) hosts. `chatKey`
    * paces the chat as one, whichever route (webhook or OpenAPI) its messages take.
    */
   async sendBySessionWebhook(url: string, body: Record<string, unknown>, chatKey?: string): Promise<void> {
@@ -140,10 +145,12 @@ export class DingTalkApi {
       json: body,
       chatKey: chatKey ?? `webhook:${session}`,
       urlKind: "webhook",
+      budget: IM_BUDGET,
+      retriedBy: "caller", // the bridge's send queue
     });
   }
 
-  /** §3.3. `msgParam` is the JSON string DingTalk expects. */
+  /** `msgParam` is the JSON string DingTalk expects. */
   async sendToGroup(
     openConversationId: string,
     msgKey: string,
@@ -159,11 +166,13 @@ export class DingTalkApi {
       auth: "header",
       json: { robotCode, openConversationId, msgKey, msgParam },
       chatKey: chatKey ?? openConversationId,
+      budget: IM_BUDGET,
+      retriedBy: "caller", // the bridge's send queue
     })) as { processQueryKey?: unknown };
     return { processQueryKey: String(body.processQueryKey ?? "") };
   }
 
-  /** §3.4. Batches of ≤ 20 users; a 200 can still list invalid or throttled users. */
+  /** Batches of ≤ 20 users; a 200 can still list invalid or throttled users. */
   async sendToUsers(
     userIds: string[],
     msgKey: string,
@@ -186,6 +195,8 @@ export class DingTalkApi {
         auth: "header",
         json: { robotCode, userIds: batch, msgKey, msgParam },
         chatKey: batch.length === 1 ? (chatKey ?? `user:${batch[0]}`) : undefined,
+        budget: IM_BUDGET,
+        retriedBy: "caller", // the bridge's send queue
       })) as Partial<Record<keyof UsersSendResult, unknown>>;
       out.processQueryKey ||= String(body.processQueryKey ?? "");
       out.invalidStaffIdList.push(...strings(body.invalidStaffIdList));
@@ -194,7 +205,7 @@ export class DingTalkApi {
     return out;
   }
 
-  /** §3.7: exchange the downloadCode for a short-lived URL, then stream it with a size cap. */
+  /** Exchange the downloadCode for a short-lived URL, then stream it with a size cap. */
   async downloadFile(
     downloadCode: string,
     robotCode: string,
@@ -241,7 +252,7 @@ export class DingTalkApi {
     };
   }
 
-  /** §3.8: legacy multipart upload with `?access_token=`; returns the media_id. */
+  /** Legacy multipart upload with `?access_token=`; returns the media_id. */
   async uploadMedia(
     bytes: Buffer,
     name: string,
@@ -261,6 +272,7 @@ export class DingTalkApi {
       auth: "query",
       form,
       timeoutMs: this.config.downloadTimeoutMs ?? 60_000,
+      retriedBy: "caller", // part of a send: the bridge's send queue retries it
     })) as { media_id?: unknown };
     if (typeof body.media_id !== "string" || !body.media_id) {
       throw new PlatformApiError(
@@ -272,7 +284,7 @@ export class DingTalkApi {
     return body.media_id;
   }
 
-  /** Processing indicator on a user's message (cccc-im-spec §6.9). */
+  /** Processing indicator on a user's message. */
   async emotion(action: "reply" | "recall", body: Record<string, unknown>): Promise<void> {
     await this.call({
       name: `robot.emotion.${action}`,
@@ -283,6 +295,12 @@ export class DingTalkApi {
       json: body,
       timeoutMs: 5_000,
     });
+  }
+
+  /** A header-authenticated call on the new API (`path` under apiBase): other API groups (card-api.ts). */
+  callApi(spec: Omit<CallSpec, "url" | "family" | "auth"> & { path: string }): Promise<unknown> {
+    const { path, ...rest } = spec;
+    return this.call({ ...rest, url: `${this.apiBase}${path}`, family: "new", auth: "header" });
   }
 
   private call(spec: CallSpec, signal?: AbortSignal): Promise<unknown> {
@@ -313,7 +331,7 @@ export class DingTalkApi {
 
   /**
    * sessionWebhook and downloadUrl come from the platform, so only DingTalk hosts (or the configured
-   * bases, e.g. a fake server) are accepted — protocol §2.3 (SSRF).
+   * bases, e.g. a fake server) are accepted (SSRF).
    */
   private checkUrl(raw: string, kind: "webhook" | "download"): URL {
     if (isAllowedPlatformUrl(raw, [this.apiBase, this.oapiBase], kind)) return new URL(raw);

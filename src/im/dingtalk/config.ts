@@ -1,10 +1,11 @@
 /**
- * The DingTalk part of group.yaml's `im:` block, and credential resolution (DESIGN §4, im-spec §2).
+ * The DingTalk part of group.yaml's `im:` block, and credential resolution.
  * Secret values never live in group.yaml: only the *names* of environment variables do; values
  * come from the daemon's environment or the per-group secrets store (`secrets/<gid>.json`, filled
  * by the Web UI). An environment value wins over a stored one.
  */
 import { z } from "zod";
+import { LIMITS, text } from "../../kernel/config.js";
 import { ConfigError } from "../../kernel/errors.js";
 import { type CredentialSpec, SPECS } from "./credentials.js";
 
@@ -32,11 +33,15 @@ export const DingTalkImSchema = z
     dingtalk_app_key_env: envName.optional(),
     dingtalk_app_secret_env: envName.optional(),
     dingtalk_robot_code_env: envName.optional(),
-    /** HTTP mode, encrypted event callbacks only (protocol §4.2). */
+    /** HTTP mode, encrypted event callbacks only. */
     http_token_env: envName.optional(),
     http_aes_key_env: envName.optional(),
     /** Staff ids whose /subscribe is approved without a key. */
     dingtalk_allowed_users: z.array(z.string()).optional(),
+    /** Staff ids who may decide approvals from DingTalk; default: whoever bound the chat. */
+    dingtalk_approvers: z.array(text(LIMITS.token)).max(LIMITS.recipients).optional(),
+    /** Another AI card template than the standard one (same variables: msgContent, msgTitle, flowStatus; protocol §3.10). */
+    dingtalk_card_template_id: z.string().trim().min(1).max(200).optional(),
   })
   .superRefine((value, ctx) => {
     for (const key of FORBIDDEN_SECRET_KEYS) {

@@ -1,6 +1,6 @@
 /**
- * Pure decoders from DingTalk JSON to our types: the robot message payload (protocol §2, the
- * same body in Stream `data` and HTTP-mode POSTs) and the Stream frame envelope (§1.3).
+ * Pure decoders from DingTalk JSON to our types: the robot message payload (the
+ * same body in Stream `data` and HTTP-mode POSTs) and the Stream frame envelope.
  * Tolerant by design: `content` as object or JSON string, numbers as strings, missing fields.
  */
 import type { InboundFile, InboundMessage, QuotedMessage } from "../types.js";
@@ -14,7 +14,7 @@ export interface DingTalkReply {
   sessionWebhookExpiresAt?: number;
   robotCode?: string;
   conversationId: string;
-  /** Direct chats only: the sender's staff id, needed for one-to-one OpenAPI sends (§3.4). */
+  /** Direct chats only: the sender's staff id, needed for one-to-one OpenAPI sends. */
   senderStaffId?: string;
 }
 
@@ -54,7 +54,7 @@ function bool(v: unknown): boolean | undefined {
   return undefined;
 }
 
-/** Parse a value that may be a JSON string of an object (§2.2: `content` arrives both ways). */
+/** Parse a value that may be a JSON string of an object (`content` arrives both ways). */
 function objOrJson(v: unknown): Obj | undefined {
   if (isObj(v)) return v;
   if (typeof v !== "string" || !v.trim().startsWith("{")) return undefined;
@@ -77,7 +77,7 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** Trim, then drop a leading `@<botName>` (DingTalk usually strips it already, leaving a space, §2.2). */
+/** Trim, then drop a leading `@<botName>` (DingTalk usually strips it already, leaving a space). */
 export function stripBotMention(text: string, botNames: readonly string[] = []): string {
   let out = text.trim();
   for (const name of botNames) {
@@ -104,7 +104,7 @@ function file(kind: InboundFile["kind"], code: string | undefined, robotCode?: s
   return [f];
 }
 
-/** richText items: text/at/emoji are inline, a picture ends the current line (§2.2). */
+/** richText items: text/at/emoji are inline, a picture ends the current line. */
 function richTextParts(
   items: unknown[],
   robotCode: string | undefined,
@@ -138,7 +138,7 @@ function richTextParts(
   return { text, files };
 }
 
-/** Look in `content`, then at top level (older payloads put download fields there, im-spec §9.5). */
+/** Look in `content`, then at top level (older payloads put download fields there). */
 function field(content: Obj | undefined, body: Obj, key: string): unknown {
   return content?.[key] ?? body[key];
 }
@@ -146,7 +146,7 @@ function field(content: Obj | undefined, body: Obj, key: string): unknown {
 function contentParts(msgtype: string, body: Obj, robotCode: string | undefined): Parts | undefined {
   const content = objOrJson(body.content);
   const textObj = objOrJson(body.text);
-  // `text` can be a plain string (im-spec §3.3); `content` can be a non-JSON string.
+  // `text` can be a plain string; `content` can be a non-JSON string.
   const plainText = str(textObj?.content) ?? (typeof body.text === "string" ? body.text : undefined);
   const code = nonEmpty(field(content, body, "downloadCode"));
   switch (msgtype) {
@@ -166,7 +166,7 @@ function contentParts(msgtype: string, body: Obj, robotCode: string | undefined)
       return code ? { text: "", files: file("file", code, robotCode, name) } : undefined;
     }
     case "audio": {
-      // DingTalk's server-side speech-to-text is the message text (§2.2).
+      // DingTalk's server-side speech-to-text is the message text.
       const recognition = str(field(content, body, "recognition")) ?? "";
       if (!code && !recognition) return undefined;
       return { text: recognition, files: file("audio", code, robotCode) };
@@ -187,7 +187,7 @@ function contentParts(msgtype: string, body: Obj, robotCode: string | undefined)
   }
 }
 
-/** The text of a quoted message's `content`: text, markdown, richText or card text (§2.1 quote-reply). */
+/** The text of a quoted message's `content`: text, markdown, richText or card text. */
 function quotedText(q: Obj, robotCode: string | undefined, botUserId: string | undefined): string {
   const content = objOrJson(q.content);
   if (!content) {
@@ -209,7 +209,7 @@ function quotedText(q: Obj, robotCode: string | undefined, botUserId: string | u
 
 /**
  * The quoted message of a quote-reply (回复), from `text.isReplyMsg` + `text.repliedMsg`, else the
- * older top-level `quoteMessage`, else `isReplyMsg` with only `originalMsgId` (§2.1). Every field is
+ * older top-level `quoteMessage`, else `isReplyMsg` with only `originalMsgId`. Every field is
  * optional; `repliedMsg`/`content` may be JSON strings. Undefined when there is no quote or nothing
  * usable in it.
  */
@@ -235,13 +235,13 @@ function decodeQuote(body: Obj, robotCode: string | undefined): QuotedMessage | 
   return quoted.text !== "" || quoted.messageId !== undefined ? quoted : undefined;
 }
 
-/** Quota exhausted (§2.3): no text/content, an `errorMessage` and code 20001. */
+/** Quota exhausted: no text/content, an `errorMessage` and code 20001. */
 function quotaError(body: Obj): string | undefined {
   if (body.text !== undefined || body.content !== undefined) return undefined;
   const code = str(body.errorCode) ?? str(body.errcode) ?? str(body.code);
   const message = nonEmpty(body.errorMessage) ?? nonEmpty(body.errmsg);
   if (code === undefined && message === undefined) return undefined;
-  return `DingTalk delivered no message content (error ${code ?? "unknown"}: ${message ?? "no message"}); the robot message quota may be exhausted (§2.3, code 20001)`;
+  return `DingTalk delivered no message content (error ${code ?? "unknown"}: ${message ?? "no message"}); the robot message quota may be exhausted (code 20001)`;
 }
 
 /** Decode a robot message (`data` of `/v1.0/im/bot/messages/get`, or an HTTP-mode POST body). */
@@ -288,7 +288,7 @@ export function decodeRobotMessage(data: unknown, options: DecodeOptions = {}): 
     userId,
     userName: nonEmpty(body.senderNick) ?? userId,
     text: stripBotMention(parts.text, options.botNames),
-    // Groups only deliver @-messages; the flag may be absent (§2.1).
+    // Groups only deliver @-messages; the flag may be absent.
     mentioned: chatType === "direct" ? true : (bool(body.isInAtList) ?? true),
     files: parts.files,
     rawType: msgtype,

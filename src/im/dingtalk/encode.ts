@@ -1,8 +1,8 @@
 /**
  * Pure encoders from `OutboundContent` to DingTalk payloads: robot OpenAPI `msgKey`/`msgParam`
- * (protocol §3.3–3.5) and sessionWebhook bodies (§3.2). Long texts are split losslessly
+ * and sessionWebhook bodies. Long texts are split losslessly
  * (./split.ts) so every `msgParam` stays within CHUNK_MAX_BYTES (< the documented 15 000) and every
- * body within CHUNK_MAX_UNITS characters (§3.6). Markdown goes through ./markdown.ts first.
+ * body within CHUNK_MAX_UNITS characters. Markdown goes through ./markdown.ts first.
  * Rules and their reasons: docs/dingtalk-format.md.
  */
 import { PREVIEW_MAX, summarize, truncate } from "../format.js";
@@ -10,13 +10,13 @@ import type { ActionButton, OutboundContent } from "../types.js";
 import { toDingTalkMarkdown } from "./markdown.js";
 import { jsonBytes, splitForDisplay } from "./split.js";
 
-/** Documented `msgParam` limit of the robot send APIs (§3.3). */
+/** Documented `msgParam` limit of the robot send APIs. */
 export const MSGPARAM_MAX_BYTES = 15_000;
-/** What we aim for per message, leaving headroom (§3.6 recommendation). */
+/** What we aim for per message, leaving headroom. */
 export const CHUNK_MAX_BYTES = 12_000;
-/** Max characters (UTF-16 units) per message body; DingTalk degrades markdown above ~3 500 (§3.6). */
+/** Max characters (UTF-16 units) per message body; DingTalk degrades markdown above ~3 500. */
 export const CHUNK_MAX_UNITS = 3_500;
-/** sampleActionCard2…5 carry at most five buttons (§3.5); the rest become links in the text. */
+/** sampleActionCard2…5 carry at most five buttons; the rest become links in the text. */
 export const MAX_BUTTONS = 5;
 
 export interface OpenApiMessage {
@@ -53,7 +53,7 @@ function openApi(p: Planned): OpenApiMessage {
     case "link":
       return param("sampleLink", { title: p.title, text: p.text, messageUrl: p.url, picUrl: p.picUrl ?? "" });
     case "image":
-      // The raw media_id is the photoURL (im-spec §9.1, protocol §3.8).
+      // The raw media_id is the photoURL.
       return param("sampleImageMsg", { photoURL: p.mediaId });
     case "file":
       return param("sampleFile", { mediaId: p.mediaId, fileName: p.fileName, fileType: p.fileType });
@@ -77,7 +77,7 @@ function openApi(p: Planned): OpenApiMessage {
           buttonUrl2: second.url,
         });
       }
-      // There is no sampleActionCard1; 2…5 number their fields from 1 (§3.5).
+      // There is no sampleActionCard1; 2…5 number their fields from 1.
       const value: Record<string, string> = { title: p.title, text: p.text };
       p.buttons.forEach((b, i) => {
         value[`actionTitle${i + 1}`] = b.title;
@@ -100,10 +100,10 @@ function webhook(p: Planned): Record<string, unknown> | undefined {
       return { msgtype: "link", link };
     }
     case "image":
-      // Webhooks carry no image msgtype; a media_id works as a markdown image URL (§3.2).
+      // Webhooks carry no image msgtype; a media_id works as a markdown image URL.
       return { msgtype: "markdown", markdown: { title: "[image]", text: `![image](${p.mediaId})` } };
     case "file":
-      return undefined; // not supported by sessionWebhook (§3.2): use the OpenAPI
+      return undefined; // not supported by sessionWebhook: use the OpenAPI
     case "actionCard": {
       const [first] = p.buttons;
       const orientation = horizontal(p.buttons) ? "1" : "0";
@@ -221,7 +221,7 @@ export function encodeForOpenApi(content: OutboundContent): OpenApiMessage[] {
 
 /**
  * sessionWebhook bodies, in send order. Returns [] when the content cannot go through a webhook
- * (a file, §3.2) — check `webhookSupports` and use the OpenAPI instead — or the text is empty.
+ * (a file) — check `webhookSupports` and use the OpenAPI instead — or the text is empty.
  */
 export function encodeForWebhook(content: OutboundContent): Record<string, unknown>[] {
   return plan(content)
@@ -229,7 +229,7 @@ export function encodeForWebhook(content: OutboundContent): Record<string, unkno
     .filter((w): w is Record<string, unknown> => w !== undefined);
 }
 
-/** False for content a sessionWebhook cannot carry (files, §3.2). */
+/** False for content a sessionWebhook cannot carry (files). */
 export function webhookSupports(content: OutboundContent): boolean {
   return content.type !== "file";
 }

@@ -1,13 +1,10 @@
 /**
- * Typed DingTalk errors with stable codes (STYLE §5) and the classifier that turns DingTalk's error
- * bodies into them (protocol §5.1–§5.2). The message is what a user sees: what went wrong, then
+ * Typed DingTalk errors with stable codes and the classifier that turns DingTalk's error
+ * bodies into them. The message is what a user sees: what went wrong, then
  * what to do. Wording for credentials and permissions follows the seed setup guide's troubleshooting
  * headings ("Invalid appkey", "No permission").
  */
-import { CcccError } from "../../kernel/errors.js";
-
-/** What the one client function may do after this error. */
-export type RetryAdvice = "none" | "backoff" | "refresh-token";
+import { type RetryClass, TransportError } from "../transport/errors.js";
 
 export interface PlatformErrorDetails {
   /** DingTalk's own code (`InvalidAuthentication`, `90018`, …). */
@@ -17,12 +14,15 @@ export interface PlatformErrorDetails {
   api?: string;
   /** The permission the app lacks, for `dingtalk_no_permission`. */
   scope?: string;
-  retry?: RetryAdvice;
+  /** Transport retry class (transport/errors.ts); default `no`. */
+  retry?: RetryClass;
+  /** DingTalk rejected the access token: fetch a fresh one and repeat the call once. */
+  refreshToken?: boolean;
 }
 
 /** DingTalk answered and said no. */
-export class PlatformApiError extends CcccError {
-  readonly retry: RetryAdvice;
+export class PlatformApiError extends TransportError {
+  readonly refreshToken: boolean;
   readonly platformCode?: string;
   readonly httpStatus?: number;
   readonly scope?: string;
@@ -34,15 +34,15 @@ export class PlatformApiError extends CcccError {
     details: PlatformErrorDetails = {},
   ) {
     super(code, hint ? `${message}. ${hint}` : message, statusFor(code), { ...details });
-    this.retry = details.retry ?? "none";
+    this.refreshToken = details.refreshToken ?? false;
     this.platformCode = details.platformCode;
     this.httpStatus = details.httpStatus;
     this.scope = details.scope;
   }
 }
 
-/** DingTalk did not answer (connection refused, reset, timeout). */
-export class NetworkError extends CcccError {
+/** DingTalk did not answer (connection refused, reset, timeout): transient, retried with backoff. */
+export class NetworkError extends TransportError {
   constructor(
     readonly api: string,
     cause: string,
@@ -51,6 +51,7 @@ export class NetworkError extends CcccError {
       "dingtalk_network_error",
       `No answer from DingTalk (${api}): ${cause}. Check network connectivity to DingTalk; the bridge retries on its own.`,
       502,
+      { retry: "backoff" },
     );
   }
 }
@@ -61,7 +62,7 @@ function statusFor(code: string): number {
   return code.startsWith("dingtalk_invalid_app") ? 400 : 502;
 }
 
-/** A failed DingTalk response reduced to the fields that matter (any family, §5.1). */
+/** A failed DingTalk response reduced to the fields that matter (any family). */
 export interface FailureBody {
   httpStatus: number;
   code: string;
@@ -105,7 +106,7 @@ export function classify(failure: FailureBody, api: string): PlatformApiError {
       "dingtalk_invalid_token",
       `DingTalk rejected the access token (${said})`,
       "The bridge fetches a fresh token and retries once; if this repeats, restart the bridge with `cccc im stop` and `cccc im start`",
-      { ...base, retry: "refresh-token" },
+      { ...base, refreshToken: true },
     );
   }
   if (QUOTA.test(code)) {
@@ -121,7 +122,7 @@ export function classify(failure: FailureBody, api: string): PlatformApiError {
       "dingtalk_throttled",
       `DingTalk is throttling calls (${said})`,
       "The bridge slows down and retries on its own; if it persists, send fewer messages",
-      { ...base, retry: "backoff" },
+      { ...base, retry: "after" },
     );
   }
   if (/AccessTokenPermissionDenied|^60011$|Forbidden\.AccessDenied/.test(code) || sub === "60011") {

@@ -1,15 +1,14 @@
 /**
  * DingTalk's error codes mapped to the core's platform-neutral `FailureClass` (src/im/platform.ts):
  * the core retries, marks a chat gone, or gives up by the class, never by a DingTalk code.
+ * Retry or give up is already on every DingTalk error as the transport kit's `retry`
+ * (errors.ts: throttled `after`, server errors and no answer `backoff`), which the core reads
+ * directly; this adds only what `retry` cannot say: the chat is gone.
  */
 import { errorCode } from "../bridge-errors.js";
 import type { FailureClass } from "../platform.js";
 
 const CLASSES: Record<string, FailureClass> = {
-  dingtalk_throttled: "retry",
-  // DingTalk's own outage (5xx): the ledger keeps the message, so wait it out.
-  dingtalk_server_error: "retry",
-  dingtalk_network_error: "retry",
   dingtalk_chat_gone: "gone",
 };
 

@@ -1,18 +1,19 @@
 /**
- * Stream frame envelope decoder (protocol §1.3). A frame that is not JSON, lacks `type`, has an
+ * Stream frame envelope decoder. A frame that is not JSON, lacks `type`, has an
  * unknown `type` or lacks `headers.messageId` is an error the caller logs and skips; it must never
  * crash the socket handler. Unknown header keys are preserved.
  */
+import { cutToUnits } from "../../kernel/graphemes.js";
 
 export type StreamFrameType = "SYSTEM" | "EVENT" | "CALLBACK";
 
 export interface StreamFrameHeaders {
-  /** Routing key: `ping`, `disconnect`, `/v1.0/im/bot/messages/get`, … (§1.5–1.6). */
+  /** Routing key: `ping`, `disconnect`, `/v1.0/im/bot/messages/get`, … */
   topic: string;
-  /** Push id, echoed in the ack (§1.4). */
+  /** Push id, echoed in the ack. */
   messageId: string;
   contentType: string;
-  /** ms epoch as a string, as sent (§1.3). */
+  /** ms epoch as a string, as sent. */
   time?: string;
   appId?: string;
   connectionId?: string;
@@ -34,7 +35,7 @@ export type FrameResult = { ok: true; frame: StreamFrame } | { ok: false; reason
 const TYPES: readonly string[] = ["SYSTEM", "EVENT", "CALLBACK"];
 
 function preview(raw: string): string {
-  return raw.length > 80 ? `${raw.slice(0, 80)}…` : raw;
+  return raw.length > 80 ? `${cutToUnits(raw, 80)}…` : raw;
 }
 
 /** Decode one WebSocket text message from the Stream gateway. */
@@ -60,7 +61,7 @@ export function decodeStreamFrame(raw: string): FrameResult {
   }
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(rawHeaders)) {
-    // Values are strings on the wire, but `time` is documented as a Number (§1.3).
+    // Values are strings on the wire, but `time` is documented as a Number.
     if (typeof value === "string") headers[key] = value;
     else if (typeof value === "number" || typeof value === "boolean") headers[key] = String(value);
   }
@@ -86,7 +87,7 @@ export function decodeStreamFrame(raw: string): FrameResult {
   return { ok: true, frame };
 }
 
-/** Parse a frame's `data` (a second JSON decode, §1.3). Returns undefined when it is not JSON. */
+/** Parse a frame's `data` (a second JSON decode). Returns undefined when it is not JSON. */
 export function parseFrameData(frame: Pick<StreamFrame, "data">): unknown {
   try {
     return JSON.parse(frame.data);

@@ -1,25 +1,13 @@
 /**
- * Client-side pacing at DingTalk's own limits (protocol §5.3): a sliding window per API (20 calls
- * per second per app per API) and one per chat (20 messages per minute). A window allows its whole
- * budget at once, like the platform, so a quiet chat gets 20 messages out immediately and a busy one
- * goes exactly as fast as DingTalk accepts — there is no extra fixed pacing of our own.
- *
- * A call holds its slot from `acquire` until `settle` (its answer arrived), and the slot is then
- * dated at the answer: the platform saw the request no later than that, so the next window never
- * opens early on its clock, whatever the latency. A throttle answer (`hold`) closes the chat's and
- * the API's windows for the retry delay, so every queue waits, not only the refused call.
+ * DingTalk's published rate limits: 20 calls per second per app per API; a robot may send 20
+ * messages per minute to one chat (the documented custom-robot limit, applied here to every route,
+ * since DingTalk documents no per-chat limit for the robot OpenAPI). The pacing itself is the transport kit's
+ * `RateLimiter` (transport/rate-window.ts).
  */
 import { z } from "zod";
-import { abortError } from "./timing.js";
+import { RateLimiter, type RateLimits } from "../transport/rate-window.js";
 
-export interface RateLimits {
-  /** Calls per API per `apiWindowMs` (DingTalk: 20 per second per app per API). */
-  apiCalls: number;
-  apiWindowMs: number;
-  /** Messages per chat per `chatWindowMs` (DingTalk: 20 per minute). */
-  chatMessages: number;
-  chatWindowMs: number;
-}
+export type { RateLimits } from "../transport/rate-window.js";
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   apiCalls: 20,
@@ -28,188 +16,9 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   chatWindowMs: 60_000,
 };
 
-/** A taken slot: call `settle()` when the platform answered (or the call failed). */
-export interface Slot {
-  settle(): void;
-  /** The platform refused the call for speed (not executed): it does not count. */
-  release(): void;
-}
-
-/** Re-check a window whose freeing slot is still in flight this often (settling re-checks at once). */
-const UNSETTLED_RECHECK_MS = 1_000;
-
-interface Waiter {
-  api: string;
-  chat: string | undefined;
-  resolve(slot: Slot): void;
-  reject(error: unknown): void;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-}
-
-/** Keys kept before idle ones are pruned (a key idle for a whole window holds no information). */
-const MAX_KEYS = 1000;
-
-class SlidingWindow {
-  /** Slot times, oldest first; an unsettled slot counts as "now". */
-  private readonly slots: Array<{ at: number; settled: boolean }> = [];
-  private heldUntil = 0;
-
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-  ) {}
-
-  /** Milliseconds until a slot is free (0 = now). */
-  wait(now: number): number {
-    for (let i = this.slots.length - 1; i >= 0; i--) {
-      const s = this.slots[i];
-      if (s?.settled && s.at + this.windowMs <= now) this.slots.splice(i, 1);
-    }
-    const held = Math.max(0, this.heldUntil - now);
-    if (this.slots.length < this.limit) return held;
-    // Full: the slot that must leave the window first. One still in flight is dated when it settles
-    // (which re-checks the waiters); the long fallback only guards against a slot never settled.
-    const times = this.slots.map((s) => (s.settled ? s.at : Number.POSITIVE_INFINITY)).sort((a, b) => a - b);
-    const oldest = times[times.length - this.limit] ?? Number.POSITIVE_INFINITY;
-    const free = Number.isFinite(oldest) ? oldest + this.windowMs - now : UNSETTLED_RECHECK_MS;
-    return Math.max(held, free, 1);
-  }
-
-  take(now: number, clock: () => number, onSettle: () => void): Slot {
-    const slot = { at: now, settled: false };
-    this.slots.push(slot);
-    return {
-      settle: () => {
-        if (slot.settled) return;
-        slot.at = Math.max(slot.at, clock());
-        slot.settled = true;
-        onSettle();
-      },
-      release: () => {
-        const i = this.slots.indexOf(slot);
-        if (i >= 0) this.slots.splice(i, 1);
-        onSettle();
-      },
-    };
-  }
-
-  hold(until: number): void {
-    this.heldUntil = Math.max(this.heldUntil, until);
-  }
-
-  idle(now: number): boolean {
-    return this.wait(now) === 0 && this.slots.length === 0;
-  }
-}
-
-export class RateLimiter {
-  private readonly apis = new Map<string, SlidingWindow>();
-  private readonly chats = new Map<string, SlidingWindow>();
-  private waiters: Waiter[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  readonly limits: RateLimits;
-
-  constructor(
-    limits: Partial<RateLimits> = {},
-    private readonly now: () => number = Date.now,
-  ) {
-    this.limits = { ...DEFAULT_RATE_LIMITS, ...limits };
-  }
-
-  /**
-   * Wait until both the API window and (if given) the chat window have room, then take a slot in
-   * each. Waiters are served in arrival order per window, all from one timer: thousands of queued
-   * calls cost one timer, not one poll each.
-   */
-  acquire(api: string, chat: string | undefined, signal?: AbortSignal): Promise<Slot> {
-    if (signal?.aborted) return Promise.reject(abortError(signal));
-    return new Promise<Slot>((resolve, reject) => {
-      const waiter: Waiter = { api, chat, resolve, reject };
-      if (signal) {
-        waiter.signal = signal;
-        waiter.onAbort = () => {
-          this.waiters = this.waiters.filter((w) => w !== waiter);
-          reject(abortError(signal));
-        };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
-      }
-      this.waiters.push(waiter);
-      this.pump();
-    });
-  }
-
-  /** Grant every waiter whose windows have room (in order), then sleep until the next could. */
-  private pump(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.waiters.length === 0) return;
-    const { apiCalls, apiWindowMs, chatMessages, chatWindowMs } = this.limits;
-    const t = this.now();
-    let next = Number.POSITIVE_INFINITY;
-    const blocked = new Set<string>();
-    const blockedApis = new Set<string>();
-    this.waiters = this.waiters.filter((w) => {
-      // A chat whose earlier waiter is blocked stays blocked: its calls keep their order.
-      const key = w.chat === undefined ? undefined : `${w.api}\n${w.chat}`;
-      if (blockedApis.has(w.api) || (key !== undefined && blocked.has(key))) return true;
-      const a = this.window(this.apis, w.api, apiCalls, apiWindowMs, t);
-      const c =
-        w.chat === undefined ? undefined : this.window(this.chats, w.chat, chatMessages, chatWindowMs, t);
-      const apiWait = a.wait(t);
-      const wait = Math.max(apiWait, c?.wait(t) ?? 0);
-      if (wait > 0) {
-        next = Math.min(next, wait);
-        if (apiWait > 0) blockedApis.add(w.api);
-        if (key !== undefined) blocked.add(key);
-        return true;
-      }
-      const recheck = () => this.pump();
-      const apiSlot = a.take(t, this.now, recheck);
-      const chatSlot = c?.take(t, this.now, recheck);
-      if (w.onAbort) w.signal?.removeEventListener("abort", w.onAbort);
-      w.resolve({
-        settle: () => {
-          apiSlot.settle();
-          chatSlot?.settle();
-        },
-        release: () => {
-          apiSlot.release();
-          chatSlot?.release();
-        },
-      });
-      return false;
-    });
-    if (this.waiters.length > 0 && Number.isFinite(next)) {
-      this.timer = setTimeout(() => this.pump(), next);
-      this.timer.unref();
-    }
-  }
-
-  /** DingTalk said "too fast": no call on this API or to this chat for `ms`. */
-  hold(api: string, chat: string | undefined, ms: number): void {
-    const { apiCalls, apiWindowMs, chatMessages, chatWindowMs } = this.limits;
-    const t = this.now();
-    this.window(this.apis, api, apiCalls, apiWindowMs, t).hold(t + ms);
-    if (chat !== undefined) this.window(this.chats, chat, chatMessages, chatWindowMs, t).hold(t + ms);
-    this.pump();
-  }
-
-  private window(
-    map: Map<string, SlidingWindow>,
-    key: string,
-    limit: number,
-    windowMs: number,
-    now: number,
-  ): SlidingWindow {
-    let w = map.get(key);
-    if (!w) {
-      if (map.size >= MAX_KEYS) for (const [k, v] of map) if (v.idle(now)) map.delete(k);
-      w = new SlidingWindow(Math.max(1, limit), windowMs);
-      map.set(key, w);
-    }
-    return w;
-  }
+/** The limiter of one DingTalk app: every call of the app (sends, cards, …) shares its budget. */
+export function dingTalkLimiter(limits: Partial<RateLimits> = {}, now?: () => number): RateLimiter {
+  return new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...limits }, now);
 }
 
 const limitsSchema = z

@@ -1,20 +1,26 @@
 /**
- * The one way out to DingTalk (STYLE §4): every outbound HTTP call goes through `callDingTalk`,
- * which layers rate limiting, a per-attempt timeout, access-token handling (refresh and retry once),
- * retry with jittered backoff for throttling and 5xx, error classification and redacted logging.
+ * The one way out to DingTalk (STYLE.md rule 4): every outbound HTTP call goes through
+ * `callDingTalk`, which layers rate limiting, a per-attempt timeout, access-token handling (refresh
+ * and repeat once), error classification and redacted logging. Retries follow transport/retry.ts:
+ * a call marked `retriedBy: "caller"` (chat messages, uploads: the bridge's send queue retries them)
+ * is attempted once; any other call is retried here with backoff for throttling, 5xx and — when
+ * idempotent — network errors.
  */
-import { classify, type FailureBody, NetworkError, PlatformApiError, redact } from "./errors.js";
-import type { RateLimiter } from "./rate-limit.js";
-import { fetchGuarded, type HopCheck } from "./redirects.js";
-import { backoffDelay, isAbortError, sleep } from "./timing.js";
 
-/** Response conventions differ per API family (protocol §5.1). */
+import { backoffDelay } from "../transport/backoff.js";
+import type { RateLimiter } from "../transport/rate-window.js";
+import { type RetryPolicy, retryDelay } from "../transport/retry.js";
+import { isAbortError, sleep } from "../transport/sleep.js";
+import { classify, type FailureBody, NetworkError, PlatformApiError, redact } from "./errors.js";
+import { fetchGuarded, type HopCheck } from "./redirects.js";
+
+/** Response conventions differ per API family (see `failureOf`). */
 export type ApiFamily = "new" | "legacy" | "webhook" | "download";
 
 export interface CallSpec {
   /** Rate-limit key and log label, e.g. `robot.groupMessages.send`. */
   name: string;
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PUT";
   url: string;
   family: ApiFamily;
   /** new API: `x-acs-dingtalk-access-token` header; legacy: `?access_token=`. */
@@ -23,13 +29,23 @@ export interface CallSpec {
   form?: FormData;
   /** Per-chat pacing key. */
   chatKey?: string;
-  /** Safe to repeat after a network error (sends are not: at-most-once, protocol §5.4). */
+  /** A budget shared across APIs (rate-limit.ts): messages and cards spend one, `im`. */
+  budget?: string;
+  /** Yields to every other waiter of its budget (a card's intermediate update; the final answer goes first). */
+  low?: boolean;
+  /**
+   * Safe to repeat after a network error. Sends are not: a timeout after the request reached
+   * DingTalk could duplicate a message, so they are at most once per attempt of their owner.
+   */
   idempotent?: boolean;
   /** Return the successful Response unread (downloads). */
   raw?: boolean;
   timeoutMs?: number;
-  /** Overrides the context's attempt limit (1 = the caller has its own retry loop). */
-  maxAttempts?: number;
+  /**
+   * Who retries this call: `client` (here, with the context's policy) or `caller` (one attempt; the
+   * caller owns the retry policy, e.g. the bridge's send queue or the Stream reconnect loop).
+   */
+  retriedBy?: "client" | "caller";
   /** Where the URL came from: a platform-provided `webhook`/`download` URL, or our own `api` call. */
   urlKind?: "api" | "webhook" | "download";
 }
@@ -43,9 +59,8 @@ export interface CallContext {
   limiter: RateLimiter;
   tokens?: TokenSource;
   timeoutMs: number;
-  maxAttempts: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
+  /** Retries of calls the client owns; also sizes the throttle hold (its first delay). */
+  retry: RetryPolicy;
   /** Values never to be logged (app secret; tokens are added as they are used). */
   secrets: string[];
   log: (line: string) => void;
@@ -56,82 +71,94 @@ export interface CallContext {
 }
 
 export async function callDingTalk(ctx: CallContext, spec: CallSpec): Promise<unknown> {
-  const maxAttempts = spec.maxAttempts ?? ctx.maxAttempts;
+  const policy: RetryPolicy = spec.retriedBy === "caller" ? { ...ctx.retry, attempts: 1 } : ctx.retry;
   let refreshed = false;
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 0; ; ) {
     const token = spec.auth === "none" ? undefined : await needTokens(ctx, spec).get(ctx.signal);
-    const slot = await ctx.limiter.acquire(spec.name, spec.chatKey, ctx.signal);
-    if (token && !ctx.secrets.includes(token)) ctx.secrets.push(token);
-    let res: Response;
+    let error: PlatformApiError | NetworkError;
     try {
-      res = await fetchGuarded(
-        withToken(spec, token),
-        {
-          method: spec.method,
-          headers: headersFor(spec, token),
-          body: spec.form ?? (spec.json === undefined ? undefined : JSON.stringify(spec.json)),
-          signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(spec.timeoutMs ?? ctx.timeoutMs)]),
-        },
-        spec.urlKind ?? "api",
-        ctx.guard,
-      );
+      return await attemptOnce(ctx, spec, token, attempt);
     } catch (err) {
-      slot.settle();
-      if (ctx.signal.aborted) throw err;
-      if (err instanceof PlatformApiError) {
-        // The URL guard refused a hop (url-guard.ts): never retried, always logged.
-        ctx.log(redact(`dingtalk ${spec.name} refused: ${err.code} ${err.message}`, ctx.secrets));
-        throw err;
-      }
-      const cause = isAbortError(err) ? "timed out" : describe(err);
-      const netErr = new NetworkError(spec.name, cause);
-      if (spec.idempotent && attempt < maxAttempts) {
-        await retryWait(ctx, spec, attempt, `network: ${cause}`);
-        continue;
-      }
-      throw netErr;
+      if (ctx.signal.aborted || !(err instanceof PlatformApiError || err instanceof NetworkError)) throw err;
+      error = err;
     }
-    slot.settle();
-    if (spec.raw && res.ok) return res;
-    const body = await readBody(res);
-    const failure = failureOf(spec.family, res.status, body);
-    if (!failure) return body;
-    const err = classify(failure, spec.name);
-    ctx.log(
-      redact(`dingtalk ${spec.name} failed (attempt ${attempt}): ${err.code} ${err.message}`, ctx.secrets),
-    );
-    if (err.retry === "refresh-token" && token && !refreshed) {
+    // A rejected token is refreshed and the same attempt repeated, once per call.
+    if (error instanceof PlatformApiError && error.refreshToken && token && !refreshed) {
       refreshed = true;
       needTokens(ctx, spec).invalidate(token);
       continue;
     }
-    // Refused for speed: the call was not executed, so it takes no place in the windows.
-    if (err.code === "dingtalk_throttled") slot.release();
-    if (err.retry === "backoff" && attempt < maxAttempts) {
-      await retryWait(ctx, spec, attempt, err.code, err.code === "dingtalk_throttled");
-      continue;
-    }
-    throw err;
+    const retriable = error instanceof PlatformApiError || spec.idempotent;
+    const ms = retriable ? retryDelay(error, policy, attempt) : undefined;
+    if (ms === undefined) throw error;
+    ctx.log(`dingtalk ${spec.name}: retrying in ${ms} ms (${error.code})`);
+    await sleep(ms, ctx.signal);
+    attempt++;
   }
+}
+
+/** One HTTP exchange (plus redirects): the answer's body, or a classified error. */
+async function attemptOnce(
+  ctx: CallContext,
+  spec: CallSpec,
+  token: string | undefined,
+  attempt: number,
+): Promise<unknown> {
+  const slot = await ctx.limiter.acquire(spec.name, spec.chatKey, ctx.signal, spec);
+  if (token && !ctx.secrets.includes(token)) ctx.secrets.push(token);
+  let res: Response;
+  try {
+    res = await fetchGuarded(
+      withToken(spec, token),
+      {
+        method: spec.method,
+        headers: headersFor(spec, token),
+        body: spec.form ?? (spec.json === undefined ? undefined : JSON.stringify(spec.json)),
+        signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(spec.timeoutMs ?? ctx.timeoutMs)]),
+      },
+      spec.urlKind ?? "api",
+      ctx.guard,
+    );
+  } catch (err) {
+    slot.settle();
+    if (ctx.signal.aborted) throw err;
+    if (err instanceof PlatformApiError) {
+      // The URL guard refused a hop (url-guard.ts): never retried, always logged.
+      ctx.log(redact(`dingtalk ${spec.name} refused: ${err.code} ${err.message}`, ctx.secrets));
+      throw err;
+    }
+    const cause = isAbortError(err) ? "timed out" : describe(err);
+    ctx.log(
+      redact(
+        `dingtalk ${spec.name} failed (attempt ${attempt + 1}): dingtalk_network_error ${cause}`,
+        ctx.secrets,
+      ),
+    );
+    throw new NetworkError(spec.name, cause);
+  }
+  slot.settle();
+  if (spec.raw && res.ok) return res;
+  const body = await readBody(res);
+  const failure = failureOf(spec.family, res.status, body);
+  if (!failure) return body;
+  const err = classify(failure, spec.name);
+  ctx.log(
+    redact(`dingtalk ${spec.name} failed (attempt ${attempt + 1}): ${err.code} ${err.message}`, ctx.secrets),
+  );
+  if (err.retry === "after") {
+    // Refused for speed: the call was not executed, so it takes no place in the windows; every call
+    // on this API and to this chat waits too, not only this one, and the owner waits at least as long.
+    slot.release();
+    const hold = backoffDelay(ctx.retry, attempt);
+    ctx.limiter.hold(spec.name, spec.chatKey, hold);
+    err.retryAfterMs = hold;
+  }
+  return Promise.reject(err);
 }
 
 function needTokens(ctx: CallContext, spec: CallSpec): TokenSource {
   if (!ctx.tokens) throw new Error(`callDingTalk: ${spec.name} needs a token source`);
   return ctx.tokens;
-}
-
-async function retryWait(
-  ctx: CallContext,
-  spec: CallSpec,
-  attempt: number,
-  why: string,
-  throttled = false,
-): Promise<void> {
-  const ms = backoffDelay(attempt - 1, ctx.retryBaseMs, ctx.retryMaxMs);
-  // DingTalk refused for speed: every call on this API and to this chat waits too, not only this one.
-  if (throttled) ctx.limiter.hold(spec.name, spec.chatKey, ms);
-  ctx.log(`dingtalk ${spec.name}: retrying in ${ms} ms (${why})`);
-  await sleep(ms, ctx.signal);
 }
 
 function withToken(spec: CallSpec, token: string | undefined): string {
@@ -154,7 +181,7 @@ async function readBody(res: Response): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    return { raw: text.slice(0, 500) }; // e.g. the IP-ban HTML page (§5.1)
+    return { raw: text.slice(0, 500) }; // e.g. the HTML page DingTalk serves to a banned IP
   }
 }
 
@@ -175,8 +202,4 @@ function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? err.message;
-}
-
-export function isRetryableError(err: unknown): boolean {
-  return err instanceof PlatformApiError ? err.retry !== "none" : err instanceof NetworkError;
 }

@@ -89,7 +89,7 @@ export class RobotInbox {
     );
   }
 
-  /** Messages journaled but not handled before the last stop or crash (§ Inbound journal). */
+  /** Messages journaled but not handled before the last stop or crash (docs/dingtalk-transport.md, "Inbound journal"). */
   replay(): void {
     const entries = this.opts.journal?.pending() ?? [];
     if (entries.length === 0) return;

@@ -19,10 +19,8 @@ export const runtime: PlatformRuntime<DingTalkCredentials> = {
     resolveDingTalkCredentials(im as DingTalkCredentialRefs, env, stored),
   secretValues: (c) => [c.appKey, c.appSecret, c.robotCode ?? ""].filter(Boolean),
   lockKey: (c) => c.appKey,
-  allowedUsers: (im) => {
-    const users = im.dingtalk_allowed_users;
-    return Array.isArray(users) ? users.map(String) : undefined;
-  },
+  allowedUsers: (im) => strings(im.dingtalk_allowed_users),
+  approvers: (im) => strings(im.dingtalk_approvers),
   createAdapter: ({ im, credentials: creds, env, stateDir, log }) =>
     new DingTalkAdapter({
       appKey: creds?.appKey ?? "",
@@ -33,9 +31,19 @@ export const runtime: PlatformRuntime<DingTalkCredentials> = {
       stateDir,
       log,
       mode: im.mode,
+      cards: {
+        enabled: im.cards !== "off",
+        ...(typeof im.dingtalk_card_template_id === "string"
+          ? { templateId: im.dingtalk_card_template_id }
+          : {}),
+      },
       stream: streamTimingFromEnv(env.CCCC_DINGTALK_STREAM_TIMING, log),
       api: { limits: rateLimitsFromEnv(env.CCCC_DINGTALK_RATE_LIMITS, log) },
       ...(creds?.httpToken ? { httpToken: creds.httpToken } : {}),
       ...(creds?.httpAesKey ? { httpAesKey: creds.httpAesKey } : {}),
     }),
 };
+
+function strings(value: unknown): string[] | undefined {
+  return Array.isArray(value) ? value.map(String) : undefined;
+}

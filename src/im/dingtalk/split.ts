@@ -1,5 +1,5 @@
 /**
- * Lossless splitting of long texts into DingTalk-sized chunks (protocol §3.6, im-spec §6.5).
+ * Lossless splitting of long texts into DingTalk-sized chunks.
  *
  * `splitText` cuts the input into pieces whose concatenation is exactly the input. Each piece is
  * then decorated for display: a `(i/n)` number line, and — for markdown — a code fence closed at the
@@ -7,10 +7,14 @@
  * both limits: UTF-16 code units and UTF-8 bytes *after JSON escaping* (what `msgParam` costs).
  *
  * Break preference inside the window that fits: after a blank line (paragraph) in the second half
- * of the window, else after the last newline, else after a space/tab in the last fifth, else at a
- * code point boundary that does not separate a combining mark, ZWJ sequence, variation selector or
- * emoji modifier from its base. A surrogate pair is never split.
+ * of the window, else after the last newline, else after a space/tab in the last fifth, else at the
+ * last grapheme boundary (`Intl.Segmenter`: an emoji with its modifier, a ZWJ sequence, a flag, a
+ * letter with its marks stay whole). A surrogate pair is never split. Fenced code blocks are found
+ * on `marked`'s token tree (./fence-map.ts), in lists and quotes too.
  */
+
+import { GraphemeBoundaries } from "../../kernel/graphemes.js";
+import { type Fence, fenceAt, mapFences } from "./fence-map.js";
 
 export interface SplitLimits {
   /** Max UTF-16 code units of a rendered chunk. */
@@ -53,82 +57,6 @@ export function jsonBytes(s: string): number {
   return n;
 }
 
-interface Fence {
-  /** The opener line as written (e.g. "```ts"), without its newline. */
-  line: string;
-  /** The marker that closes it, e.g. "```" or "~~~~". */
-  marker: string;
-}
-
-interface FenceMap {
-  lineStarts: number[];
-  /** Fence in effect at the start of each line (null: outside). */
-  before: (Fence | null)[];
-  /** True for opener and closer lines (a cut inside them is not repaired). */
-  isMarker: boolean[];
-  longestMarker: number;
-}
-
-const OPENER = /^ {0,3}(`{3,}|~{3,})([^\n]*)$/;
-
-function mapFences(text: string): FenceMap {
-  const map: FenceMap = { lineStarts: [], before: [], isMarker: [], longestMarker: 0 };
-  let open: Fence | null = null;
-  let start = 0;
-  while (start <= text.length) {
-    const nl = text.indexOf("\n", start);
-    const end = nl === -1 ? text.length : nl;
-    const line = text.slice(start, end).replace(/\r$/, "");
-    map.lineStarts.push(start);
-    map.before.push(open);
-    const m = OPENER.exec(line);
-    let marker = false;
-    if (m?.[1] && !open && !(m[1][0] === "`" && m[2]?.includes("`"))) {
-      open = { line: line.trimStart(), marker: m[1] };
-      marker = true;
-    } else if (m?.[1] && open && m[1][0] === open.marker[0] && m[1].length >= open.marker.length) {
-      if ((m[2] ?? "").trim() === "") {
-        open = null;
-        marker = true;
-      }
-    }
-    map.isMarker.push(marker);
-    if (m?.[1]) map.longestMarker = Math.max(map.longestMarker, m[1].length);
-    if (nl === -1) break;
-    start = nl + 1;
-  }
-  return map;
-}
-
-/** The fence a cut at `offset` falls inside, or null. */
-function fenceAt(map: FenceMap, offset: number): Fence | null {
-  let lo = 0;
-  let hi = map.lineStarts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if ((map.lineStarts[mid] ?? 0) <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  const atLineStart = map.lineStarts[lo] === offset;
-  if (!atLineStart && map.isMarker[lo]) return null;
-  return map.before[lo] ?? null;
-}
-
-/** Code points that must stay with what precedes them. */
-const MARK = /^\p{M}$/u;
-
-function isExtender(text: string, i: number): boolean {
-  const cp = text.codePointAt(i);
-  if (cp === undefined) return false;
-  const joins =
-    cp === 0x200d || // zero width joiner
-    (cp >= 0xfe00 && cp <= 0xfe0f) || // variation selectors
-    (cp >= 0x1f3fb && cp <= 0x1f3ff) || // emoji skin tone modifiers
-    (cp >= 0xe0020 && cp <= 0xe007f) || // emoji tag sequences
-    MARK.test(String.fromCodePoint(cp));
-  return joins || text.charCodeAt(i - 1) === 0x200d;
-}
-
 /** Largest end such that text[start, end) costs at most the budgets (at least one code point). */
 function fitEnd(text: string, start: number, units: number, bytes: number): number {
   let i = start;
@@ -145,27 +73,19 @@ function fitEnd(text: string, start: number, units: number, bytes: number): numb
   return i;
 }
 
-function chooseBreak(text: string, start: number, end: number): number {
+function chooseBreak(text: string, start: number, end: number, g: GraphemeBoundaries): number {
   const span = end - start;
   const para = text.lastIndexOf("\n\n", end - 2);
   if (para >= start && para + 2 - start >= span / 2) return para + 2;
   const line = text.lastIndexOf("\n", end - 1);
-  if (line >= start) return line + 1;
+  if (line >= start) return line + 1; // always a grapheme boundary (UAX #29 GB4)
   for (let i = end - 1; i > start && end - i <= span / 5; i--) {
     const ch = text[i];
-    if (ch === " " || ch === "\t") return i + 1;
+    if ((ch === " " || ch === "\t") && g.isBoundary(i + 1)) return i + 1;
   }
-  let cut = end;
-  const minCut = start + 1;
-  while (cut > minCut && isExtender(text, cut)) {
-    cut -= 1;
-    // Step back over a whole surrogate pair.
-    const unit = text.charCodeAt(cut);
-    if (unit >= 0xdc00 && unit <= 0xdfff && cut > minCut) {
-      const hi = text.charCodeAt(cut - 1);
-      if (hi >= 0xd800 && hi <= 0xdbff) cut -= 1;
-    }
-  }
+  const cut = g.atOrBefore(end);
+  // One grapheme longer than the whole window (e.g. thousands of combining marks): cut it at a
+  // code point boundary rather than never making progress.
   return cut > start ? cut : end;
 }
 
@@ -177,8 +97,9 @@ function numberLabel(i: number, n: number, sep: string): string {
 export function splitText(text: string, limits: SplitLimits): Chunk[] {
   if (text === "") return [{ text: "", reopen: "", close: "" }];
   const fences = limits.fences ? mapFences(text) : null;
+  const graphemes = new GraphemeBoundaries(text);
   const numberReserve = `(9999/9999)${limits.numberSeparator}`;
-  const closeReserve = fences ? `\n${"`".repeat(Math.max(3, fences.longestMarker))}` : "";
+  const closeReserve = fences ? `\n${"`".repeat(Math.max(3, fences.longestClose))}` : "";
   const fixedUnits = numberReserve.length + closeReserve.length;
   const fixedBytes = jsonBytes(numberReserve) + jsonBytes(closeReserve);
   const chunks: Chunk[] = [];
@@ -190,10 +111,10 @@ export function splitText(text: string, limits: SplitLimits): Chunk[] {
     const bytes = limits.maxBytes - fixedBytes - jsonBytes(reopen);
     if (units < 16 || bytes < 64) throw new RangeError("split limits too small for the decorations");
     const limit = fitEnd(text, pos, units, bytes);
-    const end = limit >= text.length ? text.length : chooseBreak(text, pos, limit);
+    const end = limit >= text.length ? text.length : chooseBreak(text, pos, limit, graphemes);
     const piece = text.slice(pos, end);
     open = fences && end < text.length ? fenceAt(fences, end) : null;
-    const close = open ? `${piece.endsWith("\n") ? "" : "\n"}${open.marker}` : "";
+    const close = open ? `${piece.endsWith("\n") ? "" : "\n"}${open.close}` : "";
     chunks.push({ text: piece, reopen, close });
     pos = end;
   }

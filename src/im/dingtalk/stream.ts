@@ -1,10 +1,13 @@
 /**
- * DingTalk Stream-mode client on `ws` (protocol §1; why not the `dingtalk-stream` package: §6).
+ * DingTalk Stream-mode client on `ws` (why not the official `dingtalk-stream` package:
+ * docs/dingtalk-transport.md, "Stream client").
  * Transport only: it acks every frame at once, dedupes robot messages by msgId and hands the parsed
  * callback data to a handler. Connection lifecycle: a fresh ticket per connect, make-before-break on
  * SYSTEM `disconnect`, WS ping/pong liveness, jittered backoff, one reconnect loop at a time.
  */
 import WebSocket from "ws";
+import { backoffDelay } from "../transport/backoff.js";
+import { abortError, sleep } from "../transport/sleep.js";
 import { ROBOT_TOPIC } from "./api.js";
 import { decodeStreamFrame } from "./frame.js";
 import { RobotInbox } from "./robot-inbox.js";
@@ -17,7 +20,6 @@ import {
   type StreamStatus,
   type StreamTiming,
 } from "./stream-options.js";
-import { abortError, backoffDelay, sleep } from "./timing.js";
 
 export {
   type CallbackMeta,
@@ -105,7 +107,7 @@ export class StreamClient {
 
   private async connectOnce(signal: AbortSignal): Promise<void> {
     const { endpoint, ticket } = await this.opts.open(signal);
-    // §1.2: use the endpoint verbatim; the ticket is one-shot.
+    // Use the endpoint verbatim; the ticket is one-shot.
     const url = `${endpoint}${endpoint.includes("?") ? "&" : "?"}ticket=${encodeURIComponent(ticket)}`;
     // skipUTF8Validation: `ws` would otherwise fail the whole connection (1007) on one frame with
     // invalid UTF-8; we decode it leniently and let the frame decoder judge it.
@@ -151,7 +153,7 @@ export class StreamClient {
     this.setConnected(true);
   }
 
-  /** Liveness (§1.8): ping, expect a pong (or any frame) within pongTimeoutMs. */
+  /** Liveness: ping, expect a pong (or any frame) within pongTimeoutMs. */
   private tick(conn: Conn): void {
     const now = Date.now();
     const late = now - conn.lastTick - this.t.pingIntervalMs;
@@ -197,11 +199,14 @@ export class StreamClient {
     this.current = undefined;
     this.setConnected(false);
     const why = conn.why ?? { code: "dingtalk_stream_closed", reason: closed };
-    this.reconnect(why.code, why.reason, false);
+    // A zombie was found by a missed pong: the gateway answered when this socket opened, and the
+    // detection itself (ping interval + pong timeout) already spaces these reconnects out. Waiting
+    // out a backoff on top would only lengthen the offline gap, so reconnect at once (with jitter).
+    this.reconnect(why.code, why.reason, why.code === "dingtalk_stream_zombie");
   }
 
   /**
-   * Make-before-break (§1.5, §1.9): connect a replacement now, keep handling frames on the old
+   * Make-before-break: connect a replacement now, keep handling frames on the old
    * socket until the server closes it or drainMs passes. Used for SYSTEM disconnect and clock jumps.
    */
   private drain(conn: Conn, code: string, reason: string): void {
@@ -217,7 +222,7 @@ export class StreamClient {
     this.reconnect(code, reason, true);
   }
 
-  /** Single-flight reconnect loop with jittered exponential backoff (§1.9). */
+  /** Single-flight reconnect loop with jittered exponential backoff. */
   private reconnect(code: string, reason: string, immediate: boolean): void {
     if (!this.started || this.reconnecting) return;
     this.state.reconnects++;
@@ -229,7 +234,7 @@ export class StreamClient {
     this.reconnecting = (async () => {
       let delay = immediate
         ? Math.random() * this.t.disconnectJitterMs
-        : backoffDelay(this.failures, this.t.backoffBaseMs, this.t.backoffMaxMs);
+        : backoffDelay({ baseMs: this.t.backoffBaseMs, maxMs: this.t.backoffMaxMs }, this.failures);
       while (this.started && !signal.aborted) {
         try {
           await sleep(delay, signal);
@@ -246,7 +251,7 @@ export class StreamClient {
             this.opts.onFatal?.(err);
             return;
           }
-          delay = backoffDelay(this.failures, this.t.backoffBaseMs, this.t.backoffMaxMs);
+          delay = backoffDelay({ baseMs: this.t.backoffBaseMs, maxMs: this.t.backoffMaxMs }, this.failures);
           this.opts.log(`stream connect failed (${(err as Error).message}); next try in ${delay} ms`);
         }
       }
@@ -263,7 +268,7 @@ export class StreamClient {
       : Buffer.from(raw as Buffer).toString("utf8");
     const decoded = decodeStreamFrame(text);
     if (!decoded.ok) {
-      // Malformed or unknown frames are logged and, when they carry a messageId, acked (§1.3).
+      // Malformed or unknown frames are logged and, when they carry a messageId, acked.
       const messageId = messageIdOf(text);
       this.opts.log(
         `stream #${conn.id}: frame dropped: ${decoded.reason}${messageId ? " (acked)" : " (no messageId, not acked)"}`,
@@ -275,7 +280,7 @@ export class StreamClient {
     const { messageId, topic } = headers;
     switch (type) {
       case "SYSTEM":
-        // ping: echo the data (it carries `opaque`) unchanged, before anything else (§1.5).
+        // ping: echo the data (it carries `opaque`) unchanged, before anything else.
         this.ack(conn, messageId, topic === "ping" ? data : "{}");
         if (topic === "disconnect") {
           const why = reasonOf(data);

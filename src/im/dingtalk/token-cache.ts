@@ -1,4 +1,4 @@
-/** Access-token cache (protocol §3.1): refreshed before expiry, one fetch at a time. */
+/** Access-token cache: refreshed before expiry, one fetch at a time. */
 import type { TokenSource } from "./request.js";
 
 export class TokenCache implements TokenSource {
@@ -12,7 +12,7 @@ export class TokenCache implements TokenSource {
     if (this.value && Date.now() < this.expiresAt) return Promise.resolve(this.value);
     this.inflight ??= this.fetchToken()
       .then(({ token, expiresInMs }) => {
-        // Refresh 5 min early (§3.1), or halfway for short-lived tokens.
+        // Refresh 5 min early, or halfway for short-lived tokens.
         this.value = token;
         this.expiresAt = Date.now() + expiresInMs - Math.min(300_000, expiresInMs / 2);
         return token;

@@ -65,6 +65,9 @@ export const dingTalkUi: PlatformUi = {
     envIntro:
       "writes them to group.yaml. A variable set in the daemon's environment wins over a value saved here (DINGTALK_APP_KEY, DINGTALK_APP_SECRET and DINGTALK_ROBOT_CODE are read when no name is given).",
     subscribeHint: "in a DingTalk chat",
+    cardsHint:
+      "Streamed replies appear in an AI card that fills in live. Needs the app permissions Card.Instance.Write and Card.Streaming.Write; without them replies come as messages.",
+    workingHint: "Instead of the 🤔 reaction, a small card that says when the answer came.",
   },
   hints: [
     {

@@ -1,7 +1,7 @@
 /**
  * Guards for URLs and bodies that come from the platform: sessionWebhook / downloadUrl hosts
- * (protocol §2.3, SSRF), checked again at every redirect hop (redirects.ts), and a size cap on
- * downloads (§3.7).
+ * (SSRF), checked again at every redirect hop (redirects.ts), and a size cap on
+ * downloads.
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";

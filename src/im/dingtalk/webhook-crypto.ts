@@ -1,6 +1,6 @@
 /**
- * HTTP-mode cryptography (protocol §4): the robot message `timestamp`/`sign` headers (§4.1) and
- * event-subscription encrypted callbacks (§4.2). Pure functions over `node:crypto`; every
+ * HTTP-mode cryptography: the robot message `timestamp`/`sign` headers and
+ * event-subscription encrypted callbacks. Pure functions over `node:crypto`; every
  * comparison of a secret-derived value is constant-time.
  */
 import {
@@ -12,7 +12,7 @@ import {
   timingSafeEqual,
 } from "node:crypto";
 
-/** Robot HTTP mode accepts requests at most this far from our clock (§4.1). */
+/** Robot HTTP mode accepts requests at most this far from our clock. */
 export const MAX_CLOCK_SKEW_MS = 60 * 60 * 1000;
 
 export type Verdict = { ok: true } | { ok: false; reason: string };
@@ -28,7 +28,7 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(x, y);
 }
 
-/** `base64(HMAC-SHA256(key = appSecret, timestamp + "\n" + appSecret))` (§4.1). */
+/** `base64(HMAC-SHA256(key = appSecret, timestamp + "\n" + appSecret))`. */
 export function robotSign(timestamp: string, appSecret: string): string {
   return createHmac("sha256", appSecret).update(`${timestamp}\n${appSecret}`, "utf8").digest("base64");
 }
@@ -59,7 +59,7 @@ function safeDecode(s: string): string {
   }
 }
 
-/** `sha1_hex(sort([token, timestamp, nonce, encrypt]).join(""))` (§4.2). */
+/** `sha1_hex(sort([token, timestamp, nonce, encrypt]).join(""))`. */
 export function eventSignature(token: string, timestamp: string, nonce: string, encrypt: string): string {
   const parts = [token, timestamp, nonce, encrypt].sort();
   return createHash("sha1").update(parts.join(""), "utf8").digest("hex");
@@ -76,7 +76,7 @@ export function verifyEventSignature(
     : { ok: false, reason: "bad msg_signature" };
 }
 
-const BLOCK = 32; // DingTalk pads to 32-byte multiples, not AES's 16 (§4.2)
+const BLOCK = 32; // DingTalk pads to 32-byte multiples, not AES's 16
 
 /** The 32-byte key from the console's 43-character AES key (base64 without its `=`). */
 export function aesKeyBytes(aesKey: string): Buffer {
@@ -138,7 +138,7 @@ export function decryptEvent(encrypt: string, aesKey: string, ownerKey: string):
   return { ok: true, plaintext: body.subarray(20, 20 + len).toString("utf8") };
 }
 
-/** The reply DingTalk expects to an event callback: encrypted `success` (§4.2, note `timeStamp`). */
+/** The reply DingTalk expects to an event callback: encrypted `success` (note `timeStamp`). */
 export function eventSuccessResponse(
   config: { token: string; aesKey: string; ownerKey: string },
   timestamp: string,

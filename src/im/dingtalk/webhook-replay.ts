@@ -1,5 +1,5 @@
 /**
- * Replay protection for HTTP mode (protocol §4; docs/dingtalk-transport.md, "HTTP mode replays").
+ * Replay protection for HTTP mode (docs/dingtalk-transport.md, "HTTP mode replays").
  * A robot message's `timestamp`+`sign` does not cover the body, and an encrypted event's signature
  * is valid as long as its timestamp is: a captured request could be replayed, with a forged body,
  * for the whole ±1 h window. So each verified (timestamp, sign) or (timestamp, nonce) is used once:

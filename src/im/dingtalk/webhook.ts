@@ -1,9 +1,9 @@
 /**
- * HTTP ("outgoing robot") receiving mode (protocol §4). `handleWebhookRequest` is what a Fastify
+ * HTTP ("outgoing robot") receiving mode. `handleWebhookRequest` is what a Fastify
  * route calls with the raw request parts; it never throws and never does I/O:
- * - a robot message (§4.1): verify `timestamp`/`sign` headers, decode the §2 body, answer
+ * - a robot message: verify `timestamp`/`sign` headers, decode the robot message body, answer
  *   `{"msgtype":"empty"}` at once (the reply goes out later via sessionWebhook/OpenAPI);
- * - an event-subscription callback `{"encrypt":…}` (§4.2): verify `msg_signature`, decrypt, check
+ * - an event-subscription callback `{"encrypt":…}`: verify `msg_signature`, decrypt, check
  *   the owner key, answer the encrypted `success`.
  * Transports only ingest and ack: authorization and routing stay in the bridge core.
  */
@@ -26,7 +26,7 @@ export interface WebhookConfig {
   /** Event subscription token and 43-char AES key (console → event subscription). */
   token?: string;
   aesKey?: string;
-  /** Plaintext trailer of encrypted events: the AppKey for enterprise-internal apps (§4.2). */
+  /** Plaintext trailer of encrypted events: the AppKey for enterprise-internal apps. */
   ownerKey?: string;
   decode?: DecodeOptions;
 }
@@ -124,7 +124,7 @@ function handleEvent(
   return { status: 200, body, event, replayKey: { key: `event:${timestamp}:${nonce}`, at } };
 }
 
-/** Event timestamps come in ms (Java helper) or s (Python helper), protocol §4.2. */
+/** Event timestamps come in ms (Java helper) or s (Python helper). */
 function eventTimestampMs(raw: string): number | undefined {
   if (!/^\d{9,16}$/.test(raw)) return undefined;
   const n = Number(raw);
@@ -152,7 +152,7 @@ export function handleWebhookRequest(
   const timestamp = pick(req.headers, "timestamp") ?? "";
   const replayKey = { key: `robot:${timestamp}`, at: Number(timestamp) };
   const decoded = decodeRobotMessage(body, { now, ...config.decode });
-  // A signed but unusable message is still acknowledged: a redelivery would not help (§4.1).
+  // A signed but unusable message is still acknowledged: a redelivery would not help.
   if (!decoded.ok) return { status: 200, body: { msgtype: "empty" }, error: decoded.reason, replayKey };
   return { status: 200, body: { msgtype: "empty" }, message: decoded.message, replayKey };
 }

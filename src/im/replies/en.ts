@@ -2,7 +2,8 @@
 import { attentionLines } from "./attention.js";
 import type { Replies } from "./index.js";
 
-const COMMAND_LIST = "/subscribe, /unsubscribe, /send, /stop, /status, /pause, /resume, /verbose, /help";
+const COMMAND_LIST =
+  "/subscribe, /unsubscribe, /send, /stop, /status, /pause, /resume, /verbose, /approvals, /approve, /deny, /help";
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
@@ -94,6 +95,8 @@ export const en: Replies = {
       "/pause: pause message delivery",
       "/resume: resume message delivery",
       "/verbose [on|off]: show or hide agent-to-agent messages (no argument toggles)",
+      "/approvals: list the tool calls waiting for approval",
+      "/approve <id> [always] · /approve all [@agent] · /deny <id> [reason]: decide (approvers only)",
       "/help: this list",
     ];
     const note =
@@ -111,7 +114,13 @@ export const en: Replies = {
       const icon = a.role === "foreman" ? "👑" : "👤";
       const run =
         a.status === "running"
-          ? "🟢 running"
+          ? a.attention
+            ? "🟠 stuck"
+            : a.turn === "working"
+              ? `🔵 working${a.activity ? ` (${a.activity})` : ""}`
+              : a.turn === "idle"
+                ? "🟢 idle"
+                : "🟢 running"
           : a.status === "crashed"
             ? "🔴 crashed"
             : a.status === "exited"
@@ -131,6 +140,12 @@ export const en: Replies = {
     if (lastError)
       lines.push("", `⚠️ Last bridge error (${lastError.at}): [${lastError.code}] ${lastError.message}`);
     return lines.join("\n");
+  },
+
+  board: {
+    title: (groupTitle) => `Team board · ${groupTitle}`,
+    live: (until) => `🔄 Live: updates itself until ${until}.`,
+    ended: (at) => `⏸ Live updates ended at ${at}. Send /status for a fresh board.`,
   },
 
   unknownRecipient(token, actors) {
@@ -200,5 +215,6 @@ export const en: Replies = {
     verbose: "Verbose",
     verboseOn: "Verbose on",
     verboseOff: "Verbose off",
+    stop: "Stop",
   },
 };

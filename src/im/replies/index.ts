@@ -1,5 +1,5 @@
 /**
- * Every text the bridge says in a chat, in one place (IM spec §4.4, improved where §9 lists a bug).
+ * Every text the bridge says in a chat, in one place.
  * Wording is part of the contract; tests assert on it. Each language is one object typed `Replies`,
  * so the compiler refuses a language that misses a text (`im.language` in group.yaml picks one).
  */
@@ -50,6 +50,14 @@ export interface Replies {
     sub: Subscription | undefined,
     lastError?: { code: string; message: string; at: string },
   ): string;
+  /** The team board: a live /status card (docs/im-bridge.md "Team board"). */
+  board: {
+    title(groupTitle: string): string;
+    /** Footer while the card updates itself; `until` is a local "HH:MM". */
+    live(until: string): string;
+    /** Footer once it stopped updating. */
+    ended(at: string): string;
+  };
   unknownRecipient(token: string, actors: ActorSummary[]): string;
   noAgents: string;
   noPeers: string;
@@ -78,6 +86,7 @@ export interface Replies {
     verbose: string;
     verboseOn: string;
     verboseOff: string;
+    stop: string;
   };
 }
 

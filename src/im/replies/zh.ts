@@ -5,7 +5,8 @@
 import { attentionLines } from "./attention.js";
 import type { Replies } from "./index.js";
 
-const COMMAND_LIST = "/subscribe, /unsubscribe, /send, /stop, /status, /pause, /resume, /verbose, /help";
+const COMMAND_LIST =
+  "/subscribe, /unsubscribe, /send, /stop, /status, /pause, /resume, /verbose, /approvals, /approve, /deny, /help";
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 const onOff = (on: boolean) => (on ? "开" : "关");
@@ -84,6 +85,8 @@ export const zh: Replies = {
       "/pause：暂停消息推送",
       "/resume：恢复消息推送",
       "/verbose [on|off]：显示或隐藏智能体之间的消息（不带参数则切换）",
+      "/approvals：列出等待审批的工具调用",
+      "/approve <id> [always] · /approve all [@智能体] · /deny <id> [原因]：审批（仅审批人）",
       "/help：显示本列表",
     ];
     const note =
@@ -100,7 +103,13 @@ export const zh: Replies = {
       const icon = a.role === "foreman" ? "👑" : "👤";
       const run =
         a.status === "running"
-          ? "🟢 运行中"
+          ? a.attention
+            ? "🟠 卡住了"
+            : a.turn === "working"
+              ? `🔵 工作中${a.activity ? `（${a.activity}）` : ""}`
+              : a.turn === "idle"
+                ? "🟢 空闲"
+                : "🟢 运行中"
           : a.status === "crashed"
             ? "🔴 已崩溃"
             : a.status === "exited"
@@ -120,6 +129,12 @@ export const zh: Replies = {
     if (lastError)
       lines.push("", `⚠️ 最近一次桥接错误（${lastError.at}）：[${lastError.code}] ${lastError.message}`);
     return lines.join("\n");
+  },
+
+  board: {
+    title: (groupTitle) => `团队看板 · ${groupTitle}`,
+    live: (until) => `🔄 实时更新中，持续到 ${until}。`,
+    ended: (at) => `⏸ 已于 ${at} 停止实时更新。发送 /status 获取最新看板。`,
   },
 
   unknownRecipient(token, actors) {
@@ -187,5 +202,6 @@ export const zh: Replies = {
     verbose: "详细模式",
     verboseOn: "开启详细模式",
     verboseOff: "关闭详细模式",
+    stop: "停止",
   },
 };

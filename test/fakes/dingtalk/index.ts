@@ -1,5 +1,12 @@
 /** Fake DingTalk server for tests (not itself a test). See server.ts. */
 
+export {
+  type FakeCard,
+  type FakeCardOptions,
+  type FakeCardSpace,
+  type FakeCardState,
+  STANDARD_AI_CARD_TEMPLATE,
+} from "./card-state.js";
 export { type FakeLimits, PLATFORM_LIMITS } from "./limits.js";
 export {
   buildRobotMessage,

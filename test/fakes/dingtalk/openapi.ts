@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { CARD_ROUTES } from "./cards.js";
 import { parseJson, parseMultipart, type Reply, sendJson } from "./http.js";
 import {
   type FakeApp,
@@ -46,7 +47,12 @@ const UPLOAD_LIMITS: Record<string, number> = {
   file: 20 * 1024 * 1024,
 };
 
-type Handler = (ctx: OpenApiContext, req: IncomingMessage, url: URL, body: Buffer) => Reply | Promise<Reply>;
+export type Handler = (
+  ctx: OpenApiContext,
+  req: IncomingMessage,
+  url: URL,
+  body: Buffer,
+) => Reply | Promise<Reply>;
 
 const ROUTES: Record<string, Handler> = {
   "POST /v1.0/oauth2/accessToken": (ctx, _req, _url, body) => {
@@ -165,6 +171,7 @@ const ROUTES: Record<string, Handler> = {
   },
   "POST /v1.0/robot/emotion/reply": (ctx, req, _url, body) => emotion(ctx, req, body, "reply"),
   "POST /v1.0/robot/emotion/recall": (ctx, req, _url, body) => emotion(ctx, req, body, "recall"),
+  ...CARD_ROUTES,
 };
 
 export async function handleOpenApi(
@@ -184,7 +191,7 @@ export async function handleOpenApi(
   return true;
 }
 
-function checkNewApi(
+export function checkNewApi(
   ctx: OpenApiContext,
   req: IncomingMessage,
   endpoint: FaultEndpoint,
@@ -282,10 +289,10 @@ function serveFile(ctx: OpenApiContext, id: string, res: ServerResponse): void {
   res.end(file.bytes);
 }
 
-function robotCodeOf(app: FakeApp): string {
+export function robotCodeOf(app: FakeApp): string {
   return app.robotCode ?? app.appKey;
 }
 
-function robotCodeError(): Reply {
+export function robotCodeError(): Reply {
   return newApiError(400, "invalidParameter.robotCode.auth", "robotCode与应用不匹配");
 }

@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { FakeCard, FakeCardOptions, FakeCards } from "./card-state.js";
 import { readBody, sendJson } from "./http.js";
 import { type FakeLimits, PLATFORM_LIMITS } from "./limits.js";
 import { handleOpenApi } from "./openapi.js";
@@ -30,6 +31,8 @@ export interface FakeDingTalkOptions {
    * 20 messages/min per chat); scale the windows down for fast tests, null for none.
    */
   limits?: Partial<FakeLimits> | null;
+  /** AI card behaviour: per-card update interval, instance lifetime (card-state.ts). */
+  cards?: FakeCardOptions;
 }
 
 export const DEFAULT_APP: FakeApp = {
@@ -76,6 +79,13 @@ export class FakeDingTalk {
   get requests() {
     return this.state.requests;
   }
+  /** AI cards: `cards.list()`, `cards.expire(id)`, `cards.templates`. */
+  get cards(): FakeCards {
+    return this.state.cards;
+  }
+  card(outTrackId: string): FakeCard | undefined {
+    return this.state.cards.cards.get(outTrackId);
+  }
   get acks() {
     return this.stream.acks;
   }
@@ -92,8 +102,8 @@ export class FakeDingTalk {
   expireTokens(): void {
     this.state.expireTokens();
   }
-  fail(endpoint: FaultEndpoint, kind: FaultKind, times = 1): void {
-    this.state.fail(endpoint, kind, times);
+  fail(endpoint: FaultEndpoint, kind: FaultKind, times = 1, skip = 0): void {
+    this.state.fail(endpoint, kind, times, skip);
   }
   refuseGatewayOpen(times: number): void {
     this.state.fail("gateway", "serverError", times);
@@ -183,7 +193,7 @@ export class FakeDingTalk {
 
 export async function startFakeDingTalk(opts: FakeDingTalkOptions = {}): Promise<FakeDingTalk> {
   const limits = opts.limits === null ? null : { ...PLATFORM_LIMITS, ...opts.limits };
-  const state = new FakeState(opts.tokenTtlSeconds ?? 7200, limits);
+  const state = new FakeState(opts.tokenTtlSeconds ?? 7200, limits, opts.cards);
   for (const app of opts.apps ?? [DEFAULT_APP]) state.addApp(app);
   const stream = new FakeStream(state, {
     redeliverAfterMs: opts.redeliverAfterMs === undefined ? 60_000 : opts.redeliverAfterMs,

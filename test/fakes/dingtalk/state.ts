@@ -3,6 +3,7 @@
  * records tests assert on. Error bodies follow protocol §5.1/§5.2.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { type FakeCardOptions, FakeCards } from "./card-state.js";
 import { FakeLimiter, type FakeLimits, PLATFORM_LIMITS } from "./limits.js";
 
 export interface FakeApp {
@@ -24,7 +25,10 @@ export type FaultEndpoint =
   | "download"
   | "file"
   | "upload"
-  | "emotion";
+  | "emotion"
+  | "cardCreate"
+  | "cardUpdate"
+  | "cardStreaming";
 
 export type FaultKind =
   | "qps"
@@ -79,6 +83,9 @@ export const SCOPES: Partial<Record<FaultEndpoint, string>> = {
   download: "qyapi_robot_sendmsg",
   emotion: "qyapi_robot_sendmsg",
   upload: "qyapi_robot_sendmsg",
+  cardCreate: "Card.Instance.Write",
+  cardUpdate: "Card.Instance.Write",
+  cardStreaming: "Card.Streaming.Write",
 };
 
 export class FakeState {
@@ -95,8 +102,10 @@ export class FakeState {
   readonly uploads: UploadRecord[] = [];
   readonly emotions: { action: string; body: Record<string, unknown> }[] = [];
   readonly requests: RequestRecord[] = [];
+  /** AI card instances (card-state.ts). */
+  readonly cards: FakeCards;
   tokensIssued = 0;
-  private readonly faults = new Map<FaultEndpoint, { kind: FaultKind; remaining: number }[]>();
+  private readonly faults = new Map<FaultEndpoint, { kind: FaultKind; remaining: number; skip: number }[]>();
 
   /** DingTalk's per-API and per-chat rate limits (null: none). */
   readonly limiter: FakeLimiter;
@@ -104,8 +113,10 @@ export class FakeState {
   constructor(
     readonly tokenTtlSeconds: number,
     limits: FakeLimits | null = PLATFORM_LIMITS,
+    cards: FakeCardOptions = {},
   ) {
     this.limiter = new FakeLimiter(limits);
+    this.cards = new FakeCards(cards);
   }
 
   addApp(app: FakeApp): void {
@@ -141,10 +152,10 @@ export class FakeState {
     this.tokens.clear();
   }
 
-  /** Fail the next `times` calls to `endpoint` with `kind`. */
-  fail(endpoint: FaultEndpoint, kind: FaultKind, times = 1): void {
+  /** Fail the next `times` calls to `endpoint` with `kind`, after letting `skip` calls through. */
+  fail(endpoint: FaultEndpoint, kind: FaultKind, times = 1, skip = 0): void {
     const list = this.faults.get(endpoint) ?? [];
-    list.push({ kind, remaining: times });
+    list.push({ kind, remaining: times, skip });
     this.faults.set(endpoint, list);
   }
 
@@ -152,6 +163,10 @@ export class FakeState {
     const list = this.faults.get(endpoint);
     const f = list?.[0];
     if (!list || !f) return undefined;
+    if (f.skip > 0) {
+      f.skip--;
+      return undefined;
+    }
     if (--f.remaining <= 0) list.shift();
     return f.kind;
   }

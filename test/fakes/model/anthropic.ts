@@ -18,7 +18,16 @@ import { sendEvent, startSse } from "./sse.js";
 export const CLAUDE_REPLY_TOOL = "mcp__cccc__cccc_message_reply";
 const TOOL_SEARCH = "ToolSearch";
 
-type Block = { type: string; text?: string; id?: string; name?: string; tool_use_id?: string };
+type Block = {
+  type: string;
+  text?: string;
+  id?: string;
+  name?: string;
+  tool_use_id?: string;
+  content?: string | { type: string; text?: string }[];
+  is_error?: boolean;
+  input?: { command?: string };
+};
 interface Message {
   role: string;
   content: string | Block[];
@@ -53,10 +62,19 @@ export function anthropicTurn(req: MessagesRequest, script: ModelScript): Out {
   if (results.length > 0) {
     const called = toolName(messages, results[0]?.tool_use_id);
     if (called === TOOL_SEARCH && message) return replyCall(message, script);
+    if (called === "Bash") return { type: "text", text: afterBash(messages, results[0], script) };
     return { type: "text", text: script.done };
   }
   const typed = findCcccMessage(textOf(last));
   if (!typed) return { type: "text", text: script.done };
+  const command = script.bash?.(typed);
+  if (command !== undefined)
+    return {
+      type: "tool_use",
+      id: nextId("toolu"),
+      name: "Bash",
+      input: { command, description: "CCCC test" },
+    };
   const how = typeof script.answer === "function" ? script.answer(typed) : script.answer;
   if (how === "text") return { type: "text", text: script.reply(typed) };
   const reply = (req.tools ?? []).find((t) => t.name === CLAUDE_REPLY_TOOL);
@@ -168,6 +186,16 @@ function replyCall(message: CcccMessage, script: ModelScript): Out {
     name: CLAUDE_REPLY_TOOL,
     input: { event_id: message.replyId, text: script.reply(message) },
   };
+}
+
+function afterBash(messages: Message[], result: Block | undefined, script: ModelScript): string {
+  const content = result?.content;
+  const text = typeof content === "string" ? content : (content ?? []).map((c) => c.text ?? "").join("\n");
+  const isError = result?.is_error === true;
+  const use = messages.flatMap(blocks).find((b) => b.type === "tool_use" && b.id === result?.tool_use_id);
+  const command = use?.input?.command ?? "";
+  if (script.afterBash) return script.afterBash({ text, isError, command });
+  return isError ? `could not run ${command}: ${text.trim()}` : `ran ${command}: ${text.trim()}`;
 }
 
 function blocks(message: Message | undefined): Block[] {

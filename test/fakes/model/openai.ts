@@ -5,7 +5,14 @@
  */
 
 import type { ServerResponse } from "node:http";
-import { type CcccMessage, findCcccMessage, type ModelScript, sampleForSchema } from "./script.js";
+import {
+  type CcccMessage,
+  findCcccMessage,
+  type ModelScript,
+  type SentToken,
+  sampleForSchema,
+  wordChunks,
+} from "./script.js";
 import { sendEvent, startSse } from "./sse.js";
 
 export const CODEX_NAMESPACE = "mcp__cccc";
@@ -44,10 +51,18 @@ export function responsesTurn(req: ResponsesRequest, script: ModelScript): Out {
   if (input.at(-1)?.type === "function_call_output") return { type: "message", text: script.done };
   const message = latestCcccMessage(input);
   if (!message) return { type: "message", text: script.done };
+  const how = typeof script.answer === "function" ? script.answer(message) : script.answer;
+  if (how === "text") return { type: "message", text: script.reply(message) };
   return replyCall(req.tools ?? [], message, script) ?? { type: "message", text: script.done };
 }
 
-export function writeResponses(res: ServerResponse, req: ResponsesRequest, out: Out): void {
+/** Writes the SSE answer; a message's text streams word by word when `stream.chunkMs` is set. */
+export function writeResponses(
+  res: ServerResponse,
+  req: ResponsesRequest,
+  out: Out,
+  stream: { chunkMs?: number; tokens?: SentToken[] } = {},
+): void {
   const id = nextId("resp");
   const base = {
     id,
@@ -75,32 +90,46 @@ export function writeResponses(res: ServerResponse, req: ResponsesRequest, out: 
     output_index: 0,
     item: out.type === "message" ? { ...item, status: "in_progress", content: [] } : item,
   });
-  if (out.type === "message") {
+  const complete = () => {
+    if (res.destroyed) return;
+    sendEvent(res, "response.output_item.done", { type: "response.output_item.done", output_index: 0, item });
+    sendEvent(res, "response.completed", {
+      type: "response.completed",
+      response: {
+        ...base,
+        status: "completed",
+        output: [item],
+        usage: {
+          input_tokens: 10,
+          input_tokens_details: { cached_tokens: 0 },
+          output_tokens: 5,
+          output_tokens_details: { reasoning_tokens: 0 },
+          total_tokens: 15,
+        },
+      },
+    });
+    res.end();
+  };
+  if (out.type !== "message") {
+    complete();
+    return;
+  }
+  const chunks = stream.chunkMs ? wordChunks(out.text) : [out.text];
+  const sendChunk = (i: number) => {
+    if (res.destroyed) return;
+    const delta = chunks[i] ?? "";
+    stream.tokens?.push({ at: Date.now(), text: delta });
     sendEvent(res, "response.output_text.delta", {
       type: "response.output_text.delta",
       item_id: item.id,
       output_index: 0,
       content_index: 0,
-      delta: out.text,
+      delta,
     });
-  }
-  sendEvent(res, "response.output_item.done", { type: "response.output_item.done", output_index: 0, item });
-  sendEvent(res, "response.completed", {
-    type: "response.completed",
-    response: {
-      ...base,
-      status: "completed",
-      output: [item],
-      usage: {
-        input_tokens: 10,
-        input_tokens_details: { cached_tokens: 0 },
-        output_tokens: 5,
-        output_tokens_details: { reasoning_tokens: 0 },
-        total_tokens: 15,
-      },
-    },
-  });
-  res.end();
+    if (i + 1 < chunks.length) setTimeout(() => sendChunk(i + 1), stream.chunkMs);
+    else complete();
+  };
+  sendChunk(0);
 }
 
 function replyCall(tools: Tool[], message: CcccMessage, script: ModelScript): Out | undefined {

@@ -19,6 +19,13 @@ export interface ModelScript {
    * the turn's plain text (a structured runner posts it), streamed word by word.
    */
   answer?: "tool" | "text" | ((message: CcccMessage) => "tool" | "text");
+  /**
+   * A shell command to ask for through Claude Code's Bash tool before answering (undefined: none).
+   * The turn then ends with `afterBash` of the tool's result as plain text.
+   */
+  bash?: (message: CcccMessage) => string | undefined;
+  /** The turn's text after the Bash result; default `ran <command>: <output>` or `could not run <command>: <error>`. */
+  afterBash?: (result: { text: string; isError: boolean; command: string }) => string;
   /** Pause between streamed text deltas (one per word); 0 sends the text in one delta. */
   chunkMs?: number;
 }

@@ -82,7 +82,9 @@ function route(entry: ModelRequest, res: ServerResponse, script: ModelScript, to
   if (method === "POST" && path === "/v1/responses") {
     const req = (body ?? {}) as ResponsesRequest;
     const out = responsesTurn(req, script);
-    writeResponses(res, req, out);
+    // Titles and tool calls come at once; only answer text streams word by word.
+    const streamed = req.text?.format?.type !== "json_schema" && out.type === "message";
+    writeResponses(res, req, out, streamed ? { chunkMs: script.chunkMs, tokens } : {});
     return req.text?.format?.type === "json_schema"
       ? "title"
       : out.type === "function_call"

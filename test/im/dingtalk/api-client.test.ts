@@ -34,6 +34,7 @@ function api(config: Partial<ApiConfig> = {}): DingTalkApi {
 const calls = (path: string) => fake.requests.filter((r) => r.path === path);
 const GROUP = "/v1.0/robot/groupMessages/send";
 const TOKEN = "/v1.0/oauth2/accessToken";
+const DOWNLOAD = "/v1.0/robot/messageFiles/download";
 const md = JSON.stringify({ title: "t", text: "hello" });
 
 afterEach(async () => {
@@ -81,33 +82,59 @@ describe("DingTalk API client against the fake", () => {
     expect(logs.join("\n")).not.toContain(fake.app.appSecret);
   });
 
+  // Calls the client owns (token, download, reactions) are retried here; sends and uploads are
+  // retried by their one owner, the bridge's send queue (test/im/transport/retry-owner.test.ts).
   it("retries 403 QPS throttling with backoff until it succeeds", async () => {
     const a = await setup();
-    fake.fail("groupSend", "qps", 2);
-    await a.sendToGroup("cidA", "sampleMarkdown", md, fake.app.appKey);
-    const sends = calls(GROUP);
-    expect(sends.map((r) => r.status)).toEqual([403, 403, 200]);
-    expect((sends[1]?.at ?? 0) - (sends[0]?.at ?? 0)).toBeGreaterThanOrEqual(9); // ≥ half of 20 ms
-    expect(fake.sent).toHaveLength(1);
+    fake.addFile("dc-qps", Buffer.from("x"), "text/plain");
+    fake.fail("download", "qps", 2);
+    await a.downloadFile("dc-qps", fake.app.appKey, 1024);
+    const calls_ = calls(DOWNLOAD);
+    expect(calls_.map((r) => r.status)).toEqual([403, 403, 200]);
+    expect((calls_[1]?.at ?? 0) - (calls_[0]?.at ?? 0)).toBeGreaterThanOrEqual(9); // ≥ half of 20 ms
   });
 
-  it("retries 5xx until it succeeds, and legacy errcode throttling too", async () => {
+  it("retries 5xx until it succeeds", async () => {
     const a = await setup();
-    fake.fail("groupSend", "serverError", 2);
-    await a.sendToGroup("cidA", "sampleMarkdown", md, fake.app.appKey);
-    expect(calls(GROUP).map((r) => r.status)).toEqual([503, 503, 200]);
-    fake.fail("upload", "qps", 1); // HTTP 200 + errcode 90018
-    await a.uploadMedia(Buffer.from("x"), "a.txt", "file");
-    expect(calls("/media/upload")).toHaveLength(2);
+    fake.addFile("dc-5xx", Buffer.from("x"), "text/plain");
+    fake.fail("download", "serverError", 2);
+    await a.downloadFile("dc-5xx", fake.app.appKey, 1024);
+    expect(calls(DOWNLOAD).map((r) => r.status)).toEqual([503, 503, 200]);
   });
 
   it("gives up after maxAttempts with dingtalk_throttled", async () => {
     const a = await setup({}, { maxAttempts: 3 });
-    fake.fail("groupSend", "qps", 10);
-    await expect(a.sendToGroup("cidA", "sampleMarkdown", md, fake.app.appKey)).rejects.toMatchObject({
+    fake.addFile("dc-limit", Buffer.from("x"), "text/plain");
+    fake.fail("download", "qps", 10);
+    await expect(a.downloadFile("dc-limit", fake.app.appKey, 1024)).rejects.toMatchObject({
       code: "dingtalk_throttled",
     });
-    expect(calls(GROUP)).toHaveLength(3);
+    expect(calls(DOWNLOAD)).toHaveLength(3);
+  });
+
+  it("makes one attempt per send (its caller owns the retries) and classifies the failure", async () => {
+    const a = await setup();
+    fake.fail("groupSend", "qps", 1);
+    const throttled = await a.sendToGroup("cidA", "sampleMarkdown", md, fake.app.appKey).catch((e) => e);
+    expect(throttled).toMatchObject({ code: "dingtalk_throttled", retry: "after" });
+    expect(throttled.retryAfterMs).toBeGreaterThanOrEqual(10); // the windows are held ½–1 × 20 ms
+    fake.fail("groupSend", "serverError", 1);
+    await expect(a.sendToGroup("cidA", "sampleMarkdown", md, fake.app.appKey)).rejects.toMatchObject({
+      code: "dingtalk_server_error",
+      retry: "backoff",
+    });
+    expect(calls(GROUP).map((r) => r.status)).toEqual([403, 503]);
+    fake.fail("upload", "qps", 1); // HTTP 200 + errcode 90018: legacy throttling is classified too
+    await expect(a.uploadMedia(Buffer.from("x"), "a.txt", "file")).rejects.toMatchObject({
+      code: "dingtalk_throttled",
+      retry: "after",
+    });
+    expect(calls("/media/upload")).toHaveLength(1);
+    fake.fail("groupSend", "quota", 1);
+    await expect(a.sendToGroup("cidA", "sampleMarkdown", md, fake.app.appKey)).rejects.toMatchObject({
+      code: "dingtalk_quota_exhausted",
+      retry: "no",
+    });
   });
 
   it("classifies a wrong app key as dingtalk_invalid_app_key with the guide's wording", async () => {

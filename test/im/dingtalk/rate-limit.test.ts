@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { RateLimiter, rateLimitsFromEnv } from "../../../src/im/dingtalk/rate-limit.js";
+import { rateLimitsFromEnv } from "../../../src/im/dingtalk/rate-limit.js";
+import { RateLimiter } from "../../../src/im/transport/rate-window.js";
 
 const limits = { apiCalls: 1000, apiWindowMs: 1000, chatMessages: 3, chatWindowMs: 200 };
 
@@ -63,6 +64,32 @@ describe("RateLimiter (sliding windows like DingTalk's)", () => {
     const waiting = l2.acquire("send", "c1", stop.signal);
     stop.abort(new Error("bridge stopped"));
     await expect(waiting).rejects.toThrow("bridge stopped");
+  });
+
+  it("messages and cards share one budget across APIs, and answers go before low (card update) waiters", async () => {
+    const l = new RateLimiter({ apiCalls: 2, apiWindowMs: 200, chatMessages: 100, chatWindowMs: 1000 });
+    const im = { budget: "im" };
+    // Two different APIs, one budget of 2 per window: the budget is spent.
+    (await l.acquire("card.streaming", undefined, undefined, im)).settle();
+    (await l.acquire("robot.groupMessages.send", "c1", undefined, im)).settle();
+    const order: string[] = [];
+    const take = (api: string, tag: string, low?: boolean) =>
+      l.acquire(api, undefined, undefined, { budget: "im", low }).then((s) => {
+        order.push(tag);
+        s.settle();
+      });
+    const t0 = Date.now();
+    // The low update queued first; the final answer queued after it still goes first.
+    await Promise.all([
+      take("card.streaming", "update", true),
+      take("robot.oToMessages.batchSend", "answer"),
+    ]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(150); // waited for the shared window
+    expect(order).toEqual(["answer", "update"]);
+    // Outside the budget nothing changes: another API without a budget is not held.
+    const t1 = Date.now();
+    (await l.acquire("robot.emotion.reply", undefined)).settle();
+    expect(Date.now() - t1).toBeLessThan(100);
   });
 
   it("reads CCCC_DINGTALK_RATE_LIMITS and says what is wrong with a bad value", () => {

@@ -3,13 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DingTalkApi } from "../../../src/im/dingtalk/api.js";
-import { type DedupeStore, FileDedupe, MemoryDedupe } from "../../../src/im/dingtalk/dedupe.js";
 import {
   DEFAULT_STREAM_TIMING,
   StreamClient,
   type StreamClientOptions,
   type StreamTiming,
 } from "../../../src/im/dingtalk/stream.js";
+import { type DedupeStore, FileDedupe, MemoryDedupe } from "../../../src/im/transport/seen-ids.js";
 import {
   type FakeDingTalk,
   type FakeDingTalkOptions,
@@ -209,6 +209,32 @@ describe("DingTalk Stream client against the fake gateway", () => {
     await fake.waitFor(() => zombie.closedAt !== undefined, 2_000, "zombie closed");
     fake.push(fake.robotMessage({ text: "after zombie" }));
     await fake.waitFor(() => received.length === 1, 2_000, "delivery");
+  });
+
+  it("reconnects at once after a zombie instead of waiting out a backoff (offline gap ≤ detection time)", async () => {
+    await setup();
+    // A backoff long enough to see: the old path waited backoffDelay(...) ≥ 2.5 s after a zombie.
+    const { client: c } = client({
+      timing: {
+        pingIntervalMs: 50,
+        pongTimeoutMs: 100,
+        backoffBaseMs: 5_000,
+        backoffMaxMs: 5_000,
+        disconnectJitterMs: 50,
+      },
+    });
+    await c.start();
+    fake.zombie();
+    const zombieAt = Date.now();
+    await fake.waitFor(
+      () => fake.stream.gatewayOpens === 2 && fake.stream.routable() !== undefined,
+      10_000,
+      "reconnect",
+    );
+    const gapMs = Date.now() - zombieAt;
+    // Detection ≤ ping + pong timeout (150 ms) + jitter (50 ms) + a connect; generous for a loaded machine.
+    expect(gapMs).toBeLessThan(2_000);
+    expect(c.status().lastError?.code).toBe("dingtalk_stream_zombie");
   });
 
   it("default liveness settings detect a zombie within 60 s", () => {

@@ -30,6 +30,7 @@ const runtime: PlatformRuntime<EchoCredentials> = {
   secretValues: (c) => [c.token],
   lockKey: (c) => c.token,
   allowedUsers: () => undefined,
+  approvers: () => undefined,
   createAdapter: () => new RecordingAdapter(),
 };
 
@@ -50,6 +51,8 @@ export const echoPlatform = definePlatform<EchoCredentials>({
       envCommand: "cccc im set echo --token-env …",
       envIntro: "writes it to group.yaml.",
       subscribeHint: "in an Echo chat",
+      cardsHint: "Echo has no cards.",
+      workingHint: "Echo shows no working card.",
     },
     hints: [],
   },

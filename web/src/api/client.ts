@@ -2,6 +2,7 @@
 import type {
   ActorEnvView,
   ActorInfo,
+  Approval,
   Attachment,
   AuthorizedChat,
   GroupSummary,
@@ -84,6 +85,14 @@ export const api = {
   unsetActorEnv: (gid: string, aid: string, key: string) =>
     request<ActorEnvView>("DELETE", `${a(gid, aid)}/env/${encodeURIComponent(key)}`),
 
+  approvals: (gid: string) =>
+    request<{ pending: Approval[]; history: Approval[] }>("GET", `${g(gid)}/approvals`),
+  decide: (gid: string, id: string, decision: "approve" | "deny" | "always", reason?: string) =>
+    request<{ approval: Approval }>("POST", `${g(gid)}/approvals/${encodeURIComponent(id)}/decide`, {
+      decision,
+      via: "web",
+      ...(reason ? { reason } : {}),
+    }),
   interrupt: (gid: string, aid: string) =>
     request<{ actor_id: string; interrupted: boolean }>("POST", `${a(gid, aid)}/interrupt`, {}),
 

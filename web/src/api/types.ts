@@ -7,6 +7,7 @@ import type {
 } from "../../../src/kernel/types.ts";
 
 export type { ChatStreamData } from "../../../src/daemon/stream-hub.ts";
+export type { EventOf, LedgerEventData, LedgerKind } from "../../../src/kernel/event-kinds.ts";
 export type { Attachment, ChatMessageData, LedgerEvent, SystemNotifyData };
 
 export interface GroupSummary {
@@ -32,8 +33,27 @@ export interface ActorInfo {
   pid?: number;
   exit_code?: number | null;
   unread: number;
+  permissions?: "bypass" | "ask";
   /** A running actor that needs a human: a dialog on screen, no input prompt, no reaction to delivery. */
   attention?: { code: string; message: string; since?: number; screen: string[] };
+}
+
+/** An approval request of the group's inbox (docs/approvals.md). */
+export interface Approval {
+  approval_id: string;
+  actor_id: string;
+  tool: string;
+  summary: string;
+  requested_at: string;
+  expires_at: string;
+  status: "pending" | "approved" | "denied";
+  decision?: {
+    decision: "approve" | "deny" | "always";
+    decided_by: string;
+    via: string;
+    reason?: string;
+    decided_at: string;
+  };
 }
 
 export interface NewActor {
@@ -41,6 +61,8 @@ export interface NewActor {
   runtime: string;
   /** Absent: the runtime's default (structured for claude, pty for the others). */
   runner?: "pty" | "headless" | "structured";
+  /** `ask`: a person approves risky tool calls (Claude Code, structured runner only). */
+  permissions?: "bypass" | "ask";
   command?: string;
   title?: string;
   /** Plain variables (saved in group.yaml). */
@@ -75,6 +97,10 @@ export interface ImConfig {
   mode?: ImMode;
   /** The language of the bot's replies in chats. */
   language?: ImLanguage;
+  /** Live AI cards for streamed replies (default on). */
+  cards?: "on" | "off";
+  /** Indicator for actors without a live stream: 🤔 reaction (default) or a "working" card. */
+  working?: "reaction" | "card";
 }
 
 /** Per credential id of the platform: whether a value is available (env var or saved). */
@@ -109,6 +135,8 @@ export interface ImConfigInput {
   [field: string]: string | undefined;
   mode?: ImMode;
   language?: ImLanguage;
+  cards?: "on" | "off";
+  working?: "reaction" | "card";
 }
 
 /** A form field of Settings → IM Bridge (`GET /im/platforms`; src/im/platform.ts `UiField`). */
@@ -139,6 +167,8 @@ export interface PlatformInfo {
     envCommand: string;
     envIntro: string;
     subscribeHint: string;
+    cardsHint: string;
+    workingHint: string;
   };
   hints: { code: string; message?: string; title: string; steps: string[] }[];
 }

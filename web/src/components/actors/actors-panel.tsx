@@ -77,6 +77,7 @@ export function ActorsPanel(props: {
                     : ""}
                 </span>
                 {actor.enabled ? "" : " · disabled"}
+                {actor.permissions === "ask" ? " · asks approval" : ""}
               </div>
               {actor.attention ? (
                 <div className="actor-attention" role="alert">

@@ -12,6 +12,7 @@ export function AddActorForm({ gid, onAdded }: { gid: string; onAdded: () => voi
   const [runtime, setRuntime] = useState<string>("claude");
   const [command, setCommand] = useState("");
   const [runner, setRunner] = useState<NewActor["runner"] | "">("");
+  const [permissions, setPermissions] = useState<"bypass" | "ask">("bypass");
   const [envRows, setEnvRows] = useState<EnvRow[]>([]);
   const [busy, setBusy] = useState(false);
   const custom = runtime === "custom";
@@ -21,6 +22,7 @@ export function AddActorForm({ gid, onAdded }: { gid: string; onAdded: () => voi
     try {
       const actor: NewActor = { id: id.trim(), runtime };
       if (runner) actor.runner = runner;
+      if (permissions === "ask") actor.permissions = "ask";
       if (command.trim()) actor.command = command.trim();
       const { env, secret_env } = splitRows(envRows);
       if (Object.keys(env).length) actor.env = env;
@@ -72,13 +74,22 @@ export function AddActorForm({ gid, onAdded }: { gid: string; onAdded: () => voi
         <label className="field">
           <span>Runner</span>
           <select value={runner} onChange={(e) => setRunner(e.target.value as NewActor["runner"] | "")}>
-            <option value="">default ({runtime === "claude" ? "structured" : "pty"})</option>
+            <option value="">
+              default ({runtime === "claude" || runtime === "codex" ? "structured" : "pty"})
+            </option>
             <option value="structured">structured</option>
             <option value="pty">pty</option>
             <option value="headless">headless</option>
           </select>
         </label>
       </div>
+      <label className="field">
+        <span>Permissions</span>
+        <select value={permissions} onChange={(e) => setPermissions(e.target.value as "bypass" | "ask")}>
+          <option value="bypass">bypass: run tools without asking</option>
+          <option value="ask">ask: a person approves (Claude, structured)</option>
+        </select>
+      </label>
       <label className="field">
         <span>Command{custom ? "" : " (optional)"}</span>
         <input

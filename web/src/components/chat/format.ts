@@ -1,12 +1,12 @@
-import type { ChatMessageData, LedgerEvent } from "../../api/types.ts";
+import type { EventOf, LedgerEvent, LedgerKind } from "../../api/types.ts";
 
 /** "user", "peer1" … as shown in the timeline. */
 export function senderName(by: string): string {
   return by === "user" ? "You" : by;
 }
 
-/** Recipients as written in the event; an empty list means the default (DESIGN §3). */
-export function recipientsText(event: LedgerEvent<ChatMessageData>): string {
+/** Recipients as written in the event; an empty list means the default. */
+export function recipientsText(event: EventOf<"chat.message">): string {
   const to = event.data.to ?? [];
   if (to.length > 0) return to.join(", ");
   return event.by === "user" ? "@foreman" : "everyone";
@@ -27,7 +27,7 @@ export function sizeText(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-/** Ledger payloads are typed by `kind`; callers check the kind first. */
-export function payloadAs<D>(event: LedgerEvent): LedgerEvent<D> {
-  return event as unknown as LedgerEvent<D>;
+/** Narrow an event to its kind's payload type (the kernel's map, src/kernel/event-kinds.ts). */
+export function isEventOf<K extends LedgerKind>(event: LedgerEvent, kind: K): event is EventOf<K> {
+  return event.kind === kind;
 }

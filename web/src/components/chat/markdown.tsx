@@ -1,6 +1,10 @@
 import DOMPurify from "dompurify";
 import { marked } from "marked";
 import { memo, useMemo } from "react";
+import { highlightExtension } from "./highlight.ts";
+
+// Fenced code blocks are highlighted (highlight.js spans; DOMPurify below keeps span + class).
+marked.use(highlightExtension);
 
 // Links open in a new tab and never pass the opener.
 DOMPurify.addHook("afterSanitizeAttributes", (node) => {

@@ -1,6 +1,6 @@
 import { memo } from "react";
 import { urls } from "../../api/client.ts";
-import type { Attachment, ChatMessageData, LedgerEvent } from "../../api/types.ts";
+import type { Attachment, EventOf } from "../../api/types.ts";
 import { platformLabel, usePlatforms } from "../../hooks/use-platforms.ts";
 import { recipientsText, senderName, sizeText, timeText } from "./format.ts";
 import { Markdown } from "./markdown.tsx";
@@ -11,7 +11,7 @@ export const MessageItem = memo(function MessageItem({
   event,
 }: {
   gid: string;
-  event: LedgerEvent<ChatMessageData>;
+  event: EventOf<"chat.message">;
 }) {
   const { data } = event;
   const platforms = usePlatforms();

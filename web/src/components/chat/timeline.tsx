@@ -1,7 +1,7 @@
 import { useLayoutEffect, useRef } from "react";
-import type { ChatMessageData, ChatStreamData, LedgerEvent, SystemNotifyData } from "../../api/types.ts";
+import type { ChatStreamData, EventOf, LedgerEvent } from "../../api/types.ts";
 import type { StreamState } from "../../hooks/use-ledger.ts";
-import { payloadAs, timeText } from "./format.ts";
+import { isEventOf, timeText } from "./format.ts";
 import { MessageItem } from "./message-item.tsx";
 import { StreamItem } from "./stream-item.tsx";
 
@@ -18,7 +18,9 @@ export function Timeline(props: {
   const pinned = useRef(true);
   const shown = events.filter((e) => e.kind === "chat.message" || e.kind === "system.notify");
   // A streamed reply shows live until its final message (same stream_id) is in the ledger.
-  const posted = new Set(shown.map((e) => (e.data as { stream_id?: string }).stream_id).filter(Boolean));
+  const posted = new Set(
+    shown.map((e) => (isEventOf(e, "chat.message") ? e.data.stream_id : undefined)).filter(Boolean),
+  );
   const streaming = (props.streams ?? []).filter((s) => !posted.has(s.stream_id));
 
   useLayoutEffect(() => {
@@ -47,11 +49,11 @@ export function Timeline(props: {
           <li className="empty">No messages yet. Say hello to your foreman below.</li>
         ) : null}
         {shown.map((event) =>
-          event.kind === "chat.message" ? (
-            <MessageItem key={event.id} gid={gid} event={payloadAs<ChatMessageData>(event)} />
-          ) : (
-            <Notice key={event.id} event={payloadAs<SystemNotifyData>(event)} />
-          ),
+          isEventOf(event, "chat.message") ? (
+            <MessageItem key={event.id} gid={gid} event={event} />
+          ) : isEventOf(event, "system.notify") ? (
+            <Notice key={event.id} event={event} />
+          ) : null,
         )}
         {streaming.map((stream) => (
           <StreamItem key={stream.stream_id} gid={gid} stream={stream} />
@@ -61,7 +63,7 @@ export function Timeline(props: {
   );
 }
 
-function Notice({ event }: { event: LedgerEvent<SystemNotifyData> }) {
+function Notice({ event }: { event: EventOf<"system.notify"> }) {
   return (
     <li className={`notice ${event.data.priority ?? ""}`} data-seq={event.seq}>
       <span className="notice-title">{event.data.title || event.data.kind}</span>

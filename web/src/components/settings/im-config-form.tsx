@@ -19,6 +19,8 @@ export interface ImDraft {
   envs: Record<string, string>;
   mode: ImMode;
   language: ImLanguage;
+  cards: boolean;
+  workingCard: boolean;
 }
 
 /** The variable name group.yaml holds for an env field (its `configKey`). */
@@ -39,6 +41,8 @@ export function draftFrom(config: ImConfig | null, platforms: PlatformInfo[]): I
     envs,
     mode: config?.mode ?? "stream",
     language: config?.language ?? "en",
+    cards: config?.cards !== "off",
+    workingCard: config?.working === "card",
   };
 }
 
@@ -46,7 +50,13 @@ const shown = (field: PlatformField, mode: ImMode) => field.mode === undefined |
 
 /** Only what the user typed: empty credential fields keep what the daemon has stored. */
 export function inputFrom(draft: ImDraft, platforms: PlatformInfo[]): ImConfigInput {
-  const input: ImConfigInput = { platform: draft.platform, mode: draft.mode, language: draft.language };
+  const input: ImConfigInput = {
+    platform: draft.platform,
+    mode: draft.mode,
+    language: draft.language,
+    cards: draft.cards ? "on" : "off",
+    working: draft.workingCard ? "card" : "reaction",
+  };
   const fields = platforms.find((p) => p.id === draft.platform)?.fields ?? [];
   for (const f of fields) {
     if (!shown(f, draft.mode)) continue;
@@ -146,6 +156,24 @@ export function ImConfigForm(props: {
               <option value="zh">简体中文</option>
             </select>
             <small className="hint">{platform.texts.languageHint}</small>
+          </label>
+          <label className="field checkbox">
+            <input
+              type="checkbox"
+              checked={draft.cards}
+              onChange={(e) => update({ cards: e.target.checked })}
+            />
+            <span>Live reply cards</span>
+            <small className="hint">{platform.texts.cardsHint}</small>
+          </label>
+          <label className="field checkbox">
+            <input
+              type="checkbox"
+              checked={draft.workingCard}
+              onChange={(e) => update({ workingCard: e.target.checked })}
+            />
+            <span>"Working" card for terminal agents</span>
+            <small className="hint">{platform.texts.workingHint}</small>
           </label>
           {secretFields.filter((f) => f.mode !== undefined && f.mode === draft.mode).map(secretField)}
           {envFields.length > 0 ? (

@@ -1,7 +1,6 @@
 /** Reading and rewriting the inbound journal file (inbound-journal.ts): JSON lines, whole-file ops. */
-import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { readFileSync } from "node:fs";
+import { writeFileAtomicSync } from "../../kernel/fs-util.js";
 
 export interface JournalEntry {
   id: string;
@@ -49,19 +48,9 @@ export function readJournal(path: string): {
 
 /** Replace the file with these entries' "in" lines (temp + fsync + rename); returns its size. */
 export function writeJournal(path: string, entries: Iterable<JournalEntry>): number {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  const fd = openSync(tmp, "w", 0o600);
-  let body = "";
-  try {
-    body = [...entries]
-      .map((e) => `${JSON.stringify({ t: "in", id: e.id, data: e.data, at: e.at })}\n`)
-      .join("");
-    if (body) writeSync(fd, body);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  const body = [...entries]
+    .map((e) => `${JSON.stringify({ t: "in", id: e.id, data: e.data, at: e.at })}\n`)
+    .join("");
+  writeFileAtomicSync(path, body, { mode: 0o600, fsync: true });
   return Buffer.byteLength(body);
 }

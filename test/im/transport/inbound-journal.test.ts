@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { InboundJournal, JournalFullError } from "../../../src/im/dingtalk/inbound-journal.js";
+import { InboundJournal, JournalFullError } from "../../../src/im/transport/inbound-journal.js";
 
 let dir: string;
 beforeEach(() => {

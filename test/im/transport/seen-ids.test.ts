@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FileDedupe } from "../../../src/im/dingtalk/dedupe.js";
+import { FileDedupe } from "../../../src/im/transport/seen-ids.js";
 
 let dir: string;
 beforeEach(() => {

@@ -1,8 +1,8 @@
 /**
- * Persisted "seen" set for inbound message ids (protocol §1.7: DingTalk re-pushes unacked or
- * reconnect-straddling messages with the same msgId). Keeps the last N ids.
+ * Durable dedupe (transport kit): a persisted "seen" set of inbound message ids, the last N. A
+ * platform may push a message again with the same id (e.g. a frame that was not acked, or one that
+ * straddled a reconnect); the receiver drops the copy.
  */
-import { randomBytes } from "node:crypto";
 import {
   closeSync,
   existsSync,
@@ -11,10 +11,10 @@ import {
   readFileSync,
   renameSync,
   rmSync,
-  writeFileSync,
   writeSync,
 } from "node:fs";
 import { dirname } from "node:path";
+import { writeFileAtomicSync } from "../../kernel/fs-util.js";
 
 export interface DedupeStore {
   has(id: string): boolean;
@@ -113,10 +113,9 @@ export class FileDedupe implements DedupeStore {
   /** Snapshot the last `limit` ids (temp + rename), then start an empty log. */
   private compact(): void {
     this.close();
-    mkdirSync(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify({ v: 1, ids: this.ids.slice(this.head) })}\n`, { mode: 0o600 });
-    renameSync(tmp, this.path);
+    writeFileAtomicSync(this.path, `${JSON.stringify({ v: 1, ids: this.ids.slice(this.head) })}\n`, {
+      mode: 0o600,
+    });
     rmSync(this.logPath, { force: true });
     this.logLines = 0;
   }

@@ -1,5 +1,6 @@
-/** Abortable sleep and jittered backoff, shared by the Stream client and the API client. */
+/** Abortable sleep (transport kit): every wait in the bridge can be stopped by its owner's signal. */
 
+/** The signal's reason when it is an Error, else an `AbortError`. */
 export function abortError(signal?: AbortSignal): Error {
   const reason = signal?.reason;
   if (reason instanceof Error) return reason;
@@ -24,15 +25,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/**
- * "Equal jitter" exponential backoff: half of the capped exponential delay is fixed, half random,
- * so retries spread out without ever collapsing to zero (protocol §1.9, §5.4).
- */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
-  const cap = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt));
-  return Math.round(cap / 2 + (random() * cap) / 2);
-}
-
+/** An abort or a timeout (`AbortSignal.timeout`) rather than a real failure. */
 export function isAbortError(err: unknown): boolean {
   return err instanceof Error && (err.name === "AbortError" || err.name === "TimeoutError");
 }

@@ -1,0 +1,63 @@
+/**
+ * The team board as a DingTalk AI card (protocol §3.10; docs/im-bridge.md "Team board"): created
+ * with `createAndDeliver` on the standard AI card template (`msgTitle` = the board's title,
+ * `msgContent` = its markdown in DingTalk's dialect, `flowStatus` finished so the card never shows
+ * "processing"), then updated in place with `PUT /v1.0/card/instances` (low priority in the shared
+ * budget: answers go first). Buttons are `dtmd://dingtalkclient/sendMessage?content=…` links in
+ * the markdown. Pure apart from the calls.
+ */
+import type { BoardCard, BoardView, ChatTarget } from "../types.js";
+import {
+  CARD_CONTENT_KEY,
+  CARD_TITLE_KEY,
+  type CardSpace,
+  type DingTalkCardApi,
+  FLOW_STATUS,
+  newOutTrackId,
+} from "./card-api.js";
+import { readDingTalkReply } from "./decode.js";
+import { PlatformApiError } from "./errors.js";
+import { toDingTalkMarkdown } from "./markdown.js";
+
+/** The card variables of a board view. */
+export function boardParams(view: BoardView): Record<string, string> {
+  return {
+    [CARD_TITLE_KEY]: view.title,
+    [CARD_CONTENT_KEY]: toDingTalkMarkdown(view.markdown),
+    flowStatus: FLOW_STATUS.finished,
+  };
+}
+
+/** Where a card for this chat goes: the group's open conversation, or the direct chat's user. */
+export function cardSpaceOf(target: ChatTarget): CardSpace {
+  const reply = readDingTalkReply(target.reply);
+  if (target.chatType === "group") {
+    return { kind: "group", openConversationId: reply?.conversationId ?? target.chatId };
+  }
+  const userId = reply?.senderStaffId;
+  if (!userId) {
+    throw new PlatformApiError(
+      "dingtalk_no_route",
+      "Cannot deliver a card to this direct chat: DingTalk gave no staff id for the user",
+      "Publish the app so DingTalk includes staff ids; the status is sent as a message instead",
+    );
+  }
+  return { kind: "direct", userId };
+}
+
+/** Create the board card in the chat; the handle updates it in place. */
+export async function openBoardCard(
+  cards: DingTalkCardApi,
+  target: ChatTarget,
+  robotCode: string,
+  view: BoardView,
+): Promise<BoardCard> {
+  const outTrackId = newOutTrackId();
+  await cards.createAndDeliver({
+    outTrackId,
+    space: cardSpaceOf(target),
+    robotCode,
+    params: boardParams(view),
+  });
+  return { update: (next) => cards.updateCardData(outTrackId, boardParams(next), true) };
+}

@@ -1,0 +1,36 @@
+/**
+ * What the bridge says about approvals (docs/approvals.md), in every `im.language`. Kept apart from
+ * `Replies` so the approval texts live in one small file per language.
+ */
+import type { ApprovalView } from "../types.js";
+import { approvalsEn } from "./approvals-en.js";
+import { approvalsZh } from "./approvals-zh.js";
+import type { Language } from "./index.js";
+
+export interface ApprovalReplies {
+  /** The card: its title and markdown body (the summary in a code block, the commands). */
+  cardTitle(a: ApprovalView): string;
+  card(a: ApprovalView, minutesLeft: number): string;
+  buttons: { approve: string; deny: string; always: string };
+  /** Posted to every chat when a request is decided. */
+  decided(a: ApprovalView, d: { decision: string; decided_by: string; via: string; reason?: string }): string;
+  list(pending: ApprovalView[]): string;
+  /** Told to someone who may not decide; the request stays pending. */
+  /** `key`: the group.yaml key listing approvers (`im.<platform>_approvers`). */
+  notApprover(id: string, key: string): string;
+  done(a: ApprovalView, decision: string): string;
+  doneAll(ids: string[]): string;
+  noneToApprove: string;
+  usage: string;
+  unavailable: string;
+  failed(message: string): string;
+}
+
+export function approvalRepliesFor(language: Language = "en"): ApprovalReplies {
+  return language === "zh" ? approvalsZh : approvalsEn;
+}
+
+/** The summary as a fenced block (backticks in it cannot end the fence). */
+export function fenced(summary: string): string {
+  return `\`\`\`\n${summary.replace(/```/g, "ˋˋˋ")}\n\`\`\``;
+}
