@@ -171,7 +171,7 @@ describe("durable cursor", () => {
     await subscribeChat(h, GROUP);
     let blockGroup = true;
     h.adapter.sendHook = (t) =>
-      blockGroup && t.chatId === GROUP ? new CodedError("dingtalk_throttled") : undefined;
+      blockGroup && t.chatId === GROUP ? new CodedError("throttled") : undefined;
     h.host.say("lead", "one");
     await new Promise((r) => setTimeout(r, 30));
     expect(agentTexts(DIRECT)).toEqual(["[Lead] one"]);
@@ -201,7 +201,7 @@ describe("send queue", () => {
     let blockV1 = false;
     h.adapter.sendHook = (_t, c) =>
       blockV1 && c.type === "text" && c.text.includes("v1")
-        ? new CodedError("dingtalk_throttled")
+        ? new CodedError("throttled")
         : undefined;
     let releaseV0: () => void = () => {};
     const v0Sent = new Promise<void>((r) => {
@@ -236,7 +236,7 @@ describe("send queue", () => {
     let failures = 2;
     h.adapter.sendHook = (_t, c) =>
       c.type === "text" && c.text.includes("first") && failures-- > 0
-        ? new CodedError("dingtalk_throttled")
+        ? new CodedError("throttled")
         : undefined;
     h.host.say("lead", "first");
     h.host.say("lead", "second");
@@ -291,7 +291,7 @@ describe("send queue", () => {
   it("stop() does not hang on a chat whose sends keep failing", async () => {
     h = await startBridge({}, { retry: { baseMs: 5, maxMs: 10, attempts: 10_000 } });
     await subscribeChat(h);
-    h.adapter.sendHook = () => new CodedError("dingtalk_throttled");
+    h.adapter.sendHook = () => new CodedError("throttled");
     const pending = h.adapter.receive({ text: "/status" });
     h.host.say("lead", "stuck");
     await new Promise((r) => setTimeout(r, 30));
