@@ -291,6 +291,9 @@ describe("cards without the permission", () => {
     expect(cards[0]).toMatchObject({ failed: true });
     expect(cards[0]?.finalText).toMatch(/lacks Card\.Streaming\.Write/);
     expect(cards[0]?.finalText).not.toContain(reply.data.text);
-    expect(p.sentText().filter((t) => t.includes('permission "Card.Streaming.Write"'))).toHaveLength(1);
+    // The hint goes out through the chat's queue after the card closed: wait for it, then check once.
+    const hinted = () => p.sentText().filter((t) => t.includes('permission "Card.Streaming.Write"'));
+    await waitFor(() => hinted().length > 0 || undefined, 10_000, "the permission hint");
+    expect(hinted()).toHaveLength(1);
   });
 });

@@ -74,7 +74,12 @@ describe.skipIf(!hasChromium)("Web UI", () => {
 
       // Only the secret is retyped; the stored App Key is kept.
       const body = await saveConfig(page, { appSecret: APP_SECRET });
-      expect(double.bodies.filter((b) => b.route.endsWith("/im/config")).at(-1)?.body).toEqual(body);
+      // The browser has sent it; the double records it when it arrives (later under load).
+      await expect
+        .poll(() => double.bodies.filter((b) => b.route.endsWith("/im/config")).at(-1)?.body, {
+          timeout: 15_000,
+        })
+        .toEqual(body);
       expect(await imStateBecomes(page, ["running"])).toBe("running");
       await page.screenshot({ path: "/tmp/cccc-ui-static-im.png" });
       expect((await dialog.getByRole("region", { name: "Bridge status" }).textContent()) ?? "").toContain(
