@@ -147,7 +147,10 @@ describe.skipIf(!hasChromium)("Web UI", () => {
         await expect
           .poll(async () => readFile(groupYaml, "utf8"), { timeout: 10_000 })
           .toContain("language: zh");
-        // Live reply cards can be turned off (issue 11 item 6).
+        // Live reply cards can be turned off (issue 11 item 6). Wait for the language save to answer
+        // first: its answer resets the form, which would undo a box unchecked before it.
+        const save = dialog.getByRole("button", { name: "Save Config" });
+        await expect.poll(() => save.isEnabled(), { timeout: 30_000 }).toBe(true);
         await dialog.getByLabel(/Live reply cards/).uncheck();
         await dialog.getByRole("button", { name: "Save Config" }).click();
         await expect
