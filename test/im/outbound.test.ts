@@ -170,8 +170,7 @@ describe("durable cursor", () => {
     await subscribeChat(h, DIRECT);
     await subscribeChat(h, GROUP);
     let blockGroup = true;
-    h.adapter.sendHook = (t) =>
-      blockGroup && t.chatId === GROUP ? new CodedError("throttled") : undefined;
+    h.adapter.sendHook = (t) => (blockGroup && t.chatId === GROUP ? new CodedError("throttled") : undefined);
     h.host.say("lead", "one");
     await new Promise((r) => setTimeout(r, 30));
     expect(agentTexts(DIRECT)).toEqual(["[Lead] one"]);
@@ -200,9 +199,7 @@ describe("send queue", () => {
     await h.bridge.idle();
     let blockV1 = false;
     h.adapter.sendHook = (_t, c) =>
-      blockV1 && c.type === "text" && c.text.includes("v1")
-        ? new CodedError("throttled")
-        : undefined;
+      blockV1 && c.type === "text" && c.text.includes("v1") ? new CodedError("throttled") : undefined;
     let releaseV0: () => void = () => {};
     const v0Sent = new Promise<void>((r) => {
       releaseV0 = r;
