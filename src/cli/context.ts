@@ -25,8 +25,8 @@ export class Cli {
 
   /**
    * --group, else CCCC_GROUP_ID, else the active group, else the only group. With `create`, a home
-   * with no group at all gets one for the current directory (so the DingTalk guide's
-   * `cccc im set dingtalk …` works right after installing); it is said on stderr.
+   * with no group at all gets one for the current directory (so a platform setup guide's
+   * `cccc im set <platform> …` works right after installing); it is said on stderr.
    */
   async groupId(opts: { create?: boolean } = {}): Promise<string> {
     if (this.opts.group) return this.opts.group;

@@ -1,12 +1,14 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import type { BodyOf, ImView } from "../contract/index.js";
 import { followLog, imLogPath, readLogTail } from "../im/log.js";
+import type { CliFlag } from "../im/platform.js";
+import { PLATFORMS } from "../im/platforms.js";
+import type { PlatformRegistry } from "../im/registry.js";
 import { CcccError } from "../kernel/errors.js";
 import { action, common } from "./context.js";
 
-function describeStatus(view: ImView): string {
-  if (!view.config)
-    return 'IM bridge: not configured. Run "cccc im set dingtalk --app-key-env … --app-secret-env …".';
+function describeStatus(view: ImView, platforms: PlatformRegistry): string {
+  if (!view.config) return `IM bridge: not configured. Run "${platforms.setCommandHint()}".`;
   const s = view.status;
   const lines = [
     `platform: ${view.config.platform} (${view.config.mode ?? "stream"} mode)`,
@@ -40,34 +42,44 @@ async function showLog(file: string, n: number, follow: boolean): Promise<void> 
   await followLog(file, (line) => process.stdout.write(`${line}\n`), { signal: stop.signal, pollMs: 300 });
 }
 
-export function imCommands(program: Command): void {
-  const im = program.command("im").description("the IM bridge (DingTalk)");
+/** The flags of `cccc im set`: every platform's; required by commander where every platform needs it. */
+function setFlags(platforms: PlatformRegistry): { flag: CliFlag; option: Option; everywhere: boolean }[] {
+  const seen = new Map<string, { flag: CliFlag; option: Option; everywhere: boolean }>();
+  const all = platforms.all();
+  for (const m of all) {
+    for (const flag of m.cli.flags) {
+      if (seen.has(flag.flag)) continue;
+      const everywhere = all.every((o) => o.cli.flags.some((f) => f.flag === flag.flag && f.required));
+      const option = new Option(flag.flag, flag.description);
+      if (everywhere) option.makeOptionMandatory();
+      seen.set(flag.flag, { flag, option, everywhere });
+    }
+  }
+  return [...seen.values()];
+}
 
-  common(im.command("set <platform>").description("configure the bridge from environment variables"))
-    .requiredOption("--app-key-env <name>", "variable holding the DingTalk AppKey")
-    .requiredOption("--app-secret-env <name>", "variable holding the DingTalk AppSecret")
-    .option("--robot-code-env <name>", "variable holding the RobotCode (optional, recommended)")
+export function imCommands(program: Command, platforms: PlatformRegistry = PLATFORMS): void {
+  const im = program.command("im").description(`the IM bridge (${platforms.labels})`);
+
+  const set = common(
+    im.command("set <platform>").description("configure the bridge from environment variables"),
+  );
+  for (const { option } of setFlags(platforms)) set.addOption(option);
+  set
     .option("--mode <mode>", "stream (default, no public URL) or http")
     .option("--language <lang>", "what the bot says in chats: en (default) or zh (简体中文)")
     .option("--cards <on|off>", "live AI cards for streamed replies (default on)")
     .option("--working <reaction|card>", "indicator for agents without a live stream (default reaction)")
     .action(
       action(async (cli, platform: string) => {
-        if (platform !== "dingtalk") {
+        const module = platforms.get(platform);
+        if (!module) {
           throw new CcccError(
             "unsupported_platform",
-            `Unsupported platform "${platform}": only dingtalk is available.`,
+            `Unsupported platform "${platform}": only ${platforms.ids.join(", ")} ${platforms.ids.length > 1 ? "are" : "is"} available.`,
           );
         }
-        const o = cli.opts as {
-          appKeyEnv: string;
-          appSecretEnv: string;
-          robotCodeEnv?: string;
-          mode?: string;
-          language?: string;
-          cards?: string;
-          working?: string;
-        };
+        const o = cli.opts as Record<string, string | undefined>;
         if (o.cards !== undefined && o.cards !== "on" && o.cards !== "off") {
           throw new CcccError("invalid_cards", `Unsupported --cards "${o.cards}": use on or off.`);
         }
@@ -80,7 +92,17 @@ export function imCommands(program: Command): void {
         if (o.language !== undefined && o.language !== "en" && o.language !== "zh") {
           throw new CcccError("invalid_language", `Unsupported --language "${o.language}": use en or zh.`);
         }
-        const missing = [o.appKeyEnv, o.appSecretEnv].filter((name) => !process.env[name]);
+        // This platform's flags with the variable name each was given.
+        const given = module.cli.flags.map((flag) => ({
+          flag,
+          name: o[new Option(flag.flag).attributeName()],
+        }));
+        const absent = given.filter((g) => g.flag.required && !g.name).map((g) => g.flag.flag);
+        if (absent.length) {
+          throw new CcccError("missing_option", `${platform} needs ${absent.join(" and ")}.`);
+        }
+        const required = given.filter((g) => g.flag.required && g.name).map((g) => g.name as string);
+        const missing = required.filter((name) => !process.env[name]);
         if (missing.length) {
           throw new CcccError(
             "missing_env",
@@ -88,29 +110,29 @@ export function imCommands(program: Command): void {
           );
         }
         type Body = BodyOf<"imConfigure">;
+        const creds: Record<string, string | undefined> = {};
+        for (const { flag, name } of given) {
+          creds[`${flag.credential}_env`] = name;
+          creds[flag.credential] = name ? process.env[name] : undefined;
+        }
         // The daemon checks platform, mode and language and names the bad one.
         const view = await cli.client.call("imConfigure", await cli.gid({ create: true }), {
-          platform: platform as Body["platform"],
-          app_key_env: o.appKeyEnv,
-          app_secret_env: o.appSecretEnv,
-          robot_code_env: o.robotCodeEnv,
-          app_key: process.env[o.appKeyEnv],
-          app_secret: process.env[o.appSecretEnv],
-          robot_code: o.robotCodeEnv ? process.env[o.robotCodeEnv] : undefined,
+          ...creds,
+          platform,
           mode: o.mode as Body["mode"],
           language: o.language as Body["language"],
           cards: o.cards as Body["cards"],
           working: o.working as Body["working"],
           start: false,
         });
+        const envKey = (credential: string) =>
+          module.credentials.find((c) => c.id === credential)?.envKey ?? `${credential}_env`;
         cli.print(view, () =>
           [
             "saved to group.yaml:",
             "im:",
-            "  platform: dingtalk",
-            `  dingtalk_app_key_env: ${o.appKeyEnv}`,
-            `  dingtalk_app_secret_env: ${o.appSecretEnv}`,
-            ...(o.robotCodeEnv ? [`  dingtalk_robot_code_env: ${o.robotCodeEnv}`] : []),
+            `  platform: ${platform}`,
+            ...given.filter((g) => g.name).map((g) => `  ${envKey(g.flag.credential)}: ${g.name}`),
             ...(o.language ? [`  language: ${o.language}`] : []),
             ...(o.cards ? [`  cards: ${o.cards}`] : []),
             ...(o.working ? [`  working: ${o.working}`] : []),
@@ -140,7 +162,7 @@ export function imCommands(program: Command): void {
   common(im.command("status").description("running, connection, subscribers, last error")).action(
     action(async (cli) => {
       const view = await cli.client.call("im", await cli.gid());
-      cli.print(view, () => describeStatus(view));
+      cli.print(view, () => describeStatus(view, platforms));
     }),
   );
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { PLATFORMS } from "../im/platforms.js";
 import { VERSION } from "../version.js";
 import { actorCommands } from "./actor.js";
 import { approvalCommands } from "./approval.js";
@@ -10,7 +11,9 @@ import { mcpCommands } from "./mcp.js";
 import { messageCommands } from "./messages.js";
 
 const program = new Command("cccc")
-  .description("CCCC: a working group of coding agents, driven from the CLI, the Web UI and DingTalk")
+  .description(
+    `CCCC: a working group of coding agents, driven from the CLI, the Web UI and ${PLATFORMS.labels}`,
+  )
   .version(VERSION)
   .option("-p, --port <port>", "port for the daemon and Web UI (default $CCCC_PORT or 8848)")
   .option("--host <host>", "bind address (default $CCCC_HOST or 127.0.0.1)")

@@ -35,6 +35,7 @@ import {
   ImConfigBody,
   ImLogsQuery,
   ImLogsResponse,
+  ImPlatformsResponse,
   ImView,
   PendingResponse,
   RevokeBody,
@@ -104,6 +105,7 @@ export const API = {
   decideApproval: { body: DecideBody, response: ApprovalResponse },
 
   im: { response: ImView },
+  imPlatforms: { response: ImPlatformsResponse },
   imConfigure: { body: ImConfigBody, response: ImView },
   imStart: { response: ImView },
   imStop: { response: ImView },
@@ -113,7 +115,7 @@ export const API = {
   imAuthorized: { response: AuthorizedResponse },
   imRevoke: { body: RevokeBody, response: RevokeResponse },
   imLogs: { query: ImLogsQuery, response: ImLogsResponse },
-  dingtalkWebhook: { body: "platform", response: "platform" },
+  imWebhook: { body: "platform", response: "platform" },
 
   webUi: { response: "web-ui" },
 } as const satisfies { [N in RouteName]: RouteSpec };

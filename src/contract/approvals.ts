@@ -12,8 +12,9 @@ export const ApprovalDecisionInfo = z.strictObject({
   decision: Decision,
   /** A person's display name and id (`张三 (manager4567)`), `user` (Web UI/CLI) or `system`. */
   decided_by: z.string(),
-  via: z.enum(["dingtalk", "web", "cli", "timeout", "rule"]),
-  /** The chat it was decided in (via `dingtalk`). */
+  /** `web`, `cli`, `timeout`, `rule`, or the chat platform's id (`dingtalk`). */
+  via: z.string(),
+  /** The chat it was decided in (via a chat platform). */
   chat_id: z.string().optional(),
   reason: z.string().optional(),
   /** The agent that asked was gone (restarted): the decision went to its new session as a message. */

@@ -8,17 +8,14 @@ const ImLanguage = z.enum(["en", "zh"]);
 const ImCards = z.enum(["on", "off"]);
 const ImWorking = z.enum(["reaction", "card"]);
 
-/** The group's `im:` block as saved in group.yaml (names of variables, never values). */
+/**
+ * The group's `im:` block as saved in group.yaml (names of variables, never values): the neutral
+ * keys; each platform adds its own (`<platform>_…`, its module's schema in src/im/<platform>/).
+ */
 export const ImConfigView = z.looseObject({
   platform: z.string(),
   enabled: z.boolean(),
   mode: ImMode,
-  dingtalk_app_key_env: z.string().optional(),
-  dingtalk_app_secret_env: z.string().optional(),
-  dingtalk_robot_code_env: z.string().optional(),
-  dingtalk_allowed_users: z.array(z.string()).optional(),
-  /** Staff ids who may decide approvals from DingTalk; absent: whoever bound the chat. */
-  dingtalk_approvers: z.array(z.string()).optional(),
   files: z.looseObject({ enabled: z.boolean(), max_mb: z.number() }),
   /** The language of the bot's replies in chats. */
   language: ImLanguage,
@@ -26,20 +23,12 @@ export const ImConfigView = z.looseObject({
   cards: ImCards,
   /** Indicator for actors without a live stream: the 🤔 reaction, or a small "working" card. */
   working: ImWorking,
-  /** Another AI card template than the standard one. */
-  dingtalk_card_template_id: z.string().optional(),
   /** The /status team board: how long and how often it updates itself. */
   board: z.looseObject({ live_minutes: z.number(), refresh_seconds: z.number() }).optional(),
 });
 
-/** Which credentials are available (saved or in the daemon's environment); never their values. */
-export const ImSecrets = z.strictObject({
-  app_key: z.boolean(),
-  app_secret: z.boolean(),
-  robot_code: z.boolean(),
-  http_token: z.boolean(),
-  http_aes_key: z.boolean(),
-});
+/** Per credential id of the platform: whether a value is available (saved or in the environment). */
+export const ImSecrets = z.record(z.string(), z.boolean());
 
 export const ImStatus = z.strictObject({
   running: z.boolean(),
@@ -67,29 +56,24 @@ export const ImView = z.strictObject({
 });
 export type ImView = z.infer<typeof ImView>;
 
-const secret = text(LIMITS.credential).optional();
-const envName = text(LIMITS.envName).optional();
-/** `PUT /im/config`. Omitted credentials keep what is stored. */
-export const ImConfigBody = z.object({
-  platform: z.literal("dingtalk"),
-  app_key: secret,
-  app_secret: secret,
-  robot_code: secret,
-  app_key_env: envName,
-  app_secret_env: envName,
-  robot_code_env: envName,
-  /** HTTP mode: the event-callback Token and AES Key entered in DingTalk. */
-  http_token: secret,
-  http_aes_key: secret,
-  mode: ImMode.optional(),
-  /** `im.language`: what the bot speaks in chats; unchanged when omitted. */
-  language: ImLanguage.optional(),
-  /** `im.cards` and `im.working`; unchanged when omitted. */
-  cards: ImCards.optional(),
-  working: ImWorking.optional(),
-  /** Start (or restart) the bridge after saving; default true (the Web UI's Save Config). */
-  start: z.boolean().optional(),
-});
+/**
+ * `PUT /im/config`: the neutral keys, plus the platform's credential fields (`<credential>`, a value,
+ * and `<credential>_env`, a variable name; which ones, the platform's module says — the daemon
+ * checks them against it). Omitted credentials keep what is stored.
+ */
+export const ImConfigBody = z
+  .object({
+    platform: text(LIMITS.token),
+    mode: ImMode.optional(),
+    /** `im.language`: what the bot speaks in chats; unchanged when omitted. */
+    language: ImLanguage.optional(),
+    /** `im.cards` and `im.working`; unchanged when omitted. */
+    cards: ImCards.optional(),
+    working: ImWorking.optional(),
+    /** Start (or restart) the bridge after saving; default true (the Web UI's Save Config). */
+    start: z.boolean().optional(),
+  })
+  .catchall(z.union([text(LIMITS.credential), z.boolean()]).optional());
 export type ImConfigBody = z.infer<typeof ImConfigBody>;
 
 export const PendingRequest = z.strictObject({
@@ -139,3 +123,47 @@ export const RevokeResponse = z.strictObject({
 /** `GET /im/logs?n=N`: the last N lines (1–5000, default 200; anything else is the default). */
 export const ImLogsQuery = z.object({ n: z.string().optional() });
 export const ImLogsResponse = z.strictObject({ lines: z.array(z.string()) });
+
+/** One form field of Settings → IM Bridge (src/im/platform.ts `UiField`). */
+export const PlatformField = z.strictObject({
+  kind: z.enum(["secret", "env"]),
+  credential: z.string(),
+  label: z.string(),
+  placeholder: z.string(),
+  /** `password` hides what is typed. */
+  input: z.enum(["text", "password"]).optional(),
+  autoComplete: z.string().optional(),
+  hint: z.string().optional(),
+  optional: z.boolean().optional(),
+  /** Shown only in this receiving mode. */
+  mode: ImMode.optional(),
+  /** env fields: the group.yaml key holding the variable's name. */
+  configKey: z.string().optional(),
+});
+/** One platform as Settings → IM Bridge renders it (src/im/platform.ts `PlatformUi`). */
+export const PlatformInfo = z.strictObject({
+  id: z.string(),
+  label: z.string(),
+  optionLabel: z.string(),
+  fields: z.array(PlatformField),
+  texts: z.strictObject({
+    httpMode: z.string(),
+    modeHint: z.string(),
+    languageHint: z.string(),
+    envCommand: z.string(),
+    envIntro: z.string(),
+    subscribeHint: z.string(),
+    cardsHint: z.string(),
+    workingHint: z.string(),
+  }),
+  hints: z.array(
+    z.strictObject({
+      code: z.string(),
+      message: z.string().optional(),
+      title: z.string(),
+      steps: z.array(z.string()),
+    }),
+  ),
+});
+export type PlatformInfo = z.infer<typeof PlatformInfo>;
+export const ImPlatformsResponse = z.strictObject({ platforms: z.array(PlatformInfo) });

@@ -42,6 +42,7 @@ export const ROUTES = {
   getApproval: { method: "GET", path: "/api/v1/groups/:gid/approvals/:id" },
   decideApproval: { method: "POST", path: "/api/v1/groups/:gid/approvals/:id/decide" },
 
+  imPlatforms: { method: "GET", path: "/api/v1/im/platforms" },
   im: { method: "GET", path: "/api/v1/groups/:gid/im" },
   imConfigure: { method: "PUT", path: "/api/v1/groups/:gid/im/config" },
   imStart: { method: "POST", path: "/api/v1/groups/:gid/im/start" },
@@ -53,7 +54,7 @@ export const ROUTES = {
   imRevoke: { method: "POST", path: "/api/v1/groups/:gid/im/revoke" },
   imLogs: { method: "GET", path: "/api/v1/groups/:gid/im/logs" },
   /** DingTalk HTTP mode's message receiving URL; the platform's format, checked by its signature. */
-  dingtalkWebhook: { method: "POST", path: "/webhooks/dingtalk/:gid" },
+  imWebhook: { method: "POST", path: "/webhooks/:platform/:gid" },
 
   /** The built Web UI (static files, SPA fallback). */
   webUi: { method: "GET", path: "/*" },

@@ -1,4 +1,4 @@
-import { credentialEnvNames } from "../im/dingtalk/config.js";
+import { PLATFORMS } from "../im/platforms.js";
 import type { ActorConfig } from "../kernel/config.js";
 import { NotFoundError, ValidationError } from "../kernel/errors.js";
 import type { Group } from "../kernel/group.js";
@@ -104,10 +104,10 @@ export class ActorEnvService {
 
   /** Credential names and values of every group: no actor gets them from the daemon's environment. */
   async withheld(): Promise<Withheld> {
-    const names = new Set<string>(credentialEnvNames(undefined));
+    const names = new Set<string>(PLATFORMS.credentialEnvNames(undefined));
     const values: string[] = [];
     for (const group of this.kernel.list()) {
-      for (const name of credentialEnvNames(group.config.im)) names.add(name);
+      for (const name of PLATFORMS.credentialEnvNames(group.config.im)) names.add(name);
       values.push(...(await this.secrets.values(group.id)));
     }
     return { names, values };

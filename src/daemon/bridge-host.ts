@@ -6,20 +6,34 @@ import type { Group } from "../kernel/group.js";
 import type { Attachment, LedgerEvent, MessageSource } from "../kernel/types.js";
 import type { DaemonContext } from "./context.js";
 
+/** The bridge's platform as the host needs it: its id (a decision's `via`, the approvers key's prefix) and its approvers. */
+export interface HostPlatform {
+  id: string;
+  approvers(im: Record<string, unknown>): readonly string[] | undefined;
+}
+
 /** The kernel as one group's IM bridge sees it. */
 export class GroupBridgeHost implements BridgeHost {
+  readonly approvals: BridgeApprovals;
+
   constructor(
     private readonly ctx: DaemonContext,
     private readonly group: Group,
     readonly log: (line: string) => void,
-  ) {}
-
-  readonly approvals: BridgeApprovals = {
-    pending: async () => (await this.ctx.approvals.list(this.group)).pending.map(view),
-    decide: async (id, input) =>
-      view(await this.ctx.approvals.decide(this.group, id, { ...input, via: "dingtalk" })),
-    approvers: () => this.group.config.im?.dingtalk_approvers,
-  };
+    platform: HostPlatform,
+  ) {
+    this.approvals = {
+      pending: async () => (await this.ctx.approvals.list(this.group)).pending.map(view),
+      decide: async (id, input) =>
+        view(await this.ctx.approvals.decide(this.group, id, { ...input, via: platform.id })),
+      approversKey: `im.${platform.id}_approvers`,
+      // Read on each decision, so an edited group.yaml applies without a restart.
+      approvers: () => {
+        const im = this.group.config.im;
+        return im ? platform.approvers(im) : undefined;
+      },
+    };
+  }
 
   get groupId(): string {
     return this.group.id;

@@ -1,32 +1,34 @@
 import { boardTiming } from "../im/board.js";
 import { Bridge, type ImStatus } from "../im/bridge.js";
+import type { BridgeAdmin } from "../im/bridge-admin.js";
 import { cardTimingsFromEnv } from "../im/cards/timings.js";
-import { DingTalkAdapter } from "../im/dingtalk/adapter.js";
-import { type DingTalkCredentials, resolveDingTalkCredentials } from "../im/dingtalk/config.js";
-import { rateLimitsFromEnv } from "../im/dingtalk/rate-limit.js";
-import { streamTimingFromEnv } from "../im/dingtalk/stream-options.js";
-import type { WebhookRequest, WebhookResponse } from "../im/dingtalk/webhook.js";
 import { type InboundRate, parseInboundRate } from "../im/inbound-limit.js";
 import { BridgeLog, imLogPath } from "../im/log.js";
+import type {
+  ImBase,
+  ModuleAdapter,
+  PlatformModule,
+  PlatformRuntime,
+  WebhookRequest,
+  WebhookResponse,
+} from "../im/platform.js";
+import { PLATFORMS } from "../im/platforms.js";
+import type { PlatformRegistry } from "../im/registry.js";
 import { BridgeSupervisor } from "../im/supervisor.js";
 import type { ImConfig } from "../kernel/config.js";
-import { CcccError, ConfigError, ValidationError } from "../kernel/errors.js";
+import { CcccError, ConfigError } from "../kernel/errors.js";
 import type { Group } from "../kernel/group.js";
 import { GroupBridgeHost } from "./bridge-host.js";
 import type { DaemonContext } from "./context.js";
 import { SecretsStore } from "./secrets.js";
 
+/**
+ * Body of `PUT /im/config`. Besides these: each credential of the platform's module as `<id>` (a
+ * value for the secrets store) and, where group.yaml names its variable, `<id>_env`.
+ */
 export interface ImConfigInput {
-  platform: "dingtalk";
-  app_key?: string;
-  app_secret?: string;
-  robot_code?: string;
-  app_key_env?: string;
-  app_secret_env?: string;
-  robot_code_env?: string;
-  /** HTTP mode encrypted callbacks (event subscription token and AES key). */
-  http_token?: string;
-  http_aes_key?: string;
+  platform: string;
+  [credential: string]: string | boolean | undefined;
   mode?: "stream" | "http";
   /** `im.language`: what the bot speaks in chats (en, zh); unchanged when omitted. */
   language?: "en" | "zh";
@@ -39,13 +41,8 @@ export interface ImConfigInput {
 
 export interface ImView {
   config: ImConfig | null;
-  secrets: {
-    app_key: boolean;
-    app_secret: boolean;
-    robot_code: boolean;
-    http_token: boolean;
-    http_aes_key: boolean;
-  };
+  /** Per credential id: whether a value is available (env var or store). */
+  secrets: Record<string, boolean>;
   status: ImStatus & { restarts?: number };
 }
 
@@ -64,11 +61,12 @@ export class ImManager {
   private readonly logs = new Map<string, BridgeLog>();
   private readonly startErrors = new Map<string, ImStatus["last_error"]>();
   /** The adapter of each group's current bridge, for HTTP-mode callbacks. */
-  private readonly adapters = new Map<string, DingTalkAdapter>();
+  private readonly adapters = new Map<string, { platform: string; adapter: ModuleAdapter }>();
 
   constructor(
     private readonly ctx: DaemonContext,
     private readonly env: NodeJS.ProcessEnv,
+    readonly platforms: PlatformRegistry = PLATFORMS,
   ) {
     this.supervisor = new BridgeSupervisor({ home: ctx.home.root });
     this.secrets = new SecretsStore(ctx.home);
@@ -83,62 +81,56 @@ export class ImManager {
     return log;
   }
 
-  private imConfig(group: Group): ImConfig {
-    const im = group.config.im;
-    if (!im) {
+  /** The group's `im:` block, checked by its platform's strict schema, and that platform. */
+  private async imConfig(
+    group: Group,
+  ): Promise<{ im: ImBase; module: PlatformModule; runtime: PlatformRuntime<unknown> }> {
+    const raw = group.config.im;
+    if (!raw) {
       throw new ConfigError(
-        `Group ${group.id} has no IM bridge configured: run "cccc im set dingtalk --app-key-env … --app-secret-env …" or use Settings → IM Bridge in the Web UI.`,
+        `Group ${group.id} has no IM bridge configured: run "${this.platforms.setCommandHint()}" or use Settings → IM Bridge in the Web UI.`,
       );
     }
-    return im;
+    const im = await this.platforms.parseIm(raw, `${this.ctx.home.groupDir(group.id)}/group.yaml`);
+    return { im, ...(await this.platforms.runtime(im.platform)) };
   }
 
-  private async credentials(group: Group): Promise<DingTalkCredentials> {
-    const im = this.imConfig(group);
+  private async credentials(group: Group): Promise<unknown> {
+    const { im, module, runtime } = await this.imConfig(group);
     const stored = await this.secrets.read(group.id);
-    const resolved = resolveDingTalkCredentials(im, this.env, stored);
+    const resolved = runtime.resolveCredentials(im, this.env, stored);
     if (resolved instanceof CcccError) throw resolved;
     // A variable in the daemon's environment wins over a saved value: say so when they differ.
-    for (const [envName, key] of [
-      [im.dingtalk_app_key_env, "dingtalk_app_key"],
-      [im.dingtalk_app_secret_env, "dingtalk_app_secret"],
-    ] as const) {
-      const fromEnv = envName ? this.env[envName] : undefined;
+    for (const spec of module.credentials.filter((c) => c.required)) {
+      const envName = im[spec.envKey];
+      const fromEnv = typeof envName === "string" ? this.env[envName] : undefined;
+      const key = spec.secretKey;
       if (fromEnv && stored[key] && fromEnv !== stored[key]) {
         this.log(group).write(
           `note: ${envName} in the daemon's environment overrides the saved ${key}; unset it or save the same value`,
         );
       }
     }
-    this.log(group).setSecrets(
-      [resolved.appKey, resolved.appSecret, resolved.robotCode ?? ""].filter(Boolean),
-    );
+    this.log(group).setSecrets(runtime.secretValues(resolved));
     return resolved;
   }
 
-  private createBridge(group: Group, creds: DingTalkCredentials | undefined): Bridge {
-    const im = this.imConfig(group);
+  private async createBridge(group: Group, creds: unknown): Promise<Bridge> {
+    const { im, module, runtime } = await this.imConfig(group);
     const log = this.log(group);
-    const host = new GroupBridgeHost(this.ctx, group, (line) => log.write(line));
-    const adapter = new DingTalkAdapter({
-      appKey: creds?.appKey ?? "",
-      appSecret: creds?.appSecret ?? "",
-      ...(creds?.robotCode ? { robotCode: creds.robotCode } : {}),
-      apiBase: this.env.CCCC_DINGTALK_API_BASE || "https://api.dingtalk.com",
-      oapiBase: this.env.CCCC_DINGTALK_OAPI_BASE || "https://oapi.dingtalk.com",
+    const host = new GroupBridgeHost(this.ctx, group, (line) => log.write(line), {
+      id: module.id,
+      approvers: (raw) => runtime.approvers(raw),
+    });
+    const adapter = runtime.createAdapter({
+      im,
+      credentials: creds,
+      env: this.env,
       stateDir: host.stateDir,
       log: (line) => log.write(line),
-      mode: im.mode,
-      cards: {
-        enabled: im.cards !== "off",
-        ...(im.dingtalk_card_template_id ? { templateId: im.dingtalk_card_template_id } : {}),
-      },
-      stream: streamTimingFromEnv(this.env.CCCC_DINGTALK_STREAM_TIMING, (line) => log.write(line)),
-      api: { limits: rateLimitsFromEnv(this.env.CCCC_DINGTALK_RATE_LIMITS, (line) => log.write(line)) },
-      ...(creds?.httpToken ? { httpToken: creds.httpToken } : {}),
-      ...(creds?.httpAesKey ? { httpAesKey: creds.httpAesKey } : {}),
     });
-    if (creds) this.adapters.set(group.id, adapter);
+    if (creds !== undefined) this.adapters.set(group.id, { platform: module.id, adapter });
+    const allowedUsers = runtime.allowedUsers(im);
     return new Bridge(
       host,
       adapter,
@@ -151,7 +143,7 @@ export class ImManager {
         // `im.cards: off` (issue 11 item 6) turns the board card off too: /status is the text reply.
         board: im.cards === "off" ? null : boardTiming(im.board),
         working: im.working,
-        ...(im.dingtalk_allowed_users ? { allowedUsers: im.dingtalk_allowed_users } : {}),
+        ...(allowedUsers ? { allowedUsers } : {}),
         ...this.inboundRate(log),
       },
       cardTimingsFromEnv(this.env.CCCC_IM_CARD_TIMINGS, (line) => log.write(line)),
@@ -173,60 +165,52 @@ export class ImManager {
   async view(group: Group): Promise<ImView> {
     const stored = await this.secrets.read(group.id);
     const im = group.config.im ?? null;
-    const has = (envName: string | undefined, key: string) =>
-      Boolean((envName && this.env[envName]) || stored[key]);
+    const has = (envName: unknown, key: string) =>
+      Boolean((typeof envName === "string" && envName && this.env[envName]) || stored[key]);
+    const module = im ? this.platforms.get(im.platform) : undefined;
+    const specs = module ? module.credentials : this.platforms.all().flatMap((m) => m.credentials);
+    const secrets: Record<string, boolean> = {};
+    for (const spec of specs) secrets[spec.id] = im ? has(im[spec.envKey], spec.secretKey) : false;
     const supervised = this.supervisor.status(group.id);
     const error = this.startErrors.get(group.id);
     return {
       config: im,
-      secrets: {
-        app_key: has(im?.dingtalk_app_key_env, "dingtalk_app_key"),
-        app_secret: has(im?.dingtalk_app_secret_env, "dingtalk_app_secret"),
-        robot_code: has(im?.dingtalk_robot_code_env, "dingtalk_robot_code"),
-        http_token: has(im?.http_token_env as string | undefined, "dingtalk_http_token"),
-        http_aes_key: has(im?.http_aes_key_env as string | undefined, "dingtalk_http_aes_key"),
-      },
+      secrets,
       status: supervised ?? (error ? { ...STOPPED, state: "error", last_error: error } : STOPPED),
     };
   }
 
   /** Save the `im:` block (env names only) and the secret values (0600 store); start unless told not to. */
   async configure(group: Group, input: ImConfigInput): Promise<ImView> {
-    if (input.platform !== "dingtalk") {
-      throw new ValidationError(
-        "unsupported_platform",
-        `Unsupported platform "${input.platform}": use dingtalk.`,
-      );
+    const module = this.platforms.require(input.platform);
+    const value = (key: string) => {
+      const v = input[key];
+      return typeof v === "string" ? v : undefined;
+    };
+    const file = `${this.ctx.home.groupDir(group.id)}/group.yaml`;
+    // Checked before anything is saved: a bad variable name is refused with the key named.
+    const prev = group.config.im;
+    const next: ImConfig = {
+      ...(prev ?? {}),
+      platform: module.id,
+      enabled: prev?.enabled ?? false,
+      mode: input.mode ?? prev?.mode ?? "stream",
+      files: prev?.files ?? { enabled: true, max_mb: 20 },
+      language: input.language ?? prev?.language ?? "en",
+      cards: input.cards ?? prev?.cards ?? "on",
+      working: input.working ?? prev?.working ?? "reaction",
+    };
+    // The seed's block names the variables even when the values came from the Web UI: the values
+    // live in the secrets store, and a variable of that name, if set, wins.
+    for (const spec of module.credentials.filter((c) => c.namedInConfig)) {
+      const before = prev?.[spec.envKey];
+      next[spec.envKey] = value(`${spec.id}_env`) ?? (typeof before === "string" ? before : spec.defaultEnv);
     }
-    await this.secrets.update(group.id, {
-      dingtalk_app_key: input.app_key?.trim(),
-      dingtalk_app_secret: input.app_secret?.trim(),
-      dingtalk_robot_code: input.robot_code?.trim(),
-      dingtalk_http_token: input.http_token?.trim(),
-      dingtalk_http_aes_key: input.http_aes_key?.trim(),
-    });
+    await this.platforms.parseIm(next, file);
+    const values: Record<string, string | undefined> = {};
+    for (const spec of module.credentials) values[spec.secretKey] = value(spec.id)?.trim();
+    await this.secrets.update(group.id, values);
     await group.updateConfig((c) => {
-      const prev = c.im;
-      const next: ImConfig = {
-        ...(prev ?? {}),
-        platform: "dingtalk",
-        enabled: prev?.enabled ?? false,
-        mode: input.mode ?? prev?.mode ?? "stream",
-        files: prev?.files ?? { enabled: true, max_mb: 20 },
-        language: input.language ?? prev?.language ?? "en",
-        cards: input.cards ?? prev?.cards ?? "on",
-        working: input.working ?? prev?.working ?? "reaction",
-      };
-      // The seed's block names the variables even when the values came from the Web UI: the values
-      // live in the secrets store, and a variable of that name, if set, wins.
-      const envs = {
-        dingtalk_app_key_env: input.app_key_env ?? prev?.dingtalk_app_key_env ?? "DINGTALK_APP_KEY",
-        dingtalk_app_secret_env:
-          input.app_secret_env ?? prev?.dingtalk_app_secret_env ?? "DINGTALK_APP_SECRET",
-        dingtalk_robot_code_env:
-          input.robot_code_env ?? prev?.dingtalk_robot_code_env ?? "DINGTALK_ROBOT_CODE",
-      };
-      Object.assign(next, envs);
       c.im = next;
     });
     // A running bridge is restarted so new credentials, mode or language take effect at once.
@@ -241,9 +225,11 @@ export class ImManager {
     const log = this.log(group);
     try {
       const creds = await this.credentials(group);
+      const { module, runtime } = await this.imConfig(group);
       await this.supervisor.start({
         groupId: group.id,
-        appKey: creds.appKey,
+        appKey: runtime.lockKey(creds),
+        platformLabel: module.ui.label,
         create: () => this.createBridge(group, creds),
         log: (line) => log.write(line),
       });
@@ -290,6 +276,11 @@ export class ImManager {
     this.startErrors.delete(group.id);
   }
 
+  /** The admin API of the running bridge, or of one built just to read and change its state files. */
+  async admin(group: Group): Promise<BridgeAdmin> {
+    return (await this.bridge(group)).admin;
+  }
+
   /** The running bridge, or one built just to read and change its state files. */
   async bridge(group: Group): Promise<Bridge> {
     const running = this.supervisor.get(group.id);
@@ -299,9 +290,13 @@ export class ImManager {
   }
 
   /** An HTTP-mode callback for a group's bridge (signature checked by the adapter). */
-  async webhook(groupId: string, req: WebhookRequest): Promise<WebhookResponse> {
-    const adapter = this.supervisor.get(groupId) ? this.adapters.get(groupId) : undefined;
-    if (!adapter) return { status: 503, body: { error: "no running DingTalk bridge for this group" } };
+  async webhook(platform: string, groupId: string, req: WebhookRequest): Promise<WebhookResponse> {
+    const current = this.supervisor.get(groupId) ? this.adapters.get(groupId) : undefined;
+    const adapter = current?.platform === platform ? current.adapter : undefined;
+    if (!adapter?.receiveWebhook) {
+      const name = this.platforms.get(platform)?.ui.label ?? platform;
+      return { status: 503, body: { error: `no running ${name} bridge for this group` } };
+    }
     return adapter.receiveWebhook(req);
   }
 

@@ -11,6 +11,9 @@ export const WEBHOOK_PREFIX = "/webhooks/";
 export function imRoutes(app: FastifyInstance, ctx: DaemonContext, im: ImManager): void {
   const group = (gid: string) => ctx.kernel.group(gid);
 
+  // What Settings → IM Bridge renders: each platform's form fields, texts and hints.
+  route(app, "imPlatforms", async () => ({ platforms: im.platforms.catalog() }));
+
   route(app, "im", async ({ params }) => im.view(group(params.gid)));
   route(app, "imConfigure", async ({ params, body }) => im.configure(group(params.gid), body));
   route(app, "imStart", async ({ params }) => im.start(group(params.gid)));
@@ -22,31 +25,32 @@ export function imRoutes(app: FastifyInstance, ctx: DaemonContext, im: ImManager
   });
 
   route(app, "imPending", async ({ params }) => {
-    const bridge = await im.bridge(group(params.gid));
-    return { pending: await bridge.pending() };
+    const admin = await im.admin(group(params.gid));
+    return { pending: await admin.pending() };
   });
 
   route(app, "imBind", async ({ params, body: { key, actor } }) => {
-    const bridge = await im.bridge(group(params.gid));
+    const admin = await im.admin(group(params.gid));
     // Wrong keys are throttled per source (docs/im.md "Key guessing"): an agent's CLI names itself.
-    return bridge.bind(key, "user", actor ? `actor:${actor}` : "user");
+    return admin.bind(key, "user", actor ? `actor:${actor}` : "user");
   });
 
   route(app, "imAuthorized", async ({ params }) => {
-    const bridge = await im.bridge(group(params.gid));
-    return { chats: await bridge.authorized() };
+    const admin = await im.admin(group(params.gid));
+    return { chats: await admin.authorized() };
   });
 
   route(app, "imRevoke", async ({ params, body }) => {
-    const bridge = await im.bridge(group(params.gid));
-    return { ok: true, ...(await bridge.revoke(body.chat_id)) };
+    const admin = await im.admin(group(params.gid));
+    return { ok: true, ...(await admin.revoke(body.chat_id)) };
   });
 
-  // DingTalk HTTP mode: the "message receiving URL" (behind your HTTPS reverse proxy). Exempt from
-  // the Host/Origin guard because DingTalk is a foreign origin; every request must carry a valid
-  // signature or encrypted payload instead.
-  route(app, "dingtalkWebhook", async ({ params, req, reply }) => {
-    const result = await im.webhook(params.gid, {
+  // HTTP mode: a platform's "message receiving URL" (behind your HTTPS reverse proxy). Exempt from
+  // the Host/Origin guard because the platform is a foreign origin; every request must carry a
+  // valid signature or encrypted payload instead, checked by the platform's adapter.
+  route(app, "imWebhook", async ({ params, req, reply }) => {
+    if (!im.platforms.get(params.platform)) return reply.code(404).send({ error: "not found" });
+    const result = await im.webhook(params.platform, params.gid, {
       headers: req.headers,
       body: req.body,
       query: req.query as Record<string, string>,

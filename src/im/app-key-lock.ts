@@ -40,7 +40,8 @@ function readLock(path: string): LockContent | undefined {
 const heldHere = new Map<string, string>();
 
 /**
- * One consumer per DingTalk app key across processes (DingTalk splits pushes between connections).
+ * One consumer per platform app key across processes (a platform may split pushes between
+ * connections, so two consumers would each miss messages).
  * The lock file `<home>/daemon/im-locks/<sha256(appKey)[:16]>.lock` holds `{pid, group_id}`; it is
  * stale when that pid is dead, or when it is this process and no lock object holds it any more.
  */
@@ -50,7 +51,7 @@ export class AppKeyLock {
     readonly groupId: string,
   ) {}
 
-  static acquire(home: string, appKey: string, groupId: string): AppKeyLock {
+  static acquire(home: string, appKey: string, groupId: string, label = "chat platform"): AppKeyLock {
     const path = appKeyLockPath(home, appKey);
     mkdirSync(join(home, "daemon", "im-locks"), { recursive: true });
     const content = JSON.stringify({
@@ -79,9 +80,9 @@ export class AppKeyLock {
       if (live && holder) {
         throw new ImError(
           "im_app_key_in_use",
-          `This DingTalk app key is already used by the IM bridge of group ${holder.group_id} (pid ${holder.pid}). ` +
+          `This ${label} app key is already used by the IM bridge of group ${holder.group_id} (pid ${holder.pid}). ` +
             "One app key can serve one group at a time: stop that bridge (cccc im stop --group " +
-            `${holder.group_id}) or create a separate DingTalk app for this group.`,
+            `${holder.group_id}) or create a separate ${label} app for this group.`,
           409,
           { group_id: holder.group_id, pid: holder.pid },
         );

@@ -1,7 +1,7 @@
 /**
  * `/approve <id> [always]`, `/approve all [@agent]`, `/deny <id> [reason]` and `/approvals` from an
  * authorized chat (docs/approvals.md). Only approvers decide: the staff ids in
- * `im.dingtalk_approvers`, or, when that is not set, the person who bound the chat. Anyone else is
+ * the platform's `im.<platform>_approvers`, or, when that is not set, the person who bound the chat. Anyone else is
  * told so politely and the request stays pending.
  */
 
@@ -35,7 +35,7 @@ export async function approvalCommand(
     ctx.log?.(
       `[approvals] ${message.userName} (${message.staffId ?? message.userId}) may not decide ${first}`,
     );
-    return ctx.reply(t.notApprover(first));
+    return ctx.reply(t.notApprover(first, approvals.approversKey));
   }
   const decidedBy = `${message.userName} (${message.staffId ?? message.userId})`;
   const decide = (id: string, decision: "approve" | "deny" | "always", reason?: string) =>

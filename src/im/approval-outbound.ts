@@ -1,7 +1,7 @@
 /**
  * Approval events as chats see them (docs/approvals.md): `approval.requested` → a card with the
- * summary and Approve / Deny / Always buttons (buttons in direct chats only: in a group DingTalk
- * delivers only messages that @mention the bot, which a button cannot); `approval.decided` → a short
+ * summary and Approve / Deny / Always buttons (buttons in direct chats only: in a group a platform may
+ * deliver only messages that @mention the bot, which a button cannot); `approval.decided` → a short
  * message saying who decided, from where. Both go to every subscribed chat. Pure.
  */
 

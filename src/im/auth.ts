@@ -26,7 +26,7 @@ export interface AuthorizerDeps {
   state: BridgeState;
   groupId: string;
   groupTitle(): string;
-  /** Staff/user ids whose `/subscribe` is approved without a key (`im.dingtalk_allowed_users`). */
+  /** Staff/user ids whose `/subscribe` is approved without a key (the platform module's `allowedUsers`). */
   allowedUsers: readonly string[];
   /** The chat texts in the group's `im.language`. */
   replies: Replies;

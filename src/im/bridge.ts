@@ -2,12 +2,12 @@ import type { LedgerEventData, LedgerKind } from "../kernel/event-kinds.js";
 import { Authorizer } from "./auth.js";
 import type { BindLimits } from "./bind-throttle.js";
 import { type BoardTiming, DEFAULT_BOARD_TIMING, LiveBoards, statusBoardSource } from "./board.js";
+import { BridgeAdmin } from "./bridge-admin.js";
 import { errorCode, errorMessage } from "./bridge-errors.js";
 import { CardStreams } from "./cards/card-streams.js";
 import { OpenCards } from "./cards/open-cards.js";
 import { type CardTimings, DEFAULT_CARD_TIMINGS } from "./cards/timings.js";
 import { recipientsOf, WorkingCards } from "./cards/working-cards.js";
-import { commandUrl } from "./commands.js";
 import { chooseContent as defaultChooseContent } from "./format.js";
 import { InboundHandler } from "./inbound.js";
 import type { InboundRate } from "./inbound-limit.js";
@@ -33,7 +33,7 @@ export interface BridgeConfig {
   filesEnabled: boolean;
   /** `im.files.max_mb`. */
   maxFileMb: number;
-  /** `im.dingtalk_allowed_users`: staff ids whose /subscribe is approved without a key. */
+  /** The platform module's `allowedUsers(im)`: user ids whose /subscribe is approved without a key. */
   allowedUsers?: string[];
   /** Per-chat inbound rate (default 20 messages per 10 s); null: no limit. `CCCC_IM_INBOUND_RATE`. */
   inboundRate?: InboundRate | null;
@@ -79,38 +79,18 @@ export interface ImStatus {
   refused_outbound?: number;
 }
 
-export interface PendingInfo {
-  key: string;
-  chat_id: string;
-  chat_type: "direct" | "group";
-  chat_title: string;
-  user_name: string;
-  created_at: string;
-  expires_at: string;
-}
-
-export interface AuthorizedInfo {
-  chat_id: string;
-  chat_type: "direct" | "group";
-  chat_title: string;
-  subscribed: boolean;
-  paused: boolean;
-  verbose: boolean;
-  held_back: number;
-  authorized_at: string;
-  by: string;
-  gone?: { at: string; reason: string };
-}
-
 /** Backoff 1 s doubling to 60 s; 40 attempts ride out a platform outage of about half an hour. */
 const DEFAULT_RETRY: RetryPolicy = { baseMs: 1000, maxMs: 60_000, attempts: 40 };
 
 /**
- * The platform-neutral IM bridge of one group. `bind`, `pending`, `authorized` and `revoke` also work
- * while the bridge is stopped (they only touch the state files; the chat is told when running).
+ * The platform-neutral IM bridge of one group: the message path (adapter ⇄ inbound/outbound) and its
+ * lifecycle. The admin API (`admin`: bind, pending, authorized, revoke) also works while the bridge
+ * is stopped (it only touches the state files; the chat is told when running).
  */
 export class Bridge {
   readonly state: BridgeState;
+  /** The chats' authorization: bind, pending, authorized, revoke (routes and CLI; no message path). */
+  readonly admin: BridgeAdmin;
   private readonly auth: Authorizer;
   private readonly indicators: ProcessingIndicators;
   private readonly inbound: InboundHandler;
@@ -172,6 +152,13 @@ export class Bridge {
       },
     );
     this.outbound = this.makeOutbound();
+    this.admin = new BridgeAdmin({
+      state: this.state,
+      auth: this.auth,
+      replies: this.replies,
+      groupInfo: () => ({ id: host.groupId, title: host.groupInfo().title }),
+      tell: (chatId, text) => this.tell(chatId, text),
+    });
     this.boards = new LiveBoards(config.board ?? DEFAULT_BOARD_TIMING, this.now, log);
     const maxBytes = Math.round(config.maxFileMb * 1024 * 1024);
     this.inbound = new InboundHandler({
@@ -207,8 +194,8 @@ export class Bridge {
       files: { enabled: this.config.filesEnabled, maxBytes: Math.round(this.config.maxFileMb * 1024 * 1024) },
       replies: this.replies,
       approvalReplies: approvalRepliesFor(this.config.language ?? "en"),
-      commandUrl: (command) =>
-        commandUrl(this.config.platform, command, this.adapter.commandUrl?.bind(this.adapter)),
+      // Undefined when the platform has no button that sends a command back: then no buttons.
+      commandUrl: (command) => this.adapter.commandUrl?.(command),
       retry: { ...DEFAULT_RETRY, ...this.options.retry },
       indicators: this.indicators,
       now: this.now,
@@ -350,62 +337,6 @@ export class Bridge {
       refused_inbound: this.inbound.refused,
       refused_outbound: this.outbound.refused,
     };
-  }
-
-  /** Approve a one-time key: the chat is authorized, subscribed, and told so. */
-  async bind(
-    key: string,
-    by = "user",
-    source = by,
-  ): Promise<{ chat: { chat_id: string; chat_type: string; chat_title: string } }> {
-    await this.state.ensureLoaded();
-    const chat = await this.auth.bind(key, by, source);
-    await this.tell(
-      chat.chat_id,
-      this.replies.approved(this.host.groupInfo().title, this.host.groupId, chat.chat_type),
-    );
-    return { chat: { chat_id: chat.chat_id, chat_type: chat.chat_type, chat_title: chat.title } };
-  }
-
-  async pending(): Promise<PendingInfo[]> {
-    await this.state.ensureLoaded();
-    return this.auth.pending().map((p) => ({
-      key: p.key,
-      chat_id: p.chat_id,
-      chat_type: p.chat_type,
-      chat_title: p.chat_title,
-      user_name: p.user_name,
-      created_at: p.created_at,
-      expires_at: p.expires_at,
-    }));
-  }
-
-  async authorized(): Promise<AuthorizedInfo[]> {
-    await this.state.ensureLoaded();
-    return this.state.listAuthorized().map((c) => {
-      const sub = this.state.subscription(c.chat_id);
-      return {
-        chat_id: c.chat_id,
-        chat_type: c.chat_type,
-        chat_title: c.title,
-        subscribed: sub?.subscribed ?? false,
-        paused: sub?.paused ?? false,
-        verbose: sub?.verbose ?? false,
-        held_back: sub?.held_back ?? 0,
-        authorized_at: c.authorized_at,
-        by: c.by,
-        ...(c.gone ? { gone: c.gone } : {}),
-      };
-    });
-  }
-
-  /** Remove a chat's authorization and subscription; the chat is told when the bridge runs. */
-  async revoke(chatId: string, by = "user"): Promise<{ revoked: boolean; unsubscribed: boolean }> {
-    await this.state.ensureLoaded();
-    const had = this.state.authorized(chatId) !== undefined;
-    const result = await this.auth.revoke(chatId, by);
-    if (had) await this.tell(chatId, this.replies.revoked);
-    return result;
   }
 
   /** Resolves when every ledger event so far has been handled (tests, graceful shutdown). */

@@ -124,8 +124,6 @@ export interface CommandContext {
   lastError?(): { code: string; message: string; at: string } | undefined;
   now(): Date;
   reply(text: string, extra?: { kind: "help" | "status"; buttons: ActionButton[] }): Promise<void>;
-  /** Forward to agents (downloads attachments, starts the indicator). */
-  forward(to: string[], text: string): Promise<void>;
   /** Record an `im.*` ledger event. */
   event: RecordEvent;
   /** Buttons that send commands back, or [] where the platform/chat cannot. */
@@ -146,8 +144,26 @@ export interface CommandContext {
   log?(line: string): void;
 }
 
+/**
+ * What the inbound handler does after a command: nothing more (the command replied), or forward
+ * `text` to the agents `to` (a /send). Commands never forward themselves, so the inbound handler is
+ * the one place a message goes to the kernel.
+ */
+export type CommandOutcome = { forward: { to: string[]; text: string } } | undefined;
+
 /** Run a command from an authorized chat (the authorization gate ran before). */
-export async function runCommand(ctx: CommandContext, name: CommandName, args: string): Promise<void> {
+export async function runCommand(
+  ctx: CommandContext,
+  name: CommandName,
+  args: string,
+): Promise<CommandOutcome> {
+  if (name === "send") return resolveSend(ctx, args, ctx.state.subscription(ctx.message.chatId));
+  await answer(ctx, name, args);
+  return undefined;
+}
+
+/** Every command but /send: change the chat's state, reply. */
+async function answer(ctx: CommandContext, name: Exclude<CommandName, "send">, args: string): Promise<void> {
   const chatId = ctx.message.chatId;
   const sub = ctx.state.subscription(chatId);
   const info = () => ctx.groupInfo();
@@ -202,8 +218,6 @@ export async function runCommand(ctx: CommandContext, name: CommandName, args: s
       }
       return ctx.reply(replies.verbose(on));
     }
-    case "send":
-      return sendCommand(ctx, args, sub);
     case "stop":
       return stopCommand(ctx, args);
     case "approve":
@@ -241,23 +255,24 @@ async function stopCommand(ctx: CommandContext, args: string): Promise<void> {
 }
 
 /**
- * `/send …`, plain text in a direct chat (an implicit /send), and a group quote-reply to an agent.
- * A quote-reply without `@targets` goes to the quoted agent; the quote is kept as a `> …` first line.
+ * `/send …`, plain text in a direct chat (an implicit /send), and a group quote-reply to an agent:
+ * the recipients and text to forward, or a reply saying why not. A quote-reply without `@targets`
+ * goes to the quoted agent; the quote is kept as a `> …` first line.
  */
-export async function sendCommand(
+export async function resolveSend(
   ctx: CommandContext,
   args: string,
   sub: Subscription | undefined,
-): Promise<void> {
+): Promise<CommandOutcome> {
   const { replies } = ctx;
-  if (sub?.paused) return ctx.reply(replies.pausedReply);
+  if (sub?.paused) return void (await ctx.reply(replies.pausedReply));
   const actors = info(ctx).actors;
   const quote = quoteRoute(ctx.message.quoted, actors);
   const parsed = parseSendTargets(args, actors, quote.to, replies);
-  if (!parsed.ok) return ctx.reply(parsed.reply);
-  if (parsed.text === "" && ctx.message.files.length === 0) return ctx.reply(replies.sendUsage);
+  if (!parsed.ok) return void (await ctx.reply(parsed.reply));
+  if (parsed.text === "" && ctx.message.files.length === 0) return void (await ctx.reply(replies.sendUsage));
   const text = quote.line ? [quote.line, parsed.text].filter((s) => s !== "").join("\n") : parsed.text;
-  return ctx.forward(parsed.to, text);
+  return { forward: { to: parsed.to, text } };
 }
 
 function info(ctx: CommandContext) {
@@ -272,19 +287,4 @@ function pauseButton(b: ButtonTitles, sub: Subscription | undefined): [string, s
 
 function verboseButton(b: ButtonTitles, sub: Subscription | undefined): [string, string] {
   return sub?.verbose ? [b.verboseOff, "/verbose off"] : [b.verboseOn, "/verbose on"];
-}
-
-/**
- * The URL a button uses to send a command back. DingTalk's client scheme by default; an adapter
- * may override it with `commandUrl`. Undefined → the platform cannot, so no buttons.
- */
-export function commandUrl(
-  platform: string,
-  command: string,
-  override?: (command: string) => string | undefined,
-) {
-  if (override) return override(command);
-  if (platform === "dingtalk")
-    return `dtmd://dingtalkclient/sendMessage?content=${encodeURIComponent(command)}`;
-  return undefined;
 }

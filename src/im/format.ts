@@ -1,5 +1,5 @@
 /**
- * Platform-neutral choice of outbound message format (docs/dingtalk-format.md).
+ * Platform-neutral choice of outbound message format (docs/im-bridge.md; each platform's encoder renders it).
  *
  * `chooseContent` rules, first match wins:
  * 1. `buttons` given (non-empty)          → actionCard (body as in 3, buttons kept in order).
@@ -165,11 +165,11 @@ export interface ReadHeader {
   body: string;
 }
 
-/** `(i/n)` numbering line of a split message (src/im/dingtalk/split.ts). */
+/** `(i/n)` numbering line of a split message (the platform encoder splits). */
 const PART_LINE = /^\(\d+\/\d+\)\n+/;
 /** Rule 5: `[<header>] text`. */
 const TEXT_HEADER = /^\[([^\]\n]+)\](?: |\n|$)/;
-/** Rules 1–3: `**<header>**` + blank line (DingTalk may add a hard break's trailing spaces). */
+/** Rules 1–3: `**<header>**` + blank line (a platform may add a hard break's trailing spaces). */
 const MARKDOWN_HEADER = /^\*\*([^\n*][^\n]*?)\*\*[ \t]*(?:\n|$)/;
 /** Rule 4: `<header>: <url>`. */
 const LINK_HEADER = /^([^\n]+?): (https?:\/\/\S+)$/;

@@ -1,7 +1,14 @@
 import type { Attachment } from "../kernel/types.js";
 import type { Authorizer } from "./auth.js";
 import { errorCode, errorMessage } from "./bridge-errors.js";
-import { type CommandContext, commandUrl, parseInput, runCommand, sendCommand } from "./commands.js";
+import {
+  type CommandContext,
+  type CommandOutcome,
+  type ParsedInput,
+  parseInput,
+  resolveSend,
+  runCommand,
+} from "./commands.js";
 import { DEFAULT_INBOUND_RATE, InboundLimiter, type InboundRate } from "./inbound-limit.js";
 import type { ProcessingIndicators } from "./indicator.js";
 import type { Language, Replies } from "./replies/index.js";
@@ -145,7 +152,7 @@ export class InboundHandler {
   }
 
   private async process(message: InboundMessage): Promise<void> {
-    const { state, auth, log } = this.deps;
+    const { auth, log } = this.deps;
     await this.remember(message);
     if (message.text.trim() === "" && message.files.length === 0) return this.empty(message);
     const parsed = parseInput(message.text);
@@ -157,16 +164,22 @@ export class InboundHandler {
       if (gate.type === "reply") await this.deps.reply(message, gate.text);
       return;
     }
+    // Routed once: a command to the commands module, a message to the kernel (`forward`).
+    const outcome = await this.route(message, parsed);
+    if (outcome) await this.forward(message, outcome.forward.to, outcome.forward.text);
+  }
+
+  private async route(message: InboundMessage, parsed: ParsedInput): Promise<CommandOutcome> {
     const ctx = this.context(message);
     if (parsed.type === "command" && parsed.name === "send" && message.quoted) this.quoteTarget(message);
     if (parsed.type === "command") return runCommand(ctx, parsed.name, parsed.args);
     if (parsed.type === "unknown_command")
-      return this.deps.reply(message, this.deps.replies.unknownCommand(parsed.name));
-    const sub = state.subscription(message.chatId);
+      return void (await this.deps.reply(message, this.deps.replies.unknownCommand(parsed.name)));
+    const sub = this.deps.state.subscription(message.chatId);
     const quoteTo = message.quoted ? this.quoteTarget(message) : undefined;
     if (message.chatType === "group" && !quoteTo)
-      return this.deps.reply(message, this.deps.replies.groupPlainHint);
-    return sendCommand(ctx, parsed.text, sub);
+      return void (await this.deps.reply(message, this.deps.replies.groupPlainHint));
+    return resolveSend(ctx, parsed.text, sub);
   }
 
   /** The agent a quote-reply goes to without @targets (logged either way, for "why did it go there?"). */
@@ -219,7 +232,7 @@ export class InboundHandler {
   }
 
   private context(message: InboundMessage): CommandContext {
-    const { host, state, adapter, platform } = this.deps;
+    const { host, state, adapter } = this.deps;
     return {
       message,
       state,
@@ -229,7 +242,6 @@ export class InboundHandler {
       lastError: () => this.deps.lastError?.(),
       now: () => new Date(this.deps.now()),
       reply: (text, extra) => this.deps.reply(message, text, extra),
-      forward: (to, text) => this.forward(message, to, text),
       interrupt: host.interrupt
         ? (actorId) => host.interrupt?.(actorId) ?? Promise.resolve(false)
         : undefined,
@@ -240,11 +252,11 @@ export class InboundHandler {
       log: (line) => this.deps.log(line),
       revoke: () => this.deps.revoke(message.chatId, `chat:${message.staffId ?? message.userId}`),
       buttons: (commands) => {
-        // In group chats DingTalk only delivers messages that @mention the bot, and a button cannot.
+        // In group chats a platform may only deliver messages that @mention the bot, and a button cannot.
         if (message.chatType !== "direct") return [];
         const out: ActionButton[] = [];
         for (const [title, command] of commands) {
-          const url = commandUrl(platform, command, adapter.commandUrl?.bind(adapter));
+          const url = adapter.commandUrl?.(command);
           if (url === undefined) return [];
           out.push({ title, url });
         }

@@ -11,7 +11,7 @@ export function imLogPath(groupDir: string): string {
 
 // key=value / "key":"value" / key: value where the key names a credential.
 const KEYED =
-  /\b(access_?token|accessToken|x-acs-dingtalk-access-token|app_?secret|appSecret|client_?secret|clientSecret|sessionWebhook|session|ticket|sign|token|password|aes_?key)(["']?\s*[:=]\s*["']?)([^\s"'&,;}]+)/gi;
+  /\b(access_?token|accessToken|x-acs-[a-z]+-access-token|app_?secret|appSecret|client_?secret|clientSecret|sessionWebhook|session|ticket|sign|token|password|aes_?key)(["']?\s*[:=]\s*["']?)([^\s"'&,;}]+)/gi;
 const BEARER = /\bBearer\s+[A-Za-z0-9._~+/-]+=*/g;
 
 /** Replace secret values and common token patterns by `***`. */

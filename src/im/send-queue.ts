@@ -1,11 +1,10 @@
 import { errorCode, errorMessage } from "./bridge-errors.js";
+import { type FailureClass, failureOf } from "./platform.js";
 import { type RetryInfo, retryOf } from "./transport/errors.js";
 import { type RetryPolicy, retryDelay } from "./transport/retry.js";
 import { sleep } from "./transport/sleep.js";
 
 export type { RetryPolicy } from "./transport/retry.js";
-
-export type FailureClass = "retry" | "gone" | "fatal";
 
 const NETWORK_CODES = new Set([
   "network_error",
@@ -20,20 +19,20 @@ const NETWORK_CODES = new Set([
 ]);
 
 /**
- * How a failed send is handled. `*_chat_gone` marks the chat; otherwise an error's transport
- * classification (transport/errors.ts `retry`) decides; errors without one are classified by code:
- * `*_throttled`, `*_server_error` and network failures are retried with backoff, anything else is
- * given up.
+ * How a failed send is handled, one classification for every platform: a class the adapter marked
+ * the error with (src/im/platform.ts; platforms mark `gone`, a chat that no longer takes messages),
+ * else the transport kit's `retry` (transport/errors.ts: `no` gives up, `after`/`backoff` retry),
+ * else platform-neutral codes: `chat_gone` marks the chat, `throttled` and network failures are
+ * retried with backoff, anything else is given up.
  */
 export function classifyFailure(error: unknown): FailureClass {
+  const marked = failureOf(error);
+  if (marked) return marked;
   const code = errorCode(error) ?? "";
-  if (code.endsWith("_chat_gone") || code === "chat_gone") return "gone";
+  if (code === "chat_gone") return "gone";
   const info = retryOf(error);
   if (info) return info.retry === "no" ? "fatal" : "retry";
-  if (code.endsWith("_throttled") || code === "throttled" || code.endsWith("_rate_limited")) return "retry";
-  // The platform's own outage (5xx): the ledger keeps the message, so wait it out.
-  if (code.endsWith("_server_error")) return "retry";
-  if (NETWORK_CODES.has(code) || code.endsWith("_network") || code.endsWith("_timeout")) return "retry";
+  if (code === "throttled" || NETWORK_CODES.has(code)) return "retry";
   const name = error instanceof Error ? error.name : "";
   if (name === "NetworkError" || name === "TimeoutError") return "retry";
   return "fatal";

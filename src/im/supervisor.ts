@@ -5,8 +5,10 @@ import { type BackoffPolicy, backoffDelay } from "./transport/backoff.js";
 
 export interface BridgeSpec {
   groupId: string;
-  /** Credential identity for the cross-process lock (the DingTalk app key value). */
+  /** Credential identity for the cross-process lock (the platform module's `lockKey`, e.g. an app key). */
   appKey: string;
+  /** The platform's name for the lock's error message (default "chat platform"). */
+  platformLabel?: string;
   /** Build a fresh bridge (with a fresh adapter) for every start and restart. */
   create(): Bridge | Promise<Bridge>;
   /** The group's bridge log (restarts are logged there). */
@@ -61,7 +63,7 @@ export class BridgeSupervisor {
       if (current.bridge?.running) return this.statusOf(current);
       await this.stop(spec.groupId);
     }
-    const lock = AppKeyLock.acquire(this.options.home, spec.appKey, spec.groupId);
+    const lock = AppKeyLock.acquire(this.options.home, spec.appKey, spec.groupId, spec.platformLabel);
     const entry: Entry = {
       spec,
       lock,

@@ -1,6 +1,6 @@
 /**
  * Platform-neutral IM types. The bridge core (src/im/*.ts) talks to a chat platform only through
- * `PlatformAdapter`; each platform is one folder (src/im/dingtalk/) that implements it.
+ * `PlatformAdapter`; each platform is one folder (src/im/<platform>/) that implements it.
  * The core talks to the kernel only through `BridgeHost`, which the daemon implements.
  */
 import type { LedgerEventData, LedgerKind } from "../kernel/event-kinds.js";
@@ -11,10 +11,10 @@ export type ChatType = "direct" | "group";
 /** A file attached to an inbound message, not yet downloaded. */
 export interface InboundFile {
   kind: "image" | "file" | "audio" | "video";
-  /** Platform handle used to download it (DingTalk: downloadCode). */
+  /** Platform handle used to download it (e.g. a download code). */
   downloadCode: string;
   fileName?: string;
-  /** DingTalk: the robot code the download must be made with. */
+  /** Where a platform needs it: the robot code the download must be made with. */
   robotCode?: string;
 }
 
@@ -24,7 +24,7 @@ export interface QuotedMessage {
   text: string;
   /** Platform message id of the quoted message. */
   messageId?: string;
-  /** Platform id of its sender (DingTalk: encrypted, comparable only within the platform). */
+  /** Platform id of its sender (may be encrypted: comparable only within the platform). */
   senderId?: string;
   /** The platform's msgtype of the quoted message, for logs. */
   rawType?: string;
@@ -40,11 +40,11 @@ export interface InboundMessage {
   chatTitle?: string;
   userId: string;
   userName: string;
-  /** Enterprise staff id where the platform has one (DingTalk senderStaffId). */
+  /** Enterprise staff id where the platform has one (a sender staff id). */
   staffId?: string;
   /** Text with the leading @bot mention removed and whitespace trimmed. May be empty. */
   text: string;
-  /** True when the bot was @mentioned (always true for group messages DingTalk delivers). */
+  /** True when the bot was @mentioned (always true for group messages of platforms that deliver only those). */
   mentioned: boolean;
   files: InboundFile[];
   /** The platform's msgtype, kept for logs and for "unsupported type" replies. */
@@ -53,7 +53,7 @@ export interface InboundMessage {
   createdAt: number;
   /** When our transport received it (ms since epoch); the per-chat flood limit counts by this. */
   receivedAt?: number;
-  /** Per-chat reply channel data, e.g. DingTalk sessionWebhook + expiry. Opaque to the core. */
+  /** Per-chat reply channel data, e.g. a session webhook + expiry. Opaque to the core. */
   reply?: Record<string, unknown>;
   /** Set when the user quote-replied to a message; the core routes by it (docs/im-bridge.md). */
   quoted?: QuotedMessage;
@@ -61,7 +61,7 @@ export interface InboundMessage {
 
 export interface ActionButton {
   title: string;
-  /** A URL, or a command to send back (`dtmd://dingtalkclient/sendMessage?content=…` on DingTalk). */
+  /** A URL, or a command to send back (the adapter's `commandUrl`). */
   url: string;
 }
 
@@ -117,16 +117,15 @@ export interface PlatformAdapter {
   fitsOneMessage?(content: OutboundContent): boolean;
   download(file: InboundFile, maxBytes: number): Promise<DownloadedFile>;
   upload(file: { bytes: Buffer; name: string; mime: string }): Promise<{ mediaId: string }>;
-  /** Optional processing indicator on a user's message (DingTalk: emotion reply). */
+  /** Optional processing indicator on a user's message (e.g. an emoji reaction). */
   react?(message: InboundMessage, emoji: string, on: boolean): Promise<void>;
   /**
-   * Optional: the URL an ActionCard button uses to send `command` back into the chat. Without it the
-   * core uses DingTalk's `dtmd://dingtalkclient/sendMessage?content=…` for platform "dingtalk" and
-   * shows no buttons elsewhere. Return undefined to suppress buttons.
+   * Optional: the URL an ActionCard button uses to send `command` back into the chat. Without it (or
+   * when it returns undefined) messages carry no buttons.
    */
   commandUrl?(command: string): string | undefined;
   /**
-   * Optional: show `view` as a card that can be updated in place (DingTalk: an AI card). Rejects
+   * Optional: show `view` as a card that can be updated in place (e.g. an AI card). Rejects
    * when the card path fails (the core then sends the text reply); absent when cards are off.
    */
   openBoard?(target: ChatTarget, view: BoardView): Promise<BoardCard>;
@@ -136,7 +135,7 @@ export interface PlatformAdapter {
    */
   onFatal?(listener: (error: Error) => void): void;
   status(): AdapterStatus;
-  /** Optional live cards (DingTalk AI cards): a reply stream shown in place (docs/im-bridge.md "Cards"). */
+  /** Optional live cards (a platform's updatable cards): a reply stream shown in place (docs/im-bridge.md "Cards"). */
   readonly cards?: CardSurface;
 }
 
@@ -150,7 +149,7 @@ export interface CardView {
 
 /** A platform's live cards. Every method rejects on failure (the core falls back to messages). */
 export interface CardSurface {
-  /** Characters one card renders reliably (DingTalk: about 2,500 CJK characters). */
+  /** Characters one card renders reliably (set by the platform, e.g. about 2,500 CJK characters). */
   readonly maxChars: number;
   /** Create and deliver a card into the chat; resolves to the card's id. */
   create(target: ChatTarget, view: CardView): Promise<string>;
@@ -160,10 +159,15 @@ export interface CardSurface {
   finish(cardId: string, view: CardView): Promise<void>;
   /**
    * Best effort: end a card that cannot be finished normally (e.g. streaming not permitted) with a
-   * short note, through whatever call still works (DingTalk: a card-data update).
+   * short note, through whatever call still works (e.g. a card-data update).
    */
   abandon(cardId: string, view: CardView): Promise<void>;
   /** The permission a card error says the app lacks (e.g. `Card.Streaming.Write`), if that is the cause. */
+  /**
+   * How to grant the app the card permissions, per bot language: one sentence the core puts after
+   * "Replies come as messages because the app lacks …" (replies/cards.ts).
+   */
+  readonly permissionHelp: Record<"en" | "zh", string>;
   missingPermission(error: unknown): string | undefined;
   /** The card no longer exists on the platform (expired): stop updating it. */
   gone(error: unknown): boolean;
@@ -233,7 +237,9 @@ export interface BridgeApprovals {
     id: string,
     input: { decision: "approve" | "deny" | "always"; decided_by: string; chat_id: string; reason?: string },
   ): Promise<ApprovalView>;
-  /** `im.dingtalk_approvers`, or undefined when not set (then whoever bound the chat decides). */
+  /** Where approvers are listed, as the chat is told: `im.<platform>_approvers`. */
+  readonly approversKey: string;
+  /** The platform's approvers list, or undefined when not set (then whoever bound the chat decides). */
   approvers(): readonly string[] | undefined;
 }
 

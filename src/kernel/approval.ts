@@ -8,8 +8,11 @@ import type { LedgerEvent } from "./types.js";
 
 export type ApprovalDecision = "approve" | "deny" | "always";
 
-/** Where a decision came from. */
-export type ApprovalVia = "dingtalk" | "web" | "cli" | "timeout" | "rule";
+/**
+ * Where a decision came from: the Web UI, the CLI, the timeout, an "always" rule, or a chat, named
+ * by its IM platform's id (`im.platform`, e.g. the one in src/im/platforms.ts).
+ */
+export type ApprovalVia = "web" | "cli" | "timeout" | "rule" | (string & {});
 
 export type ApprovalRequestedData = {
   /** Short id people type: `/approve <id>`. */
@@ -34,7 +37,7 @@ export type ApprovalDecidedData = {
   /** A person's display name and id (`张三 (manager4567)`), `user` (Web UI/CLI) or `system`. */
   decided_by: string;
   via: ApprovalVia;
-  /** The chat it was decided in (via `dingtalk`). */
+  /** The chat it was decided in (via an IM platform). */
   chat_id?: string;
   reason?: string;
   /** Set when the agent that asked was gone (restart): the decision went to it as a message. */

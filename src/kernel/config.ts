@@ -57,25 +57,22 @@ export const ImFilesSchema = z.looseObject({
   max_mb: z.number().positive().max(100).default(20),
 });
 
+/**
+ * The platform-neutral keys of `im:`. Each platform's own keys (credential variable names, allowed
+ * users, …) are checked by its module's strict schema when the IM layer reads the block
+ * (src/im/registry.ts `parseIm`); unknown keys are kept here.
+ */
 export const ImConfigSchema = z.looseObject({
-  platform: z.enum(["dingtalk"]),
+  platform: text(LIMITS.token).min(1),
   enabled: z.boolean().default(false),
   mode: z.enum(["stream", "http"]).default("stream"),
-  dingtalk_app_key_env: z.string().optional(),
-  dingtalk_app_secret_env: z.string().optional(),
-  dingtalk_robot_code_env: z.string().optional(),
-  dingtalk_allowed_users: z.array(z.string()).optional(),
-  /** Staff ids who may decide approvals from DingTalk; default: whoever bound the chat. */
-  dingtalk_approvers: z.array(text(LIMITS.token)).max(LIMITS.recipients).optional(),
   files: ImFilesSchema.default({ enabled: true, max_mb: 20 }),
   /** Language of everything the bot says in chats (replies, notes, button titles). */
   language: z.enum(["en", "zh"]).default("en"),
-  /** Live reply cards (DingTalk AI cards) for streamed replies; `off`: messages only. */
+  /** Live reply cards (the platform's updatable cards) for streamed replies; `off`: messages only. */
   cards: z.enum(["on", "off"]).default("on"),
   /** "Working" indicator for actors without a live stream: the 🤔 reaction, or a small card. */
   working: z.enum(["reaction", "card"]).default("reaction"),
-  /** Another AI card template than the standard one (same variables: msgContent, msgTitle, flowStatus). */
-  dingtalk_card_template_id: z.string().trim().min(1).max(200).optional(),
   /** The /status team board card: how long and how often it updates itself (docs/im-bridge.md). */
   board: BoardConfigSchema.optional(),
 });

@@ -13,6 +13,7 @@ class Inbox implements BridgeApprovals {
   items: ApprovalView[] = [];
   decisions: Array<{ id: string; decision: string; decided_by: string }> = [];
   approverList: string[] | undefined;
+  readonly approversKey = "im.dingtalk_approvers";
   async pending() {
     return this.items.filter((a) => a.status === "pending");
   }

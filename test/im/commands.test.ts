@@ -171,7 +171,7 @@ describe("commands in a subscribed chat", () => {
   it("/verbose toggles without argument and is idempotent with on/off", async () => {
     h = await startBridge();
     await subscribeChat(h);
-    const verbose = async () => (await h.bridge.authorized())[0]?.verbose;
+    const verbose = async () => (await h.bridge.admin.authorized())[0]?.verbose;
     await h.adapter.receive({ text: "/verbose" });
     expect(await verbose()).toBe(true);
     expect(h.adapter.lastText(DIRECT)).toBe("👁 Verbose mode: on. You also see messages between agents.");

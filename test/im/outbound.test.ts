@@ -79,7 +79,7 @@ describe("outbound routing", () => {
     h = await startBridge();
     await subscribeChat(h, DIRECT);
     await subscribeChat(h, GROUP);
-    await h.bridge.revoke(GROUP);
+    await h.bridge.admin.revoke(GROUP);
     await h.adapter.receive({ chatId: "cid-stranger", text: "/subscribe" });
     h.host.say("lead", "hello");
     await h.bridge.idle();
@@ -170,8 +170,7 @@ describe("durable cursor", () => {
     await subscribeChat(h, DIRECT);
     await subscribeChat(h, GROUP);
     let blockGroup = true;
-    h.adapter.sendHook = (t) =>
-      blockGroup && t.chatId === GROUP ? new CodedError("dingtalk_throttled") : undefined;
+    h.adapter.sendHook = (t) => (blockGroup && t.chatId === GROUP ? new CodedError("throttled") : undefined);
     h.host.say("lead", "one");
     await new Promise((r) => setTimeout(r, 30));
     expect(agentTexts(DIRECT)).toEqual(["[Lead] one"]);
@@ -200,9 +199,7 @@ describe("send queue", () => {
     await h.bridge.idle();
     let blockV1 = false;
     h.adapter.sendHook = (_t, c) =>
-      blockV1 && c.type === "text" && c.text.includes("v1")
-        ? new CodedError("dingtalk_throttled")
-        : undefined;
+      blockV1 && c.type === "text" && c.text.includes("v1") ? new CodedError("throttled") : undefined;
     let releaseV0: () => void = () => {};
     const v0Sent = new Promise<void>((r) => {
       releaseV0 = r;
@@ -236,7 +233,7 @@ describe("send queue", () => {
     let failures = 2;
     h.adapter.sendHook = (_t, c) =>
       c.type === "text" && c.text.includes("first") && failures-- > 0
-        ? new CodedError("dingtalk_throttled")
+        ? new CodedError("throttled")
         : undefined;
     h.host.say("lead", "first");
     h.host.say("lead", "second");
@@ -258,7 +255,7 @@ describe("send queue", () => {
     h.host.say("lead", "b");
     await h.bridge.idle();
     expect(agentTexts(DIRECT)).toEqual(["[Lead] a", "[Lead] b"]);
-    const group = (await h.bridge.authorized()).find((c) => c.chat_id === GROUP);
+    const group = (await h.bridge.admin.authorized()).find((c) => c.chat_id === GROUP);
     expect(group?.gone?.reason).toContain("dingtalk_chat_gone");
     const groupAttempts = h.adapter.attempts.filter((a) => a.target.chatId === GROUP).length;
     h.adapter.sendHook = undefined;
@@ -291,7 +288,7 @@ describe("send queue", () => {
   it("stop() does not hang on a chat whose sends keep failing", async () => {
     h = await startBridge({}, { retry: { baseMs: 5, maxMs: 10, attempts: 10_000 } });
     await subscribeChat(h);
-    h.adapter.sendHook = () => new CodedError("dingtalk_throttled");
+    h.adapter.sendHook = () => new CodedError("throttled");
     const pending = h.adapter.receive({ text: "/status" });
     h.host.say("lead", "stuck");
     await new Promise((r) => setTimeout(r, 30));

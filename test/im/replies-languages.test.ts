@@ -161,7 +161,7 @@ describe("a bridge with language zh", () => {
     h.host.say("lead", "file for you", ["user"], { attachments: [att] });
     await h.bridge.idle();
     expect(h.adapter.lastText(DIRECT)).toContain("1 个附件未发送");
-    await h.bridge.revoke(DIRECT);
+    await h.bridge.admin.revoke(DIRECT);
     await h.bridge.idle();
     expect(contentText(h.adapter.last(DIRECT)?.content ?? { type: "text", text: "" })).toContain(
       "权限已被撤销",

@@ -4,6 +4,7 @@
  * one; this double also checks the UI's side of the contract (JSON bodies, no secrets echoed).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { PLATFORMS } from "../../src/im/platforms.js";
 
 interface Actor {
   id: string;
@@ -117,6 +118,7 @@ export function createApiDouble(): ApiDouble {
   ) {
     const [, gid, sub, aid, action] = parts;
     if (parts[0] === "health") return { ok: true, version: "double", pid: 0, home: "/tmp" };
+    if (parts[0] === "im" && parts[1] === "platforms") return { platforms: PLATFORMS.catalog() };
     if (parts[0] !== "groups") throw new HttpError(404, "not_found", "No such route.");
     if (!gid) {
       if (method === "GET") return { groups: [...groups.values()].map(summary) };

@@ -13,6 +13,7 @@ import { APPROVALS_VIEW, ViewTabs } from "./components/view-tabs.tsx";
 import { useErrors } from "./hooks/errors.tsx";
 import { useApprovals } from "./hooks/use-approvals.ts";
 import { useLedger } from "./hooks/use-ledger.ts";
+import { platformLabels, usePlatforms } from "./hooks/use-platforms.ts";
 import { usePoll } from "./hooks/use-poll.ts";
 
 const SELECTED_KEY = "cccc.group";
@@ -30,6 +31,7 @@ function initialGroup(): string | null {
 export function App() {
   const { report, resolve } = useErrors();
   const [groups, setGroups] = useState<GroupSummary[] | null>(null);
+  const chatApps = platformLabels(usePlatforms());
   const [selected, setSelected] = useState<string | null>(initialGroup);
   const [group, setGroup] = useState<GroupSummary | null>(null);
   const [actors, setActors] = useState<ActorInfo[]>([]);
@@ -166,7 +168,8 @@ export function App() {
             <div className="welcome-card">
               <h1>Welcome to CCCC</h1>
               <p>
-                A working group is a foreman and its peers — coding agents you talk to here or from DingTalk.
+                A working group is a foreman and its peers — coding agents you talk to here
+                {chatApps ? ` or from ${chatApps}` : ""}.
               </p>
               <button type="button" className="button primary" onClick={() => setDialog("create")}>
                 Create your first group

@@ -300,7 +300,7 @@ export class CardStreams {
       return;
     }
     const scope = this.deps.surface.missingPermission(card.error);
-    const why = scope ? `the DingTalk app lacks ${scope}` : (errorMessage(card.error).split(". ")[0] ?? "");
+    const why = scope ? `the app lacks ${scope}` : (errorMessage(card.error).split(". ")[0] ?? "");
     // The note only: the reply itself goes out as messages, so the card must not show it too.
     const text = this.deps.texts.failed(why);
     this.deps.surface
@@ -329,6 +329,6 @@ export class CardStreams {
     this.disabled = scope;
     if (this.hinted.has(chatId)) return;
     this.hinted.add(chatId);
-    this.deps.hint(chatId, this.deps.texts.permission(scope));
+    this.deps.hint(chatId, this.deps.texts.permission(scope, this.deps.surface.permissionHelp));
   }
 }

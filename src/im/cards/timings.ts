@@ -2,7 +2,7 @@
 import { z } from "zod";
 
 export interface CardTimings {
-  /** Between two updates of one card (DingTalk: ≥ 300 ms). */
+  /** Between two updates of one card (the platform's floor, e.g. ≥ 300 ms). */
   minIntervalMs: number;
   /** A stream with no event this long is finalized "interrupted". */
   stallMs: number;

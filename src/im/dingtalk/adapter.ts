@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomicSync } from "../../kernel/fs-util.js";
+import { withFailure } from "../platform.js";
 import { InboundJournal } from "../transport/inbound-journal.js";
 import { FileDedupe } from "../transport/seen-ids.js";
 import type {
@@ -26,6 +27,7 @@ import { DingTalkCardSurface } from "./card-surface.js";
 import { decodeRobotMessage, readDingTalkReply } from "./decode.js";
 import { encodeForOpenApi, encodeForWebhook, webhookSupports } from "./encode.js";
 import { PlatformApiError } from "./errors.js";
+import { classifyDingTalkError, dingTalkCommandUrl } from "./failures.js";
 import { StreamClient, type StreamTiming } from "./stream.js";
 import { handleWebhookRequest, type WebhookRequest, type WebhookResponse } from "./webhook.js";
 import { guardReplay, ReplayGuard } from "./webhook-replay.js";
@@ -225,6 +227,10 @@ export class DingTalkAdapter implements PlatformAdapter {
     content: OutboundContent,
     progress: SendProgress = { sent: 0 },
   ): Promise<void> {
+    return classified(this.sendNow(target, content, progress));
+  }
+
+  private async sendNow(target: ChatTarget, content: OutboundContent, progress: SendProgress): Promise<void> {
     const reply = readDingTalkReply(target.reply);
     const webhook = reply?.sessionWebhook;
     const expiresAt = reply?.sessionWebhookExpiresAt ?? 0;
@@ -285,13 +291,19 @@ export class DingTalkAdapter implements PlatformAdapter {
   }
 
   async download(file: InboundFile, maxBytes: number): Promise<DownloadedFile> {
+    return classified(this.downloadNow(file, maxBytes));
+  }
+
+  private async downloadNow(file: InboundFile, maxBytes: number): Promise<DownloadedFile> {
     const robotCode = this.config.robotCode ?? file.robotCode ?? this.learnedRobotCode ?? this.config.appKey;
     const got = await this.api.downloadFile(file.downloadCode, robotCode, maxBytes);
     return { bytes: got.bytes, name: file.fileName ?? got.name ?? DEFAULT_NAMES[file.kind], mime: got.mime };
   }
 
   async upload(file: { bytes: Buffer; name: string; mime: string }): Promise<{ mediaId: string }> {
-    const mediaId = await this.api.uploadMedia(file.bytes, file.name, mediaType(file.mime), file.mime);
+    const mediaId = await classified(
+      this.api.uploadMedia(file.bytes, file.name, mediaType(file.mime), file.mime),
+    );
     return { mediaId };
   }
 
@@ -320,6 +332,10 @@ export class DingTalkAdapter implements PlatformAdapter {
 
   status(): AdapterStatus {
     return { ...this.lastStatus };
+  }
+
+  commandUrl(command: string): string {
+    return dingTalkCommandUrl(command);
   }
 
   private robotCode(): string {
@@ -354,4 +370,11 @@ function readLearnedRobotCode(file: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Errors leave the adapter marked with the core's `FailureClass` (src/im/platform.ts). */
+function classified<T>(work: Promise<T>): Promise<T> {
+  return work.catch((error: unknown) => {
+    throw withFailure(error, classifyDingTalkError(error));
+  });
 }

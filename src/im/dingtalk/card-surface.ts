@@ -66,6 +66,11 @@ export class DingTalkCardSurface implements CardSurface {
     });
   }
 
+  readonly permissionHelp = {
+    en: "To see live reply cards, open the app in the DingTalk Open Platform → Permissions, apply for Card.Instance.Write and Card.Streaming.Write, and publish a new version",
+    zh: "如需实时回复卡片：在钉钉开放平台打开应用 → 权限管理，申请 Card.Instance.Write 和 Card.Streaming.Write 并发布新版本",
+  };
+
   missingPermission(error: unknown): string | undefined {
     return missingCardScope(error);
   }

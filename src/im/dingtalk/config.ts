@@ -5,7 +5,11 @@
  * by the Web UI). An environment value wins over a stored one.
  */
 import { z } from "zod";
+import { LIMITS, text } from "../../kernel/config.js";
 import { ConfigError } from "../../kernel/errors.js";
+import { type CredentialSpec, SPECS } from "./credentials.js";
+
+export { CREDENTIAL_SPECS } from "./credentials.js";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -32,8 +36,11 @@ export const DingTalkImSchema = z
     /** HTTP mode, encrypted event callbacks only. */
     http_token_env: envName.optional(),
     http_aes_key_env: envName.optional(),
-    /** AI cards: `im.cards` on/off (default on) and an optional template of the same shape (protocol §3.10). */
-    cards: z.enum(["on", "off"]).default("on"),
+    /** Staff ids whose /subscribe is approved without a key. */
+    dingtalk_allowed_users: z.array(z.string()).optional(),
+    /** Staff ids who may decide approvals from DingTalk; default: whoever bound the chat. */
+    dingtalk_approvers: z.array(text(LIMITS.token)).max(LIMITS.recipients).optional(),
+    /** Another AI card template than the standard one (same variables: msgContent, msgTitle, flowStatus; protocol §3.10). */
     dingtalk_card_template_id: z.string().trim().min(1).max(200).optional(),
   })
   .superRefine((value, ctx) => {
@@ -78,54 +85,8 @@ export interface DingTalkCredentials {
   httpAesKey?: string;
 }
 
-interface CredentialSpec {
-  label: string;
-  envKey: keyof DingTalkCredentialRefs;
-  defaultEnv: string;
-  secretKey: string;
-  flag: string;
-}
-
-const SPECS = {
-  appKey: {
-    label: "app key (AppKey)",
-    envKey: "dingtalk_app_key_env",
-    defaultEnv: "DINGTALK_APP_KEY",
-    secretKey: "dingtalk_app_key",
-    flag: "--app-key-env",
-  },
-  appSecret: {
-    label: "app secret (AppSecret)",
-    envKey: "dingtalk_app_secret_env",
-    defaultEnv: "DINGTALK_APP_SECRET",
-    secretKey: "dingtalk_app_secret",
-    flag: "--app-secret-env",
-  },
-  robotCode: {
-    label: "robot code",
-    envKey: "dingtalk_robot_code_env",
-    defaultEnv: "DINGTALK_ROBOT_CODE",
-    secretKey: "dingtalk_robot_code",
-    flag: "--robot-code-env",
-  },
-  httpToken: {
-    label: "HTTP-mode event token",
-    envKey: "http_token_env",
-    defaultEnv: "DINGTALK_HTTP_TOKEN",
-    secretKey: "dingtalk_http_token",
-    flag: "",
-  },
-  httpAesKey: {
-    label: "HTTP-mode event AES key",
-    envKey: "http_aes_key_env",
-    defaultEnv: "DINGTALK_HTTP_AES_KEY",
-    secretKey: "dingtalk_http_aes_key",
-    flag: "",
-  },
-} satisfies Record<keyof DingTalkCredentials, CredentialSpec>;
-
 function envNameFor(im: DingTalkCredentialRefs, spec: CredentialSpec): string {
-  const configured = im[spec.envKey]?.trim();
+  const configured = (im as Record<string, string | undefined>)[spec.envKey]?.trim();
   return configured ? configured : spec.defaultEnv;
 }
 

@@ -34,8 +34,8 @@ export const approvalsEn: ApprovalReplies = {
       "Decide with /approve <id> or /deny <id> [reason].",
     ].join("\n");
   },
-  notApprover: (id) =>
-    `🙏 Sorry, you are not an approver for this group, so ${id} stays pending. Approvers are listed in im.dingtalk_approvers (by default, whoever bound this chat).`,
+  notApprover: (id, key) =>
+    `🙏 Sorry, you are not an approver for this group, so ${id} stays pending. Approvers are listed in ${key} (by default, whoever bound this chat).`,
   done: (a, decision) => `${verb(decision)} ${a.approval_id} (${a.actor_id}).`,
   doneAll: (ids) => `✅ Approved ${ids.length}: ${ids.join(", ")}.`,
   noneToApprove: "No approvals are pending.",

@@ -33,8 +33,8 @@ export const approvalsZh: ApprovalReplies = {
       "用 /approve <id> 或 /deny <id> [原因] 处理。",
     ].join("\n");
   },
-  notApprover: (id) =>
-    `🙏 抱歉，您不是本群组的审批人，${id} 仍在等待审批。审批人由 im.dingtalk_approvers 指定（默认是绑定此聊天的人）。`,
+  notApprover: (id, key) =>
+    `🙏 抱歉，您不是本群组的审批人，${id} 仍在等待审批。审批人由 ${key} 指定（默认是绑定此聊天的人）。`,
   done: (a, decision) => `${verb(decision)} ${a.approval_id}（${a.actor_id}）。`,
   doneAll: (ids) => `✅ 已批准 ${ids.length} 个：${ids.join("、")}。`,
   noneToApprove: "当前没有待审批的请求。",

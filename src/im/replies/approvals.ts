@@ -16,7 +16,8 @@ export interface ApprovalReplies {
   decided(a: ApprovalView, d: { decision: string; decided_by: string; via: string; reason?: string }): string;
   list(pending: ApprovalView[]): string;
   /** Told to someone who may not decide; the request stays pending. */
-  notApprover(id: string): string;
+  /** `key`: the group.yaml key listing approvers (`im.<platform>_approvers`). */
+  notApprover(id: string, key: string): string;
   done(a: ApprovalView, decision: string): string;
   doneAll(ids: string[]): string;
   noneToApprove: string;

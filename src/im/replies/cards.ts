@@ -19,8 +19,11 @@ export interface CardTexts {
   answered(actor: string): string;
   /** … after the bounded wait. */
   noAnswerYet(actor: string): string;
-  /** Told once per chat when the app lacks a card permission; replies come as messages. */
-  permission(scope: string): string;
+  /**
+   * Told once per chat when the app lacks a card permission; replies come as messages. `help` is the
+   * platform's own how-to-grant sentence per language (`CardSurface.permissionHelp`).
+   */
+  permission(scope: string, help: Record<Language, string>): string;
 }
 
 const en: CardTexts = {
@@ -31,8 +34,8 @@ const en: CardTexts = {
   working: (actor) => `🤔 ${actor} is working on it…`,
   answered: (actor) => `✅ ${actor} answered (below)`,
   noAnswerYet: (actor) => `⏳ no answer yet from ${actor}; the reply will come as a message`,
-  permission: (scope) =>
-    `ℹ️ Replies come as messages because the DingTalk app lacks the permission "${scope}". To see live reply cards, open the app in the DingTalk Open Platform → Permissions, apply for Card.Instance.Write and Card.Streaming.Write, and publish a new version (or turn cards off: cccc im set … --cards off).`,
+  permission: (scope, help) =>
+    `ℹ️ Replies come as messages because the app lacks the permission "${scope}". ${help.en} (or turn cards off: cccc im set … --cards off).`,
 };
 
 const zh: CardTexts = {
@@ -43,8 +46,8 @@ const zh: CardTexts = {
   working: (actor) => `🤔 ${actor} 正在处理…`,
   answered: (actor) => `✅ ${actor} 已回复（见下方）`,
   noAnswerYet: (actor) => `⏳ ${actor} 暂无回复；回复到达后会以消息发送`,
-  permission: (scope) =>
-    `ℹ️ 回复以普通消息发送，因为钉钉应用缺少权限“${scope}”。如需实时回复卡片：在钉钉开放平台打开应用 → 权限管理，申请 Card.Instance.Write 和 Card.Streaming.Write 并发布新版本（或关闭卡片：cccc im set … --cards off）。`,
+  permission: (scope, help) =>
+    `ℹ️ 回复以普通消息发送，因为应用缺少权限“${scope}”。${help.zh}（或关闭卡片：cccc im set … --cards off）。`,
 };
 
 export function cardTextsFor(language: Language): CardTexts {

@@ -2,7 +2,7 @@
  * The one backoff formula of the bridge (transport kit): "equal jitter" exponential backoff. The
  * delay for `attempt` (0 = first retry) is half fixed, half random, of `min(maxMs, baseMs·2^attempt)`,
  * so retries spread out, never collapse to zero and never exceed the cap. Used by the Stream
- * reconnect loop, the per-chat send queue, the DingTalk API client and the bridge supervisor.
+ * reconnect loop, the per-chat send queue, the platform API clients and the bridge supervisor.
  */
 export interface BackoffPolicy {
   /** The first delay's cap (the first retry waits ½–1 × this). */

@@ -7,8 +7,8 @@
  * - `after`: the platform refused for speed; wait at least `retryAfterMs`, then retry;
  * - `backoff`: a transient fault (5xx, no answer); retry with backoff.
  *
- * Platform folders subclass `TransportError` with their own stable codes (e.g.
- * `dingtalk/errors.ts`); the bridge core reads only `retry`/`retryAfterMs` (see `retryOf`).
+ * Platform folders subclass `TransportError` with their own stable codes (each folder's
+ * `errors.ts`); the bridge core reads only `retry`/`retryAfterMs` (see `retryOf`).
  */
 import { CcccError } from "../../kernel/errors.js";
 

@@ -1,6 +1,6 @@
 /**
- * Durable inbound journal (docs/dingtalk-transport.md, "Inbound journal"). A robot callback is
- * appended here and made durable *before* the Stream frame is acked, and marked done once the bridge
+ * Durable inbound journal (the using platform's transport doc, "Inbound journal"). An inbound callback is
+ * appended here and made durable *before* the platform's frame is acked, and marked done once the bridge
  * has handled it. A daemon killed between the ack and the ledger append leaves an entry without
  * "done"; the adapter replays it on its next start. Replays are safe because the ledger append is
  * idempotent on the message id.
@@ -41,8 +41,8 @@ export interface JournalLimits {
   /** ... or after this many bytes. Compaction runs only when done lines are at least half the file. */
   compactAfterBytes: number;
   /**
-   * Unfinished entries kept at most. Beyond it new messages are refused (not acked, so DingTalk
-   * redelivers them later): backpressure that loses nothing, and bounded memory.
+   * Unfinished entries kept at most. Beyond it new messages are refused (not acked, so the
+   * platform redelivers them later): backpressure that loses nothing, and bounded memory.
    */
   maxPending: number;
 }
@@ -54,10 +54,10 @@ const DEFAULT_LIMITS: JournalLimits = {
 };
 
 export class JournalFullError extends Error {
-  readonly code = "dingtalk_inbound_backlog_full";
+  readonly code = "inbound_backlog_full";
   constructor(max: number) {
     super(
-      `more than ${max} received messages are still being handled; not acked, DingTalk redelivers it later. If this persists, check the daemon log for a stuck handler.`,
+      `more than ${max} received messages are still being handled; not acked, the platform redelivers it later. If this persists, check the daemon log for a stuck handler.`,
     );
   }
 }
@@ -239,7 +239,7 @@ export class InboundJournal implements InboundJournalLike {
     this.fileBytes += bytes;
   }
 
-  /** The batch is not durable: forget its entries (not acked, so DingTalk redelivers them). */
+  /** The batch is not durable: forget its entries (not acked, so the platform redelivers them). */
   private fail(waiters: Waiter[], err: Error): void {
     this.torn = true;
     this.log(`inbound journal: write failed (${err.message}); ${waiters.length} message(s) not acked`);

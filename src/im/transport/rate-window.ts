@@ -1,7 +1,7 @@
 /**
  * Client-side pacing (transport kit): a sliding window per API and one per chat, at the platform's
- * own limits (a platform folder supplies the numbers, e.g. DingTalk's 20 calls/s per API and 20
- * messages/min per chat in `dingtalk/rate-limit.ts`). A window allows its whole budget at once,
+ * own limits (a platform folder supplies the numbers, e.g. 20 calls/s per API and 20 messages/min
+ * per chat in its `rate-limit.ts`). A window allows its whole budget at once,
  * like the platform, so a quiet chat gets its budget out immediately and a busy one goes exactly as
  * fast as the platform accepts — there is no extra fixed pacing of our own.
  *

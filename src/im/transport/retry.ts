@@ -2,7 +2,7 @@
  * Retry policy (transport kit). Exactly one layer owns the retries of one outbound call: for chat
  * messages and uploads it is the bridge's per-chat send queue (`src/im/send-queue.ts`), which
  * survives long outages without losing order; for calls nobody queues (access token, file
- * download, reactions) it is the platform's client function (e.g. `callDingTalk`). The other layers
+ * download, reactions) it is the platform's client function (its `request.ts`). The other layers
  * make one attempt and throw a classified `TransportError` (errors.ts). So a send that always fails
  * costs at most `attempts` platform calls per route, never attempts × attempts.
  */

@@ -1,7 +1,7 @@
 /**
  * Durable dedupe (transport kit): a persisted "seen" set of inbound message ids, the last N. A
- * platform may push a message again with the same id (DingTalk re-pushes a frame that was not acked,
- * or one that straddled a reconnect); the receiver drops the copy.
+ * platform may push a message again with the same id (e.g. a frame that was not acked, or one that
+ * straddled a reconnect); the receiver drops the copy.
  */
 import {
   closeSync,

@@ -85,7 +85,7 @@ async function subscribe(chat: "direct" | "group", conversationId: string): Prom
     20_000,
     "a /subscribe key",
   );
-  await bridge?.bind(key);
+  await bridge?.admin.bind(key);
 }
 
 const content = (card: FakeCard) => card.params.msgContent ?? "";

@@ -50,8 +50,8 @@ async function world(): Promise<{ fake: FakeDingTalk; host: FakeHost }> {
   bridge = b;
   await b.start();
   f.push(f.robotMessage({ chat: "group", conversationId: CID, text: "/subscribe" }));
-  const key = await waitFor(async () => (await b.pending())[0]?.key, 20_000, "the /subscribe key");
-  await b.bind(key);
+  const key = await waitFor(async () => (await b.admin.pending())[0]?.key, 20_000, "the /subscribe key");
+  await b.admin.bind(key);
   await waitFor(() => f.sent.length >= 2 || undefined, 10_000, "the key reply and the bind reply");
   f.state.sent.length = 0;
   return { fake: f, host: h };

@@ -51,8 +51,8 @@ async function world(clientLimits: Partial<RateLimits>): Promise<{ fake: FakeDin
   bridge = b;
   await b.start();
   f.push(f.robotMessage({ chat: "group", conversationId: CID, text: "/subscribe" }));
-  const key = await waitFor(async () => (await b.pending())[0]?.key, 20_000, "the /subscribe key");
-  await b.bind(key);
+  const key = await waitFor(async () => (await b.admin.pending())[0]?.key, 20_000, "the /subscribe key");
+  await b.admin.bind(key);
   // The key reply took one slot of the chat's window: let it pass so each case starts fresh.
   await new Promise((r) => setTimeout(r, SCALED.chatWindowMs));
   f.state.sent.length = 0;

@@ -42,8 +42,8 @@ export async function startBridge(
 export async function subscribeChat(h: Harness, chatId = DIRECT): Promise<void> {
   const chatType = chatId === GROUP ? "group" : "direct";
   await h.adapter.receive({ chatId, chatType, text: "/subscribe" });
-  const pending = await h.bridge.pending();
+  const pending = await h.bridge.admin.pending();
   const key = pending.find((p) => p.chat_id === chatId)?.key;
   if (!key) throw new Error("no key issued");
-  await h.bridge.bind(key);
+  await h.bridge.admin.bind(key);
 }

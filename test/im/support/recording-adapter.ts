@@ -1,3 +1,5 @@
+import { classifyDingTalkError, dingTalkCommandUrl } from "../../../src/im/dingtalk/failures.js";
+import { withFailure } from "../../../src/im/platform.js";
 import type {
   AdapterStatus,
   ChatTarget,
@@ -53,8 +55,14 @@ export class RecordingAdapter implements PlatformAdapter {
   async send(target: ChatTarget, content: OutboundContent): Promise<void> {
     this.attempts.push({ target, content });
     const error = this.sendHook?.(target, content);
-    if (error) throw error;
+    // Like the DingTalk adapter, its errors leave marked with the core's failure class.
+    if (error) throw withFailure(error, classifyDingTalkError(error));
     this.sent.push({ target, content });
+  }
+
+  /** The DingTalk client's command URL, as the DingTalk adapter gives it. */
+  commandUrl(command: string): string | undefined {
+    return dingTalkCommandUrl(command);
   }
 
   async download(file: InboundFile, maxBytes: number): Promise<DownloadedFile> {

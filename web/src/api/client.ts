@@ -98,6 +98,7 @@ export const api = {
     return parse<ResponseOf<"uploadBlob">>(response);
   },
 
+  imPlatforms: () => request<ResponseOf<"imPlatforms">>("GET", "/im/platforms"),
   im: (gid: string) => request<ResponseOf<"im">>("GET", `${g(gid)}/im`),
   saveIm: (gid: string, input: ImConfigInput) =>
     request<ResponseOf<"imConfigure">>("PUT", `${g(gid)}/im/config`, input),

@@ -20,6 +20,7 @@ import type {
   ImStatus as ContractImStatus,
   ImView as ContractImView,
   PendingRequest as ContractPendingRequest,
+  PlatformInfo as ContractPlatformInfo,
   ResponseOf,
 } from "../../../src/contract/index.ts";
 import type {
@@ -56,3 +57,6 @@ export type ImState = z.infer<typeof ContractImView>;
 export type ImConfigInput = BodyOf<"imConfigure">;
 export type PendingRequest = z.infer<typeof ContractPendingRequest>;
 export type AuthorizedChat = z.infer<typeof ContractAuthorizedChat>;
+/** One platform as Settings → IM Bridge renders it (`GET /im/platforms`; src/im/platform.ts). */
+export type PlatformInfo = z.infer<typeof ContractPlatformInfo>;
+export type PlatformField = PlatformInfo["fields"][number];

@@ -1,11 +1,5 @@
 import type { EventOf, LedgerEvent, LedgerKind } from "../../api/types.ts";
 
-const PLATFORMS: Record<string, string> = { dingtalk: "DingTalk" };
-
-export function platformName(platform: string): string {
-  return PLATFORMS[platform] ?? platform;
-}
-
 /** "user", "peer1" … as shown in the timeline. */
 export function senderName(by: string): string {
   return by === "user" ? "You" : by;

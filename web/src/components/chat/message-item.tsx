@@ -1,7 +1,8 @@
 import { memo } from "react";
 import { urls } from "../../api/client.ts";
 import type { Attachment, EventOf } from "../../api/types.ts";
-import { platformName, recipientsText, senderName, sizeText, timeText } from "./format.ts";
+import { platformLabel, usePlatforms } from "../../hooks/use-platforms.ts";
+import { recipientsText, senderName, sizeText, timeText } from "./format.ts";
 import { Markdown } from "./markdown.tsx";
 
 /** Memoized: the timeline re-renders on every actor poll, messages never change. */
@@ -13,6 +14,7 @@ export const MessageItem = memo(function MessageItem({
   event: EventOf<"chat.message">;
 }) {
   const { data } = event;
+  const platforms = usePlatforms();
   const mine = event.by === "user" && !data.source;
   return (
     <li className={`message ${mine ? "mine" : ""}`} data-seq={event.seq}>
@@ -25,7 +27,8 @@ export const MessageItem = memo(function MessageItem({
         <span className="recipients">{recipientsText(event)}</span>
         {data.source ? (
           <span className="source">
-            via {platformName(data.source.platform)} · {data.source.user_name || data.source.user_id}
+            via {platformLabel(platforms, data.source.platform)} ·{" "}
+            {data.source.user_name || data.source.user_id}
           </span>
         ) : null}
         <time dateTime={event.ts}>{timeText(event.ts)}</time>

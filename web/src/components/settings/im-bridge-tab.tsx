@@ -1,7 +1,8 @@
-import { useCallback, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, api } from "../../api/client.ts";
 import type { AuthorizedChat, ImState, PendingRequest } from "../../api/types.ts";
 import { useErrors } from "../../hooks/errors.tsx";
+import { usePlatforms } from "../../hooks/use-platforms.ts";
 import { usePoll } from "../../hooks/use-poll.ts";
 import { ImChats } from "./im-chats.tsx";
 import { canSave, draftFrom, ImConfigForm, type ImDraft, inputFrom } from "./im-config-form.tsx";
@@ -15,7 +16,8 @@ export function ImBridgeTab({ gid }: { gid: string }) {
   const [im, setIm] = useState<ImState | null>(null);
   const [pending, setPending] = useState<PendingRequest[]>([]);
   const [chats, setChats] = useState<AuthorizedChat[]>([]);
-  const [draft, setDraft] = useState<ImDraft>(() => draftFrom(null));
+  const platforms = usePlatforms();
+  const [draft, setDraft] = useState<ImDraft>(() => draftFrom(null, platforms));
   const [busy, setBusy] = useState(false);
   const [failed, setFailed] = useState(false);
   const [note, setNote] = useState("");
@@ -28,10 +30,19 @@ export function ImBridgeTab({ gid }: { gid: string }) {
     edited.current = true;
     setDraft(next);
   }, []);
-  const resetDraft = useCallback((config: ImState["config"]) => {
-    setDraft(draftFrom(config));
-    setFormVersion((v) => v + 1);
-  }, []);
+  const resetDraft = useCallback(
+    (config: ImState["config"]) => {
+      setDraft(draftFrom(config, platforms));
+      setFormVersion((v) => v + 1);
+    },
+    [platforms],
+  );
+  // The platform list may arrive after the config: fill the form from it then (unless edited).
+  const configRef = useRef<ImState["config"]>(null);
+  configRef.current = im?.config ?? null;
+  useEffect(() => {
+    if (platforms.length > 0 && loaded.current && !edited.current) resetDraft(configRef.current);
+  }, [platforms, resetDraft]);
 
   const refresh = useCallback(async () => {
     try {
@@ -92,7 +103,7 @@ export function ImBridgeTab({ gid }: { gid: string }) {
     setBusy(true);
     setNote("");
     try {
-      saved(await api.saveIm(gid, inputFrom(draft)));
+      saved(await api.saveIm(gid, inputFrom(draft, platforms)));
     } catch (error) {
       const state = await api.im(gid).catch(() => null);
       const code = error instanceof ApiError ? error.code : "";
@@ -127,12 +138,18 @@ export function ImBridgeTab({ gid }: { gid: string }) {
   return (
     <div className="im-tab">
       <ImStatusLine status={im?.status ?? null} config={im?.config ?? null} failed={failed} />
-      <ImConfigForm key={formVersion} draft={draft} secrets={im?.secrets ?? null} onChange={edit} />
+      <ImConfigForm
+        key={formVersion}
+        draft={draft}
+        secrets={im?.secrets ?? null}
+        platforms={platforms}
+        onChange={edit}
+      />
       <div className="actions left">
         <button
           type="button"
           className="button primary"
-          disabled={busy || !canSave(draft, im?.secrets ?? null)}
+          disabled={busy || !canSave(draft, im?.secrets ?? null, platforms)}
           onClick={() => void save()}
         >
           Save Config
@@ -159,7 +176,15 @@ export function ImBridgeTab({ gid }: { gid: string }) {
         </span>
       </div>
       {configured ? (
-        <ImChats gid={gid} pending={pending} chats={chats} onChanged={() => void refresh()} />
+        <ImChats
+          gid={gid}
+          pending={pending}
+          chats={chats}
+          subscribeWhere={
+            platforms.find((p) => p.id === im?.config?.platform)?.texts.subscribeHint ?? "in a chat"
+          }
+          onChanged={() => void refresh()}
+        />
       ) : null}
     </div>
   );

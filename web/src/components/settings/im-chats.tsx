@@ -24,7 +24,10 @@ export function ImChats(props: {
   pending: PendingRequest[];
   chats: AuthorizedChat[];
   onChanged: () => void;
+  /** Where to send /subscribe, in the platform's words ("in a … chat"). */
+  subscribeWhere: string;
 }) {
+  const { subscribeWhere } = props;
   const { report } = useErrors();
   const [key, setKey] = useState("");
   const [busy, setBusy] = useState(false);
@@ -48,7 +51,7 @@ export function ImChats(props: {
       <section className="im-section" aria-label="Pending requests">
         <h3>Pending requests</h3>
         <p className="hint">
-          Send <code>/subscribe</code> to the bot in a DingTalk chat (in a group, @mention it first). The bot
+          Send <code>/subscribe</code> to the bot {subscribeWhere} (in a group, @mention it first). The bot
           answers with a one-time key; the request shows up here to approve.
         </p>
         {props.pending.length === 0 ? (

@@ -1,33 +1,44 @@
 import { useState } from "react";
-import type { ImConfig, ImConfigInput, ImLanguage, ImMode, ImSecrets } from "../../api/types.ts";
+import type {
+  ImConfig,
+  ImConfigInput,
+  ImLanguage,
+  ImMode,
+  ImSecrets,
+  PlatformField,
+  PlatformInfo,
+} from "../../api/types.ts";
 
+/**
+ * What the user typed. The fields come from the platform's descriptor (`GET /im/platforms`): `values`
+ * are credential values by credential id, `envs` the names of variables holding them.
+ */
 export interface ImDraft {
-  platform: "" | "dingtalk";
-  appKey: string;
-  appSecret: string;
-  robotCode: string;
-  appKeyEnv: string;
-  appSecretEnv: string;
-  robotCodeEnv: string;
-  httpToken: string;
-  httpAesKey: string;
+  platform: string;
+  values: Record<string, string>;
+  envs: Record<string, string>;
   mode: ImMode;
   language: ImLanguage;
   cards: boolean;
   workingCard: boolean;
 }
 
-export function draftFrom(config: ImConfig | null): ImDraft {
+/** The variable name group.yaml holds for an env field (its `configKey`). */
+function envFromConfig(config: ImConfig, field: PlatformField): string {
+  const value = field.configKey ? config[field.configKey] : undefined;
+  return typeof value === "string" ? value : "";
+}
+
+export function draftFrom(config: ImConfig | null, platforms: PlatformInfo[]): ImDraft {
+  const platform = platforms.find((p) => p.id === config?.platform);
+  const envs: Record<string, string> = {};
+  if (config && platform) {
+    for (const f of platform.fields) if (f.kind === "env") envs[f.credential] = envFromConfig(config, f);
+  }
   return {
-    platform: config?.platform === "dingtalk" ? "dingtalk" : "",
-    appKey: "",
-    appSecret: "",
-    robotCode: "",
-    appKeyEnv: config?.dingtalk_app_key_env ?? "",
-    appSecretEnv: config?.dingtalk_app_secret_env ?? "",
-    robotCodeEnv: config?.dingtalk_robot_code_env ?? "",
-    httpToken: "",
-    httpAesKey: "",
+    platform: platform?.id ?? "",
+    values: {},
+    envs,
     mode: config?.mode ?? "stream",
     language: config?.language ?? "en",
     cards: config?.cards !== "off",
@@ -35,91 +46,82 @@ export function draftFrom(config: ImConfig | null): ImDraft {
   };
 }
 
+const shown = (field: PlatformField, mode: ImMode) => field.mode === undefined || field.mode === mode;
+
 /** Only what the user typed: empty credential fields keep what the daemon has stored. */
-export function inputFrom(draft: ImDraft): ImConfigInput {
+export function inputFrom(draft: ImDraft, platforms: PlatformInfo[]): ImConfigInput {
   const input: ImConfigInput = {
-    platform: "dingtalk",
+    platform: draft.platform,
     mode: draft.mode,
     language: draft.language,
     cards: draft.cards ? "on" : "off",
     working: draft.workingCard ? "card" : "reaction",
   };
-  const set = (key: keyof ImConfigInput, value: string) => {
-    if (value.trim()) (input as unknown as Record<string, string>)[key] = value.trim();
-  };
-  set("app_key", draft.appKey);
-  set("app_secret", draft.appSecret);
-  set("robot_code", draft.robotCode);
-  set("app_key_env", draft.appKeyEnv);
-  set("app_secret_env", draft.appSecretEnv);
-  set("robot_code_env", draft.robotCodeEnv);
-  if (draft.mode === "http") {
-    set("http_token", draft.httpToken);
-    set("http_aes_key", draft.httpAesKey);
+  const fields = platforms.find((p) => p.id === draft.platform)?.fields ?? [];
+  for (const f of fields) {
+    if (!shown(f, draft.mode)) continue;
+    const value = (f.kind === "secret" ? draft.values : draft.envs)[f.credential]?.trim();
+    if (value) input[f.kind === "secret" ? f.credential : `${f.credential}_env`] = value;
   }
   return input;
 }
 
-export function canSave(draft: ImDraft, secrets: ImSecrets | null): boolean {
-  if (draft.platform !== "dingtalk") return false;
-  const key = draft.appKey.trim() || draft.appKeyEnv.trim() || secrets?.app_key;
-  const secret = draft.appSecret.trim() || draft.appSecretEnv.trim() || secrets?.app_secret;
-  return Boolean(key && secret);
+/** Every required credential has a typed value, a variable name, or a saved value. */
+export function canSave(draft: ImDraft, secrets: ImSecrets | null, platforms: PlatformInfo[]): boolean {
+  const platform = platforms.find((p) => p.id === draft.platform);
+  if (!platform) return false;
+  return platform.fields
+    .filter((f) => f.kind === "secret" && !f.optional && f.mode === undefined)
+    .every((f) =>
+      Boolean(
+        draft.values[f.credential]?.trim() || draft.envs[f.credential]?.trim() || secrets?.[f.credential],
+      ),
+    );
 }
 
 export function ImConfigForm(props: {
   draft: ImDraft;
   secrets: ImSecrets | null;
+  platforms: PlatformInfo[];
   onChange: (draft: ImDraft) => void;
 }) {
-  const { draft, secrets } = props;
-  const [showEnv, setShowEnv] = useState(
-    Boolean(draft.appKeyEnv || draft.appSecretEnv || draft.robotCodeEnv),
-  );
+  const { draft, secrets, platforms } = props;
+  const [showEnv, setShowEnv] = useState(Object.values(draft.envs).some(Boolean));
   const update = (patch: Partial<ImDraft>) => props.onChange({ ...draft, ...patch });
+  const platform = platforms.find((p) => p.id === draft.platform);
+  const secretField = (f: PlatformField) => (
+    <SecretField
+      key={`secret-${f.credential}`}
+      label={f.label}
+      optional={f.optional}
+      saved={secrets?.[f.credential]}
+      value={draft.values[f.credential] ?? ""}
+      placeholder={f.placeholder}
+      type={f.input}
+      autoComplete={f.autoComplete ?? "off"}
+      hint={f.hint}
+      onChange={(v) => update({ values: { ...draft.values, [f.credential]: v } })}
+    />
+  );
+  const secretFields = platform?.fields.filter((f) => f.kind === "secret") ?? [];
+  const envFields = platform?.fields.filter((f) => f.kind === "env") ?? [];
 
   return (
     <div className="form im-form">
       <label className="field">
         <span>Platform</span>
-        <select
-          value={draft.platform}
-          onChange={(e) => update({ platform: e.target.value as ImDraft["platform"] })}
-        >
+        <select value={draft.platform} onChange={(e) => update({ platform: e.target.value })}>
           <option value="">Select a platform…</option>
-          <option value="dingtalk">DingTalk (钉钉)</option>
+          {platforms.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.optionLabel}
+            </option>
+          ))}
         </select>
       </label>
-      {draft.platform === "dingtalk" ? (
+      {platform ? (
         <>
-          <SecretField
-            label="App Key"
-            saved={secrets?.app_key}
-            value={draft.appKey}
-            placeholder="Your DingTalk AppKey"
-            autoComplete="off"
-            onChange={(appKey) => update({ appKey })}
-          />
-          <SecretField
-            label="App Secret"
-            saved={secrets?.app_secret}
-            value={draft.appSecret}
-            placeholder="Your DingTalk AppSecret"
-            type="password"
-            autoComplete="new-password"
-            hint="Keep your AppSecret confidential. It is stored on this machine only and never shown again."
-            onChange={(appSecret) => update({ appSecret })}
-          />
-          <SecretField
-            label="Robot Code"
-            optional
-            saved={secrets?.robot_code}
-            value={draft.robotCode}
-            placeholder="RobotCode from your Robot settings"
-            autoComplete="off"
-            hint="Optional: copy RobotCode if shown in your Robot settings. CCCC can sometimes learn it after the first inbound message, but configuring it upfront is more reliable for attachments."
-            onChange={(robotCode) => update({ robotCode })}
-          />
+          {secretFields.filter((f) => f.mode === undefined).map(secretField)}
           <fieldset className="field mode">
             <legend>Message receiving mode</legend>
             <label className="radio">
@@ -140,11 +142,9 @@ export function ImConfigForm(props: {
                 checked={draft.mode === "http"}
                 onChange={() => update({ mode: "http" })}
               />
-              HTTP <small className="muted">— DingTalk calls a public URL that reaches this daemon</small>
+              HTTP <small className="muted">— {platform.texts.httpMode}</small>
             </label>
-            <small className="hint">
-              Choose the same mode in DingTalk: your app → Application Capabilities → Robot.
-            </small>
+            <small className="hint">{platform.texts.modeHint}</small>
           </fieldset>
           <label className="field">
             <span>Bot language</span>
@@ -155,7 +155,7 @@ export function ImConfigForm(props: {
               <option value="en">English</option>
               <option value="zh">简体中文</option>
             </select>
-            <small className="hint">The language of the robot's replies in DingTalk chats.</small>
+            <small className="hint">{platform.texts.languageHint}</small>
           </label>
           <label className="field checkbox">
             <input
@@ -164,10 +164,7 @@ export function ImConfigForm(props: {
               onChange={(e) => update({ cards: e.target.checked })}
             />
             <span>Live reply cards</span>
-            <small className="hint">
-              Streamed replies appear in an AI card that fills in live. Needs the app permissions
-              Card.Instance.Write and Card.Streaming.Write; without them replies come as messages.
-            </small>
+            <small className="hint">{platform.texts.cardsHint}</small>
           </label>
           <label className="field checkbox">
             <input
@@ -176,62 +173,29 @@ export function ImConfigForm(props: {
               onChange={(e) => update({ workingCard: e.target.checked })}
             />
             <span>"Working" card for terminal agents</span>
-            <small className="hint">
-              Instead of the 🤔 reaction, a small card that says when the answer came.
-            </small>
+            <small className="hint">{platform.texts.workingHint}</small>
           </label>
-          {draft.mode === "http" ? (
-            <>
-              <SecretField
-                label="Token"
-                saved={secrets?.http_token}
-                value={draft.httpToken}
-                placeholder="The Token you enter in DingTalk for HTTP mode"
-                type="password"
-                autoComplete="off"
-                onChange={(httpToken) => update({ httpToken })}
-              />
-              <SecretField
-                label="AES Key"
-                saved={secrets?.http_aes_key}
-                value={draft.httpAesKey}
-                placeholder="The AES Key you enter in DingTalk for HTTP mode"
-                type="password"
-                autoComplete="off"
-                hint="In DingTalk, the message receiving URL must be a public URL that reaches this daemon; Stream mode needs none."
-                onChange={(httpAesKey) => update({ httpAesKey })}
-              />
-            </>
+          {secretFields.filter((f) => f.mode !== undefined && f.mode === draft.mode).map(secretField)}
+          {envFields.length > 0 ? (
+            <details open={showEnv} onToggle={(e) => setShowEnv(e.currentTarget.open)}>
+              <summary>Read credentials from environment variables instead</summary>
+              <p className="hint">
+                Names of variables set where the daemon runs, as <code>{platform.texts.envCommand}</code>{" "}
+                {platform.texts.envIntro}
+              </p>
+              <div className="field-row">
+                {envFields.map((f) => (
+                  <EnvField
+                    key={`env-${f.credential}`}
+                    label={f.label}
+                    value={draft.envs[f.credential] ?? ""}
+                    placeholder={f.placeholder}
+                    onChange={(v) => update({ envs: { ...draft.envs, [f.credential]: v } })}
+                  />
+                ))}
+              </div>
+            </details>
           ) : null}
-          <details open={showEnv} onToggle={(e) => setShowEnv(e.currentTarget.open)}>
-            <summary>Read credentials from environment variables instead</summary>
-            <p className="hint">
-              Names of variables set where the daemon runs, as{" "}
-              <code>cccc im set dingtalk --app-key-env …</code> writes them to group.yaml. A variable set in
-              the daemon's environment wins over a value saved here (DINGTALK_APP_KEY, DINGTALK_APP_SECRET and
-              DINGTALK_ROBOT_CODE are read when no name is given).
-            </p>
-            <div className="field-row">
-              <EnvField
-                label="App Key env"
-                value={draft.appKeyEnv}
-                placeholder="DINGTALK_APP_KEY"
-                onChange={(appKeyEnv) => update({ appKeyEnv })}
-              />
-              <EnvField
-                label="App Secret env"
-                value={draft.appSecretEnv}
-                placeholder="DINGTALK_APP_SECRET"
-                onChange={(appSecretEnv) => update({ appSecretEnv })}
-              />
-              <EnvField
-                label="Robot Code env"
-                value={draft.robotCodeEnv}
-                placeholder="DINGTALK_ROBOT_CODE"
-                onChange={(robotCodeEnv) => update({ robotCodeEnv })}
-              />
-            </div>
-          </details>
         </>
       ) : null}
     </div>

@@ -1,5 +1,6 @@
 import type { ImConfig, ImStatus } from "../../api/types.ts";
-import { platformName, timeText } from "../chat/format.ts";
+import { platformLabel, usePlatforms } from "../../hooks/use-platforms.ts";
+import { timeText } from "../chat/format.ts";
 import { hintFor } from "./im-hints.ts";
 
 const LABELS: Record<ImStatus["state"], string> = {
@@ -20,6 +21,7 @@ export function ImStateBadge({ status }: { status: ImStatus }) {
 
 export function ImStatusLine(props: { status: ImStatus | null; config: ImConfig | null; failed?: boolean }) {
   const { status, config } = props;
+  const platforms = usePlatforms();
   if (!status) {
     return (
       <section className="im-status muted" data-state="unknown" aria-label="Bridge status">
@@ -29,7 +31,8 @@ export function ImStatusLine(props: { status: ImStatus | null; config: ImConfig 
   }
   const state = status.state ?? (status.running ? "running" : "stopped");
   const error = status.last_error;
-  const hint = error ? hintFor(error.code, error.message) : null;
+  const platform = platforms.find((p) => p.id === config?.platform);
+  const hint = error ? hintFor(platform, error.code, error.message) : null;
   return (
     <section className="im-status" data-state={state} aria-label="Bridge status">
       <div className="im-status-line">
@@ -37,8 +40,8 @@ export function ImStatusLine(props: { status: ImStatus | null; config: ImConfig 
         <strong className="im-state">{LABELS[state] ?? state}</strong>
         {config ? (
           <span className="muted">
-            {platformName(config.platform)} · {config.mode === "http" ? "HTTP mode" : "Stream mode"} ·
-            Subscribers: {status.subscribers ?? 0}
+            {platformLabel(platforms, config.platform)} ·{" "}
+            {config.mode === "http" ? "HTTP mode" : "Stream mode"} · Subscribers: {status.subscribers ?? 0}
             {status.reconnects ? ` · Reconnects: ${status.reconnects}` : ""}
           </span>
         ) : (
@@ -49,7 +52,7 @@ export function ImStatusLine(props: { status: ImStatus | null; config: ImConfig 
         <div className="muted small">
           {status.connected
             ? `Connected${status.connected_since ? ` since ${timeText(status.connected_since)}` : ""}`
-            : "Connecting to DingTalk…"}
+            : `Connecting to ${platform?.label ?? "the platform"}…`}
         </div>
       ) : null}
       {error ? (
