@@ -161,6 +161,8 @@ describe("wire contract", () => {
       start: false,
     });
     const view = await call("im", g);
+    const { platforms } = await call("imPlatforms", {});
+    expect(platforms.map((p) => p.id)).toContain(view.config?.platform);
     expect(view.config).toMatchObject({ cards: "off", working: "card" });
     await call("imPending", g);
     await call("imAuthorized", g);
