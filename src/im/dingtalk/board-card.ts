@@ -10,13 +10,11 @@ import type { BoardCard, BoardView, ChatTarget } from "../types.js";
 import {
   CARD_CONTENT_KEY,
   CARD_TITLE_KEY,
-  type CardSpace,
+  cardSpaceOf,
   type DingTalkCardApi,
   FLOW_STATUS,
   newOutTrackId,
 } from "./card-api.js";
-import { readDingTalkReply } from "./decode.js";
-import { PlatformApiError } from "./errors.js";
 import { toDingTalkMarkdown } from "./markdown.js";
 
 /** The card variables of a board view. */
@@ -26,23 +24,6 @@ export function boardParams(view: BoardView): Record<string, string> {
     [CARD_CONTENT_KEY]: toDingTalkMarkdown(view.markdown),
     flowStatus: FLOW_STATUS.finished,
   };
-}
-
-/** Where a card for this chat goes: the group's open conversation, or the direct chat's user. */
-export function cardSpaceOf(target: ChatTarget): CardSpace {
-  const reply = readDingTalkReply(target.reply);
-  if (target.chatType === "group") {
-    return { kind: "group", openConversationId: reply?.conversationId ?? target.chatId };
-  }
-  const userId = reply?.senderStaffId;
-  if (!userId) {
-    throw new PlatformApiError(
-      "dingtalk_no_route",
-      "Cannot deliver a card to this direct chat: DingTalk gave no staff id for the user",
-      "Publish the app so DingTalk includes staff ids; the status is sent as a message instead",
-    );
-  }
-  return { kind: "direct", userId };
 }
 
 /** Create the board card in the chat; the handle updates it in place. */

@@ -5,7 +5,9 @@
  * budget messages spend; intermediate updates are `low` so answers go first.
  */
 import { randomUUID } from "node:crypto";
+import type { ChatTarget } from "../types.js";
 import { type DingTalkApi, IM_BUDGET } from "./api.js";
+import { readDingTalkReply } from "./decode.js";
 import { PlatformApiError } from "./errors.js";
 
 /** The standard AI card template (variables `msgContent`, `msgTitle`, `flowStatus`). */
@@ -32,6 +34,23 @@ export function openSpaceId(space: CardSpace): string {
   return space.kind === "group"
     ? `dtv1.card//IM_GROUP.${space.openConversationId}`
     : `dtv1.card//IM_ROBOT.${space.userId}`;
+}
+
+/** Where a card for this chat goes: the group's open conversation, or the direct chat's user. */
+export function cardSpaceOf(target: ChatTarget): CardSpace {
+  const reply = readDingTalkReply(target.reply);
+  if (target.chatType === "group") {
+    return { kind: "group", openConversationId: reply?.conversationId ?? target.chatId };
+  }
+  const userId = reply?.senderStaffId;
+  if (!userId) {
+    throw new PlatformApiError(
+      "dingtalk_card_no_user",
+      "Cannot put a card into this direct chat: DingTalk gave no staff id for the user",
+      "Publish the app so DingTalk includes staff ids; messages are sent instead meanwhile",
+    );
+  }
+  return { kind: "direct", userId };
 }
 
 /** Our own card id (≤ 64 chars): used for every later call. */

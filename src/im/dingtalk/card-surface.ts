@@ -6,15 +6,13 @@
 import type { CardSurface, CardView, ChatTarget } from "../types.js";
 import {
   CARD_TITLE_KEY,
-  type CardSpace,
+  cardSpaceOf,
   type DingTalkCardApi,
   FLOW_STATUS,
   isCardGone,
   missingCardScope,
   newOutTrackId,
 } from "./card-api.js";
-import { readDingTalkReply } from "./decode.js";
-import { PlatformApiError } from "./errors.js";
 
 /** A markdown block above ~3,000 CJK characters renders blank (protocol §3.10): stay well below. */
 export const CARD_MAX_CHARS = 2_500;
@@ -37,7 +35,7 @@ export class DingTalkCardSurface implements CardSurface {
           : FLOW_STATUS.failed;
     await this.api.createAndDeliver({
       outTrackId,
-      space: spaceOf(target),
+      space: cardSpaceOf(target),
       robotCode: this.robotCode(),
       // Created with its content: an empty shell stays visible on some clients (protocol §3.10).
       params: { msgContent: view.text || "…", [CARD_TITLE_KEY]: view.title, flowStatus },
@@ -78,20 +76,4 @@ export class DingTalkCardSurface implements CardSurface {
   gone(error: unknown): boolean {
     return isCardGone(error);
   }
-}
-
-function spaceOf(target: ChatTarget): CardSpace {
-  const reply = readDingTalkReply(target.reply);
-  if (target.chatType === "group") {
-    return { kind: "group", openConversationId: reply?.conversationId ?? target.chatId };
-  }
-  const userId = reply?.senderStaffId;
-  if (!userId) {
-    throw new PlatformApiError(
-      "dingtalk_card_no_user",
-      "Cannot put a card into this direct chat: DingTalk gave no staff id for the user",
-      "Publish the app so DingTalk includes staff ids; replies go out as messages meanwhile",
-    );
-  }
-  return { kind: "direct", userId };
 }
