@@ -63,6 +63,18 @@ describe("DingTalk commands and message types end to end", () => {
     await w.waitSent(/Paused/, "pause reply");
     await agentSays("lead", "while you were away 1");
     await agentSays("lead", "while you were away 2");
+    // The bridge counts held-back messages as its outbound follower reaches them: resume only then.
+    await waitFor(
+      async () => {
+        const r = await w.t.api<{ chats: { chat_id: string; held_back: number }[] }>(
+          "GET",
+          `/api/v1/groups/${w.gid}/im/authorized`,
+        );
+        return r.body.chats.find((c) => c.chat_id === CHAT.conversationId && c.held_back >= 2);
+      },
+      20_000,
+      "both messages held back",
+    );
     w.fake.push(w.fake.robotMessage({ ...CHAT, text: "/resume" }));
     await w.waitSent(/2 agent messages were held back/, "resume reply with the count");
     expect(neverSent(/while you were away/)).toBe(true);
