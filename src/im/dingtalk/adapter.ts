@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomicSync } from "../../kernel/fs-util.js";
 import { withFailure } from "../platform.js";
+import { FileDedupe } from "../transport/dedupe-store.js";
 import { InboundJournal } from "../transport/inbound-journal.js";
-import { FileDedupe } from "../transport/seen-ids.js";
 import type {
   AdapterStatus,
   BoardCard,
@@ -120,7 +120,7 @@ export class DingTalkAdapter implements PlatformAdapter {
     await this.api.getAccessToken();
     const log = this.config.log;
     if (this.config.mode === "http") {
-      const dedupe = new FileDedupe(join(this.config.stateDir, "dingtalk-dedupe.json"), 2000, log);
+      const dedupe = new FileDedupe(join(this.config.stateDir, "dingtalk-dedupe.json"), { log });
       const replay = new ReplayGuard(join(this.config.stateDir, "dingtalk-webhook-replay.json"), log);
       this.webhook = { onMessage, dedupe, replay };
       this.lastStatus = { connected: true, connectedSince: new Date().toISOString(), reconnects: 0 };
@@ -129,7 +129,7 @@ export class DingTalkAdapter implements PlatformAdapter {
     // Robot callbacks are journaled (fdatasync) before the ack and replayed on start if a crash or
     // stop came before the bridge handled them (docs/dingtalk-transport.md, "Inbound journal").
     const journal = new InboundJournal(join(this.config.stateDir, "dingtalk-inbound.jsonl"), log);
-    const dedupe = new FileDedupe(join(this.config.stateDir, "dingtalk-dedupe.json"), 2000, log);
+    const dedupe = new FileDedupe(join(this.config.stateDir, "dingtalk-dedupe.json"), { log });
     this.journal = journal;
     this.dedupe = dedupe;
     const stream = new StreamClient({
@@ -197,6 +197,7 @@ export class DingTalkAdapter implements PlatformAdapter {
 
   async stop(): Promise<void> {
     this.webhook?.dedupe.close();
+    this.webhook?.replay.close();
     this.webhook = undefined;
     const stream = this.stream;
     this.stream = undefined;

@@ -9,7 +9,7 @@ import {
   type StreamClientOptions,
   type StreamTiming,
 } from "../../../src/im/dingtalk/stream.js";
-import { type DedupeStore, FileDedupe, MemoryDedupe } from "../../../src/im/transport/seen-ids.js";
+import { type DedupeStore, FileDedupe, MemoryDedupe } from "../../../src/im/transport/dedupe-store.js";
 import {
   type FakeDingTalk,
   type FakeDingTalkOptions,
