@@ -5,28 +5,20 @@
  */
 import { resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type FakeCard, type FakeDingTalk, startFakeDingTalk } from "../fakes/dingtalk/index.js";
+import type { FakeCard } from "../fakes/dingtalk/index.js";
 import { waitFor } from "../support/cli.js";
 import {
-  type DaemonProcess,
-  daemonProcess,
-  fakeDingTalkEnv,
+  type DaemonWorld,
+  startDaemonWorld,
   startFakeBridge,
   subscribeChat,
 } from "../support/daemon-process.js";
-import { tempHome } from "../support/home.js";
 
 const AGENTS = resolve(import.meta.dirname, "../fixtures/agents");
 const GROUP = { chat: "group" as const, conversationId: "cidCardsKill", conversationTitle: "kill" };
 
-let fake: FakeDingTalk;
-let d: DaemonProcess | undefined;
-const home = tempHome("cccc-cards-kill-");
-afterAll(async () => {
-  d?.close();
-  await fake?.close();
-  home.cleanup();
-});
+let world: DaemonWorld | undefined;
+afterAll(() => world?.close());
 
 interface LedgerLine {
   id: string;
@@ -37,14 +29,14 @@ interface LedgerLine {
 
 describe("daemon killed with SIGKILL while a reply streams into a card", () => {
   it("finalizes the open card as interrupted after the restart and delivers the reply once", async () => {
-    fake = await startFakeDingTalk({ redeliverAfterMs: null });
-    const daemon = daemonProcess(home.dir, fakeDingTalkEnv(fake));
-    d = daemon;
-    await daemon.start();
+    world = await startDaemonWorld({
+      homePrefix: "cccc-cards-kill-",
+      fake: { redeliverAfterMs: null },
+      title: "k",
+      scope: AGENTS,
+    });
+    const { fake, daemon, gid } = world;
     const api = daemon.api;
-    const gid = (
-      await api<{ group: { group_id: string } }>("POST", "/api/v1/groups", { title: "k", scope: AGENTS })
-    ).group.group_id;
     await api("POST", `/api/v1/groups/${gid}/actors`, {
       id: "lead",
       runtime: "claude",

@@ -5,30 +5,21 @@
  * must reach every chat, with at most one duplicate per chat (the one send in flight at the kill).
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { type FakeDingTalk, startFakeDingTalk } from "../fakes/dingtalk/index.js";
 import { waitFor } from "../support/cli.js";
 import {
-  type DaemonProcess,
-  daemonProcess,
-  fakeDingTalkEnv,
+  type DaemonWorld,
+  startDaemonWorld,
   startFakeBridge,
   subscribeChat,
 } from "../support/daemon-process.js";
-import { tempHome } from "../support/home.js";
 
 const CHATS = ["cid-kill-a", "cid-kill-b", "cid-kill-c"];
 const PER_CHAT = 12; // within the default inbound limit of 20 per 10 s
 /** Replies reach a chat at DingTalk's per-chat pace (~20 a minute, paced by the adapter). */
 const REPLIES = 12;
 
-let fake: FakeDingTalk;
-let d: DaemonProcess | undefined;
-const home = tempHome("cccc-sigkill-");
-afterAll(async () => {
-  d?.close();
-  await fake?.close();
-  home.cleanup();
-});
+let world: DaemonWorld | undefined;
+afterAll(() => world?.close());
 
 interface LedgerLine {
   kind: string;
@@ -38,14 +29,13 @@ interface LedgerLine {
 
 describe("daemon killed with SIGKILL mid-burst", () => {
   it("loses and duplicates nothing across the restart", async () => {
-    fake = await startFakeDingTalk({ redeliverAfterMs: 1_500 });
-    const daemon = daemonProcess(home.dir, fakeDingTalkEnv(fake));
-    d = daemon;
-    await daemon.start();
+    world = await startDaemonWorld({
+      homePrefix: "cccc-sigkill-",
+      fake: { redeliverAfterMs: 1_500 },
+      title: "kill",
+    });
+    const { fake, daemon, gid } = world;
     const api = daemon.api;
-    const gid = (
-      await api<{ group: { group_id: string } }>("POST", "/api/v1/groups", { title: "kill", scope: home.dir })
-    ).group.group_id;
     await api("POST", `/api/v1/groups/${gid}/actors`, {
       id: "lead",
       runtime: "custom",

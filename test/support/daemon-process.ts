@@ -6,9 +6,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { FakeDingTalk } from "../fakes/dingtalk/index.js";
-import type { FakeRobotMessageOptions } from "../fakes/dingtalk/server.js";
+import { type FakeDingTalk, startFakeDingTalk } from "../fakes/dingtalk/index.js";
+import type { FakeDingTalkOptions, FakeRobotMessageOptions } from "../fakes/dingtalk/server.js";
 import { CLI, waitFor } from "./cli.js";
+import { tempHome } from "./home.js";
 
 export interface DaemonEndpoint {
   pid: number;
@@ -145,4 +146,43 @@ export async function subscribeChat(
     10_000,
     "the approval reply",
   );
+}
+
+export interface DaemonWorld {
+  fake: FakeDingTalk;
+  daemon: DaemonProcess;
+  /** The group created on start. */
+  gid: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A fake DingTalk, the daemon subprocess on a fresh home wired to it, and one group (`scope`
+ * defaults to the home). `close` kills the daemon, closes the fake and removes the home.
+ */
+export async function startDaemonWorld(opts: {
+  homePrefix: string;
+  fake: FakeDingTalkOptions;
+  title: string;
+  scope?: string;
+}): Promise<DaemonWorld> {
+  const home = tempHome(opts.homePrefix);
+  const fake = await startFakeDingTalk(opts.fake);
+  const daemon = daemonProcess(home.dir, fakeDingTalkEnv(fake));
+  const close = async () => {
+    daemon.close();
+    await fake.close();
+    home.cleanup();
+  };
+  try {
+    await daemon.start();
+    const { group } = await daemon.api<{ group: { group_id: string } }>("POST", "/api/v1/groups", {
+      title: opts.title,
+      scope: opts.scope ?? home.dir,
+    });
+    return { fake, daemon, gid: group.group_id, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }
