@@ -3,46 +3,17 @@
  * notes (bind, revoke, card hints) and the /status board. Replies and notes go through the chat's
  * send queue (outbound.ts `reply`), so they keep their order with agent messages and are retried.
  */
-import type { LiveBoards } from "./board.js";
-import { statusBoardSource } from "./board.js";
+import { type LiveBoards, statusBoardSource } from "./board.js";
 import type { ChooseContent, OutboundFollower } from "./outbound.js";
 import type { Replies } from "./replies/index.js";
+import { chatTargetOf, targetOf } from "./routing.js";
 import type { BridgeState } from "./state.js";
-import type {
-  ActionButton,
-  BridgeHost,
-  ChatTarget,
-  ChatType,
-  InboundMessage,
-  PlatformAdapter,
-} from "./types.js";
+import type { ActionButton, BridgeHost, InboundMessage, PlatformAdapter } from "./types.js";
 
 /** A help or status reply carries its kind (for the platform's layout) and its command buttons. */
 export interface ReplyExtra {
   kind: "help" | "status";
   buttons: ActionButton[];
-}
-
-/** The chat a message came from, with the platform's reply handle when it gave one. */
-export function targetOf(message: InboundMessage): ChatTarget {
-  const target: ChatTarget = { chatId: message.chatId, chatType: message.chatType };
-  if (message.reply) target.reply = message.reply;
-  return target;
-}
-
-/**
- * A chat known from the state files: its last route (type and reply handle), else `chatType` (by
- * default the authorized chat's type, else direct).
- */
-export function chatTargetOf(
-  state: BridgeState,
-  chatId: string,
-  chatType: ChatType = state.authorized(chatId)?.chat_type ?? "direct",
-): ChatTarget {
-  const route = state.route(chatId);
-  const target: ChatTarget = { chatId, chatType: route?.chat_type ?? chatType };
-  if (route?.reply) target.reply = route.reply;
-  return target;
 }
 
 export interface BridgeChatDeps {

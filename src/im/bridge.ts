@@ -3,7 +3,7 @@ import { Authorizer } from "./auth.js";
 import { DEFAULT_BOARD_TIMING, LiveBoards } from "./board.js";
 import { BridgeAdmin } from "./bridge-admin.js";
 import { makeBridgeCards } from "./bridge-cards.js";
-import { BridgeChat, chatTargetOf, targetOf } from "./bridge-chat.js";
+import { BridgeChat } from "./bridge-chat.js";
 import {
   type BridgeConfig,
   type BridgeOptions,
@@ -20,6 +20,7 @@ import { ProcessingIndicators } from "./indicator.js";
 import { type ChooseContent, OutboundFollower } from "./outbound.js";
 import { approvalRepliesFor } from "./replies/approvals.js";
 import { type Replies, repliesFor } from "./replies/index.js";
+import { chatTargetOf, targetOf } from "./routing.js";
 import { BridgeState } from "./state.js";
 import type { BridgeHost, InboundMessage, PlatformAdapter } from "./types.js";
 

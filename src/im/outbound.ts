@@ -6,7 +6,7 @@ import type { ProcessingIndicators } from "./indicator.js";
 import { EventMedia } from "./outbound-media.js";
 import type { ApprovalReplies } from "./replies/approvals.js";
 import type { Replies } from "./replies/index.js";
-import { chatReceives, classifyEvent, type OutboundItem } from "./routing.js";
+import { chatReceives, chatTargetOf, classifyEvent, type OutboundItem } from "./routing.js";
 import { ChatSendQueue, type Mergeable, type RetryPolicy, type SendJob } from "./send-queue.js";
 import type { AuthorizedChat, BridgeState } from "./state.js";
 import type { ActionButton, BridgeHost, ChatTarget, OutboundContent, PlatformAdapter } from "./types.js";
@@ -361,10 +361,7 @@ export class OutboundFollower {
   }
 
   private target(chat: AuthorizedChat): ChatTarget {
-    const route = this.deps.state.route(chat.chat_id);
-    const target: ChatTarget = { chatId: chat.chat_id, chatType: route?.chat_type ?? chat.chat_type };
-    if (route?.reply) target.reply = route.reply;
-    return target;
+    return chatTargetOf(this.deps.state, chat.chat_id, chat.chat_type);
   }
 
   private queue(chatId: string): ChatSendQueue {
