@@ -4,9 +4,9 @@
  * send queue (outbound.ts `reply`), so they keep their order with agent messages and are retried.
  */
 import { type LiveBoards, statusBoardSource } from "./board.js";
+import { chatTargetOf, targetOf } from "./chat-target.js";
 import type { ChooseContent, OutboundFollower } from "./outbound.js";
 import type { Replies } from "./replies/index.js";
-import { chatTargetOf, targetOf } from "./routing.js";
 import type { BridgeState } from "./state.js";
 import type { ActionButton, BridgeHost, InboundMessage, PlatformAdapter } from "./types.js";
 

@@ -14,13 +14,13 @@ import {
 import { errorCode, errorMessage } from "./bridge-errors.js";
 import type { CardStreams } from "./cards/card-streams.js";
 import { recipientsOf, type WorkingCards } from "./cards/working-cards.js";
+import { chatTargetOf, targetOf } from "./chat-target.js";
 import { chooseContent as defaultChooseContent } from "./format.js";
 import { InboundHandler } from "./inbound.js";
 import { ProcessingIndicators } from "./indicator.js";
 import { type ChooseContent, OutboundFollower } from "./outbound.js";
 import { approvalRepliesFor } from "./replies/approvals.js";
 import { type Replies, repliesFor } from "./replies/index.js";
-import { chatTargetOf, targetOf } from "./routing.js";
 import { BridgeState } from "./state.js";
 import type { BridgeHost, InboundMessage, PlatformAdapter } from "./types.js";
 

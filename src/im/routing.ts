@@ -1,8 +1,8 @@
 import { isUserFacing } from "../kernel/event-kinds.js";
 import type { Attachment, LedgerEvent } from "../kernel/types.js";
 import { readSenderHeader, senderHeader, truncate } from "./format.js";
-import type { AuthorizedChat, BridgeState, Subscription } from "./state.js";
-import type { ActorSummary, ChatTarget, ChatType, InboundMessage, QuotedMessage } from "./types.js";
+import type { AuthorizedChat, Subscription } from "./state.js";
+import type { ActorSummary, QuotedMessage } from "./types.js";
 
 /** What an event means for IM chats, decided once per event. */
 export interface OutboundItem {
@@ -146,26 +146,4 @@ export function quoteRoute(quoted: QuotedMessage | undefined, actors: readonly A
   const to = actorByHeaderName(read.sender, actors);
   if (to) route.to = to;
   return route;
-}
-
-/** The chat a message came from, with the platform's reply handle when it gave one. */
-export function targetOf(message: InboundMessage): ChatTarget {
-  const target: ChatTarget = { chatId: message.chatId, chatType: message.chatType };
-  if (message.reply) target.reply = message.reply;
-  return target;
-}
-
-/**
- * A chat known from the state files: its last route (type and reply handle), else `chatType` (by
- * default the authorized chat's type, else direct).
- */
-export function chatTargetOf(
-  state: BridgeState,
-  chatId: string,
-  chatType: ChatType = state.authorized(chatId)?.chat_type ?? "direct",
-): ChatTarget {
-  const route = state.route(chatId);
-  const target: ChatTarget = { chatId, chatType: route?.chat_type ?? chatType };
-  if (route?.reply) target.reply = route.reply;
-  return target;
 }
