@@ -34,8 +34,8 @@ export class BridgeChat {
   constructor(private readonly d: BridgeChatDeps) {}
 
   /** Answer a chat message (a command's reply). */
-  reply(message: InboundMessage, text: string, extra?: ReplyExtra): Promise<void> {
-    return this.d.outbound().reply(targetOf(message), this.content(text, extra));
+  async reply(message: InboundMessage, text: string, extra?: ReplyExtra): Promise<void> {
+    await this.d.outbound().reply(targetOf(message), this.content(text, extra));
   }
 
   /** Out-of-band message to a chat (bind, revoke): through its queue when running, else skipped. */
