@@ -2,6 +2,7 @@ import type { LedgerEvent } from "../kernel/types.js";
 import { approvalItem } from "./approval-outbound.js";
 import { errorMessage } from "./bridge-errors.js";
 import type { CardStreams } from "./cards/card-streams.js";
+import { chatTargetOf } from "./chat-target.js";
 import type { ProcessingIndicators } from "./indicator.js";
 import { EventMedia } from "./outbound-media.js";
 import type { ApprovalReplies } from "./replies/approvals.js";
@@ -361,10 +362,7 @@ export class OutboundFollower {
   }
 
   private target(chat: AuthorizedChat): ChatTarget {
-    const route = this.deps.state.route(chat.chat_id);
-    const target: ChatTarget = { chatId: chat.chat_id, chatType: route?.chat_type ?? chat.chat_type };
-    if (route?.reply) target.reply = route.reply;
-    return target;
+    return chatTargetOf(this.deps.state, chat.chat_id, chat.chat_type);
   }
 
   private queue(chatId: string): ChatSendQueue {

@@ -221,73 +221,74 @@ export class DingTalkAdapter implements PlatformAdapter {
 
   /**
    * sessionWebhook while it is valid, else the robot OpenAPI: group send for groups, one-to-one send
-   * to the sender's staff id for direct chats.
+   * to the sender's staff id for direct chats. Errors leave marked with the core's `FailureClass`
+   * (src/im/platform.ts `withFailure`).
    */
   async send(
     target: ChatTarget,
     content: OutboundContent,
     progress: SendProgress = { sent: 0 },
   ): Promise<void> {
-    return classified(this.sendNow(target, content, progress));
-  }
-
-  private async sendNow(target: ChatTarget, content: OutboundContent, progress: SendProgress): Promise<void> {
-    const reply = readDingTalkReply(target.reply);
-    const webhook = reply?.sessionWebhook;
-    const expiresAt = reply?.sessionWebhookExpiresAt ?? 0;
-    if (webhook && expiresAt > Date.now() + WEBHOOK_MARGIN_MS && webhookSupports(content)) {
-      const start = progress.sent;
-      try {
-        for (const body of encodeForWebhook(content).slice(start)) {
-          await this.api.sendBySessionWebhook(webhook, body, target.chatId);
+    try {
+      const reply = readDingTalkReply(target.reply);
+      const webhook = reply?.sessionWebhook;
+      const expiresAt = reply?.sessionWebhookExpiresAt ?? 0;
+      if (webhook && expiresAt > Date.now() + WEBHOOK_MARGIN_MS && webhookSupports(content)) {
+        const start = progress.sent;
+        try {
+          for (const body of encodeForWebhook(content).slice(start)) {
+            await this.api.sendBySessionWebhook(webhook, body, target.chatId);
+            progress.sent++;
+          }
+          return;
+        } catch (err) {
+          // Fall back only when nothing went out on this call, so a chunked message is never half
+          // duplicated (the webhook and the OpenAPI plan the same chunks; `progress` carries over).
+          if (progress.sent > start || !(err instanceof PlatformApiError)) throw err;
+          this.config.log(`dingtalk: sessionWebhook failed (${err.code}); using the robot OpenAPI`);
+        }
+      }
+      const robotCode = this.robotCode();
+      const messages = encodeForOpenApi(content).slice(progress.sent);
+      if (target.chatType === "group") {
+        const cid = reply?.conversationId ?? target.chatId;
+        for (const m of messages) {
+          await this.api.sendToGroup(cid, m.msgKey, m.msgParam, robotCode, target.chatId);
           progress.sent++;
         }
         return;
-      } catch (err) {
-        // Fall back only when nothing went out on this call, so a chunked message is never half
-        // duplicated (the webhook and the OpenAPI plan the same chunks; `progress` carries over).
-        if (progress.sent > start || !(err instanceof PlatformApiError)) throw err;
-        this.config.log(`dingtalk: sessionWebhook failed (${err.code}); using the robot OpenAPI`);
       }
-    }
-    const robotCode = this.robotCode();
-    const messages = encodeForOpenApi(content).slice(progress.sent);
-    if (target.chatType === "group") {
-      const cid = reply?.conversationId ?? target.chatId;
+      const staffId = reply?.senderStaffId;
+      if (!staffId) {
+        throw new PlatformApiError(
+          "dingtalk_no_route",
+          "Cannot reach this direct chat: its reply link expired and DingTalk gave no staff id for the user",
+          "Ask the user to send the robot a message (refreshes the link); publish the app so DingTalk includes staff ids",
+        );
+      }
       for (const m of messages) {
-        await this.api.sendToGroup(cid, m.msgKey, m.msgParam, robotCode, target.chatId);
+        const r = await this.api.sendToUsers([staffId], m.msgKey, m.msgParam, robotCode, target.chatId);
+        if (r.invalidStaffIdList.includes(staffId)) {
+          throw new PlatformApiError(
+            "dingtalk_chat_gone",
+            `DingTalk does not know user ${staffId} (invalidStaffIdList)`,
+            "The user may have left the organization; revoke this chat",
+          );
+        }
+        if (r.flowControlledStaffIdList.includes(staffId)) {
+          throw new PlatformApiError(
+            "dingtalk_throttled",
+            `DingTalk throttled messages to user ${staffId}`,
+            "Retry later",
+            {
+              retry: "after",
+            },
+          );
+        }
         progress.sent++;
       }
-      return;
-    }
-    const staffId = reply?.senderStaffId;
-    if (!staffId) {
-      throw new PlatformApiError(
-        "dingtalk_no_route",
-        "Cannot reach this direct chat: its reply link expired and DingTalk gave no staff id for the user",
-        "Ask the user to send the robot a message (refreshes the link); publish the app so DingTalk includes staff ids",
-      );
-    }
-    for (const m of messages) {
-      const r = await this.api.sendToUsers([staffId], m.msgKey, m.msgParam, robotCode, target.chatId);
-      if (r.invalidStaffIdList.includes(staffId)) {
-        throw new PlatformApiError(
-          "dingtalk_chat_gone",
-          `DingTalk does not know user ${staffId} (invalidStaffIdList)`,
-          "The user may have left the organization; revoke this chat",
-        );
-      }
-      if (r.flowControlledStaffIdList.includes(staffId)) {
-        throw new PlatformApiError(
-          "dingtalk_throttled",
-          `DingTalk throttled messages to user ${staffId}`,
-          "Retry later",
-          {
-            retry: "after",
-          },
-        );
-      }
-      progress.sent++;
+    } catch (error) {
+      throw withFailure(error, classifyDingTalkError(error));
     }
   }
 
