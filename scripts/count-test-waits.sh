@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Count the real-time waits in the test suite (docs/architecture.md, "Suite time"):
+#   sleeps — a fixed real sleep in a test: `await new Promise((r) => setTimeout(r, N))`, not the
+#            poll step inside a wait helper (a sleep at most 6 lines after a deadline check);
+#   polls  — a call of a helper that re-checks a condition until it holds or a bound passes
+#            (`waitFor`, `until`, `waitUntil`, `waitForScreen`, `waitStream`, `waitSent`,
+#            `expect.poll`), not its definition;
+#   fake   — test files that run on Vitest's fake timers (`vi.useFakeTimers`).
+# Fakes and fixture agents (test/fakes, test/fixtures) are not tests and are not counted.
+# Usage: scripts/count-test-waits.sh [--list]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+files() { find test -name '*.ts' -not -path 'test/fakes/*' -not -path 'test/fixtures/*'; }
+
+sleeps() {
+  files | xargs awk '
+    FNR == 1 { check = -100 }
+    /deadline|Date\.now\(\) > end/ { check = FNR }
+    /new Promise\(\(?[a-z]+\)? => setTimeout\([a-z]+, / && FNR - check > 6 { print FILENAME ":" FNR ":" $0 }'
+}
+polls() {
+  files | xargs grep -nE '(\bwaitFor|\.until|\buntil|\bwaitUntil|\bwaitForScreen|\bwaitStream|\bwaitSent|expect\.poll)\(' |
+    grep -vE '(function [a-zA-Z]+|const (until|waitUntil|waitSent) = |^[^:]+:[0-9]+:\s+(until|waitStream)[:(][^)]*\)[^;]*(\{|=>)\s*$)' || true
+}
+fake() { files | xargs grep -lE 'vi\.useFakeTimers\(' || true; }
+
+if [ "${1:-}" = "--list" ]; then
+  echo "== sleeps"; sleeps
+  echo "== fake-timer files"; fake
+fi
+echo "real sleeps: $(sleeps | grep -c . || true)"
+echo "polls:       $(polls | grep -c . || true)"
+echo "fake-timer test files: $(fake | grep -c . || true)"
