@@ -7,6 +7,7 @@
  * run on real time (use `waitFor` in cli.ts for those).
  */
 import { afterEach, beforeEach, vi } from "vitest";
+import { sleep } from "../../src/im/transport/sleep.js";
 
 /** Install fake timers (setTimeout, setInterval, Date, …) around every test of the calling file. */
 export function useFakeClock(start = Date.parse("2026-09-01T08:00:00Z")): void {
@@ -50,4 +51,28 @@ export function track<T>(promise: Promise<T>): Tracked<T> {
       return state.error;
     },
   };
+}
+
+/**
+ * Advance the fake clock 1 ms at a time until `check` holds; returns the fake milliseconds it took.
+ * Fails after `limitMs` of fake time (a bound, not a sleep: it costs no real time).
+ */
+export async function advanceUntil(check: () => unknown, limitMs: number, what: string): Promise<number> {
+  for (let elapsed = 0; ; elapsed++) {
+    if (check()) return elapsed;
+    if (elapsed >= limitMs) throw new Error(`not within ${limitMs} ms of fake time: ${what}`);
+    await vi.advanceTimersByTimeAsync(1);
+  }
+}
+
+/**
+ * `node:timers/promises` on the global timers, so Vitest's fake timers drive it too (they replace
+ * the globals only). Use in a test file whose code under test imports it:
+ * `vi.mock("node:timers/promises", async () => (await import("../support/fake-clock.js")).timersPromises());`
+ */
+export function timersPromises(): {
+  setTimeout: <T = void>(ms?: number, value?: T, options?: { signal?: AbortSignal }) => Promise<T>;
+} {
+  // The transport kit's abortable sleep runs on the global setTimeout.
+  return { setTimeout: (ms, value, options) => sleep(ms ?? 0, options?.signal).then(() => value as never) };
 }
