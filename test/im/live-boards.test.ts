@@ -6,7 +6,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { type BoardSource, LiveBoards } from "../../src/im/board.js";
 import type { BoardView } from "../../src/im/types.js";
-import { advance, useFakeClock } from "../support/fake-clock.js";
+import { advance, fakeClockPerTest } from "../support/fake-clock.js";
 
 const timing = { refreshMs: 3_000, liveMs: 60_000 };
 
@@ -57,7 +57,7 @@ function world(opts: { failUpdates?: number; slowUpdates?: boolean } = {}) {
 }
 
 describe("live board timing", () => {
-  useFakeClock();
+  fakeClockPerTest();
 
   it("renders again every refresh period and updates the card only when the text changed", async () => {
     const w = world();

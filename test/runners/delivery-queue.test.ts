@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DeliveryQueue, type DeliveryTarget } from "../../src/runners/delivery.js";
-import { advance, advanceUntil, useFakeClock } from "../support/fake-clock.js";
+import { advance, advanceUntil, fakeClockPerTest } from "../support/fake-clock.js";
 import { chatEvent } from "./helpers.js";
 
 // The queue's waits run on fake timers: time moves only when a test advances it.
 vi.mock("node:timers/promises", async () => (await import("../support/fake-clock.js")).timersPromises());
-useFakeClock();
+fakeClockPerTest();
 
 /** An in-memory terminal for the queue's edge cases; real-PTY delivery is in pty-delivery.test.ts. */
 class FakeTerminal implements DeliveryTarget {

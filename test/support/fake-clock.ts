@@ -10,7 +10,7 @@ import { afterEach, beforeEach, vi } from "vitest";
 import { sleep } from "../../src/im/transport/sleep.js";
 
 /** Install fake timers (setTimeout, setInterval, Date, …) around every test of the calling file. */
-export function useFakeClock(start = Date.parse("2026-09-01T08:00:00Z")): void {
+export function fakeClockPerTest(start = Date.parse("2026-09-01T08:00:00Z")): void {
   beforeEach(() => {
     vi.useFakeTimers({ now: start });
   });

@@ -1,12 +1,12 @@
 import { describe, expect, it, vi } from "vitest";
 import { rateLimitsFromEnv } from "../../../src/im/dingtalk/rate-limit.js";
 import { RateLimiter, type Slot } from "../../../src/im/transport/rate-window.js";
-import { advance, type Tracked, track, useFakeClock } from "../../support/fake-clock.js";
+import { advance, fakeClockPerTest, type Tracked, track } from "../../support/fake-clock.js";
 
 const limits = { apiCalls: 1000, apiWindowMs: 1000, chatMessages: 3, chatWindowMs: 200 };
 
 describe("RateLimiter (sliding windows like DingTalk's)", () => {
-  useFakeClock();
+  fakeClockPerTest();
   const granted = (slots: Array<Tracked<Slot>>) => slots.filter((s) => s.done).length;
 
   it("grants a chat's whole window at once, then the next slot a window after the first answer", async () => {
