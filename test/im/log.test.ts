@@ -76,4 +76,37 @@ describe("bridge log", () => {
       "after rotation 4",
     ]);
   });
+
+  it("follows across two rotations between polls without losing lines", async () => {
+    dir = mkdtempSync(join(tmpdir(), "cccc-log-"));
+    const path = join(dir, "im_bridge.log");
+    new BridgeLog(path).write("old line");
+    const seen: string[] = [];
+    const abort = new AbortController();
+    const done = followLog(path, (l) => seen.push(l), { signal: abort.signal, pollMs: 200 });
+    let probes = 0;
+    await waitFor(
+      () => {
+        new BridgeLog(path).write(`probe ${probes++}`);
+        return seen.some((l) => l.includes("probe"));
+      },
+      10_000,
+      "the follower reading new lines",
+    );
+    // One synchronous burst right after a poll, so the follower cannot look in between: every line
+    // (33 bytes) overflows the 50-byte cap, so each write rotates, and the followed file ends up `.3`
+    // (`.4` after "last line"; kept, so its inode cannot be reused by the new file).
+    const log = new BridgeLog(path, { maxBytes: 50, keep: 4 });
+    for (let i = 0; i < 3; i++) log.write(`burst ${i}`);
+    expect(readFileSync(`${path}.3`, "utf8")).toContain("probe");
+    log.write("last line");
+    await waitFor(() => seen.some((l) => l.endsWith("last line")), 10_000, "the line after the burst");
+    abort.abort();
+    await done;
+    expect(seen.filter((l) => l.includes("burst")).map((l) => l.slice(25))).toEqual([
+      "burst 0",
+      "burst 1",
+      "burst 2",
+    ]);
+  });
 });
