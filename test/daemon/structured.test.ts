@@ -196,6 +196,45 @@ describe("structured runner", () => {
     expect(again.body.interrupted).toBe(false);
   });
 
+  it("a turn stopped before any text tells the sender that no reply is coming", async () => {
+    const msg = await send("please ponder this");
+    const sid = await streamOf(msg);
+    await f.waitStream((i) => i.data.stream_id === sid && i.data.activity === "running make", "the tool run");
+    const r = await t.api<{ interrupted: boolean }>("POST", path("/actors/lead/interrupt"));
+    expect(r.body.interrupted).toBe(true);
+    const end = await f.waitStream((i) => i.data.stream_id === sid && i.data.op === "end", "the end");
+    expect(end.data.state).toBe("interrupted");
+    expect(end.data.text).toBe("");
+    const notice = await waitFor(async () => (await answers(msg))[0], 10_000, "the notice");
+    expect(notice.by).toBe("system");
+    expect(notice.data).toMatchObject({ to: ["user"], stream_id: sid });
+    expect(notice.data.text).toMatch(/^lead was stopped before it wrote a reply\. Send the message again/);
+    expect(end.data.event_id).toBe(notice.id);
+  });
+
+  it("a message that waited for a running turn is answered: the earlier turn's reply is no MCP answer", async () => {
+    // The second message is batched while the first turn runs; that turn's final reply becomes
+    // durable just after the second turn started, and must not count as the second turn's answer.
+    const first = await send("a steady first");
+    const sid = await streamOf(first);
+    await f.waitStream((i) => i.data.stream_id === sid && i.data.text.includes("step2 "), "the first turn");
+    const second = await send("hello second");
+    const end = await f.waitStream((i) => i.data.stream_id === sid && i.data.op === "end", "the first end");
+    expect(end.data.state).toBe("done");
+    const sid2 = await streamOf(second);
+    const end2 = await f.waitStream(
+      (i) => i.data.stream_id === sid2 && i.data.op === "end",
+      "the second end",
+    );
+    expect(end2.data.state).toBe("done");
+    const reply = await waitFor(async () => (await answers(second))[0], 10_000, "the second reply");
+    expect(reply.by).toBe("lead");
+    expect(reply.data.stream_id).toBe(sid2);
+    expect(reply.data.text).toMatch(/^echo: hello second \(turn \d+\)$/);
+    expect(end2.data.event_id).toBe(reply.id);
+    expect((await answers(first)).map((e) => e.data.stream_id)).toEqual([sid]);
+  }, 30_000);
+
   it("stopping the actor mid-turn ends the stream interrupted, without a failure notice", async () => {
     const msg = await send("another slow one");
     const sid = await streamOf(msg);
