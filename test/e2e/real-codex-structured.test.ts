@@ -10,9 +10,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CODEX_REPLY_TOOL } from "../fakes/model/index.js";
 import { codexEnv, codexHome, ensureAgentCli } from "../support/agent-clis.js";
-import { waitFor } from "../support/cli.js";
 import { DIRECT } from "../support/real-agent-world.js";
-import { LONG, type StructuredE2e, startStructuredE2e } from "../support/structured-e2e.js";
+import {
+  expectLongTurnStopped,
+  expectMcpAnswerNotDoubled,
+  expectStreamedReplyOnce,
+  type StructuredE2e,
+  startStructuredE2e,
+} from "../support/structured-e2e.js";
 
 let s: StructuredE2e;
 
@@ -33,61 +38,23 @@ describe("real Codex as a structured actor (codex app-server)", () => {
   });
 
   it("streams a DingTalk message's reply live, then posts it once with reply_to", async () => {
-    const msg = await s.ask("请看一下构建");
-    const start = await s.streamFor(msg);
+    const { start } = await expectStreamedReplyOnce(s);
     expect(start.data).toMatchObject({ op: "start", actor_id: "lead", to: ["user"] });
-    const sid = start.data.stream_id;
-    const end = await s.endOf(sid);
-    expect(end.data.state).toBe("done");
-    const final = "pong: 请看一下构建, streamed in several small words";
-    const partial = s.f
-      .streams(sid)
-      .find((i) => i.data.op === "update" && i.data.text.length > 0 && i.data.text.length < final.length);
-    expect(partial, "an update with partial text before the end").toBeDefined();
-    await s.r.world.waitSent(/pong: 请看一下构建, streamed/, "the reply in the DingTalk chat");
-    await new Promise((ok) => setTimeout(ok, 500));
-    const replies = await s.repliesTo(msg);
-    expect(replies).toHaveLength(1);
-    expect(replies[0]?.by).toBe("lead");
-    expect(replies[0]?.data).toMatchObject({ text: final, to: ["user"], stream_id: sid });
-    expect(end.data.event_id).toBe(replies[0]?.id);
-    expect(s.r.world.sentText().filter((t) => t.includes("pong: 请看一下构建"))).toHaveLength(1);
     expect(s.sessionId()).toMatch(/^[0-9a-f-]{36}$/);
   }, 120_000);
 
   it("answers through CCCC's MCP tool with its identity, and the answer is not doubled", async () => {
-    const msg = await s.ask("answer via the tool");
-    const sid = (await s.streamFor(msg)).data.stream_id;
-    await s.endOf(sid);
-    await s.r.waitReply(/pong: answer via the tool/, "the MCP reply in DingTalk");
+    const sid = await expectMcpAnswerNotDoubled(s);
     // The tool call was seen as activity on the stream.
     expect(s.f.streams(sid).some((i) => i.data.activity === "cccc: message_reply")).toBe(true);
     expect(s.r.model.requests.some((q) => q.answer === CODEX_REPLY_TOOL)).toBe(true);
-    await new Promise((ok) => setTimeout(ok, 500));
-    const replies = await s.repliesTo(msg);
-    expect(replies.map((m) => m.data.text)).toEqual([
-      "pong: answer via the tool, streamed in several small words",
-    ]);
-    expect(replies[0]?.data.stream_id).toBeUndefined();
   }, 120_000);
 
   it("cccc actor interrupt stops a long turn; the stream ends interrupted", async () => {
-    const msg = await s.ask("a long one please");
-    const sid = (await s.streamFor(msg)).data.stream_id;
-    await s.f.waitStream(
-      (i) => i.data.stream_id === sid && i.data.text.includes("word5 "),
-      "partial text",
-      60_000,
-    );
-    expect(await s.r.world.cli(["actor", "interrupt", "lead"])).toMatch(/interrupted lead/);
-    const end = await s.endOf(sid, 30_000);
-    expect(end.data.state).toBe("interrupted");
-    expect(end.data.text.length).toBeLessThan(LONG.length);
-    const reply = await waitFor(async () => (await s.repliesTo(msg))[0], 20_000, "the partial reply");
-    expect(reply.data.text).toMatch(/^word0 [\s\S]*_\(interrupted\)_$/);
-    // The same process goes on: the next message is answered without a restart.
-    s.r.world.fake.push(s.r.world.fake.robotMessage({ ...DIRECT, text: "still there?" }));
-    await s.r.waitReply(/pong: still there\?/, "a reply after the interrupt");
+    await expectLongTurnStopped(s, async () => {
+      expect(await s.r.world.cli(["actor", "interrupt", "lead"])).toMatch(/interrupted lead/);
+    });
+    // The same process goes on: the next message was answered without a restart.
     expect(await s.r.world.cli(["actor", "list"])).toMatch(/lead\s+foreman\s+codex\s+structured\s+running/);
   }, 180_000);
 

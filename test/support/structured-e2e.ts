@@ -3,10 +3,12 @@
  * between the fake DingTalk and the fake model, with a follower of the group's stream and the
  * ledger helpers those tests share. The model answers "…long…" with LONG, "…via the tool…" through
  * CCCC's MCP reply tool, anything else with "pong: <text>, streamed in several small words".
+ * The scenarios both runtimes pass are here too; each test file adds its runtime's own checks.
  */
 
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { expect } from "vitest";
 import type { ChatStreamItem } from "../../src/daemon/stream-hub.js";
 import type { ChatMessageData, LedgerEvent } from "../../src/kernel/types.js";
 import type { AgentHome } from "./agent-clis.js";
@@ -96,4 +98,66 @@ export async function startStructuredE2e(
     },
   };
   return s;
+}
+
+/** A DingTalk message's reply streams live (a partial update before the end), then lands once with reply_to. */
+export async function expectStreamedReplyOnce(
+  s: StructuredE2e,
+): Promise<{ start: ChatStreamItem; end: ChatStreamItem }> {
+  const msg = await s.ask("请看一下构建");
+  const start = await s.streamFor(msg);
+  const sid = start.data.stream_id;
+  const end = await s.endOf(sid);
+  expect(end.data.state).toBe("done");
+  const final = "pong: 请看一下构建, streamed in several small words";
+  const partial = s.f
+    .streams(sid)
+    .find((i) => i.data.op === "update" && i.data.text.length > 0 && i.data.text.length < final.length);
+  expect(partial, "an update with partial text before the end").toBeDefined();
+  await s.r.waitReply(/pong: 请看一下构建, streamed/, "the reply in the DingTalk chat");
+  await new Promise((ok) => setTimeout(ok, 500));
+  const replies = await s.repliesTo(msg);
+  expect(replies).toHaveLength(1);
+  expect(replies[0]?.by).toBe("lead");
+  expect(replies[0]?.data).toMatchObject({ text: final, to: ["user"], stream_id: sid });
+  expect(end.data.event_id).toBe(replies[0]?.id);
+  expect(s.r.world.sentText().filter((t) => t.includes("pong: 请看一下构建"))).toHaveLength(1);
+  return { start, end };
+}
+
+/** The agent answers through CCCC's MCP tool: that answer reaches DingTalk and is not doubled. Returns the stream id. */
+export async function expectMcpAnswerNotDoubled(s: StructuredE2e): Promise<string> {
+  const msg = await s.ask("answer via the tool");
+  const sid = (await s.streamFor(msg)).data.stream_id;
+  await s.endOf(sid);
+  await s.r.waitReply(/pong: answer via the tool/, "the MCP reply in DingTalk");
+  await new Promise((ok) => setTimeout(ok, 500));
+  const replies = await s.repliesTo(msg);
+  expect(replies.map((m) => m.data.text)).toEqual([
+    "pong: answer via the tool, streamed in several small words",
+  ]);
+  expect(replies[0]?.data.stream_id).toBeUndefined();
+  return sid;
+}
+
+/**
+ * A long turn stopped by `stop` (DingTalk /stop, `cccc actor interrupt`) mid-stream ends interrupted,
+ * its partial text posted with _(interrupted)_; the next message is answered.
+ */
+export async function expectLongTurnStopped(s: StructuredE2e, stop: () => Promise<void>): Promise<void> {
+  const msg = await s.ask("a long one please");
+  const sid = (await s.streamFor(msg)).data.stream_id;
+  await s.f.waitStream(
+    (i) => i.data.stream_id === sid && i.data.text.includes("word5 "),
+    "partial text",
+    60_000,
+  );
+  await stop();
+  const end = await s.endOf(sid, 30_000);
+  expect(end.data.state).toBe("interrupted");
+  expect(end.data.text.length).toBeLessThan(LONG.length);
+  const reply = await waitFor(async () => (await s.repliesTo(msg))[0], 20_000, "the partial reply");
+  expect(reply.data.text).toMatch(/^word0 [\s\S]*_\(interrupted\)_$/);
+  s.r.world.fake.push(s.r.world.fake.robotMessage({ ...DIRECT, text: "still there?" }));
+  await s.r.waitReply(/pong: still there\?/, "a reply after the stop");
 }
