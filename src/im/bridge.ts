@@ -4,6 +4,7 @@ import type { BindLimits } from "./bind-throttle.js";
 import { type BoardTiming, DEFAULT_BOARD_TIMING, LiveBoards, statusBoardSource } from "./board.js";
 import { BridgeAdmin } from "./bridge-admin.js";
 import { errorCode, errorMessage } from "./bridge-errors.js";
+import { ApprovalCards } from "./cards/approval-cards.js";
 import { CardStreams } from "./cards/card-streams.js";
 import { OpenCards } from "./cards/open-cards.js";
 import { type CardTimings, DEFAULT_CARD_TIMINGS } from "./cards/timings.js";
@@ -106,6 +107,7 @@ export class Bridge {
   private readonly replies: Replies;
   private cards: CardStreams | undefined;
   private working: WorkingCards | undefined;
+  private approvalCards: ApprovalCards | undefined;
   private readonly boards: LiveBoards;
 
   constructor(
@@ -202,6 +204,7 @@ export class Bridge {
       log: (line) => this.host.log(line),
       onFatal: (error) => this.crash(error),
       cards: () => this.cards,
+      approvalCards: () => this.approvalCards,
       ...(this.options.cursorFlushMs !== undefined ? { cursorFlushMs: this.options.cursorFlushMs } : {}),
     });
   }
@@ -229,10 +232,31 @@ export class Bridge {
       now: this.now,
       log,
     });
+    this.approvalCards = this.makeApprovalCards(surface);
     if (this.config.working === "card") {
       const { workingMs, minIntervalMs } = timings;
       this.working = new WorkingCards({ surface, texts, open, workingMs, minIntervalMs, now: this.now, log });
     }
+  }
+
+  /** Approval requests as cards updated in place, where the platform can update a card it made. */
+  private makeApprovalCards(surface: NonNullable<PlatformAdapter["cards"]>): ApprovalCards | undefined {
+    const { openBoard, boardCard } = this.adapter;
+    if (!openBoard || !boardCard) return undefined;
+    const log = (line: string) => this.host.log(line);
+    return new ApprovalCards({
+      stateDir: this.host.stateDir,
+      open: (target, view) => openBoard.call(this.adapter, target, view),
+      card: (id) => boardCard.call(this.adapter, id),
+      surface,
+      texts: approvalRepliesFor(this.config.language ?? "en"),
+      hint: (chatId, text) =>
+        void this.tell(chatId, text).catch((e: unknown) =>
+          log(`[approval-cards] cannot send the hint: ${errorMessage(e)}`),
+        ),
+      now: this.now,
+      log,
+    });
   }
 
   get running(): boolean {
@@ -257,6 +281,7 @@ export class Bridge {
       this.outbound = this.makeOutbound();
       this.makeCards();
       await this.cards?.start();
+      await this.approvalCards?.load();
       await this.outbound.start();
     } catch (error) {
       this.setError(error);
@@ -287,7 +312,9 @@ export class Bridge {
     await this.outbound.stop(); // aborts queued sends, so replies awaited by inbound handling resolve
     await this.cards?.stop();
     this.working?.stop();
+    await this.approvalCards?.flush();
     this.cards = undefined;
+    this.approvalCards = undefined;
     this.working = undefined;
     await this.inbound.drain();
     this.indicators.clear();
