@@ -136,7 +136,11 @@ describe("approval cards updated in place", () => {
     if (!direct || !group) throw new Error("cards missing");
     expect(direct.params.msgTitle).toBe("Approval k3x9q2: lead wants to use Bash");
     expect(content(direct)).toContain("```\nRun: npm publish\n```");
-    expect(buttonCommands(content(direct))).toEqual(["/approve k3x9q2", "/deny k3x9q2", "/approve k3x9q2 always"]);
+    expect(buttonCommands(content(direct))).toEqual([
+      "/approve k3x9q2",
+      "/deny k3x9q2",
+      "/approve k3x9q2 always",
+    ]);
     // A button cannot @ the robot in a group: the commands are in the text there.
     expect(buttonCommands(content(group))).toEqual([]);
     expect(content(group)).toContain("/approve k3x9q2");
@@ -192,7 +196,11 @@ describe("approval cards updated in place", () => {
     const card = await f.waitFor(() => cardsFor(f, "g0ne11")[0], 20_000, "the card");
     f.cards.expire(card.outTrackId);
     await decide(h, "g0ne11", { decision: "approve", decided_by: "user", via: "web", reason: undefined });
-    await f.waitFor(() => messagesWith(f, "Approved g0ne11").length === 1 || undefined, 20_000, "the message");
+    await f.waitFor(
+      () => messagesWith(f, "Approved g0ne11").length === 1 || undefined,
+      20_000,
+      "the message",
+    );
     expect(content(card)).not.toContain("Approved");
   });
 });
@@ -201,7 +209,9 @@ describe("fallback: today's ActionCard and decision message", () => {
   it("the app lacks Card.Instance.Write: one hint per chat, then messages", async () => {
     const { fake: f, host: h } = await world({
       fake: {
-        apps: [{ appKey: "kapprove", appSecret: "s-approve-0123456789", deniedScopes: ["Card.Instance.Write"] }],
+        apps: [
+          { appKey: "kapprove", appSecret: "s-approve-0123456789", deniedScopes: ["Card.Instance.Write"] },
+        ],
       },
     });
     await subscribe(f, "direct", DIRECT_CID);
