@@ -189,6 +189,19 @@ describe("approval cards updated in place", () => {
     expect(messagesWith(f, "r5t7u9")).toEqual([]);
   });
 
+  it("a chat paused after the card was shown: its card is still updated, no message", async () => {
+    const { fake: f, host: h } = await world();
+    await subscribe(f, "direct", DIRECT_CID);
+    await request(h, "p4u5e6");
+    const card = await f.waitFor(() => cardsFor(f, "p4u5e6")[0], 20_000, "the card");
+    say("direct", "/pause", DIRECT_CID);
+    await f.waitFor(() => messagesWith(f, "Paused")[0] ?? messagesWith(f, "paused")[0], 20_000, "paused");
+    await decide(h, "p4u5e6", { decision: "approve", reason: undefined });
+    await f.waitFor(() => content(card).includes("**Approved**") || undefined, 20_000, "the decided card");
+    await bridge?.idle();
+    expect(messagesWith(f, "Approved p4u5e6")).toEqual([]);
+  });
+
   it("a card gone by the decision: the decision comes as a message", async () => {
     const { fake: f, host: h } = await world();
     await subscribe(f, "direct", DIRECT_CID);
