@@ -4,7 +4,8 @@
  * links); its decision rewrites each of those cards (who, from where, when; no buttons). Which card
  * went to which chat is kept in `state/im/approval-cards.json`, so a decision after a restart still
  * finds its cards. A card that cannot be made or updated falls back to messages (the caller sends
- * them); a missing card permission turns approval cards off for the run, with one hint per chat.
+ * them); a missing card permission turns approval cards off for the run, with one hint per chat
+ * (each chat is told when its first request after that comes as a message).
  */
 import { join } from "node:path";
 import { errorMessage } from "../bridge-errors.js";
@@ -120,7 +121,10 @@ export class ApprovalCards {
     buttons: ActionButton[],
   ): Promise<boolean> {
     if (this.records.has(key(a.approval_id, chatId))) return true; // shown before a restart
-    if (this.disabled) return false;
+    if (this.disabled) {
+      this.hintOnce(chatId, this.disabled);
+      return false;
+    }
     const { texts, now } = this.deps;
     const left = Math.max(1, Math.round((Date.parse(a.expires_at) - now()) / 60_000));
     const summary = this.clip(a.summary);
@@ -196,14 +200,19 @@ export class ApprovalCards {
 
   /** Card creation failed: the request goes as a message; a missing permission hints once per chat. */
   private failed(chatId: string, error: unknown): void {
-    const { surface, texts, log } = this.deps;
-    log(`[approval-cards] card in ${chatId} failed (the request goes as a message): ${errorMessage(error)}`);
-    const scope = surface.missingPermission(error);
+    this.deps.log(
+      `[approval-cards] card in ${chatId} failed (the request goes as a message): ${errorMessage(error)}`,
+    );
+    const scope = this.deps.surface.missingPermission(error);
     if (!scope) return;
     this.disabled = scope;
+    this.hintOnce(chatId, scope);
+  }
+
+  private hintOnce(chatId: string, scope: string): void {
     if (this.hinted.has(chatId)) return;
     this.hinted.add(chatId);
-    this.deps.hint(chatId, texts.cardPermission(scope, surface.permissionHelp));
+    this.deps.hint(chatId, this.deps.texts.cardPermission(scope, this.deps.surface.permissionHelp));
   }
 
   /** Write the current records after the writes before (each write holds everything so far). */

@@ -235,6 +235,14 @@ describe("fallback: today's ActionCard and decision message", () => {
       20_000,
       "the second request as a message",
     );
+    // A chat subscribed after cards were turned off is told too, at its first request.
+    await subscribe(f, "group", GROUP_CID);
+    await request(h, "ccc333");
+    await f.waitFor(
+      () => (messagesWith(f, "approval `ccc333`").length === 2 ? true : undefined),
+      20_000,
+      "the third request in both chats",
+    );
     const first = messagesWith(f, "approval `aaa111`");
     expect(first).toHaveLength(1);
     expect(first[0]?.msgKey).toMatch(/actionCard/i);
@@ -242,10 +250,14 @@ describe("fallback: today's ActionCard and decision message", () => {
       `dtmd://dingtalkclient/sendMessage?content=${encodeURIComponent("/approve aaa111")}`,
     );
     await decide(h, "aaa111");
-    await f.waitFor(() => messagesWith(f, "Denied aaa111").length === 1 || undefined, 20_000, "the decision");
+    await f.waitFor(
+      () => messagesWith(f, "Denied aaa111").length === 2 || undefined,
+      20_000,
+      "the decisions",
+    );
     await bridge?.idle();
     const hints = messagesWith(f, "Approval requests come as messages");
-    expect(hints).toHaveLength(1);
+    expect(hints).toHaveLength(2); // one per chat, not one per request
     expect(JSON.stringify(hints[0]?.msgParam)).toContain("Card.Instance.Write");
     expect(f.cards.list()).toHaveLength(0);
   });
