@@ -4,7 +4,7 @@ import type { BindLimits } from "./bind-throttle.js";
 import { type BoardTiming, DEFAULT_BOARD_TIMING, LiveBoards, statusBoardSource } from "./board.js";
 import { BridgeAdmin } from "./bridge-admin.js";
 import { errorCode, errorMessage } from "./bridge-errors.js";
-import { ApprovalCards } from "./cards/approval-cards.js";
+import { type ApprovalCards, approvalCardsFor } from "./cards/approval-cards.js";
 import { CardStreams } from "./cards/card-streams.js";
 import { OpenCards } from "./cards/open-cards.js";
 import { type CardTimings, DEFAULT_CARD_TIMINGS } from "./cards/timings.js";
@@ -232,31 +232,20 @@ export class Bridge {
       now: this.now,
       log,
     });
-    this.approvalCards = this.makeApprovalCards(surface);
-    if (this.config.working === "card") {
-      const { workingMs, minIntervalMs } = timings;
-      this.working = new WorkingCards({ surface, texts, open, workingMs, minIntervalMs, now: this.now, log });
-    }
-  }
-
-  /** Approval requests as cards updated in place, where the platform can update a card it made. */
-  private makeApprovalCards(surface: NonNullable<PlatformAdapter["cards"]>): ApprovalCards | undefined {
-    const { openBoard, boardCard } = this.adapter;
-    if (!openBoard || !boardCard) return undefined;
-    const log = (line: string) => this.host.log(line);
-    return new ApprovalCards({
+    this.approvalCards = approvalCardsFor(this.adapter, surface, {
       stateDir: this.host.stateDir,
-      open: (target, view) => openBoard.call(this.adapter, target, view),
-      card: (id) => boardCard.call(this.adapter, id),
-      surface,
       texts: approvalRepliesFor(this.config.language ?? "en"),
       hint: (chatId, text) =>
         void this.tell(chatId, text).catch((e: unknown) =>
-          log(`[approval-cards] cannot send the hint: ${errorMessage(e)}`),
+          log(`[approval-cards] no hint: ${errorMessage(e)}`),
         ),
       now: this.now,
       log,
     });
+    if (this.config.working === "card") {
+      const { workingMs, minIntervalMs } = timings;
+      this.working = new WorkingCards({ surface, texts, open, workingMs, minIntervalMs, now: this.now, log });
+    }
   }
 
   get running(): boolean {

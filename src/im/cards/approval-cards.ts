@@ -14,7 +14,15 @@ import { stamp } from "../replies/approvals.js";
 import type { OutboundItem } from "../routing.js";
 import { classifyFailure } from "../send-queue.js";
 import { isRecord, readJsonFile, writeJsonFile } from "../state-file.js";
-import type { ActionButton, ApprovalView, BoardCard, BoardView, CardSurface, ChatTarget } from "../types.js";
+import type {
+  ActionButton,
+  ApprovalView,
+  BoardCard,
+  BoardView,
+  CardSurface,
+  ChatTarget,
+  PlatformAdapter,
+} from "../types.js";
 
 export interface ApprovalCardRecord {
   approval_id: string;
@@ -223,6 +231,22 @@ export class ApprovalCards {
       .catch((error: unknown) => this.deps.log(`[approval-cards] ${errorMessage(error)}`));
     return this.saving;
   }
+}
+
+/** Approval cards on the adapter's updatable cards (`openBoard` + `boardCard`), if it has them. */
+export function approvalCardsFor(
+  adapter: PlatformAdapter,
+  surface: ApprovalCardsDeps["surface"],
+  deps: Omit<ApprovalCardsDeps, "open" | "card" | "surface">,
+): ApprovalCards | undefined {
+  const { openBoard, boardCard } = adapter;
+  if (!openBoard || !boardCard) return undefined;
+  return new ApprovalCards({
+    ...deps,
+    surface,
+    open: (target, view) => openBoard.call(adapter, target, view),
+    card: (id) => boardCard.call(adapter, id),
+  });
 }
 
 function key(approvalId: string, chatId: string): string {
