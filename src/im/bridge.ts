@@ -40,6 +40,8 @@ export interface BridgeConfig {
   inboundRate?: InboundRate | null;
   /** `im.language`: the language of every chat text and button title (default "en"). */
   language?: Language;
+  /** The platform as the chats' users call it, in `im.language` (`PlatformUi`; default `platform`). */
+  platformName?: string;
   /** `im.cards` (default on): live reply cards where the platform has them (docs/im-bridge.md "Cards"). */
   cards?: boolean;
   /** `im.working`: for actors without a live stream, the 🤔 reaction (default) or a small "working" card. */
@@ -173,6 +175,7 @@ export class Bridge {
       files: { enabled: config.filesEnabled, maxBytes, maxMb: config.maxFileMb },
       replies: this.replies,
       language: config.language ?? "en",
+      ...(config.platformName ? { platformName: config.platformName } : {}),
       now: this.now,
       log,
       reply: (message, text, extra) => this.replyTo(message, text, extra),
@@ -235,6 +238,7 @@ export class Bridge {
     this.approvalCards = approvalCardsFor(this.adapter, surface, {
       stateDir: this.host.stateDir,
       texts: approvalRepliesFor(this.config.language ?? "en"),
+      platform: { id: this.config.platform, name: this.config.platformName ?? this.config.platform },
       hint: (chatId, text) =>
         void this.tell(chatId, text).catch((e: unknown) =>
           log(`[approval-cards] no hint: ${errorMessage(e)}`),

@@ -1,5 +1,5 @@
 /**
- * Approval requests as cards updated in place (docs/approvals.md "DingTalk"): each request becomes a
+ * Approval requests as cards updated in place (docs/approvals.md): each request becomes a
  * card in every chat that shows it (`openBoard`: the summary, and in direct chats the buttons as
  * links); its decision rewrites each of those cards (who, from where, when; no buttons). Which card
  * went to which chat is kept in `state/im/approval-cards.json`, so a decision after a restart still
@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { errorMessage } from "../bridge-errors.js";
 import type { ApprovalReplies } from "../replies/approvals.js";
-import { stamp } from "../replies/approvals.js";
+import { stamp, viaShown } from "../replies/approvals.js";
 import type { OutboundItem } from "../routing.js";
 import { classifyFailure } from "../send-queue.js";
 import { isRecord, readJsonFile, writeJsonFile } from "../state-file.js";
@@ -63,6 +63,8 @@ export interface ApprovalCardsDeps {
   /** The platform's card errors and how to grant the permission. */
   surface: Pick<CardSurface, "missingPermission" | "permissionHelp" | "maxChars">;
   texts: ApprovalReplies;
+  /** The bridge's platform: a decision made in one of its chats names it (`viaShown`). */
+  platform: { id: string; name: string };
   /** Tell a chat something (the permission hint), through its queue. */
   hint(chatId: string, text: string): void;
   now(): number;
@@ -175,7 +177,7 @@ export class ApprovalCards {
     const decision = {
       decision: d.decision,
       decided_by: d.decided_by,
-      via: d.via,
+      via: viaShown(d.via, this.deps.platform),
       at,
       ...(d.reason ? { reason: d.reason } : {}),
       ...(d.handed_over ? { handed_over: true } : {}),

@@ -4,8 +4,8 @@ import { type DecisionView, fenced } from "./approvals.js";
 const verb = (d: string) =>
   d === "deny" ? "⛔ Denied" : d === "always" ? "✅ Always allowed" : "✅ Approved";
 
-const VIA: Record<string, string> = { dingtalk: "DingTalk", web: "the Web UI", cli: "the CLI" };
-/** "by 张三 (manager4567) in DingTalk", "by a user in the Web UI", "automatically (timeout)". */
+const VIA: Record<string, string> = { web: "the Web UI", cli: "the CLI" };
+/** "by 张三 (manager4567) in <platform name>", "by a user in the Web UI", "automatically: …". */
 function byWhom(d: DecisionView): string {
   if (d.via === "timeout") return "automatically: nobody decided in time";
   if (d.via === "rule") return "automatically (a rule)";

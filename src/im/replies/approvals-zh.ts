@@ -3,9 +3,9 @@ import { type DecisionView, fenced } from "./approvals.js";
 
 const verb = (d: string) => (d === "deny" ? "⛔ 已拒绝" : d === "always" ? "✅ 已始终允许" : "✅ 已批准");
 
-const VIA: Record<string, string> = { dingtalk: "钉钉", web: "网页", cli: "命令行" };
+const VIA: Record<string, string> = { web: "网页", cli: "命令行" };
 const STATUS: Record<string, string> = { approved: "批准", denied: "拒绝" };
-/** "审批人 张三 (manager4567)，来自钉钉", "无人及时处理，自动拒绝". */
+/** "审批人 张三 (manager4567)，来自<平台名>", "无人及时处理，自动拒绝". */
 function byWhom(d: DecisionView): string {
   if (d.via === "timeout") return "无人及时处理，自动拒绝";
   if (d.via === "rule") return "按规则自动处理";

@@ -43,6 +43,11 @@ export interface DecisionView {
   at: string;
 }
 
+/** Where a decision came from as a chat says it: the bridge's platform by its name, else as recorded. */
+export function viaShown(via: string, platform?: { id: string; name: string }): string {
+  return platform && via === platform.id ? platform.name : via;
+}
+
 /** Local "MM-DD HH:MM" (the daemon's clock, as the team board shows times). */
 export function stamp(at: Date): string {
   const two = (n: number) => String(n).padStart(2, "0");

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Bridge } from "../../../src/im/bridge.js";
 import { DingTalkAdapter } from "../../../src/im/dingtalk/adapter.js";
+import { dingtalk } from "../../../src/im/dingtalk/module.js";
 import type { Language } from "../../../src/im/replies/index.js";
 import type { ApprovalDecidedData, ApprovalRequestedData } from "../../../src/kernel/approval.js";
 import { type FakeCard, type FakeDingTalk, startFakeDingTalk } from "../../fakes/dingtalk/index.js";
@@ -47,6 +48,8 @@ function makeBridge(opts: { language?: Language; cards?: boolean }): Bridge {
       filesEnabled: false,
       maxFileMb: 1,
       language: opts.language ?? "en",
+      // As the daemon names the platform in chat texts (src/daemon/im.ts).
+      platformName: dingtalk.ui.chatNames?.[opts.language ?? "en"] ?? dingtalk.ui.label,
       cards: opts.cards !== false,
     },
     { retry: { baseMs: 5, maxMs: 20, attempts: 4 } },
