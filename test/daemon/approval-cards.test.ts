@@ -27,6 +27,7 @@ beforeAll(async () => {
   await w.subscribe(GROUP);
 }, 120_000);
 afterAll(async () => {
+  await w?.t.close(); // the daemon started after the restart (w.close() closes the first one)
   await w?.close();
   if (home) rmSync(home, { recursive: true, force: true });
 });
