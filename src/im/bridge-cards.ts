@@ -5,10 +5,12 @@
  */
 import type { BridgeConfig, BridgeOptions } from "./bridge-config.js";
 import { errorMessage } from "./bridge-errors.js";
+import { type ApprovalCards, approvalCardsFor } from "./cards/approval-cards.js";
 import { CardStreams } from "./cards/card-streams.js";
 import { OpenCards } from "./cards/open-cards.js";
 import { DEFAULT_CARD_TIMINGS } from "./cards/timings.js";
 import { WorkingCards } from "./cards/working-cards.js";
+import { approvalRepliesFor } from "./replies/approvals.js";
 import { cardTextsFor } from "./replies/cards.js";
 import type { BridgeState } from "./state.js";
 import type { BridgeHost, ChatTarget, PlatformAdapter } from "./types.js";
@@ -26,7 +28,14 @@ export interface BridgeCardsDeps {
   tell(chatId: string, text: string): Promise<void>;
 }
 
-export function makeBridgeCards(d: BridgeCardsDeps): { cards?: CardStreams; working?: WorkingCards } {
+export interface BridgeCards {
+  cards?: CardStreams;
+  working?: WorkingCards;
+  /** Approval requests as cards updated in place after the decision (docs/approvals.md). */
+  approvalCards?: ApprovalCards;
+}
+
+export function makeBridgeCards(d: BridgeCardsDeps): BridgeCards {
   const surface = d.adapter.cards;
   if (!surface || d.config.cards === false) return {};
   const log = (line: string) => d.host.log(line);
@@ -48,10 +57,21 @@ export function makeBridgeCards(d: BridgeCardsDeps): { cards?: CardStreams; work
     now: d.now,
     log,
   });
-  if (d.config.working !== "card") return { cards };
+  const language = d.config.language ?? "en";
+  const approvalCards = approvalCardsFor(d.adapter, surface, {
+    stateDir: d.host.stateDir,
+    texts: approvalRepliesFor(language),
+    platform: { id: d.config.platform, name: d.config.platformName ?? d.config.platform },
+    hint: (chatId, text) =>
+      void d.tell(chatId, text).catch((e: unknown) => log(`[approval-cards] no hint: ${errorMessage(e)}`)),
+    now: d.now,
+    log,
+  });
+  if (d.config.working !== "card") return { cards, approvalCards };
   const { workingMs, minIntervalMs } = timings;
   return {
     cards,
+    approvalCards,
     working: new WorkingCards({ surface, texts, open, workingMs, minIntervalMs, now: d.now, log }),
   };
 }

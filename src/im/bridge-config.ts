@@ -23,6 +23,8 @@ export interface BridgeConfig {
   inboundRate?: InboundRate | null;
   /** `im.language`: the language of every chat text and button title (default "en"). */
   language?: Language;
+  /** The platform as the chats' users call it, in `im.language` (`PlatformUi`; default `platform`). */
+  platformName?: string;
   /** `im.cards` (default on): live reply cards where the platform has them (docs/im-bridge.md "Cards"). */
   cards?: boolean;
   /** `im.working`: for actors without a live stream, the 🤔 reaction (default) or a small "working" card. */

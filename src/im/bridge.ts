@@ -12,6 +12,7 @@ import {
   maxFileBytes,
 } from "./bridge-config.js";
 import { errorCode, errorMessage } from "./bridge-errors.js";
+import type { ApprovalCards } from "./cards/approval-cards.js";
 import type { CardStreams } from "./cards/card-streams.js";
 import { recipientsOf, type WorkingCards } from "./cards/working-cards.js";
 import { chatTargetOf, targetOf } from "./chat-target.js";
@@ -51,6 +52,7 @@ export class Bridge {
   private readonly replies: Replies;
   private cards: CardStreams | undefined;
   private working: WorkingCards | undefined;
+  private approvalCards: ApprovalCards | undefined;
   private readonly boards: LiveBoards;
   /** What the bridge itself says in chats: command replies, notes, the /status board. */
   private readonly chat: BridgeChat;
@@ -128,6 +130,7 @@ export class Bridge {
       files: { enabled: config.filesEnabled, maxBytes: maxFileBytes(config), maxMb: config.maxFileMb },
       replies: this.replies,
       language: config.language ?? "en",
+      ...(config.platformName ? { platformName: config.platformName } : {}),
       now: this.now,
       log,
       reply: (message, text, extra) => this.chat.reply(message, text, extra),
@@ -159,6 +162,7 @@ export class Bridge {
       log: (line) => this.host.log(line),
       onFatal: (error) => this.crash(error),
       cards: () => this.cards,
+      approvalCards: () => this.approvalCards,
       ...(this.options.cursorFlushMs !== undefined ? { cursorFlushMs: this.options.cursorFlushMs } : {}),
     });
   }
@@ -183,7 +187,11 @@ export class Bridge {
         if (generation === this.generation) this.crash(error);
       });
       this.outbound = this.makeOutbound();
-      ({ cards: this.cards, working: this.working } = makeBridgeCards({
+      ({
+        cards: this.cards,
+        working: this.working,
+        approvalCards: this.approvalCards,
+      } = makeBridgeCards({
         host: this.host,
         adapter: this.adapter,
         state: this.state,
@@ -194,6 +202,7 @@ export class Bridge {
         tell: (chatId, text) => this.chat.tell(chatId, text),
       }));
       await this.cards?.start();
+      await this.approvalCards?.load();
       await this.outbound.start();
     } catch (error) {
       this.setError(error);
@@ -224,7 +233,9 @@ export class Bridge {
     await this.outbound.stop(); // aborts queued sends, so replies awaited by inbound handling resolve
     await this.cards?.stop();
     this.working?.stop();
+    await this.approvalCards?.flush();
     this.cards = undefined;
+    this.approvalCards = undefined;
     this.working = undefined;
     await this.inbound.drain();
     this.indicators.clear();

@@ -101,6 +101,8 @@ export interface PlatformUi {
   label: string;
   /** The platform picker's option text. */
   optionLabel: string;
+  /** The platform's name in chat texts per `im.language`, where it is not `label` (e.g. zh). */
+  chatNames?: Record<string, string>;
   fields: UiField[];
   /** Texts of the generic form, each naming the platform as its users know it. */
   texts: {

@@ -27,6 +27,7 @@ function world(opts: { failUpdates?: number; slowUpdates?: boolean } = {}) {
   let failures = opts.failUpdates ?? 0;
   let release: (() => void) | undefined;
   const card = {
+    id: "board-card-1",
     update: async (view: BoardView) => {
       if (opts.slowUpdates) await new Promise<void>((r) => (release = r));
       if (failures-- > 0) throw new Error("card API down");

@@ -21,7 +21,7 @@ import type {
   SendProgress,
 } from "../types.js";
 import { type ApiConfig, DingTalkApi, type MediaType } from "./api.js";
-import { openBoardCard } from "./board-card.js";
+import { boardCardOf, openBoardCard } from "./board-card.js";
 import { DingTalkCardApi } from "./card-api.js";
 import { DingTalkCardSurface } from "./card-surface.js";
 import { decodeRobotMessage, readDingTalkReply } from "./decode.js";
@@ -330,6 +330,11 @@ export class DingTalkAdapter implements PlatformAdapter {
       this.robotCode(),
       view,
     );
+  }
+
+  /** A card `openBoard` made, by its id (an approval card updated after a restart). */
+  boardCard(id: string): BoardCard {
+    return boardCardOf(new DingTalkCardApi(this.api, this.config.cards?.templateId), id);
   }
 
   status(): AdapterStatus {
