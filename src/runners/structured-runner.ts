@@ -20,7 +20,13 @@ import {
   signalGroup,
   terminateGroup,
 } from "./process-group.js";
-import type { SessionSignal, StructuredProtocol, TurnState } from "./structured-protocol.js";
+import type {
+  SessionSignal,
+  StructuredProtocol,
+  ToolApprovalAnswer,
+  ToolApprovalRequest,
+  TurnState,
+} from "./structured-protocol.js";
 import { newTurn, type StructuredTimings, type Turn, type TurnUpdate } from "./structured-turn.js";
 
 export interface StructuredRunnerOptions {
@@ -38,6 +44,11 @@ export interface StructuredRunnerOptions {
   /** The turn carrying these events ended, however it ended (mark them read). */
   onDelivered?(items: readonly LedgerEvent[]): void;
   onTurn?(update: TurnUpdate): void;
+  /**
+   * The CLI asks to approve a tool call (permission mode `ask`): resolves with the decision. Absent,
+   * or when it throws, the call is denied (fail-closed).
+   */
+  onApproval?(request: ToolApprovalRequest): Promise<ToolApprovalAnswer>;
 }
 
 export class StructuredRunner implements Runner {
@@ -55,6 +66,8 @@ export class StructuredRunner implements Runner {
   private faulted = false;
   private stopRequested = false;
   private interrupts = 0;
+  /** Approval requests waiting for a person: the CLI is silent meanwhile, so the idle timer pauses. */
+  private approvalsWaiting = 0;
 
   constructor(private readonly opts: StructuredRunnerOptions) {}
 
@@ -199,6 +212,9 @@ export class StructuredRunner implements Runner {
       case "write":
         this.child?.stdin?.write(signal.line);
         return;
+      case "approval":
+        this.onApprovalRequest(signal);
+        return;
       case "log":
         this.log(signal.line);
         return;
@@ -237,6 +253,25 @@ export class StructuredRunner implements Runner {
     }
   }
 
+  private onApprovalRequest(signal: Extract<SessionSignal, { kind: "approval" }>): void {
+    const child = this.child;
+    this.approvalsWaiting++;
+    clearTimeout(this.idleTimer);
+    const ask = this.opts.onApproval?.(signal.request) ?? Promise.reject(new Error("nobody to ask"));
+    void ask
+      .catch((err: Error): ToolApprovalAnswer => {
+        this.log(`approval of ${signal.request.tool}: ${err.message}`);
+        return { decision: "deny", message: `CCCC could not ask for approval: ${err.message}` };
+      })
+      .then((answer) => {
+        this.approvalsWaiting--;
+        // The process that asked is gone (restart): its request stays in the inbox (handed over).
+        if (this.child !== child || !this.running) return;
+        this.child?.stdin?.write(signal.answer(answer));
+        if (this.turn) this.armIdle();
+      });
+  }
+
   /** A protocol fault mid-turn: the turn fails and the process is stopped (the supervisor restarts it). */
   private fail(reason: string): void {
     this.log(`fault: ${reason}`);
@@ -271,6 +306,7 @@ export class StructuredRunner implements Runner {
 
   private armIdle(): void {
     clearTimeout(this.idleTimer);
+    if (this.approvalsWaiting > 0) return;
     this.idleTimer = setTimeout(() => {
       const secs = Math.round(this.opts.timings.turnIdleMs / 1000);
       this.fail(`the CLI printed nothing for ${secs} s during the turn`);
