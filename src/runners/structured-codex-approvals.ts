@@ -41,7 +41,7 @@ export function codexApprovalRequest(
     .join(":");
   switch (method) {
     case "item/commandExecution/requestApproval": {
-      const input: Json = { command: str(params.command) ?? "", cwd: str(params.cwd) ?? "" };
+      const input: Json = { command: unwrapShell(str(params.command) ?? ""), cwd: str(params.cwd) ?? "" };
       if (params.kind && params.kind !== "command") input.kind = params.kind;
       return { tool: CODEX_SHELL_TOOL, input, toolUseId: callId };
     }
@@ -49,7 +49,7 @@ export function codexApprovalRequest(
       const argv = Array.isArray(params.command) ? params.command.map(String) : [];
       return {
         tool: CODEX_SHELL_TOOL,
-        input: { command: argv.map(quote).join(" "), cwd: str(params.cwd) ?? "" },
+        input: { command: unwrapShell(argv.map(quote).join(" ")), cwd: str(params.cwd) ?? "" },
         toolUseId: callId,
       };
     }
@@ -84,18 +84,29 @@ function quote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** `/bin/bash -lc 'touch x.txt'` (how Codex runs what the model asked for) → `touch x.txt`. */
+export function unwrapShell(command: string): string {
+  const m = /^(?:\S*\/)?(?:ba|z)?sh -l?c '((?:[^']|'\\'')*)'$/.exec(command);
+  return m?.[1] !== undefined ? m[1].replace(/'\\''/g, "'") : command;
+}
+
 /**
  * Codex's answer. "Always for this session" is Codex's own session-scoped approval (`acceptForSession`:
  * Codex stops asking for that command or those files until the thread ends). The v2 answer carries
  * no reason; the older requests pass a denial's message to the model.
  */
-export function codexApprovalResult(method: string, answer: ToolApprovalAnswer): Json {
+export function codexApprovalResult(method: string, params: Json, answer: ToolApprovalAnswer): Json {
   const legacy = method === "execCommandApproval" || method === "applyPatchApproval";
+  // A command request lists what it takes; without "acceptForSession" there, "always" is a plain
+  // accept and CCCC's own rule approves the later calls (docs/approvals.md).
+  const offered = Array.isArray(params.availableDecisions) ? params.availableDecisions : undefined;
+  const forSession = !offered || offered.includes("acceptForSession");
   switch (answer.decision) {
     case "approve":
       return { decision: legacy ? "approved" : "accept" };
     case "always":
-      return { decision: legacy ? "approved_for_session" : "acceptForSession" };
+      if (legacy) return { decision: "approved_for_session" };
+      return { decision: forSession ? "acceptForSession" : "accept" };
     default:
       return { decision: legacy ? { denied: { rejection: answer.message } } : "decline" };
   }

@@ -13,7 +13,7 @@ import {
   codexApprovalResult,
 } from "./structured-codex-approvals.js";
 import { answerCodexRequest, describeCodexItem, obj, str } from "./structured-codex-items.js";
-import type { SessionSignal, StructuredProtocol } from "./structured-protocol.js";
+import type { SessionSignal, StructuredProtocol, ToolApprovalAnswer } from "./structured-protocol.js";
 
 export interface CodexSessionOptions {
   /** The thread's working directory (the actor's scope). */
@@ -217,8 +217,8 @@ export class CodexSession implements StructuredProtocol {
         ? codexApprovalRequest(method, params, this.fileChanges)
         : undefined;
     if (request) {
-      const answer = (decision: Parameters<typeof codexApprovalResult>[1]) =>
-        `${JSON.stringify({ id, result: codexApprovalResult(method, decision) })}\n`;
+      const answer = (decision: ToolApprovalAnswer) =>
+        `${JSON.stringify({ id, result: codexApprovalResult(method, params, decision) })}\n`;
       return [{ kind: "approval", request, answer }];
     }
     const answer = answerCodexRequest(method);
