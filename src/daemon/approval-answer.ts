@@ -7,19 +7,13 @@
  */
 
 import { denialMessage } from "../kernel/approval.js";
+import { CcccError } from "../kernel/errors.js";
 import type { Group } from "../kernel/group.js";
 import type { ToolApprovalAnswer, ToolApprovalRequest } from "../runners/structured-protocol.js";
 import type { ApprovalService } from "./approvals.js";
 
 /** One wait on the inbox; the loop re-checks that the asking process is still there in between. */
 const WAIT_MS = 5_000;
-
-export class AskerGoneError extends Error {
-  readonly code = "approval_asker_gone";
-  constructor(id: string) {
-    super(`the process that asked for approval ${id} is gone; the request stays pending in the inbox`);
-  }
-}
 
 export async function answerToolApproval(
   approvals: ApprovalService,
@@ -35,7 +29,12 @@ export async function answerToolApproval(
     tool_use_id: request.toolUseId,
   });
   while (r.status === "pending") {
-    if (!alive() || approvals.isClosed) throw new AskerGoneError(r.approval_id);
+    if (!alive() || approvals.isClosed) {
+      throw new CcccError(
+        "approval_asker_gone",
+        `The process that asked for approval ${r.approval_id} is gone; the request stays pending in the inbox and its decision is handed over to the restarted agent.`,
+      );
+    }
     r = await approvals.wait(group, r.approval_id, WAIT_MS);
   }
   if (r.status === "denied") return { decision: "deny", message: denialMessage(r) };
