@@ -67,6 +67,11 @@ export class ApprovalService {
 
   constructor(private readonly deps: ApprovalServiceDeps) {}
 
+  /** The daemon is shutting down: waits return at once. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   private now(): number {
     return (this.deps.now ?? Date.now)();
   }

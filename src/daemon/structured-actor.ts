@@ -17,6 +17,8 @@ import type { Env } from "../runners/process-group.js";
 import { StructuredRunner } from "../runners/structured-runner.js";
 import { structuredSession } from "../runners/structured-session.js";
 import type { StructuredTimings, Turn, TurnUpdate } from "../runners/structured-turn.js";
+import { answerToolApproval } from "./approval-answer.js";
+import type { ApprovalService } from "./approvals.js";
 import type { StreamHub } from "./stream-hub.js";
 
 export interface StructuredActorOptions {
@@ -27,6 +29,8 @@ export interface StructuredActorOptions {
   logPath: string;
   stateFile: string;
   hub: StreamHub;
+  /** The group's approval inbox (permission mode `ask`: Codex's approval requests). */
+  approvals: ApprovalService;
   timings: StructuredTimings;
   render(items: readonly LedgerEvent[]): string;
   preamble(): string;
@@ -80,7 +84,7 @@ export class StructuredActor {
       cwd: this.opts.cwd,
       permissions: actor.permissions ?? "bypass",
     });
-    const runner = new StructuredRunner({
+    const runner: StructuredRunner = new StructuredRunner({
       argv,
       cwd: this.opts.cwd,
       env: this.opts.env,
@@ -91,6 +95,8 @@ export class StructuredActor {
       onSession: (id) => this.saveSession(id),
       onDelivered: (items) => this.markRead(items),
       onTurn: (u) => this.onTurn(u),
+      onApproval: (request) =>
+        answerToolApproval(this.opts.approvals, this.opts.group, actor.id, request, () => runner.running),
     });
     this.runner = runner;
     return runner;

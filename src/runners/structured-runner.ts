@@ -12,7 +12,13 @@ import type { LedgerEvent } from "../kernel/types.js";
 import { ChildRunner } from "./child-runner.js";
 import { LineSplitter } from "./line-splitter.js";
 import { type Env, type ExitInfo, signalGroup } from "./process-group.js";
-import type { SessionSignal, StructuredProtocol, TurnState } from "./structured-protocol.js";
+import type {
+  SessionSignal,
+  StructuredProtocol,
+  ToolApprovalAnswer,
+  ToolApprovalRequest,
+  TurnState,
+} from "./structured-protocol.js";
 import { newTurn, type StructuredTimings, type Turn, type TurnUpdate } from "./structured-turn.js";
 
 export interface StructuredRunnerOptions {
@@ -30,6 +36,11 @@ export interface StructuredRunnerOptions {
   /** The turn carrying these events ended, however it ended (mark them read). */
   onDelivered?(items: readonly LedgerEvent[]): void;
   onTurn?(update: TurnUpdate): void;
+  /**
+   * The CLI asks to approve a tool call (permission mode `ask`): resolves with the decision. Absent,
+   * or when it throws, the call is denied (fail-closed).
+   */
+  onApproval?(request: ToolApprovalRequest): Promise<ToolApprovalAnswer>;
 }
 
 export class StructuredRunner extends ChildRunner {
@@ -42,6 +53,8 @@ export class StructuredRunner extends ChildRunner {
   private faulted = false;
   private stopRequested = false;
   private interrupts = 0;
+  /** Approval requests waiting for a person: the CLI is silent meanwhile, so the idle timer pauses. */
+  private approvalsWaiting = 0;
 
   constructor(private readonly opts: StructuredRunnerOptions) {
     super(opts);
@@ -132,6 +145,9 @@ export class StructuredRunner extends ChildRunner {
       case "write":
         this.child?.stdin?.write(signal.line);
         return;
+      case "approval":
+        this.onApprovalRequest(signal);
+        return;
       case "log":
         this.log(signal.line);
         return;
@@ -170,6 +186,25 @@ export class StructuredRunner extends ChildRunner {
     }
   }
 
+  private onApprovalRequest(signal: Extract<SessionSignal, { kind: "approval" }>): void {
+    const child = this.child;
+    this.approvalsWaiting++;
+    clearTimeout(this.idleTimer);
+    const ask = this.opts.onApproval?.(signal.request) ?? Promise.reject(new Error("nobody to ask"));
+    void ask
+      .catch((err: Error): ToolApprovalAnswer => {
+        this.log(`approval of ${signal.request.tool}: ${err.message}`);
+        return { decision: "deny", message: `CCCC could not ask for approval: ${err.message}` };
+      })
+      .then((answer) => {
+        this.approvalsWaiting--;
+        // The process that asked is gone (restart): its request stays in the inbox (handed over).
+        if (this.child !== child || !this.running) return;
+        this.child?.stdin?.write(signal.answer(answer));
+        if (this.turn) this.armIdle();
+      });
+  }
+
   /** A protocol fault mid-turn: the turn fails and the process is stopped (the supervisor restarts it). */
   private fail(reason: string): void {
     this.log(`fault: ${reason}`);
@@ -203,6 +238,7 @@ export class StructuredRunner extends ChildRunner {
 
   private armIdle(): void {
     clearTimeout(this.idleTimer);
+    if (this.approvalsWaiting > 0) return;
     this.idleTimer = setTimeout(() => {
       const secs = Math.round(this.opts.timings.turnIdleMs / 1000);
       this.fail(`the CLI printed nothing for ${secs} s during the turn`);

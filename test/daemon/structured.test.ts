@@ -86,6 +86,16 @@ describe("structured runner", () => {
     const plain = spawnCli(["tail", "-f", "-n", "1", "--group", w.gid], env);
     try {
       await waitFor(() => streamed.output().length > 0 && plain.output().length > 0, 60_000, "both tails");
+      // A tail prints its backlog before it opens the event stream: once both show a later event, their
+      // streams are open (else a fast reply could end before the stream connects and never be shown).
+      await w.t.daemon.ctx.kernel
+        .group(w.gid)
+        .send({ by: "system", to: ["user"], text: "tails warmed up", client_id: "tail-warm-up" });
+      await waitFor(
+        () => /tails warmed up/.test(streamed.output()) && /tails warmed up/.test(plain.output()),
+        60_000,
+        "both tails following",
+      );
       const msg = await w.send("hello tail");
       await waitFor(
         () => /lead → user: echo: hello tail/.test(plain.output()),
