@@ -12,8 +12,8 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApprovalDecidedData, ApprovalRequestedData } from "../../src/kernel/approval.js";
-import type { LedgerEvent } from "../../src/kernel/types.js";
 import { claudeEnv, claudeHome, ensureAgentCli } from "../support/agent-clis.js";
+import { approvalEvents, decisionOf, expectApprovalCard, requestFor } from "../support/approval-e2e.js";
 import { waitFor } from "../support/cli.js";
 import { startTestDaemon } from "../support/daemon.js";
 import { DIRECT, type RealAgentWorld, startRealAgentWorld } from "../support/real-agent-world.js";
@@ -23,21 +23,12 @@ let bin: string;
 let r: RealAgentWorld;
 let home = "";
 
-const events = async (kind: string): Promise<LedgerEvent[]> =>
-  (await r.world.t.daemon.ctx.kernel.group(r.world.gid).ledger.read(0, 100_000)).filter(
-    (e) => e.kind === kind,
-  );
+const events = (kind: string) => approvalEvents(r, kind);
+const decided = (id: string) => decisionOf(r, id);
 
 /** The card for `file`'s request: its approval id, from the ledger and the chat. */
 async function cardFor(file: string): Promise<string> {
-  const requested = await waitFor(
-    async () =>
-      (await events("approval.requested")).find((e) =>
-        (e.data as ApprovalRequestedData).summary.includes(`touch ${file}`),
-      ),
-    90_000,
-    `the approval request for ${file}`,
-  );
+  const requested = await requestFor(r, file);
   const data = requested.data as ApprovalRequestedData;
   expect(requested.by).toBe("lead");
   expect(data).toMatchObject({
@@ -45,34 +36,8 @@ async function cardFor(file: string): Promise<string> {
     tool: "Bash",
     summary: expect.stringMatching(/^Run: touch /),
   });
-  const id = data.approval_id;
-  await r.waitReply(
-    new RegExp(`asks to use \\*\\*Bash\\*\\* \\(approval \`${id}\`\\)[\\s\\S]*touch ${file}`),
-    "the card",
-  );
-  // An AI card (cards are on by default), updated in place once decided; no ActionCard besides it.
-  const card = r.world.fake.cards
-    .list()
-    .find((c) => (c.params.msgContent ?? "").includes(`approval \`${id}\``));
-  expect(card?.space.kind).toBe("direct");
-  for (const command of [`/approve ${id}`, `/deny ${id}`, `/approve ${id} always`])
-    expect(card?.params.msgContent).toContain(
-      `dtmd://dingtalkclient/sendMessage?content=${encodeURIComponent(command)}`,
-    );
-  expect(r.world.fake.sent.some((m) => JSON.stringify(m.msgParam).includes(`approval \`${id}\``))).toBe(
-    false,
-  );
-  return id;
-}
-
-async function decided(id: string): Promise<ApprovalDecidedData> {
-  const e = await waitFor(
-    async () =>
-      (await events("approval.decided")).find((x) => (x.data as ApprovalDecidedData).approval_id === id),
-    60_000,
-    `the decision of ${id}`,
-  );
-  return e.data as ApprovalDecidedData;
+  await expectApprovalCard(r, data.approval_id, "Bash", file);
+  return data.approval_id;
 }
 
 const say = (text: string, extra: { senderStaffId?: string; senderNick?: string } = {}) =>

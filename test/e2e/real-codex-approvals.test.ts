@@ -12,8 +12,8 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApprovalDecidedData, ApprovalRequestedData } from "../../src/kernel/approval.js";
-import type { LedgerEvent } from "../../src/kernel/types.js";
 import { codexEnv, codexHome, ensureAgentCli } from "../support/agent-clis.js";
+import { approvalEvents, decisionOf, expectApprovalCard, requestFor } from "../support/approval-e2e.js";
 import { waitFor } from "../support/cli.js";
 import { startTestDaemon } from "../support/daemon.js";
 import { DIRECT, type RealAgentWorld, startRealAgentWorld } from "../support/real-agent-world.js";
@@ -22,21 +22,12 @@ let bin: string;
 let r: RealAgentWorld;
 let home = "";
 
-const events = async (kind: string): Promise<LedgerEvent[]> =>
-  (await r.world.t.daemon.ctx.kernel.group(r.world.gid).ledger.read(0, 100_000)).filter(
-    (e) => e.kind === kind,
-  );
+const events = (kind: string) => approvalEvents(r, kind);
+const decided = (id: string) => decisionOf(r, id);
 
 /** The card for `file`'s request: its approval id, from the ledger and the chat. */
 async function cardFor(file: string): Promise<string> {
-  const requested = await waitFor(
-    async () =>
-      (await events("approval.requested")).find((e) =>
-        (e.data as ApprovalRequestedData).summary.includes(`touch ${file}`),
-      ),
-    90_000,
-    `the approval request for ${file}`,
-  );
+  const requested = await requestFor(r, file);
   const data = requested.data as ApprovalRequestedData;
   expect(requested.by).toBe("lead");
   expect(data).toMatchObject({
@@ -45,27 +36,8 @@ async function cardFor(file: string): Promise<string> {
     summary: expect.stringMatching(/^Run: touch /),
     input: { command: `touch ${file}`, cwd: r.home.project },
   });
-  const id = data.approval_id;
-  await r.waitReply(
-    new RegExp(`asks to use \\*\\*Shell\\*\\* \\(approval \`${id}\`\\)[\\s\\S]*touch ${file}`),
-    "the card",
-  );
-  const card = r.world.fake.sent.find((m) => JSON.stringify(m.msgParam).includes(`approval \`${id}\``));
-  const json = JSON.stringify(card?.msgParam);
-  expect(card?.msgKey).toMatch(/ActionCard|actionCard/);
-  for (const command of [`/approve ${id}`, `/deny ${id}`, `/approve ${id} always`])
-    expect(json).toContain(`dtmd://dingtalkclient/sendMessage?content=${encodeURIComponent(command)}`);
-  return id;
-}
-
-async function decided(id: string): Promise<ApprovalDecidedData> {
-  const e = await waitFor(
-    async () =>
-      (await events("approval.decided")).find((x) => (x.data as ApprovalDecidedData).approval_id === id),
-    60_000,
-    `the decision of ${id}`,
-  );
-  return e.data as ApprovalDecidedData;
+  await expectApprovalCard(r, data.approval_id, "Shell", file);
+  return data.approval_id;
 }
 
 const say = (text: string, extra: { senderStaffId?: string; senderNick?: string } = {}) =>
@@ -101,6 +73,8 @@ beforeAll(async () => {
   home = r.world.t.home.root;
 }, 15 * 60_000);
 afterAll(async () => {
+  // The daemon started after the restart test: world.close() only closes the one it started with.
+  await r?.world.t.close();
   await r?.close();
   if (home) rmSync(home, { recursive: true, force: true });
 });
@@ -138,8 +112,10 @@ describe("real Codex asking for approval (codex app-server)", () => {
       chat_id: expect.any(String),
     });
     await r.waitReply(
-      new RegExp(`Approved ${id} \\(lead, Shell\\) — 张三 \\(manager4567\\), dingtalk`),
-      "the decision",
+      new RegExp(
+        `^✅ \\*\\*Approved\\*\\* by 张三 \\(manager4567\\) in DingTalk[\\s\\S]*\`${id}\`[\\s\\S]*touch approved\\.txt`,
+      ),
+      "the card updated with the decision",
     );
   }, 240_000);
 
@@ -169,7 +145,10 @@ describe("real Codex asking for approval (codex app-server)", () => {
         "the agent told of the timeout",
       );
       expect(await decided(id)).toMatchObject({ decision: "deny", decided_by: "system", via: "timeout" });
-      await r.waitReply(new RegExp(`Denied ${id} [\\s\\S]*timeout`), "the timeout in the chat");
+      await r.waitReply(
+        new RegExp(`^⛔ \\*\\*Denied\\*\\* automatically: nobody decided in time[\\s\\S]*\`${id}\``),
+        "the card updated with the timeout",
+      );
       expect(existsSync(project("late.txt"))).toBe(false);
     } finally {
       await group.updateConfig((c) => {
@@ -192,6 +171,11 @@ describe("real Codex asking for approval (codex app-server)", () => {
     expect(body.pending.map((a) => a.approval_id)).toEqual([id]);
     say(`/approve ${id}`);
     expect(await decided(id)).toMatchObject({ decision: "approve", via: "dingtalk", handed_over: true });
+    // The card shown before the restart is updated in place after it.
+    await r.waitReply(
+      new RegExp(`^✅ \\*\\*Approved\\*\\* by 张三 [\\s\\S]*restarted meanwhile[\\s\\S]*\`${id}\``),
+      "the card updated after the restart",
+    );
     // The new session is told; its retry of the same call is allowed at once (a "rule" decision).
     await waitFor(() => existsSync(project("restart.txt")), 120_000, "the command ran after the restart");
     const auto = (await events("approval.decided")).map((e) => e.data as ApprovalDecidedData).at(-1);
