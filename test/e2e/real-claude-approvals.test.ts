@@ -73,9 +73,6 @@ beforeAll(async () => {
   home = r.world.t.home.root;
 }, 15 * 60_000);
 afterAll(async () => {
-  // The daemon started after the restart test: world.close() only closes the one it started with,
-  // and that daemon's Claude Code would outlive the test (and race the agent home's removal).
-  await r?.world.t.close();
   await r?.close();
   if (home) rmSync(home, { recursive: true, force: true });
 });

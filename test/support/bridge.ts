@@ -81,7 +81,7 @@ export async function startBridgeWorld(
   const waitSent = (pattern: RegExp, what: string) =>
     waitFor(() => sentText().find((s) => pattern.test(s)), 20_000, what);
   const keysSeen = () => sentText().filter((s) => /--key [A-Za-z0-9]+/.test(s));
-  return {
+  const world: BridgeWorld = {
     fake,
     t,
     gid,
@@ -96,11 +96,15 @@ export async function startBridgeWorld(
       const key = /--key ([A-Za-z0-9]+)/.exec(text)?.[1] ?? "";
       await cli(["im", "bind", "--key", key]);
     },
+    // A test that restarted the daemon put the new one in `world.t`: close that one (and the first,
+    // if the test left it running), or its agents outlive the test.
     async close() {
+      if (world.t !== t) await world.t.close();
       await t.close();
       await fake.close();
     },
   };
+  return world;
 }
 
 export async function configureAndStart(world: BridgeWorld): Promise<void> {
