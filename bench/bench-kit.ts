@@ -15,7 +15,7 @@ export const ROOT = resolve(
   import.meta.dirname,
   import.meta.dirname.includes(`${sep}dist${sep}`) ? "../.." : "..",
 );
-export const CLI = join(ROOT, "dist/src/cli/main.js");
+export const CLI = join(ROOT, "dist/src/cli/main.cjs");
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

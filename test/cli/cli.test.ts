@@ -65,6 +65,13 @@ describe("cccc CLI", () => {
     }
   });
 
+  it("keeps the error code of code the bundled CLI loads lazily (setup, agent CLI missing)", async () => {
+    // `cccc setup` runs registerMcp from the tsc output, beside the bundle's own copy of CcccError.
+    const r = await runCli(["setup", "--runtime", "claude", "--json"], { ...env, PATH: home.dir });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stderr)).toMatchObject({ error: { code: "runtime_not_installed" } });
+  });
+
   it("gives clear errors for unknown recipients and groups", async () => {
     const r = await runCli(["send", "--to", "ghost", "x"], env);
     expect(r.code).toBe(1);
