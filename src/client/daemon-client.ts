@@ -7,6 +7,7 @@ import { type PathParams, pathOf, ROUTES, type RouteName } from "../contract/rou
 import { CcccError } from "../kernel/errors.js";
 import { Home } from "../kernel/home.js";
 import { CLI_ENTRY } from "../version.js";
+import { daemonArgv } from "./daemon-launch.js";
 import { httpRequest, type LiteResponse } from "./http-lite.js";
 
 export interface ClientOptions {
@@ -63,7 +64,7 @@ export class DaemonClient {
   async startDaemon(timeoutMs = 15_000): Promise<string> {
     await mkdir(this.home.daemonDir, { recursive: true });
     const out = openSync(`${this.home.daemonLog}`, "a");
-    const child = spawn(process.execPath, [CLI_ENTRY, "daemon", "run"], {
+    const child = spawn(process.execPath, daemonArgv(CLI_ENTRY), {
       detached: true,
       stdio: ["ignore", out, out],
       env: { ...this.env, CCCC_HOME: this.home.root },

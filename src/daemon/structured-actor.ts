@@ -3,8 +3,7 @@
  * session or thread), keeps the session id in groups/<gid>/state/actors/<id>.json, turns the runner's turn updates into live
  * `chat.stream` events, and ends each turn in the ledger: the final text as one `chat.message`
  * (reply_to the message that started the turn, to its sender, carrying the stream_id) unless the
- * agent already answered through MCP during the turn; an interrupted turn's partial text with
- * _(interrupted)_; a notice from `system` to the sender when the turn failed or was stopped before any text.
+ * agent already answered through MCP during the turn; a failure notice to the sender otherwise.
  */
 
 import { readFileSync } from "node:fs";
@@ -57,13 +56,9 @@ export class StructuredActor {
 
   constructor(private readonly opts: StructuredActorOptions) {
     this.unsubscribe = opts.group.ledger.subscribe((e) => {
-      if (e.kind !== "chat.message" || e.by !== opts.actor.id || !this.runner?.current) return;
-      const m = e as LedgerEvent<ChatMessageData>;
-      // A message with a stream_id is an earlier turn's own reply (written by finish() below), which
-      // can become durable after the next turn started (a message batched while that turn ran):
-      // it is no answer the agent gave in this turn.
-      if (m.data.stream_id) return;
-      this.sentDuringTurn.push(m);
+      if (e.kind === "chat.message" && e.by === opts.actor.id && this.runner?.current) {
+        this.sentDuringTurn.push(e as LedgerEvent<ChatMessageData>);
+      }
     });
   }
 
@@ -192,8 +187,9 @@ export class StructuredActor {
       });
       return hub.end(turn.streamId, { ...base, text, eventId: msg.id });
     }
-    const partial = turn.text.trim();
-    if (state === "interrupted" && partial !== "") {
+    if (state === "interrupted") {
+      const partial = turn.text.trim();
+      if (partial === "") return hub.end(turn.streamId, base);
       const msg = await group.send({
         ...common,
         by: actor.id,
@@ -203,16 +199,11 @@ export class StructuredActor {
       });
       return hub.end(turn.streamId, { ...base, eventId: msg.id });
     }
-    // Failed, or stopped before any text: the sender still learns that no reply is coming.
-    const text =
-      state === "interrupted"
-        ? `${actor.id} was stopped before it wrote a reply${error ? ` (${error})` : ""}. Send the message again if it is still needed.`
-        : `${actor.id} could not finish its reply: ${error ?? "the turn failed"}. The agent is restarted; send the message again if it is still needed.`;
     const msg = await group.send({
       ...common,
       by: "system",
-      text,
-      client_id: `stream-${state}:${turn.streamId}`,
+      text: `${actor.id} could not finish its reply: ${error ?? "the turn failed"}. The agent is restarted; send the message again if it is still needed.`,
+      client_id: `stream-failed:${turn.streamId}`,
     });
     hub.end(turn.streamId, { ...base, eventId: msg.id });
   }
