@@ -2,7 +2,8 @@
  * Whole-process cost of the CLI: wall time (spawn to exit; median and p90 of interleaved runs) and
  * peak RSS of `cccc send` and `cccc im status` against a running daemon (its own process, bridge
  * connected to the fake DingTalk in another), next to `node -e 0` on the same machine and load.
- * Peak RSS comes from separate runs with a tiny `--import` hook that reports
+ * Peak RSS comes from separate runs with a tiny `--require` hook (CommonJS: an `--import` hook would
+ * start the ESM loader and run the CommonJS `cccc` bundle through it, costing ~6 MiB and ~50 ms) that reports
  * `process.resourceUsage().maxRSS` at exit, so the timed runs carry no instrumentation.
  */
 import { spawn } from "node:child_process";
@@ -39,7 +40,7 @@ interface Run {
 
 function run(argv: string[], env: NodeJS.ProcessEnv, rssFile?: string): Promise<Run> {
   return new Promise((done, fail) => {
-    const args = rssFile ? ["--import", rssFile, ...argv] : argv;
+    const args = rssFile ? ["--require", rssFile, ...argv] : argv;
     const t0 = process.hrtime.bigint();
     const child = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] });
     let err = "";
@@ -80,7 +81,7 @@ try {
     "the Stream connection",
   );
 
-  const hook = join(daemon.root, "max-rss.mjs");
+  const hook = join(daemon.root, "max-rss.cjs");
   writeFileSync(
     hook,
     'process.on("exit", () => { const u = process.resourceUsage(); process.stderr.write("maxrss=" + u.maxRSS + " cpu=" + (u.userCPUTime + u.systemCPUTime) + "\\n"); });\n',
