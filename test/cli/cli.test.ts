@@ -86,6 +86,16 @@ describe("cccc CLI", () => {
     expect(JSON.parse(r.stderr)).toMatchObject({ error: { code: "runtime_not_installed" } });
   });
 
+  it("finds (or starts) the daemon when endpoint.json names a live pid but nothing listens there", async () => {
+    await ok(["daemon", "stop"]);
+    // A stale endpoint whose pid was reused (here: this test's own process) on a refused port.
+    const endpoint = join(home.dir, "daemon", "endpoint.json");
+    writeFileSync(endpoint, JSON.stringify({ url: "http://127.0.0.1:1/", pid: process.pid }));
+    expect(await ok(["actor", "list"])).toMatch(/lead/);
+    const now = JSON.parse(readFileSync(endpoint, "utf8")) as { pid: number };
+    expect(now.pid).not.toBe(process.pid);
+  });
+
   it("gives clear errors for unknown recipients and groups", async () => {
     const r = await runCli(["send", "--to", "ghost", "x"], env);
     expect(r.code).toBe(1);
