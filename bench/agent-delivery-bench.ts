@@ -18,7 +18,7 @@ import { claudeEnv, claudeHome, ensureAgentCli } from "../test/support/agent-cli
 import { startTestDaemon } from "../test/support/daemon.js";
 
 const ROOT = resolve(import.meta.dirname, import.meta.dirname.includes(`${sep}dist${sep}`) ? "../.." : "..");
-const CLI = join(ROOT, "dist/src/cli/main.js");
+const CLI = join(ROOT, "dist/src/cli/main.cjs");
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 3);
 const LATER_PER_SESSION = Number(process.env.BENCH_LATER ?? 4);
 /** How long after (re)starting claude before the first message: it connects its MCP servers meanwhile. */

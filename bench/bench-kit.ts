@@ -7,6 +7,7 @@ import { type ChildProcess, fork, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve, sep } from "node:path";
+import { DAEMON_NODE_FLAGS } from "../src/client/daemon-launch.js";
 import type { FakeDingTalkOptions } from "../test/fakes/dingtalk/server.js";
 import type { FakeRequest } from "./fake-dingtalk-process.js";
 
@@ -15,7 +16,7 @@ export const ROOT = resolve(
   import.meta.dirname,
   import.meta.dirname.includes(`${sep}dist${sep}`) ? "../.." : "..",
 );
-export const CLI = join(ROOT, "dist/src/cli/main.js");
+export const CLI = join(ROOT, "dist/src/cli/main.cjs");
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -164,7 +165,8 @@ export class DaemonProcess {
   /** `cccc daemon run` and wait until endpoint.json names it. */
   async start(): Promise<void> {
     const flags = (process.env.CCCC_BENCH_DAEMON_FLAGS ?? "").split(" ").filter(Boolean);
-    const child = spawn(process.execPath, [...flags, CLI, "daemon", "run"], {
+    // The flags `cccc daemon start` uses (src/client/daemon-launch.ts), then the experiment's own.
+    const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, ...flags, CLI, "daemon", "run"], {
       env: this.env,
       stdio: "ignore",
     });

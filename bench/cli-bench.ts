@@ -2,7 +2,8 @@
  * Whole-process cost of the CLI: wall time (spawn to exit; median and p90 of interleaved runs) and
  * peak RSS of `cccc send` and `cccc im status` against a running daemon (its own process, bridge
  * connected to the fake DingTalk in another), next to `node -e 0` on the same machine and load.
- * Peak RSS comes from separate runs with a tiny `--import` hook that reports
+ * Peak RSS comes from separate runs with a tiny `--require` hook (CommonJS: an `--import` hook would
+ * start the ESM loader and run the CommonJS `cccc` bundle through it, costing ~6 MiB and ~50 ms) that reports
  * `process.resourceUsage().maxRSS` at exit, so the timed runs carry no instrumentation.
  */
 import { spawn } from "node:child_process";
@@ -39,7 +40,7 @@ interface Run {
 
 function run(argv: string[], env: NodeJS.ProcessEnv, rssFile?: string): Promise<Run> {
   return new Promise((done, fail) => {
-    const args = rssFile ? ["--import", rssFile, ...argv] : argv;
+    const args = rssFile ? ["--require", rssFile, ...argv] : argv;
     const t0 = process.hrtime.bigint();
     const child = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] });
     let err = "";
@@ -80,7 +81,7 @@ try {
     "the Stream connection",
   );
 
-  const hook = join(daemon.root, "max-rss.mjs");
+  const hook = join(daemon.root, "max-rss.cjs");
   writeFileSync(
     hook,
     'process.on("exit", () => { const u = process.resourceUsage(); process.stderr.write("maxrss=" + u.maxRSS + " cpu=" + (u.userCPUTime + u.systemCPUTime) + "\\n"); });\n',
@@ -90,44 +91,67 @@ try {
     { name: "cccc send", argv: [CLI, "send", "bench message"], goal: true },
     { name: "cccc im status", argv: [CLI, "im", "status"], goal: true },
   ];
-  const times = new Map<string, number[]>(commands.map((c) => [c.name, []]));
-  const cpu = new Map<string, number[]>(commands.map((c) => [c.name, []]));
-  const rss = new Map<string, number[]>(commands.map((c) => [c.name, []]));
-  for (const c of commands) await run(c.argv, daemon.env); // warm the page cache
+  // NODE_EXTRA_CA_CERTS makes Node itself read and parse a CA bundle at start (~60 ms on the dev VM)
+  // before any of our code runs; the CLI only talks plain HTTP to 127.0.0.1 and never uses it. When
+  // it is set, everything runs twice, interleaved: as the user has it, and without it. The goal is
+  // judged on the run without it, where Node's own start is what the goal was set against (docs/bench.md).
+  const caCerts = process.env.NODE_EXTRA_CA_CERTS;
+  const envs: Array<{ label: string; env: NodeJS.ProcessEnv; goal: boolean }> = [
+    { label: caCerts ? "NODE_EXTRA_CA_CERTS set" : "", env: daemon.env, goal: !caCerts },
+  ];
+  if (caCerts) {
+    const { NODE_EXTRA_CA_CERTS: _, ...without } = daemon.env;
+    envs.push({ label: "NODE_EXTRA_CA_CERTS unset", env: without, goal: true });
+  }
+  const variants = envs.flatMap((e) =>
+    commands.map((c) => ({
+      ...c,
+      env: e.env,
+      goal: c.goal && e.goal,
+      key: e.label ? `${c.name} (${e.label})` : c.name,
+      base: e.label ? `node -e 0 (${e.label})` : "node -e 0",
+    })),
+  );
+  const times = new Map<string, number[]>(variants.map((v) => [v.key, []]));
+  const cpu = new Map<string, number[]>(variants.map((v) => [v.key, []]));
+  const rss = new Map<string, number[]>(variants.map((v) => [v.key, []]));
+  for (const v of variants) await run(v.argv, v.env); // warm the page cache
   const budgetStart = Date.now();
   let rounds = 0;
   while (rounds < RUNS && (rounds < MIN_RUNS || Date.now() - budgetStart < BUDGET_MS)) {
-    for (const c of commands) times.get(c.name)?.push((await run(c.argv, daemon.env)).ms);
+    for (const v of variants) times.get(v.key)?.push((await run(v.argv, v.env)).ms);
     rounds++;
   }
   for (let i = 0; i < RSS_RUNS; i++) {
-    for (const c of commands) {
-      const r = await run(c.argv, daemon.env, hook);
-      rss.get(c.name)?.push(r.maxRss);
-      cpu.get(c.name)?.push(r.cpuMs);
+    for (const v of variants) {
+      const r = await run(v.argv, v.env, hook);
+      rss.get(v.key)?.push(r.maxRss);
+      cpu.get(v.key)?.push(r.cpuMs);
     }
   }
-  const base = median(times.get("node -e 0") ?? []);
   table(
-    `CLI whole-process cost (${rounds} timed runs each, interleaved, + ${RSS_RUNS} instrumented; load average ${load()} at the end)`,
-    commands.flatMap((c) => {
-      const t = times.get(c.name) ?? [];
-      const peak = Math.max(...(rss.get(c.name) ?? [0]));
+    `CLI whole-process cost (${rounds} timed runs each, interleaved, + ${RSS_RUNS} instrumented; NODE_EXTRA_CA_CERTS ${caCerts ? "set in this environment" : "not set"}; load average ${load()} at the end)`,
+    variants.flatMap((v) => {
+      const t = times.get(v.key) ?? [];
+      const peak = Math.max(...(rss.get(v.key) ?? [0]));
       const med = median(t);
+      const isCli = v.name !== "node -e 0";
+      const over = med - median(times.get(v.base) ?? []);
+      const overCpu = median(cpu.get(v.key) ?? []) - median(cpu.get(v.base) ?? []);
       return [
         {
-          metric: `${c.name}: wall time, median (p90)`,
-          measured: `${ms(med)} (${ms(percentile(t, 90))})${c.goal ? `, +${ms(med - base)} over node -e 0` : ""}`,
-          ...(c.goal ? { goal: `≤ ${GOAL_MS} ms`, pass: med <= GOAL_MS } : {}),
+          metric: `${v.key}: wall time, median (p90)`,
+          measured: `${ms(med)} (${ms(percentile(t, 90))})${isCli ? `, +${ms(over)} over node -e 0` : ""}`,
+          ...(v.goal ? { goal: `≤ ${GOAL_MS} ms`, pass: med <= GOAL_MS } : {}),
         },
         {
-          metric: `${c.name}: CPU time (user + system), median`,
-          measured: ms(median(cpu.get(c.name) ?? [])),
+          metric: `${v.key}: CPU time (user + system), median`,
+          measured: `${ms(median(cpu.get(v.key) ?? []))}${isCli ? `, +${ms(overCpu)} over node -e 0` : ""}`,
         },
         {
-          metric: `${c.name}: peak RSS (max of runs)`,
+          metric: `${v.key}: peak RSS (max of runs)`,
           measured: mib(peak),
-          ...(c.goal ? { goal: `≤ ${mib(GOAL_RSS)}`, pass: peak <= GOAL_RSS } : {}),
+          ...(isCli ? { goal: `≤ ${mib(GOAL_RSS)}`, pass: peak <= GOAL_RSS } : {}),
         },
       ];
     }),

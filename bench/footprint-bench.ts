@@ -3,7 +3,9 @@
  * running, the DingTalk bridge connected (Stream) to the fake DingTalk in another process and one
  * approved chat. RSS is sampled from /proc once a second for 10 s after everything settled.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { DAEMON_NODE_FLAGS } from "../src/client/daemon-launch.js";
 import { IM_SET_DINGTALK } from "../test/support/seed.js";
 import {
   DaemonProcess,
@@ -20,6 +22,13 @@ import {
 import type { SentRecord } from "./fake-dingtalk-process.js";
 
 const GOAL = 64 * 1024 * 1024;
+
+/** File-backed RSS (mostly the pages of the node binary itself) and anonymous RSS (heaps), bytes. */
+function rssParts(pid: number): { file: number; anon: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+  return { file: kb("RssFile"), anon: kb("RssAnon") };
+}
 const AGENT = join(ROOT, "test/fixtures/agents/soak-agent.mjs");
 
 const fake = await FakeProcess.start({ redeliverAfterMs: null });
@@ -71,7 +80,12 @@ try {
     samples.push(daemon.rss());
     await sleep(1_000);
   }
-  table(`Daemon footprint, idle (load average ${load()})`, [
+  const parts = rssParts(daemon.pid);
+  const flags = [
+    ...DAEMON_NODE_FLAGS,
+    ...(process.env.CCCC_BENCH_DAEMON_FLAGS ?? "").split(" ").filter(Boolean),
+  ];
+  table(`Daemon footprint, idle (node flags: ${flags.join(" ") || "none"}; load average ${load()})`, [
     { metric: "RSS right after start (no group yet)", measured: mib(started) },
     { metric: "headless agents running", measured: String(running), goal: "3", pass: running === 3 },
     {
@@ -79,6 +93,10 @@ try {
       measured: `${mib(median(samples))} (max ${mib(Math.max(...samples))})`,
       goal: `≤ ${mib(GOAL)}`,
       pass: median(samples) <= GOAL,
+    },
+    {
+      metric: "  of which file-backed (node binary, libraries) / anonymous (heaps), at the end",
+      measured: `${mib(parts.file)} / ${mib(parts.anon)}`,
     },
   ]);
 } finally {

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import type { RunCommand } from "./ingest-fake.js";
 
 const DIST = resolve(import.meta.dirname, "..");
-export const CLI = join(DIST, "src/cli/main.js");
+export const CLI = join(DIST, "src/cli/main.cjs");
 
 export interface FakeProcess {
   child: ChildProcess;

@@ -16,7 +16,7 @@ export const ROOT = resolve(
   import.meta.dirname,
   import.meta.dirname.includes(`${sep}dist${sep}`) ? "../.." : "..",
 );
-const CLI = join(ROOT, "dist/src/cli/main.js");
+const CLI = join(ROOT, "dist/src/cli/main.cjs");
 const AGENT = join(ROOT, "test/fixtures/agents/soak-agent.mjs");
 const FAST_DELIVERY = JSON.stringify({
   readyGraceMs: 100,

@@ -21,6 +21,6 @@ if [ -w "$prefix" ] || [ -w "$prefix/bin" ] 2>/dev/null; then
   echo "cccc -> $(command -v cccc || echo "$prefix/bin/cccc")"
 else
   mkdir -p "$HOME/.local/bin"
-  ln -sf "$PWD/dist/src/cli/main.js" "$HOME/.local/bin/cccc"
+  ln -sf "$PWD/dist/src/cli/main.cjs" "$HOME/.local/bin/cccc"
   echo "cccc -> $HOME/.local/bin/cccc (add $HOME/.local/bin to PATH if it is not there)"
 fi

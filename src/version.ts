@@ -21,5 +21,8 @@ export const VERSION: string = (
   JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }
 ).version;
 
-/** The compiled CLI entry, used to give actors `cccc` on their PATH and to spawn the daemon. */
-export const CLI_ENTRY = join(PACKAGE_ROOT, "dist", "src", "cli", "main.js");
+/**
+ * The CLI entry: `dist/src/cli/main.js` bundled into one file by `npm run build`
+ * (scripts/bundle-cli.mjs). Used to give actors `cccc` on their PATH and to spawn the daemon.
+ */
+export const CLI_ENTRY = join(PACKAGE_ROOT, "dist", "src", "cli", "main.cjs");

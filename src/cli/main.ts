@@ -27,4 +27,8 @@ messageCommands(program);
 imCommands(program);
 mcpCommands(program);
 
-await program.parseAsync(process.argv);
+// No top-level await: the bin is this file bundled as CommonJS (scripts/bundle-cli.mjs).
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -2,7 +2,7 @@
 
 import { HeadlessRunner } from "./headless-runner.js";
 import { DEFAULT_STOP_GRACE_MS, type Env, type ExitInfo } from "./process-group.js";
-import { PtyRunner } from "./pty-runner.js";
+import type { PtyRunner } from "./pty-runner.js";
 import type { StructuredRunner } from "./structured-runner.js";
 
 /**
@@ -85,7 +85,7 @@ export class ActorProcess {
   }
   /** The current terminal, for delivery and viewers; undefined for headless actors. */
   get pty(): PtyRunner | undefined {
-    return this.current instanceof PtyRunner ? this.current : undefined;
+    return this.opts.runner === "pty" ? (this.current as PtyRunner | undefined) : undefined;
   }
   /** A crash restart is waiting for its backoff. */
   get restartPending(): boolean {
@@ -118,7 +118,7 @@ export class ActorProcess {
   private async doStart(): Promise<void> {
     this.cancelRestart();
     if (this.current?.running) return;
-    const runner = this.makeRunner();
+    const runner = await this.makeRunner();
     await runner.start();
     this.current = runner;
     this._status = "running";
@@ -142,10 +142,15 @@ export class ActorProcess {
     this._status = "stopped";
   }
 
-  private makeRunner(): AnyRunner {
+  private async makeRunner(): Promise<AnyRunner> {
     const { argv, cwd, env } = this.opts;
     if (this.opts.runner === "structured" && this.opts.structured) return this.opts.structured();
-    if (this.opts.runner === "pty") return new PtyRunner({ argv, cwd, env, ...this.opts.pty });
+    if (this.opts.runner === "pty") {
+      // Loaded on the first PTY actor: node-pty and the headless xterm add ~10 MiB to a daemon
+      // that runs none (docs/bench.md, "Daemon footprint").
+      const { PtyRunner } = await import("./pty-runner.js");
+      return new PtyRunner({ argv, cwd, env, ...this.opts.pty });
+    }
     const { maxBytes, keep } = this.opts.log ?? {};
     return new HeadlessRunner({
       argv,

@@ -1,8 +1,9 @@
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { daemonArgv } from "../../src/client/daemon-launch.js";
 import type { LedgerEvent } from "../../src/kernel/types.js";
-import { runCli, spawnCli, waitFor } from "../support/cli.js";
+import { CLI, runCli, spawnCli, waitFor } from "../support/cli.js";
 import { tempHome } from "../support/home.js";
 
 const home = tempHome();
@@ -63,6 +64,36 @@ describe("cccc CLI", () => {
     } finally {
       tail.child.kill();
     }
+  });
+
+  it.skipIf(!existsSync("/proc/self/maps"))(
+    "starts the background daemon with its launch flags, without node-pty while no PTY actor runs",
+    async () => {
+      const { pid } = JSON.parse(readFileSync(join(home.dir, "daemon", "endpoint.json"), "utf8")) as {
+        pid: number;
+      };
+      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(1, -1);
+      expect(argv).toEqual(daemonArgv(CLI));
+      // Only headless actors so far: node-pty's native module (and the headless xterm) stay unloaded.
+      expect(readFileSync(`/proc/${pid}/maps`, "utf8")).not.toMatch(/pty\.node/);
+    },
+  );
+
+  it("keeps the error code of code the bundled CLI loads lazily (setup, agent CLI missing)", async () => {
+    // `cccc setup` runs registerMcp from the tsc output, beside the bundle's own copy of CcccError.
+    const r = await runCli(["setup", "--runtime", "claude", "--json"], { ...env, PATH: home.dir });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stderr)).toMatchObject({ error: { code: "runtime_not_installed" } });
+  });
+
+  it("finds (or starts) the daemon when endpoint.json names a live pid but nothing listens there", async () => {
+    await ok(["daemon", "stop"]);
+    // A stale endpoint whose pid was reused (here: this test's own process) on a refused port.
+    const endpoint = join(home.dir, "daemon", "endpoint.json");
+    writeFileSync(endpoint, JSON.stringify({ url: "http://127.0.0.1:1/", pid: process.pid }));
+    expect(await ok(["actor", "list"])).toMatch(/lead/);
+    const now = JSON.parse(readFileSync(endpoint, "utf8")) as { pid: number };
+    expect(now.pid).not.toBe(process.pid);
   });
 
   it("gives clear errors for unknown recipients and groups", async () => {

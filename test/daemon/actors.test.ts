@@ -200,7 +200,7 @@ describe("MCP registration", () => {
       await d.api("POST", `/api/v1/groups/${g}/actors/lead/restart`);
       const calls = readFileSync(record, "utf8").trim().split("\n");
       expect(calls).toHaveLength(1);
-      expect(calls[0]).toMatch(/^mcp add -s user cccc -- \S+main\.js mcp$/);
+      expect(calls[0]).toMatch(/^mcp add -s user cccc -- \S+main\.cjs mcp$/);
     } finally {
       await d.close();
       rmSync(bin, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "./setup.js";
 
-export const daemonEntry = join(repoRoot, "dist/src/cli/main.js");
+export const daemonEntry = join(repoRoot, "dist/src/cli/main.cjs");
 const daemonSource = join(repoRoot, "src/cli/main.ts");
 
 /** Why the daemon-backed test cannot run, or null when it can. Built-but-missing is a failure, not a skip. */

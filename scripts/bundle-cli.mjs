@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * Bundle the CLI client path into one CommonJS file, `dist/src/cli/main.cjs` (the `cccc` bin), from
+ * the tsc output `dist/src/cli/main.js`. Part of `npm run build`; run after `tsc`.
+ *
+ * Why (docs/bench.md, "CLI"): a `cccc send` used to resolve, read, compile and link ~40 ESM files
+ * (ours plus commander's) before doing anything; one CommonJS file skips the ESM loader and the
+ * per-file resolution, which was most of the CLI's own start-up time.
+ *
+ * What stays out of the bundle: every `import()` keeps loading the tsc output lazily (the daemon,
+ * the MCP server, zod's config schemas, a platform's runtime), rewritten to the same relative path
+ * from `dist/src/cli/` so it still resolves. Built-in `node:` modules stay external.
+ */
+import { dirname, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { rolldown } from "rolldown";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const input = resolve(root, "dist/src/cli/main.js");
+const output = resolve(root, "dist/src/cli/main.cjs");
+
+/** Keep `import("./x.js")` lazy: external, path relative to the bundle's directory. */
+const lazyStaysLazy = {
+  name: "lazy-imports-stay-lazy",
+  resolveDynamicImport(specifier, importer) {
+    if (typeof specifier !== "string" || !specifier.startsWith(".") || !importer) return null;
+    return { id: resolve(dirname(importer), specifier), external: "relative" };
+  },
+};
+
+const bundle = await rolldown({
+  input,
+  platform: "node",
+  external: (id) => id.startsWith("node:"),
+  plugins: [lazyStaysLazy],
+  logLevel: "warn",
+  onLog(level, log) {
+    // Anything the bundler warns about is a build error: a silently wrong CLI is worse than none.
+    throw new Error(`bundle-cli: ${level}: ${log.message}`);
+  },
+});
+await bundle.write({ file: output, format: "cjs", codeSplitting: false, sourcemap: true });
+await bundle.close();
+process.stdout.write(`bundled the CLI: ${relative(root, output)}\n`);

@@ -1,0 +1,18 @@
+/**
+ * How the CLI launches the background daemon (`cccc daemon start`, and any command that finds no
+ * daemon running): the one place for the daemon's Node flags. The benches start their daemons
+ * with the same flags (bench/bench-kit.ts), so what they measure is what users run.
+ *
+ * `--max-semi-space-size=1` (MiB): V8's young generation otherwise grows to 16 MiB per semi-space
+ * after the first busy seconds and keeps it; at idle that was 15 MiB of the daemon's RSS. Measured
+ * in docs/bench.md ("Daemon footprint"), together with what it costs an ingest burst.
+ *
+ * A daemon run in the foreground (`cccc`, `cccc daemon run`) gets Node's defaults unless started
+ * as `node --max-semi-space-size=1 …` or with NODE_OPTIONS.
+ */
+export const DAEMON_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1"];
+
+/** The argv after `node` that starts `cccc daemon run` from the CLI entry `cliEntry`. */
+export function daemonArgv(cliEntry: string): string[] {
+  return [...DAEMON_NODE_FLAGS, cliEntry, "daemon", "run"];
+}
