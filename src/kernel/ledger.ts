@@ -24,6 +24,7 @@ import { type LedgerAppend, serializeEvent } from "./ledger-event.js";
 import { locate, SparseIndex } from "./ledger-index.js";
 
 import { linesBackward, linesForward, parseLine, preview, type RawLine } from "./ledger-lines.js";
+import { RecentEvents } from "./ledger-recent.js";
 import { repairTornTail } from "./ledger-repair.js";
 import type { LedgerEvent } from "./types.js";
 
@@ -52,6 +53,8 @@ export interface LedgerOptions {
 
 interface Pending {
   events: LedgerEvent[];
+  /** UTF-8 bytes of each event's line (without `\n`). */
+  sizes: number[];
   buf: Buffer;
   resolve: (events: LedgerEvent[]) => void;
   reject: (err: unknown) => void;
@@ -61,6 +64,8 @@ const openPaths = new Set<string>();
 
 export class Ledger {
   private readonly index = new SparseIndex();
+  /** The newest durable events: readers at the end of the file are served from memory. */
+  private readonly recent = new RecentEvents();
   private readonly listeners = new Set<(e: LedgerEvent) => void>();
   private readonly reads = new Set<Promise<unknown>>();
   private pending: Pending[] = [];
@@ -140,8 +145,9 @@ export class Ledger {
     this.nextSeq += items.length;
     const text = `${lines.join("\n")}\n`;
     const events = lines.map((line) => JSON.parse(line) as LedgerEvent);
+    const sizes = lines.map((line) => Buffer.byteLength(line));
     return new Promise((resolve, reject) => {
-      this.pending.push({ events, buf: Buffer.from(text, "utf8"), resolve, reject });
+      this.pending.push({ events, sizes, buf: Buffer.from(text, "utf8"), resolve, reject });
       this.schedule();
     });
   }
@@ -152,6 +158,11 @@ export class Ledger {
    * paging through a big ledger holds one bounded page at a time.
    */
   read(afterSeq: number, limit = 1000, maxBytes = Number.POSITIVE_INFINITY): Promise<LedgerEvent[]> {
+    if (this.closePromise) return Promise.reject(this.closedError());
+    const max = Math.floor(limit);
+    if (!(max > 0) || afterSeq >= this.durableSeq) return Promise.resolve([]);
+    const kept = this.recent.read(afterSeq, max, maxBytes);
+    if (kept) return Promise.resolve(kept);
     return this.track(async () => {
       const end = this.size;
       const last = this.durableSeq;
@@ -285,6 +296,7 @@ export class Ledger {
     for (const p of batch) {
       const last = p.events[p.events.length - 1];
       if (last) this.durableSeq = last.seq;
+      for (const [i, e] of p.events.entries()) this.recent.add(e, p.sizes[i] ?? 0);
     }
     for (const p of batch) p.resolve(p.events);
     const listeners = [...this.listeners];
