@@ -69,6 +69,8 @@ export class Ledger {
   private readonly index = new SparseIndex();
   /** The newest durable events: readers at the end of the file are served from memory. */
   private readonly recent = new RecentEvents();
+  /** Each appended event's line, while the event object lives (the live stream sends it as is). */
+  private readonly lines = new WeakMap<LedgerEvent, string>();
   private readonly listeners = new Set<(e: LedgerEvent) => void>();
   private readonly reads = new Set<Promise<unknown>>();
   private pending: Pending[] = [];
@@ -120,6 +122,14 @@ export class Ledger {
     }
   }
 
+  /**
+   * The JSON of an event this ledger appended (its line in the file, `JSON.stringify(event)` to the
+   * byte), so followers need not serialise it again; undefined for events read from the file.
+   */
+  lineOf(event: LedgerEvent): string | undefined {
+    return this.lines.get(event);
+  }
+
   /** The seq of the last durable event (0 for an empty ledger). */
   lastSeq(): number {
     return this.durableSeq;
@@ -149,6 +159,7 @@ export class Ledger {
     const text = `${lines.join("\n")}\n`;
     const events = lines.map((line) => JSON.parse(line) as LedgerEvent);
     const sizes = lines.map((line) => Buffer.byteLength(line));
+    for (const [i, e] of events.entries()) this.lines.set(e, lines[i] ?? JSON.stringify(e));
     return new Promise((resolve, reject) => {
       this.pending.push({ events, sizes, buf: Buffer.from(text, "utf8"), resolve, reject });
       this.schedule();

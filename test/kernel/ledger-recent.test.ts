@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -97,5 +97,26 @@ describe("Ledger reads served from memory", () => {
     } finally {
       await reopened.close();
     }
+  });
+
+  it("lineOf gives an appended event's line in the file, equal to JSON.stringify of the event", async () => {
+    const file = join(dir, "ledger.jsonl");
+    const ledger = await Ledger.open(file, "g", { durable: false });
+    const events = await ledger.appendMany([
+      { kind: "chat.message", by: "user", data: { text: 'héllo \u2028 "q" 😀', to: ["@foreman"], n: -0 } },
+      { kind: "system.notify", by: "system", data: { title: "t", nested: { a: [1, 2.5, null] } } },
+    ]);
+    const fileLines = (await readFile(file, "utf8")).trim().split("\n");
+    for (const [i, e] of events.entries()) {
+      expect(ledger.lineOf(e)).toBe(fileLines[i]);
+      expect(ledger.lineOf(e)).toBe(JSON.stringify(e));
+    }
+    const [again] = await ledger.read(0, 1); // served from memory: the same object, the same line
+    expect(again && ledger.lineOf(again)).toBe(fileLines[0]);
+    await ledger.close();
+    const reopened = await Ledger.open(file, "g", { durable: false });
+    const [fromFile] = await reopened.read(0, 1);
+    expect(fromFile && reopened.lineOf(fromFile)).toBeUndefined();
+    await reopened.close();
   });
 });
