@@ -16,7 +16,7 @@ export interface RecentLimits {
   bytes: number;
 }
 
-export const DEFAULT_RECENT: RecentLimits = { events: 1024, bytes: 1024 * 1024 };
+export const DEFAULT_RECENT: RecentLimits = { events: 512, bytes: 512 * 1024 };
 
 export class RecentEvents {
   private events: LedgerEvent[] = [];

@@ -15,7 +15,7 @@
  *   (their outcome was unknown to the caller, as with any crash before an acknowledgement).
  * - Corrupt (non-JSON) lines are skipped by every reader and reported via `onCorrupt`, each time they
  *   are read. Lookups by seq use a sparse seq → offset index plus binary search by seeking.
- * - Reads that start within the newest durable events (at most 1,024 events / 1 MiB of lines) are
+ * - Reads that start within the newest durable events (at most 512 events / 512 KiB of lines) are
  *   answered from memory (`ledger-recent.ts`): followers of the end of the file (live stream,
  *   outbound) do not read back and re-parse what was just written.
  * - One instance per file per process (the daemon is the single writer); a second `open` throws.
