@@ -20,6 +20,7 @@ export const DEFAULT_RECENT: RecentLimits = { events: 512, bytes: 512 * 1024 };
 
 export class RecentEvents {
   private events: LedgerEvent[] = [];
+  private lines: string[] = [];
   private sizes: number[] = [];
   /** Index of the oldest kept event (the arrays are trimmed in chunks, not shifted one by one). */
   private head = 0;
@@ -27,11 +28,12 @@ export class RecentEvents {
 
   constructor(private readonly limits: RecentLimits = DEFAULT_RECENT) {}
 
-  /** Events made durable, in seq order, each with its line's byte length. */
-  add(event: LedgerEvent, lineBytes: number): void {
+  /** Events made durable, in seq order, each with its line (no `\n`) and the line's UTF-8 bytes. */
+  add(event: LedgerEvent, line: string, lineBytes: number): void {
     const last = this.events.at(-1);
     if (last && event.seq !== last.seq + 1) this.clear(); // never a gap: the kept range is contiguous
     this.events.push(event);
+    this.lines.push(line);
     this.sizes.push(lineBytes);
     this.bytes += lineBytes;
     while (this.count > this.limits.events || (this.bytes > this.limits.bytes && this.count > 1)) {
@@ -40,6 +42,7 @@ export class RecentEvents {
     }
     if (this.head >= 256 && this.head * 2 >= this.events.length) {
       this.events = this.events.slice(this.head);
+      this.lines = this.lines.slice(this.head);
       this.sizes = this.sizes.slice(this.head);
       this.head = 0;
     }
@@ -52,6 +55,14 @@ export class RecentEvents {
   /** Kept events use this many line bytes (tests). */
   get keptBytes(): number {
     return this.bytes;
+  }
+
+  /** The line of a kept event (this very object), else undefined. */
+  lineOf(event: LedgerEvent): string | undefined {
+    const first = this.events[this.head];
+    if (!first) return undefined;
+    const i = this.head + event.seq - first.seq;
+    return i >= this.head && this.events[i] === event ? this.lines[i] : undefined;
   }
 
   /**
@@ -75,6 +86,7 @@ export class RecentEvents {
 
   clear(): void {
     this.events = [];
+    this.lines = [];
     this.sizes = [];
     this.head = 0;
     this.bytes = 0;

@@ -57,6 +57,7 @@ export interface LedgerOptions {
 interface Pending {
   events: LedgerEvent[];
   /** UTF-8 bytes of each event's line (without `\n`). */
+  lines: string[];
   sizes: number[];
   buf: Buffer;
   resolve: (events: LedgerEvent[]) => void;
@@ -69,8 +70,6 @@ export class Ledger {
   private readonly index = new SparseIndex();
   /** The newest durable events: readers at the end of the file are served from memory. */
   private readonly recent = new RecentEvents();
-  /** Each appended event's line, while the event object lives (the live stream sends it as is). */
-  private readonly lines = new WeakMap<LedgerEvent, string>();
   private readonly listeners = new Set<(e: LedgerEvent) => void>();
   private readonly reads = new Set<Promise<unknown>>();
   private pending: Pending[] = [];
@@ -123,11 +122,12 @@ export class Ledger {
   }
 
   /**
-   * The JSON of an event this ledger appended (its line in the file, `JSON.stringify(event)` to the
-   * byte), so followers need not serialise it again; undefined for events read from the file.
+   * The JSON of one of the newest events this ledger appended (its line in the file,
+   * `JSON.stringify(event)` to the byte), so followers need not serialise it again; undefined for
+   * older events and events read from the file.
    */
   lineOf(event: LedgerEvent): string | undefined {
-    return this.lines.get(event);
+    return this.recent.lineOf(event);
   }
 
   /** The seq of the last durable event (0 for an empty ledger). */
@@ -159,9 +159,8 @@ export class Ledger {
     const text = `${lines.join("\n")}\n`;
     const events = lines.map((line) => JSON.parse(line) as LedgerEvent);
     const sizes = lines.map((line) => Buffer.byteLength(line));
-    for (const [i, e] of events.entries()) this.lines.set(e, lines[i] ?? JSON.stringify(e));
     return new Promise((resolve, reject) => {
-      this.pending.push({ events, sizes, buf: Buffer.from(text, "utf8"), resolve, reject });
+      this.pending.push({ events, lines, sizes, buf: Buffer.from(text, "utf8"), resolve, reject });
       this.schedule();
     });
   }
@@ -310,7 +309,7 @@ export class Ledger {
     for (const p of batch) {
       const last = p.events[p.events.length - 1];
       if (last) this.durableSeq = last.seq;
-      for (const [i, e] of p.events.entries()) this.recent.add(e, p.sizes[i] ?? 0);
+      for (const [i, e] of p.events.entries()) this.recent.add(e, p.lines[i] ?? "", p.sizes[i] ?? 0);
     }
     for (const p of batch) p.resolve(p.events);
     const listeners = [...this.listeners];

@@ -29,13 +29,13 @@ const ev = (seq: number): LedgerEvent => ({
 describe("RecentEvents", () => {
   it("keeps at most the configured events and bytes, contiguous and newest last", () => {
     const r = new RecentEvents({ events: 10, bytes: 1000 });
-    for (let s = 1; s <= 1000; s++) r.add(ev(s), 50);
+    for (let s = 1; s <= 1000; s++) r.add(ev(s), "", 50);
     expect(r.count).toBe(10);
     expect(r.read(990, 100, Number.POSITIVE_INFINITY)?.map((e) => e.seq)).toEqual([
       991, 992, 993, 994, 995, 996, 997, 998, 999, 1000,
     ]);
     expect(r.read(989, 100, Number.POSITIVE_INFINITY)).toBeUndefined(); // 990 is gone: the file has it
-    for (let s = 1001; s <= 1003; s++) r.add(ev(s), 400);
+    for (let s = 1001; s <= 1003; s++) r.add(ev(s), "", 400);
     expect(r.keptBytes).toBeLessThanOrEqual(1000);
     expect(r.count).toBe(2);
     expect(r.read(1001, 100, Number.POSITIVE_INFINITY)?.map((e) => e.seq)).toEqual([1002, 1003]);
@@ -46,9 +46,9 @@ describe("RecentEvents", () => {
 
   it("answers only what it holds whole: a gap in seqs starts over", () => {
     const r = new RecentEvents();
-    r.add(ev(1), 10);
-    r.add(ev(2), 10);
-    r.add(ev(5), 10);
+    r.add(ev(1), "", 10);
+    r.add(ev(2), "", 10);
+    r.add(ev(5), "", 10);
     expect(r.read(2, 10, Number.POSITIVE_INFINITY)).toBeUndefined();
     expect(r.read(4, 10, Number.POSITIVE_INFINITY)?.map((e) => e.seq)).toEqual([5]);
     expect(r.read(Number.NaN, 10, Number.POSITIVE_INFINITY)).toBeUndefined();
