@@ -68,7 +68,7 @@ export const AddActorBody = z.object({
     ])
     .optional(),
   title: text(LIMITS.actorTitle).optional(),
-  /** `ask` needs runtime claude with the structured runner (`permissions_unsupported` otherwise). */
+  /** `ask` needs runtime claude or codex with the structured runner (`permissions_unsupported` otherwise). */
   permissions: z.enum(PERMISSION_MODES).optional(),
   /** Plain variables (group.yaml). */
   env: recordOf(text(LIMITS.envValue), LIMITS.envEntries).optional(),

@@ -145,6 +145,8 @@ export const PlatformInfo = z.strictObject({
   id: z.string(),
   label: z.string(),
   optionLabel: z.string(),
+  /** The platform's name in chat texts per `im.language`, where it is not `label`. */
+  chatNames: z.record(z.string(), z.string()).optional(),
   fields: z.array(PlatformField),
   texts: z.strictObject({
     httpMode: z.string(),

@@ -178,6 +178,7 @@ export class ActorManager implements ActorService {
       logPath: this.logPath(group, actor.id),
       stateFile: structuredStateFile(stateDir, actor.id),
       hub: this.streams,
+      approvals: this.ctx.approvals,
       timings: structuredTimingsFromEnv(this.env),
       render: (events) => renderBatch(events, { groupDir: this.ctx.home.groupDir(group.id) }),
       preamble: () => this.preamble(group, actor, scope),

@@ -67,6 +67,11 @@ export class ApprovalService {
 
   constructor(private readonly deps: ApprovalServiceDeps) {}
 
+  /** The daemon is shutting down: waits return at once. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   private now(): number {
     return (this.deps.now ?? Date.now)();
   }
@@ -195,6 +200,14 @@ export class ApprovalService {
           "approval_decided",
           `Approval ${r.approval_id} was already ${r.status} by ${d?.decided_by ?? "someone"} (${d?.via ?? "?"}).`,
           409,
+          // What a chat tells the person who tapped an old button (src/im/approval-commands.ts).
+          {
+            approval_id: r.approval_id,
+            status: r.status,
+            decided_by: d?.decided_by,
+            via: d?.via,
+            decided_at: d?.decided_at,
+          },
         );
       }
       await this.record(group, box, r, input);

@@ -139,6 +139,7 @@ export class ImManager {
         filesEnabled: im.files.enabled,
         maxFileMb: im.files.max_mb,
         language: im.language,
+        platformName: module.ui.chatNames?.[im.language ?? "en"] ?? module.ui.label,
         cards: im.cards !== "off",
         // `im.cards: off` (issue 11 item 6) turns the board card off too: /status is the text reply.
         board: im.cards === "off" ? null : boardTiming(im.board),

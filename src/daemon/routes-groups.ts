@@ -31,12 +31,12 @@ function oneActor(ctx: DaemonContext, group: Group, actorId: string): ActorInfo 
   return info;
 }
 
-/** `ask` needs an approval interface CCCC can answer: Claude Code's structured session (docs/approvals.md). */
+/** `ask` needs an approval interface CCCC can answer: a Claude Code or Codex structured session (docs/approvals.md). */
 function checkPermissions(runtime: string, runner: string, permissions: string | undefined): void {
-  if (permissions !== "ask" || (runtime === "claude" && runner === "structured")) return;
+  if (permissions !== "ask" || (["claude", "codex"].includes(runtime) && runner === "structured")) return;
   throw new ValidationError(
     "permissions_unsupported",
-    `Permission mode "ask" needs --runtime claude with the structured runner (this actor: ${runtime}, ${runner}). Codex and terminal actors run in bypass mode; see docs/approvals.md.`,
+    `Permission mode "ask" needs --runtime claude or codex with the structured runner (this actor: ${runtime}, ${runner}). Terminal and headless actors run in bypass mode; see docs/approvals.md.`,
   );
 }
 

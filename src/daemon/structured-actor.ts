@@ -3,7 +3,8 @@
  * session or thread), keeps the session id in groups/<gid>/state/actors/<id>.json, turns the runner's turn updates into live
  * `chat.stream` events, and ends each turn in the ledger: the final text as one `chat.message`
  * (reply_to the message that started the turn, to its sender, carrying the stream_id) unless the
- * agent already answered through MCP during the turn; a failure notice to the sender otherwise.
+ * agent already answered through MCP during the turn; an interrupted turn's partial text with
+ * _(interrupted)_; a notice from `system` to the sender when the turn failed or was stopped before any text.
  */
 
 import { readFileSync } from "node:fs";
@@ -16,6 +17,8 @@ import type { Env } from "../runners/process-group.js";
 import { StructuredRunner } from "../runners/structured-runner.js";
 import { structuredSession } from "../runners/structured-session.js";
 import type { StructuredTimings, Turn, TurnUpdate } from "../runners/structured-turn.js";
+import { answerToolApproval } from "./approval-answer.js";
+import type { ApprovalService } from "./approvals.js";
 import type { StreamHub } from "./stream-hub.js";
 
 export interface StructuredActorOptions {
@@ -26,6 +29,8 @@ export interface StructuredActorOptions {
   logPath: string;
   stateFile: string;
   hub: StreamHub;
+  /** The group's approval inbox (permission mode `ask`: Codex's approval requests). */
+  approvals: ApprovalService;
   timings: StructuredTimings;
   render(items: readonly LedgerEvent[]): string;
   preamble(): string;
@@ -56,9 +61,13 @@ export class StructuredActor {
 
   constructor(private readonly opts: StructuredActorOptions) {
     this.unsubscribe = opts.group.ledger.subscribe((e) => {
-      if (e.kind === "chat.message" && e.by === opts.actor.id && this.runner?.current) {
-        this.sentDuringTurn.push(e as LedgerEvent<ChatMessageData>);
-      }
+      if (e.kind !== "chat.message" || e.by !== opts.actor.id || !this.runner?.current) return;
+      const m = e as LedgerEvent<ChatMessageData>;
+      // A message with a stream_id is an earlier turn's own reply (written by finish() below), which
+      // can become durable after the next turn started (a message batched while that turn ran):
+      // it is no answer the agent gave in this turn.
+      if (m.data.stream_id) return;
+      this.sentDuringTurn.push(m);
     });
   }
 
@@ -75,7 +84,7 @@ export class StructuredActor {
       cwd: this.opts.cwd,
       permissions: actor.permissions ?? "bypass",
     });
-    const runner = new StructuredRunner({
+    const runner: StructuredRunner = new StructuredRunner({
       argv,
       cwd: this.opts.cwd,
       env: this.opts.env,
@@ -86,6 +95,8 @@ export class StructuredActor {
       onSession: (id) => this.saveSession(id),
       onDelivered: (items) => this.markRead(items),
       onTurn: (u) => this.onTurn(u),
+      onApproval: (request) =>
+        answerToolApproval(this.opts.approvals, this.opts.group, actor.id, request, () => runner.running),
     });
     this.runner = runner;
     return runner;
@@ -187,9 +198,8 @@ export class StructuredActor {
       });
       return hub.end(turn.streamId, { ...base, text, eventId: msg.id });
     }
-    if (state === "interrupted") {
-      const partial = turn.text.trim();
-      if (partial === "") return hub.end(turn.streamId, base);
+    const partial = turn.text.trim();
+    if (state === "interrupted" && partial !== "") {
       const msg = await group.send({
         ...common,
         by: actor.id,
@@ -199,11 +209,16 @@ export class StructuredActor {
       });
       return hub.end(turn.streamId, { ...base, eventId: msg.id });
     }
+    // Failed, or stopped before any text: the sender still learns that no reply is coming.
+    const text =
+      state === "interrupted"
+        ? `${actor.id} was stopped before it wrote a reply${error ? ` (${error})` : ""}. Send the message again if it is still needed.`
+        : `${actor.id} could not finish its reply: ${error ?? "the turn failed"}. The agent is restarted; send the message again if it is still needed.`;
     const msg = await group.send({
       ...common,
       by: "system",
-      text: `${actor.id} could not finish its reply: ${error ?? "the turn failed"}. The agent is restarted; send the message again if it is still needed.`,
-      client_id: `stream-failed:${turn.streamId}`,
+      text,
+      client_id: `stream-${state}:${turn.streamId}`,
     });
     hub.end(turn.streamId, { ...base, eventId: msg.id });
   }

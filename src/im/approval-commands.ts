@@ -5,8 +5,9 @@
  * told so politely and the request stays pending.
  */
 
+import { errorCode } from "./bridge-errors.js";
 import type { CommandContext } from "./commands.js";
-import { approvalRepliesFor } from "./replies/approvals.js";
+import { approvalRepliesFor, stamp, viaShown } from "./replies/approvals.js";
 import type { ApprovalView } from "./types.js";
 
 export type ApprovalCommand = "approve" | "deny" | "approvals";
@@ -61,6 +62,24 @@ export async function approvalCommand(
     const reason = rest.join(" ").trim();
     return ctx.reply(t.done(await decide(first, "deny", reason || undefined), "deny"));
   } catch (err) {
+    const already = alreadyDecided(err, ctx.platform);
+    if (already) return ctx.reply(t.alreadyDecided(already.id ?? first, already));
     return ctx.reply(t.failed(err instanceof Error ? err.message : String(err)));
   }
+}
+
+/** `approval_decided` (someone was faster, or an old button): who decided it, from where, when. */
+function alreadyDecided(err: unknown, platform: CommandContext["platform"]) {
+  if (errorCode(err) !== "approval_decided") return undefined;
+  const d = (err as { details?: Record<string, unknown> }).details ?? {};
+  const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+  const at = Date.parse(str(d.decided_at) ?? "");
+  return {
+    id: str(d.approval_id),
+    status: str(d.status) ?? "decided",
+    decision: str(d.status) === "denied" ? "deny" : "approve",
+    decided_by: str(d.decided_by) ?? "someone",
+    via: viaShown(str(d.via) ?? "?", platform),
+    at: Number.isNaN(at) ? "?" : stamp(new Date(at)),
+  };
 }

@@ -2,7 +2,9 @@
  * Approval events as chats see them (docs/approvals.md): `approval.requested` → a card with the
  * summary and Approve / Deny / Always buttons (buttons in direct chats only: in a group a platform may
  * deliver only messages that @mention the bot, which a button cannot); `approval.decided` → a short
- * message saying who decided, from where. Both go to every subscribed chat. Pure.
+ * message saying who decided, from where. Both go to every subscribed chat. Pure. Where the chat has
+ * updatable cards (cards/approval-cards.ts), `approval` lets the request be a card the decision
+ * updates in place instead.
  */
 
 import type { ApprovalDecidedData, ApprovalRequestedData } from "../kernel/approval.js";
@@ -30,6 +32,7 @@ export function approvalItem(event: LedgerEvent, t: ApprovalReplies, now: number
         [t.buttons.deny, `/deny ${a.approval_id}`],
         [t.buttons.always, `/approve ${a.approval_id} always`],
       ],
+      approval: { view: a },
     };
   }
   if (event.kind === "approval.decided") {
@@ -44,7 +47,12 @@ export function approvalItem(event: LedgerEvent, t: ApprovalReplies, now: number
       status: d.decision === "deny" ? ("denied" as const) : ("approved" as const),
       expires_at: "",
     };
-    return { ...base, title: "CCCC", text: t.decided(view, d) };
+    return {
+      ...base,
+      title: "CCCC",
+      text: t.decided(view, d),
+      approval: { view, decided: { ...d, at: event.ts } },
+    };
   }
   return undefined;
 }

@@ -6,19 +6,11 @@
  * board stopped updating. One live board per chat: a new `/status` replaces the previous one.
  * Every timer is stopped by `stop()`.
  */
-import { z } from "zod";
+import { type ImBoard, ImBoardSchema } from "../kernel/config.js";
 import { cutToUnits } from "../kernel/graphemes.js";
 import { errorMessage } from "./bridge-errors.js";
 import type { Replies } from "./replies/index.js";
 import type { ActionButton, BoardCard, BoardView } from "./types.js";
-
-export const BoardConfigSchema = z.looseObject({
-  /** How long a board keeps updating itself after /status (0: a card that never updates). */
-  live_minutes: z.number().min(0).max(60).default(10),
-  /** How often the board is rendered again (updated only on change). */
-  refresh_seconds: z.number().min(1).max(60).default(3),
-});
-export type BoardConfig = z.infer<typeof BoardConfigSchema>;
 
 export interface BoardTiming {
   refreshMs: number;
@@ -27,8 +19,9 @@ export interface BoardTiming {
 
 export const DEFAULT_BOARD_TIMING: BoardTiming = { refreshMs: 3_000, liveMs: 10 * 60_000 };
 
-export function boardTiming(config: Partial<BoardConfig> | undefined): BoardTiming {
-  const c = BoardConfigSchema.parse(config ?? {});
+/** The timings of `im.board` (its schema is the kernel's `ImBoardSchema`: group.yaml is checked there). */
+export function boardTiming(config: Partial<ImBoard> | undefined): BoardTiming {
+  const c = ImBoardSchema.parse(config ?? {});
   return { refreshMs: c.refresh_seconds * 1000, liveMs: c.live_minutes * 60_000 };
 }
 

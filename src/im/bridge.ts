@@ -1,90 +1,36 @@
 import type { LedgerEventData, LedgerKind } from "../kernel/event-kinds.js";
 import { Authorizer } from "./auth.js";
-import type { BindLimits } from "./bind-throttle.js";
-import { type BoardTiming, DEFAULT_BOARD_TIMING, LiveBoards, statusBoardSource } from "./board.js";
+import { DEFAULT_BOARD_TIMING, LiveBoards } from "./board.js";
 import { BridgeAdmin } from "./bridge-admin.js";
+import { makeBridgeCards } from "./bridge-cards.js";
+import { BridgeChat } from "./bridge-chat.js";
+import {
+  type BridgeConfig,
+  type BridgeOptions,
+  DEFAULT_RETRY,
+  type ImStatus,
+  maxFileBytes,
+} from "./bridge-config.js";
 import { errorCode, errorMessage } from "./bridge-errors.js";
-import { CardStreams } from "./cards/card-streams.js";
-import { OpenCards } from "./cards/open-cards.js";
-import { type CardTimings, DEFAULT_CARD_TIMINGS } from "./cards/timings.js";
-import { recipientsOf, WorkingCards } from "./cards/working-cards.js";
+import type { ApprovalCards } from "./cards/approval-cards.js";
+import type { CardStreams } from "./cards/card-streams.js";
+import { recipientsOf, type WorkingCards } from "./cards/working-cards.js";
+import { chatTargetOf, targetOf } from "./chat-target.js";
 import { chooseContent as defaultChooseContent } from "./format.js";
 import { InboundHandler } from "./inbound.js";
-import type { InboundRate } from "./inbound-limit.js";
 import { ProcessingIndicators } from "./indicator.js";
 import { type ChooseContent, OutboundFollower } from "./outbound.js";
 import { approvalRepliesFor } from "./replies/approvals.js";
-import { cardTextsFor } from "./replies/cards.js";
-import { type Language, type Replies, repliesFor } from "./replies/index.js";
-import type { RetryPolicy } from "./send-queue.js";
+import { type Replies, repliesFor } from "./replies/index.js";
 import { BridgeState } from "./state.js";
-import type {
-  ActionButton,
-  BridgeHost,
-  ChatTarget,
-  InboundMessage,
-  OutboundContent,
-  PlatformAdapter,
-} from "./types.js";
+import type { BridgeHost, InboundMessage, PlatformAdapter } from "./types.js";
 
-export interface BridgeConfig {
-  platform: string;
-  /** `im.files.enabled`: forward inbound files and send agents' attachments. */
-  filesEnabled: boolean;
-  /** `im.files.max_mb`. */
-  maxFileMb: number;
-  /** The platform module's `allowedUsers(im)`: user ids whose /subscribe is approved without a key. */
-  allowedUsers?: string[];
-  /** Per-chat inbound rate (default 20 messages per 10 s); null: no limit. `CCCC_IM_INBOUND_RATE`. */
-  inboundRate?: InboundRate | null;
-  /** `im.language`: the language of every chat text and button title (default "en"). */
-  language?: Language;
-  /** `im.cards` (default on): live reply cards where the platform has them (docs/im-bridge.md "Cards"). */
-  cards?: boolean;
-  /** `im.working`: for actors without a live stream, the 🤔 reaction (default) or a small "working" card. */
-  working?: "reaction" | "card";
-  /** `im.board`: how long and how often a /status board card updates itself; null: no board (cards off). */
-  board?: BoardTiming | null;
-}
-
-/** Tuning and test seams; the daemon passes none. */
-export interface BridgeOptions {
-  chooseContent?: ChooseContent;
-  now?: () => number;
-  retry?: Partial<RetryPolicy>;
-  hintIntervalMs?: number;
-  keyTtlMs?: number;
-  /** Live /subscribe keys across chats (default 500). */
-  maxPendingKeys?: number;
-  /** Wrong `bind` keys allowed per source and in all per window (default 5 / 20 per 10 min). */
-  bindLimits?: BindLimits;
-  indicatorTimeoutMs?: number;
-  cursorFlushMs?: number;
-  /** Card pacing and watchdogs (`CCCC_IM_CARD_TIMINGS`). */
-  cardTimings?: Partial<CardTimings>;
-}
-
-/** `ImStatus` of docs/im.md. */
-export interface ImStatus {
-  running: boolean;
-  state: "stopped" | "starting" | "running" | "error";
-  connected: boolean;
-  connected_since?: string;
-  reconnects: number;
-  subscribers: number;
-  last_error?: { code: string; message: string; at: string };
-  /** Inbound messages refused since start (per-chat rate limit); each chat was told. */
-  refused_inbound?: number;
-  /** Outbound sends refused since start because a chat's queue was full (logged). */
-  refused_outbound?: number;
-}
-
-/** Backoff 1 s doubling to 60 s; 40 attempts ride out a platform outage of about half an hour. */
-const DEFAULT_RETRY: RetryPolicy = { baseMs: 1000, maxMs: 60_000, attempts: 40 };
+export type { BridgeConfig, BridgeOptions, ImStatus } from "./bridge-config.js";
 
 /**
- * The platform-neutral IM bridge of one group: the message path (adapter ⇄ inbound/outbound) and its
- * lifecycle. The admin API (`admin`: bind, pending, authorized, revoke) also works while the bridge
+ * The platform-neutral IM bridge of one group: its lifecycle (start, stop, crash, status) and the
+ * wiring of the message path: inbound.ts (adapter → ledger), outbound.ts (ledger → adapter),
+ * bridge-chat.ts (the bridge's own replies and notes), bridge-cards.ts (live cards). The admin API (`admin`: bind, pending, authorized, revoke) also works while the bridge
  * is stopped (it only touches the state files; the chat is told when running).
  */
 export class Bridge {
@@ -106,7 +52,10 @@ export class Bridge {
   private readonly replies: Replies;
   private cards: CardStreams | undefined;
   private working: WorkingCards | undefined;
+  private approvalCards: ApprovalCards | undefined;
   private readonly boards: LiveBoards;
+  /** What the bridge itself says in chats: command replies, notes, the /status board. */
+  private readonly chat: BridgeChat;
 
   constructor(
     private readonly host: BridgeHost,
@@ -119,6 +68,18 @@ export class Bridge {
     this.replies = repliesFor(config.language ?? "en");
     this.state = new BridgeState(host.stateDir);
     const log = (line: string) => host.log(line);
+    this.boards = new LiveBoards(config.board ?? DEFAULT_BOARD_TIMING, this.now, log);
+    this.chat = new BridgeChat({
+      host,
+      adapter,
+      state: this.state,
+      replies: this.replies,
+      chooseContent: this.choose,
+      boards: this.boards,
+      boardsOn: config.board !== null,
+      outbound: () => this.outbound,
+      running: () => this.running,
+    });
     this.auth = new Authorizer({
       state: this.state,
       groupId: host.groupId,
@@ -132,9 +93,11 @@ export class Bridge {
       ...(options.bindLimits !== undefined ? { bindLimits: options.bindLimits } : {}),
       event: (kind, data) => this.event(kind, data),
       tell: (chatId, text) =>
-        this.tell(chatId, text).catch((e: unknown) =>
-          this.host.log(`[auth] cannot tell ${chatId} its key was dropped: ${errorMessage(e)}`),
-        ),
+        this.chat
+          .tell(chatId, text)
+          .catch((e: unknown) =>
+            this.host.log(`[auth] cannot tell ${chatId} its key was dropped: ${errorMessage(e)}`),
+          ),
     });
     this.indicators = new ProcessingIndicators(
       adapter,
@@ -143,10 +106,8 @@ export class Bridge {
       options.indicatorTimeoutMs ?? 30 * 60_000,
       {
         start: (eventId, message, to) => {
-          const target: ChatTarget = { chatId: message.chatId, chatType: message.chatType };
-          if (message.reply) target.reply = message.reply;
           const actors = recipientsOf(to, this.host.groupInfo().actors);
-          return this.working?.start(eventId, message, actors, target) ?? false;
+          return this.working?.start(eventId, message, actors, targetOf(message)) ?? false;
         },
         cards: () => this.working,
       },
@@ -157,10 +118,8 @@ export class Bridge {
       auth: this.auth,
       replies: this.replies,
       groupInfo: () => ({ id: host.groupId, title: host.groupInfo().title }),
-      tell: (chatId, text) => this.tell(chatId, text),
+      tell: (chatId, text) => this.chat.tell(chatId, text),
     });
-    this.boards = new LiveBoards(config.board ?? DEFAULT_BOARD_TIMING, this.now, log);
-    const maxBytes = Math.round(config.maxFileMb * 1024 * 1024);
     this.inbound = new InboundHandler({
       host,
       adapter,
@@ -168,19 +127,20 @@ export class Bridge {
       auth: this.auth,
       indicators: this.indicators,
       platform: config.platform,
-      files: { enabled: config.filesEnabled, maxBytes, maxMb: config.maxFileMb },
+      files: { enabled: config.filesEnabled, maxBytes: maxFileBytes(config), maxMb: config.maxFileMb },
       replies: this.replies,
       language: config.language ?? "en",
+      ...(config.platformName ? { platformName: config.platformName } : {}),
       now: this.now,
       log,
-      reply: (message, text, extra) => this.replyTo(message, text, extra),
+      reply: (message, text, extra) => this.chat.reply(message, text, extra),
       event: (kind, data) => this.event(kind, data),
       revoke: async (chatId, by) => {
         await this.auth.revoke(chatId, by);
       },
       revive: (chatId) => this.outbound.revive(chatId),
       lastError: () => this.status().last_error,
-      board: (message, render) => this.openBoard(message, render),
+      board: (message, render) => this.chat.openBoard(message, render),
       ...(config.inboundRate !== undefined ? { rate: config.inboundRate } : {}),
     });
   }
@@ -191,7 +151,7 @@ export class Bridge {
       adapter: this.adapter,
       state: this.state,
       chooseContent: this.choose,
-      files: { enabled: this.config.filesEnabled, maxBytes: Math.round(this.config.maxFileMb * 1024 * 1024) },
+      files: { enabled: this.config.filesEnabled, maxBytes: maxFileBytes(this.config) },
       replies: this.replies,
       approvalReplies: approvalRepliesFor(this.config.language ?? "en"),
       // Undefined when the platform has no button that sends a command back: then no buttons.
@@ -202,37 +162,9 @@ export class Bridge {
       log: (line) => this.host.log(line),
       onFatal: (error) => this.crash(error),
       cards: () => this.cards,
+      approvalCards: () => this.approvalCards,
       ...(this.options.cursorFlushMs !== undefined ? { cursorFlushMs: this.options.cursorFlushMs } : {}),
     });
-  }
-
-  /** Cards for reply streams, when the platform has them, the host streams and `im.cards` is on. */
-  private makeCards(): void {
-    const surface = this.adapter.cards;
-    if (!surface || this.config.cards === false) return;
-    const log = (line: string) => this.host.log(line);
-    const texts = cardTextsFor(this.config.language ?? "en");
-    const timings = { ...DEFAULT_CARD_TIMINGS, ...this.options.cardTimings };
-    const open = new OpenCards(this.host.stateDir, log);
-    this.cards = new CardStreams({
-      host: this.host,
-      surface,
-      state: this.state,
-      open,
-      texts,
-      timings,
-      target: (chatId) => this.chatTarget(chatId),
-      hint: (chatId, text) =>
-        void this.tell(chatId, text).catch((e: unknown) =>
-          log(`[cards] cannot send the hint: ${errorMessage(e)}`),
-        ),
-      now: this.now,
-      log,
-    });
-    if (this.config.working === "card") {
-      const { workingMs, minIntervalMs } = timings;
-      this.working = new WorkingCards({ surface, texts, open, workingMs, minIntervalMs, now: this.now, log });
-    }
   }
 
   get running(): boolean {
@@ -255,8 +187,22 @@ export class Bridge {
         if (generation === this.generation) this.crash(error);
       });
       this.outbound = this.makeOutbound();
-      this.makeCards();
+      ({
+        cards: this.cards,
+        working: this.working,
+        approvalCards: this.approvalCards,
+      } = makeBridgeCards({
+        host: this.host,
+        adapter: this.adapter,
+        state: this.state,
+        config: this.config,
+        options: this.options,
+        now: this.now,
+        target: (chatId) => chatTargetOf(this.state, chatId),
+        tell: (chatId, text) => this.chat.tell(chatId, text),
+      }));
       await this.cards?.start();
+      await this.approvalCards?.load();
       await this.outbound.start();
     } catch (error) {
       this.setError(error);
@@ -287,7 +233,9 @@ export class Bridge {
     await this.outbound.stop(); // aborts queued sends, so replies awaited by inbound handling resolve
     await this.cards?.stop();
     this.working?.stop();
+    await this.approvalCards?.flush();
     this.cards = undefined;
+    this.approvalCards = undefined;
     this.working = undefined;
     await this.inbound.drain();
     this.indicators.clear();
@@ -353,53 +301,6 @@ export class Bridge {
     await this.ready;
     if (this.phase !== "running") return;
     await this.inbound.handle(message);
-  }
-
-  private content(
-    text: string,
-    extra?: { kind: "help" | "status"; buttons: ActionButton[] },
-  ): OutboundContent {
-    return this.choose({ text, title: "", ...(extra ? { kind: extra.kind, buttons: extra.buttons } : {}) });
-  }
-
-  private async replyTo(
-    message: InboundMessage,
-    text: string,
-    extra?: { kind: "help" | "status"; buttons: ActionButton[] },
-  ) {
-    const target: ChatTarget = { chatId: message.chatId, chatType: message.chatType };
-    if (message.reply) target.reply = message.reply;
-    await this.outbound.reply(target, this.content(text, extra));
-  }
-
-  /** /status as a live board card, when the platform has cards and they are on. */
-  private async openBoard(
-    message: InboundMessage,
-    render: () => { text: string; buttons: ActionButton[] },
-  ): Promise<boolean> {
-    const open = this.adapter.openBoard?.bind(this.adapter);
-    if (!open || this.config.board === null) return false;
-    const target: ChatTarget = { chatId: message.chatId, chatType: message.chatType };
-    if (message.reply) target.reply = message.reply;
-    const source = statusBoardSource(this.replies, () => this.host.groupInfo().title, render);
-    return this.boards.open(message.chatId, (view) => open(target, view), source);
-  }
-
-  /** Out-of-band message to a chat (bind, revoke): through its queue when running, else skipped. */
-  private async tell(chatId: string, text: string): Promise<void> {
-    if (!this.running) {
-      this.host.log(`[bridge] not running: chat ${chatId} was not told: ${text.split("\n")[0]}`);
-      return;
-    }
-    await this.outbound.reply(this.chatTarget(chatId), this.content(text));
-  }
-
-  private chatTarget(chatId: string): ChatTarget {
-    const route = this.state.route(chatId);
-    const chat = this.state.authorized(chatId);
-    const target: ChatTarget = { chatId, chatType: route?.chat_type ?? chat?.chat_type ?? "direct" };
-    if (route?.reply) target.reply = route.reply;
-    return target;
   }
 
   private async event<K extends LedgerKind>(kind: K, data: LedgerEventData[K]): Promise<void> {

@@ -141,6 +141,8 @@ export interface CommandContext {
   approvals?: BridgeApprovals;
   /** `im.language`, for texts kept outside `replies` (approvals). */
   language?: Language;
+  /** The platform's id and its name as the chat says it (approval texts: "… in <name>"). */
+  platform?: { id: string; name: string };
   log?(line: string): void;
 }
 

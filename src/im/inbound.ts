@@ -28,6 +28,8 @@ export interface InboundDeps {
   replies: Replies;
   /** `im.language` (approval texts are kept outside `replies`). */
   language?: Language;
+  /** The platform's name in chat texts (default its id). */
+  platformName?: string;
   now(): number;
   log(line: string): void;
   reply(
@@ -249,6 +251,7 @@ export class InboundHandler {
       board: (render) => this.deps.board?.(message, render) ?? Promise.resolve(false),
       ...(host.approvals ? { approvals: host.approvals } : {}),
       ...(this.deps.language ? { language: this.deps.language } : {}),
+      platform: { id: this.deps.platform, name: this.deps.platformName ?? this.deps.platform },
       log: (line) => this.deps.log(line),
       revoke: () => this.deps.revoke(message.chatId, `chat:${message.staffId ?? message.userId}`),
       buttons: (commands) => {

@@ -149,10 +149,9 @@ export async function followLog(
   while (!options.signal.aborted) {
     const st = await stat(path).catch(() => undefined); // missing for a moment while rotating
     if (st && st.ino !== ino) {
-      // Rotated: finish the old file (now `.1`) first, then read the new one from the start.
-      const old = await stat(`${path}.1`).catch(() => undefined);
-      if (old && old.ino === ino && old.size > position)
-        emit(await readRange(`${path}.1`, position, old.size));
+      // Rotated, maybe more than once since the last poll: finish the old file (now `.k`), then the
+      // newer rotated ones (`.k-1` … `.1`) whole, then read the current one from the start.
+      await drainRotated(path, ino, position, emit);
       ino = st.ino;
       position = 0;
     } else if (st && st.size < position) {
@@ -169,6 +168,30 @@ export async function followLog(
       return;
     }
   }
+}
+
+/** Rotated files are searched this far back for the one being followed (the writer keeps 2 by default). */
+const MAX_ROTATED = 9;
+
+async function drainRotated(
+  path: string,
+  ino: number,
+  position: number,
+  emit: (text: string) => void,
+): Promise<void> {
+  const rotated: { file: string; ino: number; size: number }[] = [];
+  for (let k = 1; k <= MAX_ROTATED; k++) {
+    const st = await stat(`${path}.${k}`).catch(() => undefined);
+    if (!st) break;
+    rotated.push({ file: `${path}.${k}`, ino: st.ino, size: st.size });
+  }
+  // Oldest first. The followed file is finished from where we were; newer ones are read whole. When
+  // it was rotated out of reach, what it still held is gone, and every rotated file is newer.
+  const at = rotated.findIndex((r) => r.ino === ino);
+  const followed = rotated[at];
+  const newer = at === -1 ? rotated : rotated.slice(0, at);
+  if (followed && followed.size > position) emit(await readRange(followed.file, position, followed.size));
+  for (const r of newer.reverse()) emit(await readRange(r.file, 0, r.size));
 }
 
 async function readRange(path: string, from: number, to: number): Promise<string> {

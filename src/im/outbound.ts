@@ -1,7 +1,9 @@
 import type { LedgerEvent } from "../kernel/types.js";
 import { approvalItem } from "./approval-outbound.js";
 import { errorMessage } from "./bridge-errors.js";
+import type { ApprovalCards } from "./cards/approval-cards.js";
 import type { CardStreams } from "./cards/card-streams.js";
+import { chatTargetOf } from "./chat-target.js";
 import type { ProcessingIndicators } from "./indicator.js";
 import { EventMedia } from "./outbound-media.js";
 import type { ApprovalReplies } from "./replies/approvals.js";
@@ -41,6 +43,8 @@ export interface OutboundDeps {
   cursorFlushMs?: number;
   /** Live reply cards (docs/im-bridge.md "Cards"), when the platform has them and `im.cards` is on. */
   cards?: () => CardStreams | undefined;
+  /** Approval requests as cards their decision updates (cards/approval-cards.ts), when cards are on. */
+  approvalCards?: () => ApprovalCards | undefined;
 }
 
 const PAGE = 200;
@@ -196,10 +200,22 @@ export class OutboundFollower {
       approvalItem(event, this.deps.approvalReplies, this.deps.now()) ??
       classifyEvent(event, host.groupInfo().actors);
     const targets: AuthorizedChat[] = [];
+    // A decision updates its card in every chat that showed it, even one that gets no messages now.
+    const decided = item?.approval?.decided ? item.approval.view.approval_id : undefined;
+    const cardChats = new Set(decided ? (this.deps.approvalCards?.()?.chatsOf(decided) ?? []) : []);
+    const cardOnly = new Set<string>();
     if (item) {
       for (const chat of state.listAuthorized()) {
         const sub = state.subscription(chat.chat_id);
         const decision = chatReceives(chat, sub, item.audience);
+        if (
+          decision !== "deliver" &&
+          cardChats.has(chat.chat_id) &&
+          !state.chatHas(chat.chat_id, event.seq)
+        ) {
+          targets.push(chat);
+          cardOnly.add(chat.chat_id);
+        }
         if (decision === "held_back" && sub) {
           await state.setSubscription(
             chat.chat_id,
@@ -232,11 +248,12 @@ export class OutboundFollower {
       const queued = this.queuedSeqs.get(chat.chat_id) ?? new Set<number>();
       queued.add(item.seq);
       this.queuedSeqs.set(chat.chat_id, queued);
-      this.queue(chat.chat_id).push(this.job(item, chat, media));
+      this.queue(chat.chat_id).push(this.job(item, chat, media, cardOnly.has(chat.chat_id)));
     }
   }
 
-  private job(item: OutboundItem, chat: AuthorizedChat, media: EventMedia): SendJob {
+  /** `cardOnly`: update the chat's approval card, send no message (the chat gets none now). */
+  private job(item: OutboundItem, chat: AuthorizedChat, media: EventMedia, cardOnly = false): SendJob {
     const { adapter, files } = this.deps;
     const target = () => this.target(chat);
     const notes: string[] = [];
@@ -255,11 +272,20 @@ export class OutboundFollower {
     }
     const cards = item.streamId ? this.deps.cards?.() : undefined;
     const buttons = this.buttons(item, chat);
+    const approvalCards = item.approval ? this.deps.approvalCards?.() : undefined;
     // A retried step resumes where the platform stopped accepting (a long text is several
     // messages), unless the text itself changed (the card took more of it meanwhile).
     let progress = { sent: 0 };
     let sending = "";
     steps.push(async () => {
+      const approval = item.approval;
+      if (
+        approval &&
+        approvalCards &&
+        (await approvalCards.deliver(approval, chat.chat_id, target(), buttons))
+      )
+        return;
+      if (cardOnly) return;
       // The stream's card may already show the answer: only what it does not show goes as messages.
       const body =
         cards && item.streamId ? await cards.deliverFinal(item.streamId, chat.chat_id, item.text) : item.text;
@@ -269,7 +295,9 @@ export class OutboundFollower {
       await adapter.send(target(), this.deps.chooseContent({ text, title: item.title, buttons }), progress);
     });
     const merge =
-      steps.length === 1 && !cards && !item.buttons ? this.mergeable(item, notes, target) : undefined;
+      steps.length === 1 && !cards && !item.buttons && !approvalCards
+        ? this.mergeable(item, notes, target)
+        : undefined;
     return {
       label: `event #${item.seq}`,
       steps,
@@ -361,10 +389,7 @@ export class OutboundFollower {
   }
 
   private target(chat: AuthorizedChat): ChatTarget {
-    const route = this.deps.state.route(chat.chat_id);
-    const target: ChatTarget = { chatId: chat.chat_id, chatType: route?.chat_type ?? chat.chat_type };
-    if (route?.reply) target.reply = route.reply;
-    return target;
+    return chatTargetOf(this.deps.state, chat.chat_id, chat.chat_type);
   }
 
   private queue(chatId: string): ChatSendQueue {

@@ -5,8 +5,8 @@
  * (docs/architecture.md, "Adding a platform").
  */
 import type { z } from "zod";
+import type { ImBoard } from "../kernel/config.js";
 import type { ConfigError } from "../kernel/errors.js";
-import type { BoardConfig } from "./board.js";
 import type { PlatformAdapter } from "./types.js";
 
 /**
@@ -101,6 +101,8 @@ export interface PlatformUi {
   label: string;
   /** The platform picker's option text. */
   optionLabel: string;
+  /** The platform's name in chat texts per `im.language`, where it is not `label` (e.g. zh). */
+  chatNames?: Record<string, string>;
   fields: UiField[];
   /** Texts of the generic form, each naming the platform as its users know it. */
   texts: {
@@ -147,8 +149,8 @@ export interface ImBase {
   cards: "on" | "off";
   /** The "working" indicator for actors without a live stream. */
   working: "reaction" | "card";
-  /** The /status team board's timing (src/im/board.ts). */
-  board?: BoardConfig;
+  /** The /status team board's timing (kernel `ImBoardSchema`, used by src/im/board.ts). */
+  board?: ImBoard;
   [key: string]: unknown;
 }
 

@@ -1,8 +1,9 @@
+import type { ApprovalDecidedData } from "../kernel/approval.js";
 import { isUserFacing } from "../kernel/event-kinds.js";
 import type { Attachment, LedgerEvent } from "../kernel/types.js";
 import { readSenderHeader, senderHeader, truncate } from "./format.js";
 import type { AuthorizedChat, Subscription } from "./state.js";
-import type { ActorSummary, QuotedMessage } from "./types.js";
+import type { ActorSummary, ApprovalView, QuotedMessage } from "./types.js";
 
 /** What an event means for IM chats, decided once per event. */
 export interface OutboundItem {
@@ -22,6 +23,12 @@ export interface OutboundItem {
   streamId?: string;
   /** Command buttons `[title, command]` (an approval card); shown where the chat can use them. */
   buttons?: Array<[title: string, command: string]>;
+  /** An approval request or decision: shown as a card updated in place where the chat has cards. */
+  approval?: {
+    view: ApprovalView;
+    /** The decision and its time (the event's ts); absent for the request. */
+    decided?: ApprovalDecidedData & { at: string };
+  };
 }
 
 function stringList(value: unknown): string[] {

@@ -29,13 +29,14 @@ export async function readJsonFile<T>(
   try {
     value = JSON.parse(raw);
   } catch (error) {
-    throw corrupt(path, `invalid JSON (${(error as Error).message})`);
+    throw corruptStateError(path, `invalid JSON (${(error as Error).message})`);
   }
-  if (!check(value)) throw corrupt(path, "unexpected content");
+  if (!check(value)) throw corruptStateError(path, "unexpected content");
   return value;
 }
 
-function corrupt(path: string, why: string): ImError {
+/** The `im_state_corrupt` error for a state file (also used by the dedupe stores over state files). */
+export function corruptStateError(path: string, why: string): ImError {
   return new ImError(
     "im_state_corrupt",
     `IM state file ${path} is corrupt: ${why}. Fix or move the file away, then restart the bridge (moving it loses what it holds).`,

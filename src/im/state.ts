@@ -1,6 +1,7 @@
 import { join } from "node:path";
-import { isRecord, readJsonFile } from "./state-file.js";
+import { corruptStateError, isRecord, readJsonFile } from "./state-file.js";
 import { StateWriter } from "./state-writer.js";
+import { FileDedupe } from "./transport/dedupe-store.js";
 import type { ChatType } from "./types.js";
 
 /** A chat allowed to talk to the group's agents. */
@@ -68,8 +69,11 @@ export const STATE_FILES = {
 
 type FileName = keyof typeof STATE_FILES;
 const RECENT_IDS_MAX = 512;
-/** Rewritten on every inbound message, nobody awaits them: paced (state-writer.ts). */
-const PACED: ReadonlySet<FileName> = new Set<FileName>(["routes", "recent"]);
+/**
+ * Rewritten on every inbound message, nobody awaits it: paced (state-writer.ts). Handled ids are
+ * not rewritten: they are appended to their log (FileDedupe, transport/dedupe-store.ts).
+ */
+const PACED: ReadonlySet<FileName> = new Set<FileName>(["routes"]);
 
 /** `ahead` without the seqs at or below each chat's mark; undefined when nothing is left. */
 function pruneAhead(
@@ -117,10 +121,6 @@ function mapOf<T>(guard: (v: unknown) => v is T) {
   return (value: unknown): value is Record<string, T> => isRecord(value) && Object.values(value).every(guard);
 }
 
-function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((v) => typeof v === "string");
-}
-
 /**
  * The bridge's durable state in `groups/<gid>/state/im/`. One instance per group owns the files;
  * reads come from memory after `load()`, every change is written through atomically.
@@ -131,10 +131,8 @@ export class BridgeState {
   private pendingKeys: Record<string, PendingKey> = {};
   private routes: Record<string, ReplyRoute> = {};
   private outboundCursor: OutboundCursor | undefined;
-  private recentIds: string[] = [];
-  private recentSet = new Set<string>();
-  /** Claimed but not handled yet: left out of the file, so a crash mid-handling does not lose them. */
-  private inProgress = new Set<string>();
+  /** Inbound ids claimed (memory) and handled (appended to `recent-message-ids.json.log`). */
+  private recent?: FileDedupe;
   private readonly writer = new StateWriter<FileName>((file) => this.path(file), PACED);
   private loaded = false;
 
@@ -156,8 +154,8 @@ export class BridgeState {
       (v): v is OutboundCursor | null => v === null || isCursor(v),
     );
     this.outboundCursor = cursor ?? undefined;
-    this.recentIds = await readJsonFile(this.path("recent"), [], isStringArray);
-    this.recentSet = new Set(this.recentIds);
+    this.recent?.close();
+    this.recent = this.openRecent();
     this.loaded = true;
   }
 
@@ -165,9 +163,10 @@ export class BridgeState {
     if (!this.loaded) await this.load();
   }
 
-  /** Wait for every pending write (used by stop() and tests). */
+  /** Wait for every pending write and release the file handles (used by stop() and tests). */
   async flush(): Promise<void> {
     await this.writer.flush();
+    this.recent?.close();
   }
 
   /** How many times the file was written since start (tests, benchmarks). */
@@ -317,36 +316,34 @@ export class BridgeState {
   }
 
   // ── inbound redelivery guard ─────────────────────────────────────────────────
+  private openRecent(): FileDedupe {
+    return new FileDedupe(this.path("recent"), { limit: RECENT_IDS_MAX, corrupt: corruptStateError });
+  }
+
   /** True if the id was claimed before (being handled now, or handled). */
   seenMessage(id: string): boolean {
-    return this.recentSet.has(id);
+    this.recent ??= this.openRecent();
+    return this.recent.has(id);
   }
 
   /**
-   * True if the id was already seen; otherwise remembers it in memory (synchronously). It is
+   * True if the id was already seen; otherwise claims it in memory (synchronously). It is
    * persisted only by `messageHandled`, so a message interrupted by a crash is handled again when
    * the platform (or the transport's journal) delivers it again; the kernel's idempotent append on
    * `source.message_id` keeps a forwarded message single.
    */
   claimMessage(id: string): boolean {
-    if (this.recentSet.has(id)) return true;
-    this.recentSet.add(id);
-    this.recentIds.push(id);
-    this.inProgress.add(id);
-    while (this.recentIds.length > RECENT_IDS_MAX) {
-      const old = this.recentIds.shift();
-      if (old !== undefined && !this.inProgress.has(old)) this.recentSet.delete(old);
-      else if (old !== undefined) this.recentIds.push(old); // still being handled: keep it
-      if (this.inProgress.size >= this.recentIds.length) break;
-    }
-    return false;
+    this.recent ??= this.openRecent();
+    return !this.recent.claim(id);
   }
 
   /** The claimed message was handled: from now on a redelivery is ignored, also after a restart. */
   messageHandled(id: string): void {
-    if (!this.inProgress.delete(id)) return;
-    void this.persist("recent", () => this.recentIds.filter((r) => !this.inProgress.has(r))).catch(
-      () => undefined,
-    );
+    try {
+      this.recent?.add(id);
+    } catch {
+      // Not persisted (disk full, …): still remembered in memory; after a restart a redelivery
+      // is handled again, and the kernel's idempotent append keeps a forwarded message single.
+    }
   }
 }

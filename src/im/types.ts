@@ -129,6 +129,8 @@ export interface PlatformAdapter {
    * when the card path fails (the core then sends the text reply); absent when cards are off.
    */
   openBoard?(target: ChatTarget, view: BoardView): Promise<BoardCard>;
+  /** Optional, with `openBoard`: the card `id` an earlier `openBoard` made (maybe before a restart). */
+  boardCard?(id: string): BoardCard;
   /**
    * Optional: register a listener for an unrecoverable failure after `start()` (e.g. the inbound
    * connection gave up). The bridge then stops and its supervisor restarts it with backoff.
@@ -216,6 +218,8 @@ export interface BoardView {
 
 /** A board card in a chat that can be updated in place. */
 export interface BoardCard {
+  /** The platform's id of the card, kept to update it after a restart (`boardCard`). */
+  readonly id: string;
   update(view: BoardView): Promise<void>;
 }
 

@@ -63,6 +63,13 @@ export function applyDecision(record: ApprovalRecord, event: LedgerEvent): void 
   record.decision = { ...data, decided_at: event.ts };
 }
 
+/** What the agent is told of a denial: who denied and why (`Denied by 张三 (manager4567) (approval k3x9q2): not on Fridays`). */
+export function denialMessage(record: Pick<ApprovalRecord, "approval_id" | "decision">): string {
+  const d = record.decision;
+  const who = d?.decided_by && d.decided_by !== "system" ? ` by ${d.decided_by}` : "";
+  return `Denied${who} (approval ${record.approval_id})${d?.reason ? `: ${d.reason}` : "."}`;
+}
+
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** Long string values cut so a ledger line stays small; the summary shows what matters. */
@@ -87,9 +94,26 @@ export function summarizeToolCall(tool: string, input: Record<string, unknown>):
       return `Edit ${path ?? "a file"} (${Array.isArray(input.edits) ? input.edits.length : 0} changes)`;
     case "NotebookEdit":
       return `Edit notebook ${path ?? ""}`.trim();
+    case "Shell": // Codex (src/runners/structured-codex-approvals.ts)
+      return `Run: ${clip(s("command") ?? "", 500)}${s("cwd") ? `\n(in ${clip(s("cwd") ?? "", 200)})` : ""}`;
+    case "ApplyPatch":
+      return summarizePatch(input);
     case "WebFetch":
       return `Fetch ${clip(s("url") ?? "", 300)}`;
     default:
       return `${tool} ${clip(JSON.stringify(input), 300)}`;
   }
+}
+
+/** Codex's file changes: one line naming the files, then the start of the first diff. */
+function summarizePatch(input: Record<string, unknown>): string {
+  const changes = (Array.isArray(input.changes) ? input.changes : []) as {
+    path?: string;
+    kind?: string;
+    diff?: string;
+  }[];
+  const more = typeof input.more_files === "number" ? ` and ${input.more_files} more` : "";
+  const files = changes.map((c) => `${c.kind ?? "update"} ${c.path ?? "?"}`).join(", ");
+  const diff = changes[0]?.diff?.trim();
+  return `Change files: ${clip(files || "(none named)", 300)}${more}${diff ? `\n${clip(diff, 500)}` : ""}`;
 }

@@ -1,6 +1,5 @@
 import { parseDocument } from "yaml";
 import { z } from "zod";
-import { BoardConfigSchema } from "../im/board.js";
 import { ConfigError } from "./errors.js";
 import { readFileIfExists, writeFileAtomic } from "./fs-util.js";
 import { LIMITS, PERMISSION_MODES, RUNNERS, RUNTIMES, type RunnerName, recordOf, text } from "./limits.js";
@@ -58,6 +57,20 @@ export const ImFilesSchema = z.looseObject({
 });
 
 /**
+ * `im.board`: how long and how often the /status team board card updates itself (docs/im-bridge.md
+ * "Team board"). A neutral key like the others here; the IM layer (src/im/board.ts) turns it into
+ * timings. It lives in the kernel because group.yaml is checked here, and the kernel imports nothing
+ * from the layers above it (docs/architecture.md "Layers").
+ */
+export const ImBoardSchema = z.looseObject({
+  /** How long a board keeps updating itself after /status (0: a card that never updates). */
+  live_minutes: z.number().min(0).max(60).default(10),
+  /** How often the board is rendered again (updated only on change). */
+  refresh_seconds: z.number().min(1).max(60).default(3),
+});
+export type ImBoard = z.infer<typeof ImBoardSchema>;
+
+/**
  * The platform-neutral keys of `im:`. Each platform's own keys (credential variable names, allowed
  * users, …) are checked by its module's strict schema when the IM layer reads the block
  * (src/im/registry.ts `parseIm`); unknown keys are kept here.
@@ -74,7 +87,7 @@ export const ImConfigSchema = z.looseObject({
   /** "Working" indicator for actors without a live stream: the 🤔 reaction, or a small card. */
   working: z.enum(["reaction", "card"]).default("reaction"),
   /** The /status team board card: how long and how often it updates itself (docs/im-bridge.md). */
-  board: BoardConfigSchema.optional(),
+  board: ImBoardSchema.optional(),
 });
 export type ImConfig = z.infer<typeof ImConfigSchema>;
 

@@ -10,6 +10,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { type DaemonClient, DaemonDownError } from "../client/daemon-client.js";
+import { denialMessage } from "../kernel/approval.js";
 
 export const APPROVAL_TOOL = "cccc_approval_prompt";
 
@@ -94,11 +95,6 @@ async function decide(
       client.call("getApproval", { gid, id }, undefined, { wait: t.pollS ?? POLL_S }),
     ));
   }
-  const d = approval.decision;
   if (approval.status === "approved") return { behavior: "allow", updatedInput: args.input };
-  const who = d?.decided_by && d.decided_by !== "system" ? ` by ${d.decided_by}` : "";
-  return {
-    behavior: "deny",
-    message: `Denied${who} (approval ${approval.approval_id})${d?.reason ? `: ${d.reason}` : "."}`,
-  };
+  return { behavior: "deny", message: denialMessage(approval) };
 }

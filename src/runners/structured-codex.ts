@@ -7,8 +7,13 @@
  * and its own request ids. Pure (no I/O): the runner writes what it returns.
  */
 
+import {
+  CODEX_APPROVAL_METHODS,
+  codexApprovalRequest,
+  codexApprovalResult,
+} from "./structured-codex-approvals.js";
 import { answerCodexRequest, describeCodexItem, obj, str } from "./structured-codex-items.js";
-import type { SessionSignal, StructuredProtocol } from "./structured-protocol.js";
+import type { SessionSignal, StructuredProtocol, ToolApprovalAnswer } from "./structured-protocol.js";
 
 export interface CodexSessionOptions {
   /** The thread's working directory (the actor's scope). */
@@ -19,6 +24,12 @@ export interface CodexSessionOptions {
   threadId?: string;
   /** CCCC's version, for the `initialize` client info. */
   clientVersion: string;
+  /**
+   * `ask`: the thread's approval policy is "untrusted" (Codex asks before any command it does not
+   * know to be read-only, and before every file change); each request is an `approval` signal.
+   * Default `bypass`: approvals "never", like the terminal's `--dangerously-bypass-approvals-and-sandbox`.
+   */
+  permissions?: "bypass" | "ask";
 }
 
 /**
@@ -72,6 +83,8 @@ export class CodexSession implements StructuredProtocol {
   /** Text of the turn's latest finished agent message (the reply when turn/completed lists no items). */
   private lastMessage = "";
   private readonly logged = new Set<string>();
+  /** The files of this turn's fileChange items (ask mode: a patch's approval request names only the item). */
+  private readonly fileChanges = new Map<string, unknown[]>();
 
   constructor(private readonly opts: CodexSessionOptions) {}
 
@@ -89,6 +102,7 @@ export class CodexSession implements StructuredProtocol {
     this.turnId = undefined;
     this.interruptWanted = false;
     this.lastMessage = "";
+    this.fileChanges.clear();
     const input = [{ type: "text", text, text_elements: [] }];
     return this.request("turn/start", { threadId: this.threadId, input });
   }
@@ -112,7 +126,8 @@ export class CodexSession implements StructuredProtocol {
     }
     const msg = obj(parsed);
     const method = str(msg?.method);
-    if (msg && method && msg.id !== undefined) return this.onServerRequest(msg.id, method);
+    if (msg && method && msg.id !== undefined)
+      return this.onServerRequest(msg.id, method, obj(msg.params) ?? {});
     if (msg && method) return this.onNotification(method, obj(msg.params) ?? {});
     if (msg && typeof msg.id === "number" && ("result" in msg || "error" in msg)) {
       return this.onResponse(msg.id, obj(msg.result), obj(msg.error));
@@ -134,7 +149,7 @@ export class CodexSession implements StructuredProtocol {
   private threadRequest(method: "thread/start" | "thread/resume"): string {
     const params = {
       cwd: this.opts.cwd,
-      approvalPolicy: "never",
+      approvalPolicy: this.opts.permissions === "ask" ? "untrusted" : "never",
       sandbox: "danger-full-access",
       developerInstructions: this.opts.instructions,
     };
@@ -196,7 +211,16 @@ export class CodexSession implements StructuredProtocol {
     return this.interruptWanted ? [{ kind: "write", line: this.interruptLine() }] : [];
   }
 
-  private onServerRequest(id: unknown, method: string): SessionSignal[] {
+  private onServerRequest(id: unknown, method: string, params: Json): SessionSignal[] {
+    const request =
+      this.opts.permissions === "ask" && CODEX_APPROVAL_METHODS.has(method)
+        ? codexApprovalRequest(method, params, this.fileChanges)
+        : undefined;
+    if (request) {
+      const answer = (decision: ToolApprovalAnswer) =>
+        `${JSON.stringify({ id, result: codexApprovalResult(method, params, decision) })}\n`;
+      return [{ kind: "approval", request, answer }];
+    }
     const answer = answerCodexRequest(method);
     const how = "result" in answer ? "answered" : "declined";
     return [
@@ -217,6 +241,9 @@ export class CodexSession implements StructuredProtocol {
       case "item/started": {
         const item = obj(params.item) ?? {};
         if (!this.turnRunning) return [];
+        if (item.type === "fileChange" && Array.isArray(item.changes)) {
+          this.fileChanges.set(str(item.id) ?? "", item.changes);
+        }
         if (item.type === "agentMessage") return [{ kind: "message_start" }];
         const text = describeCodexItem(item);
         return text ? [{ kind: "activity", text }] : [];

@@ -14,6 +14,11 @@ export type SessionSignal =
   | { kind: "activity"; text: string }
   /** The turn is over; `text` is the final reply text. */
   | { kind: "result"; ok: boolean; text: string; error?: string }
+  /**
+   * The CLI asks a person to approve a tool call (permission mode `ask`): the runner gets a decision
+   * (the group's approval inbox) and writes `answer(decision)`; the turn waits meanwhile.
+   */
+  | { kind: "approval"; request: ToolApprovalRequest; answer(decision: ToolApprovalAnswer): string }
   /** A line to write to the CLI's stdin now (an answer to its request, a deferred interrupt). */
   | { kind: "write"; line: string }
   /** Worth a line in the actor's log, nothing more. */
@@ -24,6 +29,17 @@ export type SessionSignal =
   | { kind: "malformed"; line: string }
   /** A JSON line of a type this version does not know. */
   | { kind: "unknown"; type: string };
+
+/** A tool call the CLI wants approved, as the approval inbox files it (docs/approvals.md). */
+export interface ToolApprovalRequest {
+  tool: string;
+  input: Record<string, unknown>;
+  /** Unique per call: a retried filing of the same call gets the same approval. */
+  toolUseId: string;
+}
+
+/** What was decided: `always` approves this and similar later calls for the rest of the session. */
+export type ToolApprovalAnswer = { decision: "approve" | "always" } | { decision: "deny"; message: string };
 
 export interface StructuredProtocol {
   name: string;

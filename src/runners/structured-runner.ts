@@ -5,22 +5,20 @@
  * failed handshake, the CLI exiting or hanging mid-turn) fail the turn and stop the process.
  */
 
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { CcccError } from "../kernel/errors.js";
 import type { LedgerEvent } from "../kernel/types.js";
+import { ChildRunner } from "./child-runner.js";
 import { LineSplitter } from "./line-splitter.js";
-import {
-  assertLaunchable,
-  DEFAULT_STOP_GRACE_MS,
-  type Env,
-  type ExitInfo,
-  type Runner,
-  signalGroup,
-  terminateGroup,
-} from "./process-group.js";
-import type { SessionSignal, StructuredProtocol, TurnState } from "./structured-protocol.js";
+import { type Env, type ExitInfo, signalGroup } from "./process-group.js";
+import type {
+  SessionSignal,
+  StructuredProtocol,
+  ToolApprovalAnswer,
+  ToolApprovalRequest,
+  TurnState,
+} from "./structured-protocol.js";
 import { newTurn, type StructuredTimings, type Turn, type TurnUpdate } from "./structured-turn.js";
 
 export interface StructuredRunnerOptions {
@@ -38,14 +36,14 @@ export interface StructuredRunnerOptions {
   /** The turn carrying these events ended, however it ended (mark them read). */
   onDelivered?(items: readonly LedgerEvent[]): void;
   onTurn?(update: TurnUpdate): void;
+  /**
+   * The CLI asks to approve a tool call (permission mode `ask`): resolves with the decision. Absent,
+   * or when it throws, the call is denied (fail-closed).
+   */
+  onApproval?(request: ToolApprovalRequest): Promise<ToolApprovalAnswer>;
 }
 
-export class StructuredRunner implements Runner {
-  private child: ChildProcess | undefined;
-  private exitPromise: Promise<ExitInfo> | undefined;
-  private readonly exitListeners = new Set<(info: ExitInfo) => void>();
-  private _exit: ExitInfo | undefined;
-  private _startedAt: number | undefined;
+export class StructuredRunner extends ChildRunner {
   private pending: LedgerEvent[] = [];
   private readonly seen = new Set<string>();
   private turn: Turn | undefined;
@@ -55,87 +53,35 @@ export class StructuredRunner implements Runner {
   private faulted = false;
   private stopRequested = false;
   private interrupts = 0;
+  /** Approval requests waiting for a person: the CLI is silent meanwhile, so the idle timer pauses. */
+  private approvalsWaiting = 0;
 
-  constructor(private readonly opts: StructuredRunnerOptions) {}
+  constructor(private readonly opts: StructuredRunnerOptions) {
+    super(opts);
+  }
 
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-  get running(): boolean {
-    return this.child?.pid !== undefined && this._exit === undefined;
-  }
-  get startedAt(): number | undefined {
-    return this._startedAt;
-  }
-  get exitInfo(): ExitInfo | undefined {
-    return this._exit;
-  }
-  get logPath(): string {
-    return this.opts.logPath;
-  }
   /** The running turn, if any. */
   get current(): Turn | undefined {
     return this.turn;
   }
 
   async start(): Promise<void> {
-    if (this.child) throw new CcccError("runner_already_started", "This runner was already started.");
-    assertLaunchable(this.opts.argv, this.opts.cwd, this.opts.env);
-    mkdirSync(dirname(this.opts.logPath), { recursive: true });
-    const [file, ...args] = this.opts.argv as [string, ...string[]];
-    const child = spawn(file, args, {
-      cwd: this.opts.cwd,
-      env: this.opts.env,
-      detached: true,
-      stdio: ["pipe", "pipe", "pipe"],
+    const child = await this.spawnChild(["pipe", "pipe", "pipe"], {
+      prepare: () => mkdirSync(dirname(this.opts.logPath), { recursive: true }),
+      wire: (c) => {
+        c.stdin?.on("error", (err) => this.log(`stdin: ${err.message}`));
+        c.stderr?.on("data", (chunk: Buffer) => this.logRaw(chunk));
+        c.stdout?.on("data", (chunk: Buffer) => this.onStdout(chunk));
+      },
     });
-    this.child = child;
-    let settle: (info: ExitInfo) => void = () => {};
-    this.exitPromise = new Promise<ExitInfo>((resolveExit) => {
-      settle = (info) => {
-        if (this._exit) return;
-        this._exit = info;
-        resolveExit(info);
-        this.onProcessExit(info);
-        for (const listener of [...this.exitListeners]) listener(info);
-      };
-    });
-    child.once("exit", (code, signal) => settle({ code, signal }));
-    child.stdin?.on("error", (err) => this.log(`stdin: ${err.message}`));
-    child.stderr?.on("data", (chunk: Buffer) => this.logRaw(chunk));
-    child.stdout?.on("data", (chunk: Buffer) => this.onStdout(chunk));
-    await new Promise<void>((resolveSpawn, rejectSpawn) => {
-      child.once("spawn", () => resolveSpawn());
-      child.once("error", (err) => {
-        settle({ code: null, signal: null });
-        rejectSpawn(new CcccError("spawn_failed", `Could not start "${file}": ${err.message}`));
-      });
-    });
-    this._startedAt = Date.now();
     for (const line of this.opts.protocol.open?.() ?? []) child.stdin?.write(line);
     this.pump();
   }
 
-  onExit(listener: (info: ExitInfo) => void): () => void {
-    this.exitListeners.add(listener);
-    return () => this.exitListeners.delete(listener);
-  }
-
-  waitExit(): Promise<ExitInfo> {
-    if (!this.exitPromise) return Promise.reject(new Error("runner not started"));
-    return this.exitPromise;
-  }
-
-  async stop(opts: { graceMs?: number } = {}): Promise<void> {
-    const child = this.child;
-    if (!child?.pid || !this.exitPromise) return;
-    if (this.running) {
-      // A turn cut short by a stop someone asked for ends "interrupted", not "failed".
-      this.stopRequested = true;
-      child.stdin?.end();
-      await terminateGroup(child.pid, this.exitPromise, opts.graceMs ?? DEFAULT_STOP_GRACE_MS);
-    }
-    await this.exitPromise;
+  /** A turn cut short by a stop someone asked for ends "interrupted", not "failed". */
+  protected override beforeStop(child: ChildProcess): void {
+    this.stopRequested = true;
+    child.stdin?.end();
   }
 
   /** Queues events; they become the next turn (batched with others that arrive while a turn runs). */
@@ -199,6 +145,9 @@ export class StructuredRunner implements Runner {
       case "write":
         this.child?.stdin?.write(signal.line);
         return;
+      case "approval":
+        this.onApprovalRequest(signal);
+        return;
       case "log":
         this.log(signal.line);
         return;
@@ -237,6 +186,25 @@ export class StructuredRunner implements Runner {
     }
   }
 
+  private onApprovalRequest(signal: Extract<SessionSignal, { kind: "approval" }>): void {
+    const child = this.child;
+    this.approvalsWaiting++;
+    clearTimeout(this.idleTimer);
+    const ask = this.opts.onApproval?.(signal.request) ?? Promise.reject(new Error("nobody to ask"));
+    void ask
+      .catch((err: Error): ToolApprovalAnswer => {
+        this.log(`approval of ${signal.request.tool}: ${err.message}`);
+        return { decision: "deny", message: `CCCC could not ask for approval: ${err.message}` };
+      })
+      .then((answer) => {
+        this.approvalsWaiting--;
+        // The process that asked is gone (restart): its request stays in the inbox (handed over).
+        if (this.child !== child || !this.running) return;
+        this.child?.stdin?.write(signal.answer(answer));
+        if (this.turn) this.armIdle();
+      });
+  }
+
   /** A protocol fault mid-turn: the turn fails and the process is stopped (the supervisor restarts it). */
   private fail(reason: string): void {
     this.log(`fault: ${reason}`);
@@ -249,10 +217,9 @@ export class StructuredRunner implements Runner {
   private fault(reason: string): void {
     if (this.faulted) return;
     this.faulted = true;
-    const pid = this.child?.pid;
-    if (pid && this.exitPromise && this.running) {
+    if (this.running) {
       this.log(`stopping the session after a fault: ${reason}`);
-      void terminateGroup(pid, this.exitPromise, 2_000).catch(() => undefined);
+      void this.terminate(2_000).catch(() => undefined);
     }
   }
 
@@ -271,13 +238,14 @@ export class StructuredRunner implements Runner {
 
   private armIdle(): void {
     clearTimeout(this.idleTimer);
+    if (this.approvalsWaiting > 0) return;
     this.idleTimer = setTimeout(() => {
       const secs = Math.round(this.opts.timings.turnIdleMs / 1000);
       this.fail(`the CLI printed nothing for ${secs} s during the turn`);
     }, this.opts.timings.turnIdleMs);
   }
 
-  private onProcessExit(info: ExitInfo): void {
+  protected override onProcessExit(info: ExitInfo): void {
     clearTimeout(this.idleTimer);
     clearTimeout(this.interruptTimer);
     if (this.turn) {

@@ -16,7 +16,10 @@ export interface StructuredSessionInput {
   /** The kept session (Claude) or thread (Codex) id to resume. */
   sessionId?: string;
   cwd: string;
-  /** Claude: `ask` routes tool permissions through CCCC's approval prompt tool (default bypass). */
+  /**
+   * `ask`: Claude routes tool permissions through CCCC's approval prompt tool; Codex's thread asks
+   * (approval policy "untrusted") and the runner answers from the approval inbox. Default bypass.
+   */
   permissions?: "bypass" | "ask";
 }
 
@@ -46,6 +49,7 @@ export function structuredSession(input: StructuredSessionInput): StructuredSess
           instructions: input.preamble,
           threadId: input.sessionId,
           clientVersion: VERSION,
+          permissions: input.permissions ?? "bypass",
         }),
       };
     default:

@@ -58,10 +58,25 @@ afterAll(async () => {
 });
 
 describe("permission modes", () => {
-  it("actor add --permissions ask (claude, structured); refused for codex; actor update changes it", async () => {
+  it("actor add --permissions ask (claude or codex, structured); refused for terminal actors; actor update changes it", async () => {
     const codex = await cli(["actor", "add", "cx", "--runtime", "codex", "--permissions", "ask"]);
-    expect(codex.code).toBe(1);
-    expect(codex.stderr).toMatch(/permissions_unsupported|needs --runtime claude with the structured runner/);
+    expect(codex.code, codex.stderr).toBe(0);
+    expect(t.daemon.ctx.kernel.group(gid).actor("cx").permissions).toBe("ask");
+    const pty = await cli([
+      "actor",
+      "add",
+      "cxt",
+      "--runtime",
+      "codex",
+      "--runner",
+      "pty",
+      "--permissions",
+      "ask",
+    ]);
+    expect(pty.code).toBe(1);
+    expect(pty.stderr).toMatch(
+      /permissions_unsupported|needs --runtime claude or codex with the structured runner/,
+    );
     const added = await cli(["actor", "add", "dev", "--runtime", "claude", "--permissions", "ask"]);
     expect(added.code, added.stderr).toBe(0);
     expect(t.daemon.ctx.kernel.group(gid).actor("dev").permissions).toBe("ask");

@@ -6,91 +6,40 @@
 
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ChatMessageData, LedgerEvent } from "../../src/kernel/types.js";
 import { spawnCli, waitFor } from "../support/cli.js";
-import { startTestDaemon, type TestDaemon } from "../support/daemon.js";
-import { type Follower, follow } from "../support/stream-follower.js";
+import { follow } from "../support/stream-follower.js";
+import { type StructuredDaemon, startStructuredDaemon } from "../support/structured-daemon.js";
 
-const AGENTS = resolve(import.meta.dirname, "../fixtures/agents");
 const ARGV_LOG = join(tmpdir(), `cccc-stream-argv-${process.pid}.log`);
 
-let t: TestDaemon;
-let gid: string;
-let f: Follower;
-const path = (suffix = "") => `/api/v1/groups/${gid}${suffix}`;
-
-async function send(text: string): Promise<LedgerEvent<ChatMessageData>> {
-  const r = await t.api<{ event: LedgerEvent<ChatMessageData> }>("POST", path("/send"), {
-    text,
-    to: ["lead"],
-  });
-  if (r.status !== 200) throw new Error(JSON.stringify(r.body));
-  return r.body.event;
-}
-
-async function ledger(after = 0): Promise<LedgerEvent<ChatMessageData>[]> {
-  const { body } = await t.api<{ events: LedgerEvent<ChatMessageData>[] }>(
-    "GET",
-    path(`/ledger?after=${after}`),
-  );
-  return body.events;
-}
-
-async function answers(to: LedgerEvent): Promise<LedgerEvent<ChatMessageData>[]> {
-  return (await ledger(to.seq)).filter((e) => e.kind === "chat.message" && e.data.reply_to === to.id);
-}
-
-async function pid(): Promise<number | undefined> {
-  const { body } = await t.api<{ actors: { id: string; status: string; pid?: number }[] }>(
-    "GET",
-    path("/actors"),
-  );
-  const a = body.actors.find((x) => x.id === "lead");
-  return a?.status === "running" ? a.pid : undefined;
-}
-
-/** The stream started for `msg` (its start item names it in reply_to). */
-function streamOf(msg: LedgerEvent): Promise<string> {
-  return f
-    .waitStream((i) => i.data.reply_to === msg.id, `a stream for "${msg.data.text}"`)
-    .then((i) => i.data.stream_id);
-}
+let w: StructuredDaemon;
 
 beforeAll(async () => {
-  t = await startTestDaemon({
-    CCCC_STRUCTURED_TIMINGS: JSON.stringify({ turnIdleMs: 4000, interruptGraceMs: 5000 }),
-    FAKE_STREAM_LOG: ARGV_LOG,
-  });
-  gid = (
-    await t.api<{ group: { group_id: string } }>("POST", "/api/v1/groups", {
-      title: "structured",
-      scope: AGENTS,
-    })
-  ).body.group.group_id;
-  await t.api("POST", path("/actors"), {
-    id: "lead",
+  w = await startStructuredDaemon({
     runtime: "claude",
-    command: ["node", `${AGENTS}/stream-json-agent.mjs`],
+    agent: "stream-json-agent.mjs",
+    title: "structured",
+    env: {
+      CCCC_STRUCTURED_TIMINGS: JSON.stringify({ turnIdleMs: 4000, interruptGraceMs: 5000 }),
+      FAKE_STREAM_LOG: ARGV_LOG,
+    },
   });
-  await t.api("POST", path("/start"));
-  f = await follow(t.daemon.url, gid);
 });
 afterAll(async () => {
-  f?.close();
-  await t?.close();
+  await w?.close();
 });
 
 describe("structured runner", () => {
   it("is the default runner of a new claude or codex actor; others get pty, and structured is refused", async () => {
-    await t.api("POST", path("/actors"), { id: "cx", runtime: "codex", command: ["true"] });
-    await t.api("POST", path("/actors"), { id: "gm", runtime: "gemini", command: ["true"] });
-    const { body } = await t.api<{ actors: { id: string; runner: string }[] }>("GET", path("/actors"));
+    await w.t.api("POST", w.path("/actors"), { id: "cx", runtime: "codex", command: ["true"] });
+    await w.t.api("POST", w.path("/actors"), { id: "gm", runtime: "gemini", command: ["true"] });
+    const { body } = await w.t.api<{ actors: { id: string; runner: string }[] }>("GET", w.path("/actors"));
     expect(body.actors.find((a) => a.id === "lead")?.runner).toBe("structured");
     expect(body.actors.find((a) => a.id === "cx")?.runner).toBe("structured");
     expect(body.actors.find((a) => a.id === "gm")?.runner).toBe("pty");
-    const refused = await t.api<{ error: { code: string; message: string } }>("POST", path("/actors"), {
+    const refused = await w.t.api<{ error: { code: string; message: string } }>("POST", w.path("/actors"), {
       id: "gm2",
       runtime: "gemini",
       runner: "structured",
@@ -99,31 +48,28 @@ describe("structured runner", () => {
     expect(refused.status).toBe(400);
     expect(refused.body.error.code).toBe("structured_not_supported");
     expect(refused.body.error.message).toMatch(/--runner pty/);
-    await t.api("DELETE", path("/actors/cx"));
-    await t.api("DELETE", path("/actors/gm"));
+    await w.t.api("DELETE", w.path("/actors/cx"));
+    await w.t.api("DELETE", w.path("/actors/gm"));
   });
 
   it("streams a reply and posts the final text once, with reply_to, to the sender and the stream_id", async () => {
-    const msg = await send("hello structured");
-    const sid = await streamOf(msg);
-    const end = await f.waitStream(
-      (i) => i.data.stream_id === sid && i.data.op === "end",
-      "the stream's end",
-    );
+    const msg = await w.send("hello structured");
+    const sid = await w.streamOf(msg);
+    const end = await w.endOf(sid);
     expect(end.data.state).toBe("done");
-    const items = f.streams(sid);
+    const items = w.f.streams(sid);
     expect(items[0]?.data.op).toBe("start");
     expect(items.some((i) => i.data.op === "update" && i.data.activity === "reading src/app.ts")).toBe(true);
     const replies = await waitFor(
       async () => {
-        const a = await answers(msg);
+        const a = await w.answers(msg);
         return a.length > 0 ? a : undefined;
       },
       10_000,
       "the final reply",
     );
     await new Promise((r) => setTimeout(r, 300));
-    const final = await answers(msg);
+    const final = await w.answers(msg);
     expect(final).toHaveLength(1);
     expect(final[0]?.by).toBe("lead");
     expect(final[0]?.data.to).toEqual(["user"]);
@@ -131,16 +77,26 @@ describe("structured runner", () => {
     expect(final[0]?.data.stream_id).toBe(sid);
     expect(end.data.event_id).toBe(replies[0]?.id);
     // The ledger holds no stream events: it grows by the final message only.
-    expect((await ledger()).some((e) => e.kind === "chat.stream")).toBe(false);
+    expect((await w.ledger()).some((e) => e.kind === "chat.stream")).toBe(false);
   });
 
   it("cccc tail -f --stream shows the reply as it is written; plain tail -f only the final message", async () => {
-    const env = { CCCC_HOME: t.home.root };
-    const streamed = spawnCli(["tail", "-f", "--stream", "-n", "1", "--group", gid], env);
-    const plain = spawnCli(["tail", "-f", "-n", "1", "--group", gid], env);
+    const env = { CCCC_HOME: w.t.home.root };
+    const streamed = spawnCli(["tail", "-f", "--stream", "-n", "1", "--group", w.gid], env);
+    const plain = spawnCli(["tail", "-f", "-n", "1", "--group", w.gid], env);
     try {
       await waitFor(() => streamed.output().length > 0 && plain.output().length > 0, 60_000, "both tails");
-      const msg = await send("hello tail");
+      // A tail prints its backlog before it opens the event stream: once both show a later event, their
+      // streams are open (else a fast reply could end before the stream connects and never be shown).
+      await w.t.daemon.ctx.kernel
+        .group(w.gid)
+        .send({ by: "system", to: ["user"], text: "tails warmed up", client_id: "tail-warm-up" });
+      await waitFor(
+        () => /tails warmed up/.test(streamed.output()) && /tails warmed up/.test(plain.output()),
+        60_000,
+        "both tails following",
+      );
+      const msg = await w.send("hello tail");
       await waitFor(
         () => /lead → user: echo: hello tail/.test(plain.output()),
         20_000,
@@ -167,48 +123,87 @@ describe("structured runner", () => {
   }, 150_000);
 
   it("does not reply twice when the agent answered through CCCC during the turn", async () => {
-    const msg = await send("please selfreply");
-    const sid = await streamOf(msg);
-    await f.waitStream((i) => i.data.stream_id === sid && i.data.op === "end", "the stream's end");
+    const msg = await w.send("please selfreply");
+    const sid = await w.streamOf(msg);
+    await w.endOf(sid);
     await new Promise((r) => setTimeout(r, 300));
-    const a = await answers(msg);
+    const a = await w.answers(msg);
     expect(a.map((e) => e.data.text)).toEqual(["answered via cccc"]);
   });
 
   it("interrupt stops a long turn: the stream ends interrupted, partial text kept", async () => {
-    const msg = await send("a slow one");
-    const sid = await streamOf(msg);
-    await f.waitStream((i) => i.data.stream_id === sid && i.data.text.includes("part2"), "partial text");
+    const msg = await w.send("a slow one");
+    const sid = await w.streamOf(msg);
+    await w.f.waitStream((i) => i.data.stream_id === sid && i.data.text.includes("part2"), "partial text");
     // A follower joining mid-stream gets the current snapshot first.
-    const late = await follow(t.daemon.url, gid, (await ledger()).at(-1)?.seq ?? 0);
+    const late = await follow(w.t.daemon.url, w.gid, (await w.ledger()).at(-1)?.seq ?? 0);
     const snap = await late.waitStream((i) => i.data.stream_id === sid, "a snapshot for the late follower");
     late.close();
     expect(snap.data.op).toBe("update");
     expect(snap.data.text).toContain("part1");
     expect(snap.data.activity).toBe("running npm test");
-    const r = await t.api<{ interrupted: boolean }>("POST", path("/actors/lead/interrupt"));
+    const r = await w.t.api<{ interrupted: boolean }>("POST", w.path("/actors/lead/interrupt"));
     expect(r.body.interrupted).toBe(true);
-    const end = await f.waitStream((i) => i.data.stream_id === sid && i.data.op === "end", "the end");
+    const end = await w.endOf(sid);
     expect(end.data.state).toBe("interrupted");
-    const a = await waitFor(async () => (await answers(msg))[0], 10_000, "the partial reply");
+    const a = await waitFor(async () => (await w.answers(msg))[0], 10_000, "the partial reply");
     expect(a.data.text).toMatch(/part1[\s\S]*_\(interrupted\)_/);
-    const again = await t.api<{ interrupted: boolean }>("POST", path("/actors/lead/interrupt"));
+    const again = await w.t.api<{ interrupted: boolean }>("POST", w.path("/actors/lead/interrupt"));
     expect(again.body.interrupted).toBe(false);
   });
 
-  it("stopping the actor mid-turn ends the stream interrupted, without a failure notice", async () => {
-    const msg = await send("another slow one");
-    const sid = await streamOf(msg);
-    await f.waitStream((i) => i.data.stream_id === sid && i.data.text.includes("part2"), "partial text");
-    await t.api("POST", path("/actors/lead/stop"));
-    const end = await f.waitStream((i) => i.data.stream_id === sid && i.data.op === "end", "the end");
+  it("a turn stopped before any text tells the sender that no reply is coming", async () => {
+    const msg = await w.send("please ponder this");
+    const sid = await w.streamOf(msg);
+    await w.f.waitStream(
+      (i) => i.data.stream_id === sid && i.data.activity === "running make",
+      "the tool run",
+    );
+    const r = await w.t.api<{ interrupted: boolean }>("POST", w.path("/actors/lead/interrupt"));
+    expect(r.body.interrupted).toBe(true);
+    const end = await w.endOf(sid);
     expect(end.data.state).toBe("interrupted");
-    const a = await waitFor(async () => (await answers(msg))[0], 10_000, "the partial reply");
+    expect(end.data.text).toBe("");
+    const notice = await waitFor(async () => (await w.answers(msg))[0], 10_000, "the notice");
+    expect(notice.by).toBe("system");
+    expect(notice.data).toMatchObject({ to: ["user"], stream_id: sid });
+    expect(notice.data.text).toMatch(/^lead was stopped before it wrote a reply\. Send the message again/);
+    expect(end.data.event_id).toBe(notice.id);
+  });
+
+  it("a message that waited for a running turn is answered: the earlier turn's reply is no MCP answer", async () => {
+    // The second message is batched while the first turn runs; that turn's final reply becomes
+    // durable just after the second turn started, and must not count as the second turn's answer.
+    const first = await w.send("a steady first");
+    const sid = await w.streamOf(first);
+    await w.f.waitStream((i) => i.data.stream_id === sid && i.data.text.includes("step2 "), "the first turn");
+    const second = await w.send("hello second");
+    const end = await w.endOf(sid);
+    expect(end.data.state).toBe("done");
+    const sid2 = await w.streamOf(second);
+    const end2 = await w.endOf(sid2);
+    expect(end2.data.state).toBe("done");
+    const reply = await waitFor(async () => (await w.answers(second))[0], 10_000, "the second reply");
+    expect(reply.by).toBe("lead");
+    expect(reply.data.stream_id).toBe(sid2);
+    expect(reply.data.text).toMatch(/^echo: hello second \(turn \d+\)$/);
+    expect(end2.data.event_id).toBe(reply.id);
+    expect((await w.answers(first)).map((e) => e.data.stream_id)).toEqual([sid]);
+  }, 30_000);
+
+  it("stopping the actor mid-turn ends the stream interrupted, without a failure notice", async () => {
+    const msg = await w.send("another slow one");
+    const sid = await w.streamOf(msg);
+    await w.f.waitStream((i) => i.data.stream_id === sid && i.data.text.includes("part2"), "partial text");
+    await w.t.api("POST", w.path("/actors/lead/stop"));
+    const end = await w.endOf(sid);
+    expect(end.data.state).toBe("interrupted");
+    const a = await waitFor(async () => (await w.answers(msg))[0], 10_000, "the partial reply");
     expect(a.by).toBe("lead");
     await new Promise((ok) => setTimeout(ok, 300));
-    expect((await answers(msg)).map((e) => e.by)).toEqual(["lead"]);
-    await t.api("POST", path("/actors/lead/start"));
-    await waitFor(pid, 20_000, "lead running again");
+    expect((await w.answers(msg)).map((e) => e.by)).toEqual(["lead"]);
+    await w.t.api("POST", w.path("/actors/lead/start"));
+    await waitFor(w.pid, 20_000, "lead running again");
   });
 
   for (const [word, reason] of [
@@ -218,42 +213,35 @@ describe("structured runner", () => {
     ["hang", /printed nothing for 4 s/],
   ] as const) {
     it(`a CLI fault (${word}) fails the turn, tells the sender, restarts and resumes the session`, async () => {
-      const before = await pid();
-      const msg = await send(`please ${word} now`);
-      const sid = await streamOf(msg);
-      const end = await f.waitStream(
-        (i) => i.data.stream_id === sid && i.data.op === "end",
-        "the end",
-        20_000,
-      );
+      const before = await w.pid();
+      const msg = await w.send(`please ${word} now`);
+      const sid = await w.streamOf(msg);
+      const end = await w.endOf(sid);
       expect(end.data.state).toBe("failed");
       expect(end.data.error).toMatch(reason);
-      const notice = await waitFor(async () => (await answers(msg))[0], 10_000, "the failure notice");
+      const notice = await waitFor(async () => (await w.answers(msg))[0], 10_000, "the failure notice");
       expect(notice.by).toBe("system");
       expect(notice.data.to).toEqual(["user"]);
       expect(notice.data.text).toMatch(reason);
       // Restarted by the supervisor, resuming the same session; the next message is answered.
       await waitFor(
         async () => {
-          const now = await pid();
+          const now = await w.pid();
           return now !== undefined && now !== before;
         },
         20_000,
         "a restarted actor",
       );
-      const next = await send(`all good after the ${word.toUpperCase()} case`);
-      const reply = await waitFor(async () => (await answers(next))[0], 20_000, "the next reply");
+      const next = await w.send(`all good after the ${word.toUpperCase()} case`);
+      const reply = await waitFor(async () => (await w.answers(next))[0], 20_000, "the next reply");
       expect(reply.data.text).toMatch(new RegExp(`^echo: all good after the ${word.toUpperCase()}`));
-      expect((await answers(msg)).length).toBe(1);
+      expect((await w.answers(msg)).length).toBe(1);
       const starts = readFileSync(ARGV_LOG, "utf8")
         .trim()
         .split("\n")
         .map((l) => JSON.parse(l) as string[]);
       const last = starts.at(-1) ?? [];
-      const state = JSON.parse(readFileSync(join(t.home.stateDir(gid), "actors", "lead.json"), "utf8")) as {
-        session_id: string;
-      };
-      expect(last[last.indexOf("--resume") + 1]).toBe(state.session_id);
+      expect(last[last.indexOf("--resume") + 1]).toBe(w.keptSession());
     }, 60_000);
   }
 });

@@ -102,8 +102,8 @@ describe("terminal WebSocket", () => {
     expect(term.hello).toMatchObject({ type: "hello", runner: "pty", writable: true, truncated: false });
     term.type("echo sum=$((6*7))\r");
     await term.until("sum=42");
+    // One socket keeps order: the daemon resizes the PTY before it writes the next keystrokes.
     term.ws.send(JSON.stringify({ type: "resize", cols: 101, rows: 33 }));
-    await new Promise((r) => setTimeout(r, 100));
     term.type("stty size\r");
     await term.until("33 101");
 

@@ -1,10 +1,11 @@
 /**
  * The real Claude Code CLI (pinned) as a structured actor in permission mode `ask`, between the fake
  * DingTalk and the fake model (which asks for a Bash tool use that creates a file): the request
- * reaches the DingTalk chat as a card; a non-approver is refused; Approve from the person who bound
- * the chat runs the command and the reply arrives; Deny blocks it and the agent says so; a timeout
- * denies; a daemon restart while pending keeps the request and the agent is not left hanging; every
- * decision is in the ledger with who and where.
+ * reaches the DingTalk chat as an AI card (updated in place with the decision); a non-approver is
+ * refused; Approve from the person who bound the chat runs the command and the reply arrives; Deny
+ * blocks it and the agent says so; a timeout denies; a daemon restart while pending keeps the request
+ * (and its card is updated after it) and the agent is not left hanging; every decision is in the
+ * ledger with who and where.
  */
 
 import { existsSync, readFileSync, rmSync } from "node:fs";
@@ -49,11 +50,18 @@ async function cardFor(file: string): Promise<string> {
     new RegExp(`asks to use \\*\\*Bash\\*\\* \\(approval \`${id}\`\\)[\\s\\S]*touch ${file}`),
     "the card",
   );
-  const card = r.world.fake.sent.find((m) => JSON.stringify(m.msgParam).includes(`approval \`${id}\``));
-  const json = JSON.stringify(card?.msgParam);
-  expect(card?.msgKey).toMatch(/ActionCard|actionCard/);
+  // An AI card (cards are on by default), updated in place once decided; no ActionCard besides it.
+  const card = r.world.fake.cards
+    .list()
+    .find((c) => (c.params.msgContent ?? "").includes(`approval \`${id}\``));
+  expect(card?.space.kind).toBe("direct");
   for (const command of [`/approve ${id}`, `/deny ${id}`, `/approve ${id} always`])
-    expect(json).toContain(`dtmd://dingtalkclient/sendMessage?content=${encodeURIComponent(command)}`);
+    expect(card?.params.msgContent).toContain(
+      `dtmd://dingtalkclient/sendMessage?content=${encodeURIComponent(command)}`,
+    );
+  expect(r.world.fake.sent.some((m) => JSON.stringify(m.msgParam).includes(`approval \`${id}\``))).toBe(
+    false,
+  );
   return id;
 }
 
@@ -100,6 +108,9 @@ beforeAll(async () => {
   home = r.world.t.home.root;
 }, 15 * 60_000);
 afterAll(async () => {
+  // The daemon started after the restart test: world.close() only closes the one it started with,
+  // and that daemon's Claude Code would outlive the test (and race the agent home's removal).
+  await r?.world.t.close();
   await r?.close();
   if (home) rmSync(home, { recursive: true, force: true });
 });
@@ -138,8 +149,10 @@ describe("real Claude Code asking for approval", () => {
       chat_id: expect.any(String),
     });
     await r.waitReply(
-      new RegExp(`Approved ${id} \\(lead, Bash\\) — 张三 \\(manager4567\\), dingtalk`),
-      "the decision",
+      new RegExp(
+        `^✅ \\*\\*Approved\\*\\* by 张三 \\(manager4567\\) in DingTalk[\\s\\S]*\`${id}\`[\\s\\S]*touch approved\\.txt`,
+      ),
+      "the card updated with the decision",
     );
   }, 240_000);
 
@@ -168,7 +181,10 @@ describe("real Claude Code asking for approval", () => {
         "the agent told of the timeout",
       );
       expect(await decided(id)).toMatchObject({ decision: "deny", decided_by: "system", via: "timeout" });
-      await r.waitReply(new RegExp(`Denied ${id} [\\s\\S]*timeout`), "the timeout in the chat");
+      await r.waitReply(
+        new RegExp(`^⛔ \\*\\*Denied\\*\\* automatically: nobody decided in time[\\s\\S]*\`${id}\``),
+        "the card updated with the timeout",
+      );
       expect(existsSync(project("late.txt"))).toBe(false);
     } finally {
       await group.updateConfig((c) => {
@@ -191,6 +207,11 @@ describe("real Claude Code asking for approval", () => {
     expect(body.pending.map((a) => a.approval_id)).toEqual([id]);
     say(`/approve ${id}`);
     expect(await decided(id)).toMatchObject({ decision: "approve", via: "dingtalk", handed_over: true });
+    // The card shown before the restart is updated in place after it.
+    await r.waitReply(
+      new RegExp(`^✅ \\*\\*Approved\\*\\* by 张三 [\\s\\S]*restarted meanwhile[\\s\\S]*\`${id}\``),
+      "the card updated after the restart",
+    );
     // The new session is told; its retry of the same call is allowed at once (a "rule" decision).
     await waitFor(() => existsSync(project("restart.txt")), 120_000, "the command ran after the restart");
     const auto = (await events("approval.decided")).map((e) => e.data as ApprovalDecidedData).at(-1);

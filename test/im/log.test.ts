@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BridgeLog, followLog, imLogPath, readLogTail, redact } from "../../src/im/log.js";
+import { waitFor } from "../support/cli.js";
 
 let dir = "";
 afterEach(() => {
@@ -39,16 +40,30 @@ describe("bridge log", () => {
   it("follows new lines until aborted, across a rotation", async () => {
     dir = mkdtempSync(join(tmpdir(), "cccc-log-"));
     const path = join(dir, "im_bridge.log");
-    const log = new BridgeLog(path, { maxBytes: 200 });
-    log.write("old line");
+    new BridgeLog(path).write("old line");
     const seen: string[] = [];
     const abort = new AbortController();
     const done = followLog(path, (l) => seen.push(l), { signal: abort.signal, pollMs: 5 });
-    await new Promise((r) => setTimeout(r, 20));
+    // Following has begun once a probe written now shows up (one written before it started is skipped).
+    let probes = 0;
+    await waitFor(
+      () => {
+        new BridgeLog(path).write(`probe ${probes++}`);
+        return seen.some((l) => l.includes("probe"));
+      },
+      10_000,
+      "the follower reading new lines",
+    );
+    // Room for "new line 1" and three more lines: the log rotates once, at the fourth (every line
+    // here is 36 to 42 bytes).
+    const log = new BridgeLog(path, { maxBytes: statSync(path).size + 200 });
     log.write("new line 1");
-    await new Promise((r) => setTimeout(r, 30));
+    await waitFor(() => seen.some((l) => l.endsWith("new line 1")), 10_000, "new line 1");
     for (let i = 0; i < 5; i++) log.write(`after rotation ${i}`);
-    await new Promise((r) => setTimeout(r, 40));
+    log.write("last line");
+    await waitFor(() => seen.some((l) => l.endsWith("last line")), 10_000, "the line after the rotation");
+    expect(readFileSync(`${path}.1`, "utf8")).toContain("after rotation 2");
+    expect(readFileSync(path, "utf8")).toMatch(/^\S+ after rotation 3\n/);
     abort.abort();
     await done;
     expect(seen.some((l) => l.includes("old line"))).toBe(false);
@@ -59,6 +74,39 @@ describe("bridge log", () => {
       "after rotation 2",
       "after rotation 3",
       "after rotation 4",
+    ]);
+  });
+
+  it("follows across two rotations between polls without losing lines", async () => {
+    dir = mkdtempSync(join(tmpdir(), "cccc-log-"));
+    const path = join(dir, "im_bridge.log");
+    new BridgeLog(path).write("old line");
+    const seen: string[] = [];
+    const abort = new AbortController();
+    const done = followLog(path, (l) => seen.push(l), { signal: abort.signal, pollMs: 200 });
+    let probes = 0;
+    await waitFor(
+      () => {
+        new BridgeLog(path).write(`probe ${probes++}`);
+        return seen.some((l) => l.includes("probe"));
+      },
+      10_000,
+      "the follower reading new lines",
+    );
+    // One synchronous burst right after a poll, so the follower cannot look in between: every line
+    // (33 bytes) overflows the 50-byte cap, so each write rotates, and the followed file ends up `.3`
+    // (`.4` after "last line"; kept, so its inode cannot be reused by the new file).
+    const log = new BridgeLog(path, { maxBytes: 50, keep: 4 });
+    for (let i = 0; i < 3; i++) log.write(`burst ${i}`);
+    expect(readFileSync(`${path}.3`, "utf8")).toContain("probe");
+    log.write("last line");
+    await waitFor(() => seen.some((l) => l.endsWith("last line")), 10_000, "the line after the burst");
+    abort.abort();
+    await done;
+    expect(seen.filter((l) => l.includes("burst")).map((l) => l.slice(25))).toEqual([
+      "burst 0",
+      "burst 1",
+      "burst 2",
     ]);
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ChatSendQueue } from "../../src/im/send-queue.js";
 import { FakeHost } from "./support/fake-host.js";
 import { type Harness, startBridge, subscribeChat } from "./support/harness.js";
 import { CodedError, DIRECT, GROUP } from "./support/recording-adapter.js";
@@ -20,6 +21,11 @@ async function waitUntil(check: () => boolean, timeoutMs = 10_000): Promise<void
 }
 
 const agentTexts = (chatId: string) => h.adapter.textsTo(chatId).filter((t) => t.startsWith("["));
+/** Send attempts (failed ones too) of a text containing `part` to a chat. */
+const attemptsTo = (chatId: string, part: string) =>
+  h.adapter.attempts.filter(
+    (a) => a.target.chatId === chatId && a.content.type === "text" && a.content.text.includes(part),
+  ).length;
 
 describe("outbound routing", () => {
   it("user-facing agent messages go to every subscribed chat; agent-to-agent only to verbose chats", async () => {
@@ -96,7 +102,7 @@ describe("outbound routing", () => {
     h.host.say("lead", "working on something else", ["reviewer"]);
     h.host.say("lead", "done", ["user"], { reply_to: ev?.id });
     await h.bridge.idle();
-    await new Promise((r) => setTimeout(r, 10));
+    await waitUntil(() => h.adapter.reactions.length >= 3); // reactions go through their own queue
     expect(h.adapter.reactions).toEqual([
       { messageId: m.messageId, emoji: "🤔", on: true },
       { messageId: m.messageId, emoji: "🤔", on: false },
@@ -172,7 +178,7 @@ describe("durable cursor", () => {
     let blockGroup = true;
     h.adapter.sendHook = (t) => (blockGroup && t.chatId === GROUP ? new CodedError("throttled") : undefined);
     h.host.say("lead", "one");
-    await new Promise((r) => setTimeout(r, 30));
+    await waitUntil(() => agentTexts(DIRECT).length > 0 && attemptsTo(GROUP, "one") > 0);
     expect(agentTexts(DIRECT)).toEqual(["[Lead] one"]);
     await h.bridge.stop(); // GROUP never got it: the cursor stays before "one"
     blockGroup = false;
@@ -210,15 +216,17 @@ describe("send queue", () => {
       if (c.type === "text" && c.text.includes("v0")) await v0Sent;
       return send(t, c);
     };
+    const queued = vi.spyOn(ChatSendQueue.prototype, "push");
     h.host.say("lead", "v0", ["reviewer"]);
     h.host.say("lead", "v1", ["reviewer"]);
     h.host.say("lead", "v2", ["reviewer"]);
-    h.host.say("lead", "final", ["user"]);
-    await new Promise((r) => setTimeout(r, 30));
+    const final = h.host.say("lead", "final", ["user"]);
+    await waitUntil(() => queued.mock.calls.some(([job]) => job.label === `event #${final.seq}`));
+    queued.mockRestore();
     blockV1 = true;
     releaseV0();
     await waitUntil(() => agentTexts(GROUP).length >= 2);
-    await new Promise((r) => setTimeout(r, 30)); // v1 is now retrying
+    await waitUntil(() => attemptsTo(GROUP, "v1") > 0); // v1 is now retrying
     expect(agentTexts(GROUP)).toEqual(["[Lead → Reviewer] v0", "[Lead] final"]);
     await h.bridge.stop();
     blockV1 = false;
@@ -291,7 +299,7 @@ describe("send queue", () => {
     h.adapter.sendHook = () => new CodedError("throttled");
     const pending = h.adapter.receive({ text: "/status" });
     h.host.say("lead", "stuck");
-    await new Promise((r) => setTimeout(r, 30));
+    await waitUntil(() => attemptsTo(DIRECT, "stuck") >= 2); // failing and retrying
     const t0 = Date.now();
     await h.bridge.stop();
     await pending;

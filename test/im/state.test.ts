@@ -45,6 +45,35 @@ describe("BridgeState", () => {
     );
   });
 
+  it("appends each handled message id instead of rewriting a file, keeps the last 512, reads the old array file", async () => {
+    host = new FakeHost();
+    const recent = join(host.stateDir, "recent-message-ids.json");
+    writeFileSync(recent, JSON.stringify(["c1:old"], null, 2)); // the layout older versions wrote
+    const state = new BridgeState(host.stateDir);
+    await state.load();
+    expect(state.claimMessage("c1:old")).toBe(true);
+    const before = readFileSync(recent, "utf8");
+    for (let i = 0; i < 100; i++) {
+      expect(state.claimMessage(`c1:m${i}`)).toBe(false);
+      state.messageHandled(`c1:m${i}`);
+    }
+    await state.flush();
+    expect(readFileSync(recent, "utf8")).toBe(before); // not rewritten per message
+    expect(readFileSync(`${recent}.log`, "utf8").split("\n").filter(Boolean)).toHaveLength(100);
+    for (let i = 100; i < 700; i++) {
+      state.claimMessage(`c1:m${i}`);
+      state.messageHandled(`c1:m${i}`);
+    }
+    await state.flush();
+    const again = new BridgeState(host.stateDir);
+    await again.load();
+    expect(again.claimMessage("c1:m699")).toBe(true);
+    expect(again.claimMessage("c1:m188")).toBe(true); // the 512th newest
+    expect(again.claimMessage("c1:m187")).toBe(false); // beyond the bound: forgotten
+    expect(again.claimMessage("c1:old")).toBe(false);
+    await again.flush();
+  });
+
   it("a corrupt or wrongly shaped file is an error naming it, never a silent reset", async () => {
     host = new FakeHost();
     writeFileSync(join(host.stateDir, "authorized-chats.json"), '{"c1": {"chat_id": 5}}');
@@ -56,7 +85,7 @@ describe("BridgeState", () => {
     expect(readFileSync(join(host.stateDir, "authorized-chats.json"), "utf8")).toBe('{"c1": {"chat_id": 5}}');
   });
 
-  it("writes the per-message files (reply routes, handled ids) at most once per gap in a flood; flush writes at once", async () => {
+  it("rewrites reply routes at most once per gap in a flood (handled ids are appended, not paced); flush writes at once", async () => {
     host = new FakeHost();
     const state = new BridgeState(host.stateDir);
     await state.load();
@@ -73,13 +102,24 @@ describe("BridgeState", () => {
     const elapsed = Date.now() - started;
     // One write per 250 ms (the first at once), plus the one queued when the loop ended.
     const bound = Math.ceil(elapsed / WRITE_GAP_MS) + 2;
+    expect(state.writesOf("routes")).toBeGreaterThan(0);
     expect(state.writesOf("routes")).toBeLessThanOrEqual(bound);
-    expect(state.writesOf("recent")).toBeLessThanOrEqual(bound);
     await state.flush(); // does not wait for the gap
     const routes = JSON.parse(readFileSync(join(host.stateDir, "reply-routes.json"), "utf8"));
     expect(routes[`c${(n - 1) % 300}`].updated_at).toBe(String(n - 1));
     const again = new BridgeState(host.stateDir);
     await again.load();
-    expect(again.seenMessage(`c:m${n - 1}`)).toBe(true);
+    expect(again.seenMessage(`c:m${n - 1}`)).toBe(true); // the handled ids' log kept up with the flood
+    await again.flush();
+  });
+
+  it("a corrupt handled-ids file is the same clear error, and is left in place", async () => {
+    host = new FakeHost();
+    writeFileSync(join(host.stateDir, "recent-message-ids.json"), "[torn");
+    await expect(new BridgeState(host.stateDir).load()).rejects.toMatchObject({
+      code: "im_state_corrupt",
+      message: expect.stringContaining("recent-message-ids.json"),
+    });
+    expect(readFileSync(join(host.stateDir, "recent-message-ids.json"), "utf8")).toBe("[torn");
   });
 });

@@ -3,44 +3,22 @@
  * an AI card. After the restart the card left open is finalized "interrupted" (never stuck in
  * "processing"), the killed turn runs again, and its reply reaches the chat exactly once.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type FakeCard, type FakeDingTalk, startFakeDingTalk } from "../fakes/dingtalk/index.js";
-import { CLI, waitFor } from "../support/cli.js";
-import { tempHome } from "../support/home.js";
+import type { FakeCard } from "../fakes/dingtalk/index.js";
+import { waitFor } from "../support/cli.js";
+import {
+  type DaemonWorld,
+  startDaemonWorld,
+  startFakeBridge,
+  subscribeChat,
+} from "../support/daemon-process.js";
 
 const AGENTS = resolve(import.meta.dirname, "../fixtures/agents");
 const GROUP = { chat: "group" as const, conversationId: "cidCardsKill", conversationTitle: "kill" };
 
-let fake: FakeDingTalk;
-let child: ChildProcess | undefined;
-const home = tempHome("cccc-cards-kill-");
-afterAll(async () => {
-  child?.kill("SIGKILL");
-  await fake?.close();
-  home.cleanup();
-});
-
-async function startDaemon(env: NodeJS.ProcessEnv): Promise<string> {
-  const proc = spawn(process.execPath, [CLI, "daemon", "run"], { env, stdio: "ignore" });
-  child = proc;
-  const endpoint = join(home.dir, "daemon", "endpoint.json");
-  const ep = await waitFor(
-    () => {
-      try {
-        const e = JSON.parse(readFileSync(endpoint, "utf8")) as { pid: number; port: number };
-        return e.pid === proc.pid ? e : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    20_000,
-    "the daemon's endpoint.json",
-  );
-  return `http://127.0.0.1:${ep.port}`;
-}
+let world: DaemonWorld | undefined;
+afterAll(() => world?.close());
 
 interface LedgerLine {
   id: string;
@@ -51,45 +29,23 @@ interface LedgerLine {
 
 describe("daemon killed with SIGKILL while a reply streams into a card", () => {
   it("finalizes the open card as interrupted after the restart and delivers the reply once", async () => {
-    fake = await startFakeDingTalk({ redeliverAfterMs: null });
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      CCCC_HOME: home.dir,
-      CCCC_PORT: "0",
-      CCCC_DINGTALK_API_BASE: fake.apiBase,
-      CCCC_DINGTALK_OAPI_BASE: fake.oapiBase,
-    };
-    let base = await startDaemon(env);
-    const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-      const r = await fetch(`${base}${path}`, {
-        method,
-        headers: body === undefined ? {} : { "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await r.text();
-      if (r.status >= 400) throw new Error(`${method} ${path}: ${r.status} ${text}`);
-      return JSON.parse(text) as T;
-    };
-    const gid = (
-      await api<{ group: { group_id: string } }>("POST", "/api/v1/groups", { title: "k", scope: AGENTS })
-    ).group.group_id;
+    world = await startDaemonWorld({
+      homePrefix: "cccc-cards-kill-",
+      fake: { redeliverAfterMs: null },
+      title: "k",
+      scope: AGENTS,
+    });
+    const { fake, daemon, gid } = world;
+    const api = daemon.api;
     await api("POST", `/api/v1/groups/${gid}/actors`, {
       id: "lead",
       runtime: "claude",
       command: ["node", `${AGENTS}/stream-json-agent.mjs`],
     });
     await api("POST", `/api/v1/groups/${gid}/start`);
-    await api("PUT", `/api/v1/groups/${gid}/im/config`, {
-      platform: "dingtalk",
-      app_key: fake.app.appKey,
-      app_secret: fake.app.appSecret,
-      start: true,
-    });
-    await waitFor(() => fake.liveConnections().length > 0, 10_000, "stream connection");
+    await startFakeBridge(daemon, gid, fake);
     const texts = () => fake.sent.map((m) => JSON.stringify(m.msgParam));
-    fake.push(fake.robotMessage({ ...GROUP, text: "/subscribe" }));
-    const keyText = await waitFor(() => texts().find((s) => /--key [A-Z0-9]+/.test(s)), 20_000, "the key");
-    await api("POST", `/api/v1/groups/${gid}/im/bind`, { key: /--key ([A-Z0-9]+)/.exec(keyText)?.[1] });
+    await subscribeChat(daemon, gid, fake, GROUP);
 
     const ask = fake.robotMessage({ ...GROUP, text: "/send steady please" });
     fake.push(ask);
@@ -101,13 +57,10 @@ describe("daemon killed with SIGKILL while a reply streams into a card", () => {
       30_000,
       "the card streaming",
     );
-    child?.kill("SIGKILL");
-    await new Promise<void>((r) =>
-      child?.exitCode !== null || child?.signalCode !== null ? r() : child?.once("exit", () => r()),
-    );
+    await daemon.kill();
     expect(card.finalized).toBe(false); // left "processing" by the kill
 
-    base = await startDaemon(env);
+    await daemon.start();
     await waitFor(() => card.finalized, 30_000, "the open card finalized after the restart");
     expect(card.failed).toBe(true);
     expect(card.finalText).toMatch(/^step1 [\s\S]*\n\n---\n⚠️ interrupted \(CCCC restarted\)$/);
@@ -115,11 +68,7 @@ describe("daemon killed with SIGKILL while a reply streams into a card", () => {
     // The killed turn died with the daemon (the card says so), but its message was never marked
     // read: the restarted session runs it again, and the reply reaches the chat exactly once, as a
     // card with exactly its text.
-    const ledger = () =>
-      readFileSync(join(home.dir, "groups", gid, "ledger.jsonl"), "utf8")
-        .split("\n")
-        .filter((l) => l.trim())
-        .map((l) => JSON.parse(l) as LedgerLine);
+    const ledger = () => daemon.ledger<LedgerLine>(gid);
     const asked = () => ledger().find((e) => e.data.source?.message_id === String(ask.msgId));
     const reply = await waitFor(
       () =>

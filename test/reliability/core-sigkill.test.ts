@@ -4,27 +4,22 @@
  * restarted on the same home. Every user message must be in the ledger exactly once, every reply
  * must reach every chat, with at most one duplicate per chat (the one send in flight at the kill).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type FakeDingTalk, startFakeDingTalk } from "../fakes/dingtalk/index.js";
-import { CLI, waitFor } from "../support/cli.js";
-import { tempHome } from "../support/home.js";
+import { waitFor } from "../support/cli.js";
+import {
+  type DaemonWorld,
+  startDaemonWorld,
+  startFakeBridge,
+  subscribeChat,
+} from "../support/daemon-process.js";
 
 const CHATS = ["cid-kill-a", "cid-kill-b", "cid-kill-c"];
 const PER_CHAT = 12; // within the default inbound limit of 20 per 10 s
 /** Replies reach a chat at DingTalk's per-chat pace (~20 a minute, paced by the adapter). */
 const REPLIES = 12;
 
-let fake: FakeDingTalk;
-let child: ChildProcess | undefined;
-const home = tempHome("cccc-sigkill-");
-afterAll(async () => {
-  child?.kill("SIGKILL");
-  await fake?.close();
-  home.cleanup();
-});
+let world: DaemonWorld | undefined;
+afterAll(() => world?.close());
 
 interface LedgerLine {
   kind: string;
@@ -32,61 +27,21 @@ interface LedgerLine {
   data: { text?: string; source?: { message_id?: string; chat_id?: string } };
 }
 
-async function startDaemon(env: NodeJS.ProcessEnv): Promise<string> {
-  const proc = spawn(process.execPath, [CLI, "daemon", "run"], { env, stdio: "ignore" });
-  child = proc;
-  const endpoint = join(home.dir, "daemon", "endpoint.json");
-  const ep = await waitFor(
-    () => {
-      try {
-        const e = JSON.parse(readFileSync(endpoint, "utf8")) as { pid: number; port: number };
-        return e.pid === proc.pid ? e : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    20_000,
-    "the daemon's endpoint.json",
-  );
-  return `http://127.0.0.1:${ep.port}`;
-}
-
 describe("daemon killed with SIGKILL mid-burst", () => {
   it("loses and duplicates nothing across the restart", async () => {
-    fake = await startFakeDingTalk({ redeliverAfterMs: 1_500 });
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      CCCC_HOME: home.dir,
-      CCCC_PORT: "0",
-      CCCC_DINGTALK_API_BASE: fake.apiBase,
-      CCCC_DINGTALK_OAPI_BASE: fake.oapiBase,
-    };
-    let base = await startDaemon(env);
-    const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-      const r = await fetch(`${base}${path}`, {
-        method,
-        headers: body === undefined ? {} : { "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await r.text();
-      if (r.status >= 400) throw new Error(`${method} ${path}: ${r.status} ${text}`);
-      return JSON.parse(text) as T;
-    };
-    const gid = (
-      await api<{ group: { group_id: string } }>("POST", "/api/v1/groups", { title: "kill", scope: home.dir })
-    ).group.group_id;
+    world = await startDaemonWorld({
+      homePrefix: "cccc-sigkill-",
+      fake: { redeliverAfterMs: 1_500 },
+      title: "kill",
+    });
+    const { fake, daemon, gid } = world;
+    const api = daemon.api;
     await api("POST", `/api/v1/groups/${gid}/actors`, {
       id: "lead",
       runtime: "custom",
       command: ["node", "-e", "setInterval(()=>{},1000)"],
     });
-    await api("PUT", `/api/v1/groups/${gid}/im/config`, {
-      platform: "dingtalk",
-      app_key: fake.app.appKey,
-      app_secret: fake.app.appSecret,
-      start: true,
-    });
-    await waitFor(() => fake.liveConnections().length > 0, 10_000, "stream connection");
+    await startFakeBridge(daemon, gid, fake);
 
     // One entry per message: queued messages to a chat may go out merged in one send (blank-line joined).
     const sends = (chatId?: string) =>
@@ -98,20 +53,11 @@ describe("daemon killed with SIGKILL mid-burst", () => {
         });
     const texts = (chatId?: string) => sends(chatId).flat();
     for (const conversationId of CHATS) {
-      const keys = () => texts().filter((s) => /--key [A-Z0-9]+/.test(s));
-      const before = keys().length;
-      fake.push(
-        fake.robotMessage({
-          chat: "direct",
-          conversationId,
-          senderStaffId: conversationId,
-          text: "/subscribe",
-        }),
-      );
-      const keyText = await waitFor(() => keys()[before], 20_000, "the key reply");
-      const key = /--key ([A-Z0-9]+)/.exec(keyText)?.[1] ?? "";
-      await api("POST", `/api/v1/groups/${gid}/im/bind`, { key });
-      await waitFor(() => texts(conversationId).some((s) => s.includes("Approved")), 10_000, "approval");
+      await subscribeChat(daemon, gid, fake, {
+        chat: "direct",
+        conversationId,
+        senderStaffId: conversationId,
+      });
     }
 
     // The burst: user messages round-robin over the chats, replies in parallel; SIGKILL half-way.
@@ -130,29 +76,22 @@ describe("daemon killed with SIGKILL mid-burst", () => {
     const reply = (i: number) =>
       api("POST", `/api/v1/groups/${gid}/send`, { text: `agent reply ${i}`, to: ["user"], by: "lead" });
     const total = PER_CHAT * CHATS.length;
+    let exited: Promise<void> | undefined;
     for (let i = 0; i < total; i++) {
       pushUser(i);
       // one reply every third message, so replies are in flight on both sides of the kill
       if (i % 3 === 0) void reply(i / 3).catch(() => undefined);
       if (i === Math.floor(total / 2)) {
         await new Promise((r) => setTimeout(r, 30));
-        child?.kill("SIGKILL");
+        exited = daemon.kill();
       }
       await new Promise((r) => setTimeout(r, 5));
     }
-    await new Promise<void>((resolve) =>
-      child?.exitCode !== null || child?.signalCode !== null
-        ? resolve()
-        : child?.once("exit", () => resolve()),
-    );
+    await exited;
 
-    base = await startDaemon(env);
+    await daemon.start();
     // Replies whose request died with the daemon are sent again (only if not already in the ledger).
-    const ledger = () =>
-      readFileSync(join(home.dir, "groups", gid, "ledger.jsonl"), "utf8")
-        .split("\n")
-        .filter((l) => l.trim())
-        .map((l) => JSON.parse(l) as LedgerLine);
+    const ledger = () => daemon.ledger<LedgerLine>(gid);
     for (let i = 0; i < REPLIES; i++) {
       const there = ledger().some((e) => e.kind === "chat.message" && e.data.text === `agent reply ${i}`);
       if (!there) await reply(i);

@@ -30,7 +30,11 @@ function say(text: string, conn?: Parameters<TransportWorld["fake"]["push"]>[1])
 
 async function landsOnce(msgId: string, what: string): Promise<void> {
   await waitFor(() => w.ledgerCount(msgId) > 0, 20_000, what);
-  await new Promise((r) => setTimeout(r, 300)); // a late duplicate would show up by now
+  // No copy can come later: every push is acked (none waits for DingTalk's redelivery), and a
+  // message pushed now is handled after any copy already received.
+  await waitFor(() => w.fake.stream.unacked === 0, 20_000, `${what}: every push acked`);
+  const next = say(`next after: ${what}`);
+  await waitFor(() => w.ledgerCount(next) > 0, 20_000, `${what}: the next message`);
   expect(w.ledgerCount(msgId), what).toBe(1);
 }
 

@@ -95,7 +95,11 @@ describe("a daemon killed between the ack and the ledger append", () => {
     // A second restart does not replay it again: it was marked done.
     await w.restart();
     await waitFor(() => fake.liveConnections().length > 0, 10_000, "reconnect");
-    await new Promise((r) => setTimeout(r, 500));
+    // A message pushed now is handled after anything the restart replayed (replay runs as the socket opens).
+    const next = fake.robotMessage({ ...DIRECT, text: "after the second restart" });
+    fake.push(next);
+    await waitFor(() => w.ledgerCount(String(next.msgId)) > 0, 20_000, "a message after the second restart");
+    expect(w.bridgeLog().match(/replaying \d+ message/g)).toHaveLength(1);
     expect(w.ledgerCount(msgId)).toBe(1);
     expect(w.ledgerTexts()).toContain("please do not lose me");
   }, 60_000);

@@ -1,6 +1,11 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { DeliveryQueue, type DeliveryTarget } from "../../src/runners/delivery.js";
-import { activeTimers, chatEvent, waitFor } from "./helpers.js";
+import { advance, advanceUntil, fakeClockPerTest } from "../support/fake-clock.js";
+import { chatEvent } from "./helpers.js";
+
+// The queue's waits run on fake timers: time moves only when a test advances it.
+vi.mock("node:timers/promises", async () => (await import("../support/fake-clock.js")).timersPromises());
+fakeClockPerTest();
 
 /** An in-memory terminal for the queue's edge cases; real-PTY delivery is in pty-delivery.test.ts. */
 class FakeTerminal implements DeliveryTarget {
@@ -29,6 +34,8 @@ const FAST = {
 };
 let queue: DeliveryQueue | undefined;
 afterEach(() => queue?.stop());
+
+const waitFor = (check: () => unknown, limitMs: number, what: string) => advanceUntil(check, limitMs, what);
 
 describe("DeliveryQueue", () => {
   it("requeues a batch whose write failed and retries it", async () => {
@@ -61,13 +68,13 @@ describe("DeliveryQueue", () => {
     });
     queue.attach(term);
     queue.enqueue(chatEvent("a", "user", {}));
-    await new Promise((r) => setTimeout(r, 100));
+    await advance(1_000);
     expect(term.writes).toEqual([]); // nothing printed yet: not ready
     term.firstOutputAt = Date.now();
     await waitFor(() => times.length === 1, 2_000, "first");
     queue.enqueue(chatEvent("b", "user", {}));
     await waitFor(() => times.length === 2, 2_000, "second");
-    expect((times[1] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(140);
+    expect((times[1] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(150);
     expect(term.writes).toEqual(["a", "\n", "b", "\n"]);
   });
 
@@ -84,7 +91,7 @@ describe("DeliveryQueue", () => {
     queue.attach(term);
     queue.enqueue(chatEvent("late", "user", {}));
     await waitFor(() => delivered.length === 1, 2_000, "forced delivery");
-    expect(Date.now() - term.startedAt).toBeGreaterThanOrEqual(190);
+    expect(Date.now() - term.startedAt).toBeGreaterThanOrEqual(200);
   });
 
   it("a batch interrupted by attach() goes to the new terminal; one interrupted by reset() is dropped", async () => {
@@ -114,7 +121,6 @@ describe("DeliveryQueue", () => {
   });
 
   it("stop() mid-wait clears its timers and ignores later events", async () => {
-    const timers = activeTimers();
     const term = new FakeTerminal();
     const delivered: string[][] = [];
     queue = new DeliveryQueue({
@@ -129,6 +135,6 @@ describe("DeliveryQueue", () => {
     await queue.whenIdle();
     expect(queue.enqueue(chatEvent("s2", "user", {}))).toBe(0);
     expect(delivered).toEqual([]);
-    expect(activeTimers()).toBeLessThanOrEqual(timers);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

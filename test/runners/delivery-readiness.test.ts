@@ -1,6 +1,12 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { DeliveryQueue, type DeliveryTarget } from "../../src/runners/delivery.js";
-import { chatEvent, waitFor } from "./helpers.js";
+import { advance, advanceUntil, fakeClockPerTest } from "../support/fake-clock.js";
+import { chatEvent } from "./helpers.js";
+
+// The queue's waits and the terminal's echo run on fake timers: time moves only when a test advances it.
+vi.mock("node:timers/promises", async () => (await import("../support/fake-clock.js")).timersPromises());
+fakeClockPerTest();
+const waitFor = (check: () => unknown, limitMs: number, what: string) => advanceUntil(check, limitMs, what);
 
 /** A terminal that reports output times and its screen, and echoes typed text after `echoMs` (or never). */
 class ScreenTerminal implements DeliveryTarget {
@@ -92,7 +98,7 @@ describe("delivery on observed readiness", () => {
     await waitFor(() => delivered.length === 1, 3_000, "delivery");
     const [paste, enter] = term.writes;
     const gap = (enter?.at ?? 0) - (paste?.at ?? 0);
-    expect(gap).toBeGreaterThanOrEqual(80 + 30 - 5); // echo + settle
+    expect(gap).toBeGreaterThanOrEqual(80 + 30); // echo + settle
     expect(gap).toBeLessThan(3_000); // well before the submitDelayMs bound
     expect(queue?.health()).toBeUndefined();
   });
@@ -104,7 +110,7 @@ describe("delivery on observed readiness", () => {
     makeQueue(term, delivered, { submitDelayMs: 200 }).enqueue(chatEvent("a", "user", { text: "one" }));
     await waitFor(() => delivered.length === 1, 3_000, "delivery");
     const [paste, enter] = term.writes;
-    expect((enter?.at ?? 0) - (paste?.at ?? 0)).toBeGreaterThanOrEqual(195);
+    expect((enter?.at ?? 0) - (paste?.at ?? 0)).toBeGreaterThanOrEqual(200);
     expect(queue?.health()?.code).toBe("unacknowledged");
   });
 
@@ -115,7 +121,7 @@ describe("delivery on observed readiness", () => {
     const q = makeQueue(term, delivered, { readyMaxMs: 100 });
     q.enqueue(chatEvent("a", "user", { text: "one" }));
     await waitFor(() => q.health()?.code === "dialog", 2_000, "the dialog seen");
-    await new Promise((r) => setTimeout(r, 300)); // well past readyMaxMs: still held
+    await advance(10_000); // well past readyMaxMs: still held
     expect(term.writes).toEqual([]);
     const health = q.health();
     expect(health?.code === "dialog" && health.dialog.code).toBe("trust_folder");

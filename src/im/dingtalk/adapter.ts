@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomicSync } from "../../kernel/fs-util.js";
 import { withFailure } from "../platform.js";
+import { FileDedupe } from "../transport/dedupe-store.js";
 import { InboundJournal } from "../transport/inbound-journal.js";
-import { FileDedupe } from "../transport/seen-ids.js";
 import type {
   AdapterStatus,
   BoardCard,
@@ -21,7 +21,7 @@ import type {
   SendProgress,
 } from "../types.js";
 import { type ApiConfig, DingTalkApi, type MediaType } from "./api.js";
-import { openBoardCard } from "./board-card.js";
+import { boardCardOf, openBoardCard } from "./board-card.js";
 import { DingTalkCardApi } from "./card-api.js";
 import { DingTalkCardSurface } from "./card-surface.js";
 import { decodeRobotMessage, readDingTalkReply } from "./decode.js";
@@ -120,7 +120,7 @@ export class DingTalkAdapter implements PlatformAdapter {
     await this.api.getAccessToken();
     const log = this.config.log;
     if (this.config.mode === "http") {
-      const dedupe = new FileDedupe(join(this.config.stateDir, "dingtalk-dedupe.json"), 2000, log);
+      const dedupe = new FileDedupe(join(this.config.stateDir, "dingtalk-dedupe.json"), { log });
       const replay = new ReplayGuard(join(this.config.stateDir, "dingtalk-webhook-replay.json"), log);
       this.webhook = { onMessage, dedupe, replay };
       this.lastStatus = { connected: true, connectedSince: new Date().toISOString(), reconnects: 0 };
@@ -129,7 +129,7 @@ export class DingTalkAdapter implements PlatformAdapter {
     // Robot callbacks are journaled (fdatasync) before the ack and replayed on start if a crash or
     // stop came before the bridge handled them (docs/dingtalk-transport.md, "Inbound journal").
     const journal = new InboundJournal(join(this.config.stateDir, "dingtalk-inbound.jsonl"), log);
-    const dedupe = new FileDedupe(join(this.config.stateDir, "dingtalk-dedupe.json"), 2000, log);
+    const dedupe = new FileDedupe(join(this.config.stateDir, "dingtalk-dedupe.json"), { log });
     this.journal = journal;
     this.dedupe = dedupe;
     const stream = new StreamClient({
@@ -197,6 +197,7 @@ export class DingTalkAdapter implements PlatformAdapter {
 
   async stop(): Promise<void> {
     this.webhook?.dedupe.close();
+    this.webhook?.replay.close();
     this.webhook = undefined;
     const stream = this.stream;
     this.stream = undefined;
@@ -220,73 +221,74 @@ export class DingTalkAdapter implements PlatformAdapter {
 
   /**
    * sessionWebhook while it is valid, else the robot OpenAPI: group send for groups, one-to-one send
-   * to the sender's staff id for direct chats.
+   * to the sender's staff id for direct chats. Errors leave marked with the core's `FailureClass`
+   * (src/im/platform.ts `withFailure`).
    */
   async send(
     target: ChatTarget,
     content: OutboundContent,
     progress: SendProgress = { sent: 0 },
   ): Promise<void> {
-    return classified(this.sendNow(target, content, progress));
-  }
-
-  private async sendNow(target: ChatTarget, content: OutboundContent, progress: SendProgress): Promise<void> {
-    const reply = readDingTalkReply(target.reply);
-    const webhook = reply?.sessionWebhook;
-    const expiresAt = reply?.sessionWebhookExpiresAt ?? 0;
-    if (webhook && expiresAt > Date.now() + WEBHOOK_MARGIN_MS && webhookSupports(content)) {
-      const start = progress.sent;
-      try {
-        for (const body of encodeForWebhook(content).slice(start)) {
-          await this.api.sendBySessionWebhook(webhook, body, target.chatId);
+    try {
+      const reply = readDingTalkReply(target.reply);
+      const webhook = reply?.sessionWebhook;
+      const expiresAt = reply?.sessionWebhookExpiresAt ?? 0;
+      if (webhook && expiresAt > Date.now() + WEBHOOK_MARGIN_MS && webhookSupports(content)) {
+        const start = progress.sent;
+        try {
+          for (const body of encodeForWebhook(content).slice(start)) {
+            await this.api.sendBySessionWebhook(webhook, body, target.chatId);
+            progress.sent++;
+          }
+          return;
+        } catch (err) {
+          // Fall back only when nothing went out on this call, so a chunked message is never half
+          // duplicated (the webhook and the OpenAPI plan the same chunks; `progress` carries over).
+          if (progress.sent > start || !(err instanceof PlatformApiError)) throw err;
+          this.config.log(`dingtalk: sessionWebhook failed (${err.code}); using the robot OpenAPI`);
+        }
+      }
+      const robotCode = this.robotCode();
+      const messages = encodeForOpenApi(content).slice(progress.sent);
+      if (target.chatType === "group") {
+        const cid = reply?.conversationId ?? target.chatId;
+        for (const m of messages) {
+          await this.api.sendToGroup(cid, m.msgKey, m.msgParam, robotCode, target.chatId);
           progress.sent++;
         }
         return;
-      } catch (err) {
-        // Fall back only when nothing went out on this call, so a chunked message is never half
-        // duplicated (the webhook and the OpenAPI plan the same chunks; `progress` carries over).
-        if (progress.sent > start || !(err instanceof PlatformApiError)) throw err;
-        this.config.log(`dingtalk: sessionWebhook failed (${err.code}); using the robot OpenAPI`);
       }
-    }
-    const robotCode = this.robotCode();
-    const messages = encodeForOpenApi(content).slice(progress.sent);
-    if (target.chatType === "group") {
-      const cid = reply?.conversationId ?? target.chatId;
+      const staffId = reply?.senderStaffId;
+      if (!staffId) {
+        throw new PlatformApiError(
+          "dingtalk_no_route",
+          "Cannot reach this direct chat: its reply link expired and DingTalk gave no staff id for the user",
+          "Ask the user to send the robot a message (refreshes the link); publish the app so DingTalk includes staff ids",
+        );
+      }
       for (const m of messages) {
-        await this.api.sendToGroup(cid, m.msgKey, m.msgParam, robotCode, target.chatId);
+        const r = await this.api.sendToUsers([staffId], m.msgKey, m.msgParam, robotCode, target.chatId);
+        if (r.invalidStaffIdList.includes(staffId)) {
+          throw new PlatformApiError(
+            "dingtalk_chat_gone",
+            `DingTalk does not know user ${staffId} (invalidStaffIdList)`,
+            "The user may have left the organization; revoke this chat",
+          );
+        }
+        if (r.flowControlledStaffIdList.includes(staffId)) {
+          throw new PlatformApiError(
+            "dingtalk_throttled",
+            `DingTalk throttled messages to user ${staffId}`,
+            "Retry later",
+            {
+              retry: "after",
+            },
+          );
+        }
         progress.sent++;
       }
-      return;
-    }
-    const staffId = reply?.senderStaffId;
-    if (!staffId) {
-      throw new PlatformApiError(
-        "dingtalk_no_route",
-        "Cannot reach this direct chat: its reply link expired and DingTalk gave no staff id for the user",
-        "Ask the user to send the robot a message (refreshes the link); publish the app so DingTalk includes staff ids",
-      );
-    }
-    for (const m of messages) {
-      const r = await this.api.sendToUsers([staffId], m.msgKey, m.msgParam, robotCode, target.chatId);
-      if (r.invalidStaffIdList.includes(staffId)) {
-        throw new PlatformApiError(
-          "dingtalk_chat_gone",
-          `DingTalk does not know user ${staffId} (invalidStaffIdList)`,
-          "The user may have left the organization; revoke this chat",
-        );
-      }
-      if (r.flowControlledStaffIdList.includes(staffId)) {
-        throw new PlatformApiError(
-          "dingtalk_throttled",
-          `DingTalk throttled messages to user ${staffId}`,
-          "Retry later",
-          {
-            retry: "after",
-          },
-        );
-      }
-      progress.sent++;
+    } catch (error) {
+      throw withFailure(error, classifyDingTalkError(error));
     }
   }
 
@@ -328,6 +330,11 @@ export class DingTalkAdapter implements PlatformAdapter {
       this.robotCode(),
       view,
     );
+  }
+
+  /** A card `openBoard` made, by its id (an approval card updated after a restart). */
+  boardCard(id: string): BoardCard {
+    return boardCardOf(new DingTalkCardApi(this.api, this.config.cards?.templateId), id);
   }
 
   status(): AdapterStatus {

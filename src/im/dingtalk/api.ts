@@ -88,25 +88,24 @@ export class DingTalkApi {
 
   /** A fresh one-shot Stream ticket for every connect. */
   async openStreamConnection(signal?: AbortSignal): Promise<{ endpoint: string; ticket: string }> {
-    const body = (await this.call(
-      {
-        name: "gateway.connections.open",
-        method: "POST",
-        url: `${this.apiBase}/v1.0/gateway/connections/open`,
-        family: "new",
-        auth: "none",
-        idempotent: true,
-        retriedBy: "caller", // the Stream client's reconnect loop does the backoff
-        timeoutMs: 10_000,
-        json: {
-          clientId: this.config.appKey,
-          clientSecret: this.config.appSecret,
-          subscriptions: [{ type: "CALLBACK", topic: ROBOT_TOPIC }],
-          ua: "cccc-ts/0.1",
-        },
+    // The caller's signal (the Stream client's stop) cancels this call too.
+    const ctx = signal ? { ...this.ctx, signal: AbortSignal.any([this.ctx.signal, signal]) } : this.ctx;
+    const body = (await callDingTalk(ctx, {
+      name: "gateway.connections.open",
+      method: "POST",
+      url: `${this.apiBase}/v1.0/gateway/connections/open`,
+      family: "new",
+      auth: "none",
+      idempotent: true,
+      retriedBy: "caller", // the Stream client's reconnect loop does the backoff
+      timeoutMs: 10_000,
+      json: {
+        clientId: this.config.appKey,
+        clientSecret: this.config.appSecret,
+        subscriptions: [{ type: "CALLBACK", topic: ROBOT_TOPIC }],
+        ua: "cccc-ts/0.1",
       },
-      signal,
-    )) as { endpoint?: unknown; ticket?: unknown };
+    })) as { endpoint?: unknown; ticket?: unknown };
     if (
       typeof body.endpoint !== "string" ||
       !body.endpoint ||
@@ -136,7 +135,7 @@ export class DingTalkApi {
    */
   async sendBySessionWebhook(url: string, body: Record<string, unknown>, chatKey?: string): Promise<void> {
     const session = this.checkUrl(url, "webhook").searchParams.get("session") ?? url;
-    await this.call({
+    await callDingTalk(this.ctx, {
       name: "robot.sendBySession",
       method: "POST",
       url,
@@ -158,7 +157,7 @@ export class DingTalkApi {
     robotCode: string,
     chatKey?: string,
   ): Promise<{ processQueryKey: string }> {
-    const body = (await this.call({
+    const body = (await callDingTalk(this.ctx, {
       name: "robot.groupMessages.send",
       method: "POST",
       url: `${this.apiBase}/v1.0/robot/groupMessages/send`,
@@ -187,7 +186,7 @@ export class DingTalkApi {
     };
     for (let i = 0; i < userIds.length; i += 20) {
       const batch = userIds.slice(i, i + 20);
-      const body = (await this.call({
+      const body = (await callDingTalk(this.ctx, {
         name: "robot.oToMessages.batchSend",
         method: "POST",
         url: `${this.apiBase}/v1.0/robot/oToMessages/batchSend`,
@@ -211,7 +210,7 @@ export class DingTalkApi {
     robotCode: string,
     maxBytes: number,
   ): Promise<{ bytes: Buffer; mime: string; name?: string }> {
-    const body = (await this.call({
+    const body = (await callDingTalk(this.ctx, {
       name: "robot.messageFiles.download",
       method: "POST",
       url: `${this.apiBase}/v1.0/robot/messageFiles/download`,
@@ -229,7 +228,7 @@ export class DingTalkApi {
       );
     }
     this.checkUrl(downloadUrl, "download");
-    const res = (await this.call({
+    const res = (await callDingTalk(this.ctx, {
       name: "file.get",
       method: "GET",
       url: downloadUrl,
@@ -264,7 +263,7 @@ export class DingTalkApi {
     form.set("media", new Blob([new Uint8Array(bytes)], { type: mime }), name);
     const url = new URL(`${this.oapiBase}/media/upload`);
     url.searchParams.set("type", type);
-    const body = (await this.call({
+    const body = (await callDingTalk(this.ctx, {
       name: "media.upload",
       method: "POST",
       url: url.toString(),
@@ -286,7 +285,7 @@ export class DingTalkApi {
 
   /** Processing indicator on a user's message. */
   async emotion(action: "reply" | "recall", body: Record<string, unknown>): Promise<void> {
-    await this.call({
+    await callDingTalk(this.ctx, {
       name: `robot.emotion.${action}`,
       method: "POST",
       url: `${this.apiBase}/v1.0/robot/emotion/${action}`,
@@ -300,16 +299,11 @@ export class DingTalkApi {
   /** A header-authenticated call on the new API (`path` under apiBase): other API groups (card-api.ts). */
   callApi(spec: Omit<CallSpec, "url" | "family" | "auth"> & { path: string }): Promise<unknown> {
     const { path, ...rest } = spec;
-    return this.call({ ...rest, url: `${this.apiBase}${path}`, family: "new", auth: "header" });
-  }
-
-  private call(spec: CallSpec, signal?: AbortSignal): Promise<unknown> {
-    const ctx = signal ? { ...this.ctx, signal: AbortSignal.any([this.ctx.signal, signal]) } : this.ctx;
-    return callDingTalk(ctx, spec);
+    return callDingTalk(this.ctx, { ...rest, url: `${this.apiBase}${path}`, family: "new", auth: "header" });
   }
 
   private async fetchToken(): Promise<{ token: string; expiresInMs: number }> {
-    const body = (await this.call({
+    const body = (await callDingTalk(this.ctx, {
       name: "oauth2.accessToken",
       method: "POST",
       url: `${this.apiBase}/v1.0/oauth2/accessToken`,

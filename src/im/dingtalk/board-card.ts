@@ -40,5 +40,10 @@ export async function openBoardCard(
     robotCode,
     params: boardParams(view),
   });
-  return { update: (next) => cards.updateCardData(outTrackId, boardParams(next), true) };
+  return boardCardOf(cards, outTrackId);
+}
+
+/** The handle of a card created earlier (its `outTrackId`), e.g. before a restart. */
+export function boardCardOf(cards: DingTalkCardApi, outTrackId: string): BoardCard {
+  return { id: outTrackId, update: (next) => cards.updateCardData(outTrackId, boardParams(next), true) };
 }

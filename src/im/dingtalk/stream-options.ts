@@ -1,7 +1,7 @@
 /** Options, timing defaults, status and small frame helpers of the Stream client (stream.ts). */
 import { z } from "zod";
+import type { DedupeStore } from "../transport/dedupe-store.js";
 import type { InboundJournalLike } from "../transport/inbound-journal.js";
-import type { DedupeStore } from "../transport/seen-ids.js";
 import { PlatformApiError } from "./errors.js";
 
 export interface StreamTiming {

@@ -8,6 +8,7 @@ export const dingTalkUi: PlatformUi = {
   id: "dingtalk",
   label: "DingTalk",
   optionLabel: "DingTalk (钉钉)",
+  chatNames: { zh: "钉钉" },
   fields: [
     {
       kind: "secret",

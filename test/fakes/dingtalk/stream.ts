@@ -57,6 +57,11 @@ export class FakeStream {
     private readonly opts: StreamOptions,
   ) {}
 
+  /** Pushes not acked yet, each waiting for its redelivery (0: nothing more will be redelivered). */
+  get unacked(): number {
+    return this.pending.size;
+  }
+
   handleOpen(body: Buffer, wsBase: string): Reply {
     const fault = this.state.takeFault("gateway");
     if (fault) return newApiFault(fault, "gateway");

@@ -1,7 +1,8 @@
 /**
  * OpenAI Responses API (`POST /v1/responses`, streaming SSE) as Codex uses it: turns, MCP tools as a
  * namespace tool (`{"type":"namespace","name":"mcp__cccc",…}` → a `function_call` with
- * `"namespace":"mcp__cccc"`), and the title request (`text.format` json_schema) answered with JSON.
+ * `"namespace":"mcp__cccc"`), a shell command through Codex's `exec_command` tool (`script.bash`), and
+ * the title request (`text.format` json_schema) answered with JSON.
  */
 
 import type { ServerResponse } from "node:http";
@@ -17,11 +18,17 @@ import { sendEvent, startSse } from "./sse.js";
 
 export const CODEX_NAMESPACE = "mcp__cccc";
 export const CODEX_REPLY_TOOL = "cccc_message_reply";
+/** Codex's shell tool (0.169.0, unified exec): `{"cmd": "…"}`. */
+export const CODEX_SHELL_TOOL = "exec_command";
 
 interface Item {
   type?: string;
   role?: string;
   content?: string | { type?: string; text?: string }[];
+  name?: string;
+  call_id?: string;
+  arguments?: string;
+  output?: string | { text?: string }[];
 }
 interface Tool {
   type?: string;
@@ -48,9 +55,19 @@ export function responsesTurn(req: ResponsesRequest, script: ModelScript): Out {
     return { type: "message", text: JSON.stringify(sampleForSchema(req.text.format.schema)) };
   }
   const input = req.input ?? [];
-  if (input.at(-1)?.type === "function_call_output") return { type: "message", text: script.done };
+  const last = input.at(-1);
+  if (last?.type === "function_call_output") {
+    const call = input.find((i) => i.type === "function_call" && i.call_id === last.call_id);
+    if (call?.name === CODEX_SHELL_TOOL) return { type: "message", text: afterShell(call, last, script) };
+    return { type: "message", text: script.done };
+  }
   const message = latestCcccMessage(input);
   if (!message) return { type: "message", text: script.done };
+  const typed = findCcccMessage(textOf(input.findLast((i) => textOf(i) !== "") ?? {}));
+  const command = typed ? script.bash?.(typed) : undefined;
+  if (command !== undefined && (req.tools ?? []).some((t) => t.name === CODEX_SHELL_TOOL)) {
+    return { type: "function_call", name: CODEX_SHELL_TOOL, arguments: JSON.stringify({ cmd: command }) };
+  }
   const how = typeof script.answer === "function" ? script.answer(message) : script.answer;
   if (how === "text") return { type: "message", text: script.reply(message) };
   return replyCall(req.tools ?? [], message, script) ?? { type: "message", text: script.done };
@@ -140,6 +157,19 @@ function replyCall(tools: Tool[], message: CcccMessage, script: ModelScript): Ou
   }
   const flat = tools.find((t) => t.name === `${CODEX_NAMESPACE}__${CODEX_REPLY_TOOL}`);
   return flat?.name ? { type: "function_call", name: flat.name, arguments: args } : undefined;
+}
+
+/**
+ * The turn's text after a shell call: `ran <command>: <output>`, or `could not run <command>: <output>`
+ * when Codex did not run it (an approval declined; Codex says so in the call's output).
+ */
+function afterShell(call: Item, result: Item, script: ModelScript): string {
+  const command = (JSON.parse(call.arguments ?? "{}") as { cmd?: string }).cmd ?? "";
+  const out = result.output;
+  const text = typeof out === "string" ? out : (out ?? []).map((o) => o.text ?? "").join("\n");
+  const isError = /rejected|declined|denied|not approved/i.test(text);
+  if (script.afterBash) return script.afterBash({ text, isError, command });
+  return isError ? `could not run ${command}: ${text.trim()}` : `ran ${command}: ${text.trim()}`;
 }
 
 function textOf(item: Item): string {

@@ -20,8 +20,9 @@ export interface ModelScript {
    */
   answer?: "tool" | "text" | ((message: CcccMessage) => "tool" | "text");
   /**
-   * A shell command to ask for through Claude Code's Bash tool before answering (undefined: none).
-   * The turn then ends with `afterBash` of the tool's result as plain text.
+   * A shell command to ask for through Claude Code's Bash tool (Codex: `exec_command`) before
+   * answering the typed message (undefined: none). The turn then ends with `afterBash` of the tool's
+   * result as plain text.
    */
   bash?: (message: CcccMessage) => string | undefined;
   /** The turn's text after the Bash result; default `ran <command>: <output>` or `could not run <command>: <error>`. */

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { type ApiConfig, DingTalkApi, isAllowedPlatformUrl } from "../../../src/im/dingtalk/api.js";
 import { NetworkError, PlatformApiError, redact } from "../../../src/im/dingtalk/errors.js";
 import {
@@ -38,6 +38,7 @@ const DOWNLOAD = "/v1.0/robot/messageFiles/download";
 const md = JSON.stringify({ title: "t", text: "hello" });
 
 afterEach(async () => {
+  vi.useRealTimers();
   for (const a of apis) a.close();
   apis = [];
   logs = [];
@@ -63,10 +64,26 @@ describe("DingTalk API client against the fake", () => {
   });
 
   it("refreshes the token before it expires", async () => {
-    const a = await setup({ tokenTtlSeconds: 1 });
+    // Only the clock is fake (the fake server's sockets run on real timers): DingTalk's 2 h token
+    // is refreshed 5 min early, and with a 1 s token halfway.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const a = await setup();
     await a.getAccessToken();
-    await new Promise((r) => setTimeout(r, 600)); // refresh margin for a 1 s token is 0.5 s
+    vi.setSystemTime(Date.now() + 6_895_000);
     await a.getAccessToken();
+    expect(calls(TOKEN)).toHaveLength(1);
+    vi.setSystemTime(Date.now() + 10_000);
+    await a.getAccessToken();
+    expect(calls(TOKEN)).toHaveLength(2);
+
+    await fake.close();
+    const b = await setup({ tokenTtlSeconds: 1 });
+    await b.getAccessToken();
+    vi.setSystemTime(Date.now() + 490);
+    await b.getAccessToken();
+    expect(calls(TOKEN)).toHaveLength(1);
+    vi.setSystemTime(Date.now() + 20);
+    await b.getAccessToken();
     expect(calls(TOKEN)).toHaveLength(2);
   });
 

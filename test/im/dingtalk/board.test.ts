@@ -153,11 +153,20 @@ describe("team board (/status as a live AI card)", () => {
     const card = await waitCard("the board card", () => true);
     await fake.waitFor(() => content(card).includes("Live updates ended at"), 20_000, "the final footer");
     const states = card.states.length;
-    host.info.actors = host.info.actors.map((a) => ({ ...a, unread: a.unread + 5 }));
-    // Ten refresh periods: a live board would have updated by now.
-    await new Promise((r) => setTimeout(r, 1_000));
+    // A board asked for now in the same chat is live: once it has shown three changes, one refresh
+    // period apart at least, the ended board would have shown them too.
+    say("direct", "/status", "cidBoardBound");
+    const live = await waitCard("a second, live board", (c) => c !== card);
+    for (const unread of [5, 6, 7]) {
+      host.info.actors = host.info.actors.map((a) => (a.id === "lead" ? { ...a, unread } : a));
+      await fake.waitFor(
+        () => content(live).includes(`(@lead, claude): 🟢 idle, ${unread} unread`),
+        20_000,
+        `${unread} unread`,
+      );
+    }
     expect(card.states.length).toBe(states);
-    expect(content(card)).not.toContain("5 unread");
+    expect(content(card)).not.toMatch(/[567] unread/);
   });
 
   it("a group board goes to the group's space, in Chinese, without buttons (a button cannot @ the robot)", async () => {

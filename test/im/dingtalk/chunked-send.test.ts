@@ -4,67 +4,25 @@
  * resume at the refused part, never send the accepted parts again (the bridge core in process with
  * the real DingTalk adapter over loopback to the fake DingTalk).
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Bridge } from "../../../src/im/bridge.js";
-import { DingTalkAdapter } from "../../../src/im/dingtalk/adapter.js";
-import { type FakeDingTalk, startFakeDingTalk } from "../../fakes/dingtalk/index.js";
 import { waitFor } from "../../support/cli.js";
-import { FakeHost } from "../support/fake-host.js";
+import { type DingTalkBridge, startDingTalkBridge } from "../../support/dingtalk-bridge.js";
 
 const CID = "cid-chunks";
 
-let fake: FakeDingTalk | undefined;
-let bridge: Bridge | undefined;
-let host: FakeHost | undefined;
+let w: DingTalkBridge | undefined;
 afterEach(async () => {
-  await bridge?.stop();
-  await fake?.close();
-  host?.cleanup();
-  bridge = fake = host = undefined;
+  await w?.close();
+  w = undefined;
 });
 
-async function world(): Promise<{ fake: FakeDingTalk; host: FakeHost }> {
-  const f = await startFakeDingTalk({ redeliverAfterMs: null });
-  const h = new FakeHost();
-  const adapter = new DingTalkAdapter({
-    appKey: f.app.appKey,
-    appSecret: f.app.appSecret,
-    apiBase: f.apiBase,
-    oapiBase: f.oapiBase,
-    stateDir: mkdtempSync(join(tmpdir(), "cccc-chunks-")),
-    log: (line) => h.logs.push(line),
+async function world(): Promise<DingTalkBridge> {
+  w = await startDingTalkBridge({
     api: { retryBaseMs: 20, retryMaxMs: 40 },
-    stream: { disconnectJitterMs: 0 },
+    bridge: { retry: { baseMs: 20, maxMs: 40, attempts: 10 }, cursorFlushMs: 5 },
   });
-  const b = new Bridge(
-    h,
-    adapter,
-    { platform: "dingtalk", filesEnabled: false, maxFileMb: 1 },
-    { retry: { baseMs: 20, maxMs: 40, attempts: 10 }, cursorFlushMs: 5 },
-  );
-  fake = f;
-  host = h;
-  bridge = b;
-  await b.start();
-  f.push(f.robotMessage({ chat: "group", conversationId: CID, text: "/subscribe" }));
-  const key = await waitFor(async () => (await b.admin.pending())[0]?.key, 20_000, "the /subscribe key");
-  await b.admin.bind(key);
-  await waitFor(() => f.sent.length >= 2 || undefined, 10_000, "the key reply and the bind reply");
-  f.state.sent.length = 0;
-  return { fake: f, host: h };
-}
-
-/** Every `part-N` marker the chat received, in order of arrival. */
-function markers(f: FakeDingTalk): number[] {
-  return f.sent
-    .filter((m) => (m.target.conversationId ?? m.target.openConversationId) === CID)
-    .flatMap((m) => {
-      const p = m.msgParam as { content?: string; text?: string };
-      return [...(p.content ?? p.text ?? "").matchAll(/part-(\d+)\b/g)].map((x) => Number(x[1]));
-    });
+  await w.subscribe(CID);
+  return w;
 }
 
 describe("a long reply sent as several messages", () => {
@@ -78,9 +36,9 @@ describe("a long reply sent as several messages", () => {
     // has to retry the delivery (the rest may then go by the reply link or the robot OpenAPI).
     w.fake.fail("webhook", "qps", 6, 1);
     w.host.say("lead", paragraphs.join("\n\n"), ["user"]);
-    await waitFor(() => markers(w.fake).length >= 12 || undefined, 40_000, "all 12 parts");
-    await bridge?.idle();
-    expect(markers(w.fake)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    await waitFor(() => w.markers(CID, "part-").length >= 12 || undefined, 40_000, "all 12 parts");
+    await w.bridge.idle();
+    expect(w.markers(CID, "part-")).toEqual(Array.from({ length: 12 }, (_, i) => i));
     // The queue did retry the delivery (the scenario this test is about happened).
     expect(
       w.host.logs.some((l) => /\[outbound\] event #\d+ to cid-chunks: dingtalk_throttled, retry/.test(l)),

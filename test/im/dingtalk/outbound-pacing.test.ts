@@ -2,77 +2,37 @@
  * Outbound pacing against the fake DingTalk enforcing scaled-down platform limits: the bridge core
  * (in process, FakeHost ledger) with the real DingTalk adapter over loopback.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Bridge } from "../../../src/im/bridge.js";
-import { DingTalkAdapter } from "../../../src/im/dingtalk/adapter.js";
 import type { RateLimits } from "../../../src/im/dingtalk/rate-limit.js";
-import { type FakeDingTalk, type FakeLimits, startFakeDingTalk } from "../../fakes/dingtalk/index.js";
+import type { FakeLimits } from "../../fakes/dingtalk/index.js";
 import { waitFor } from "../../support/cli.js";
-import { FakeHost } from "../support/fake-host.js";
+import { type DingTalkBridge, startDingTalkBridge } from "../../support/dingtalk-bridge.js";
 
 const CID = "cid-pacing";
 /** 5 messages per chat per 600 ms: the platform's 20/min, scaled so a test takes seconds. */
 const SCALED: FakeLimits = { apiCalls: 20, apiWindowMs: 1_000, chatMessages: 5, chatWindowMs: 600 };
 
-let fake: FakeDingTalk | undefined;
-let bridge: Bridge | undefined;
-let host: FakeHost | undefined;
+let w: DingTalkBridge | undefined;
 afterEach(async () => {
-  await bridge?.stop();
-  await fake?.close();
-  host?.cleanup();
-  bridge = fake = host = undefined;
+  await w?.close();
+  w = undefined;
 });
 
-async function world(clientLimits: Partial<RateLimits>): Promise<{ fake: FakeDingTalk; host: FakeHost }> {
-  const f = await startFakeDingTalk({ redeliverAfterMs: null, limits: SCALED });
-  const h = new FakeHost();
-  const adapter = new DingTalkAdapter({
-    appKey: f.app.appKey,
-    appSecret: f.app.appSecret,
-    apiBase: f.apiBase,
-    oapiBase: f.oapiBase,
-    stateDir: mkdtempSync(join(tmpdir(), "cccc-pacing-")),
-    log: (line) => h.logs.push(line),
+async function world(clientLimits: Partial<RateLimits>): Promise<DingTalkBridge> {
+  w = await startDingTalkBridge({
+    fake: { limits: SCALED },
     api: { retryBaseMs: 100, retryMaxMs: 400, limits: clientLimits },
-    stream: { disconnectJitterMs: 0 },
+    bridge: { retry: { baseMs: 100, maxMs: 400, attempts: 50 }, cursorFlushMs: 5 },
   });
-  const b = new Bridge(
-    h,
-    adapter,
-    { platform: "dingtalk", filesEnabled: false, maxFileMb: 1 },
-    { retry: { baseMs: 100, maxMs: 400, attempts: 50 }, cursorFlushMs: 5 },
-  );
-  fake = f;
-  host = h;
-  bridge = b;
-  await b.start();
-  f.push(f.robotMessage({ chat: "group", conversationId: CID, text: "/subscribe" }));
-  const key = await waitFor(async () => (await b.admin.pending())[0]?.key, 20_000, "the /subscribe key");
-  await b.admin.bind(key);
-  // The key reply took one slot of the chat's window: let it pass so each case starts fresh.
+  await w.subscribe(CID);
+  // The two replies took slots of the chat's window: let it pass so each case starts fresh.
   await new Promise((r) => setTimeout(r, SCALED.chatWindowMs));
-  f.state.sent.length = 0;
-  return { fake: f, host: h };
-}
-
-/** Bodies the fake accepted for the chat, in order. */
-function bodies(f: FakeDingTalk): string[] {
-  return f.sent
-    .filter((m) => (m.target.conversationId ?? m.target.openConversationId) === CID)
-    .map((m) => {
-      const p = m.msgParam as { content?: string; text?: string };
-      return p.content ?? p.text ?? "";
-    });
+  return w;
 }
 
 /** Every `msg-N` marker the chat received, in order of arrival. */
-function markers(f: FakeDingTalk): number[] {
-  return bodies(f).flatMap((b) => [...b.matchAll(/msg-(\d+)\b/g)].map((m) => Number(m[1])));
-}
+const markers = (w: DingTalkBridge) => w.markers(CID, "msg-");
+const bodies = (w: DingTalkBridge) => w.bodies(CID);
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
@@ -85,10 +45,10 @@ describe("outbound pacing at the platform's limits", () => {
     const filler = "x".repeat(2_000);
     const t0 = Date.now();
     for (const i of range(12)) w.host.say("lead", `msg-${i} ${filler}`, ["user"]);
-    await waitFor(() => markers(w.fake).length >= 12, 40_000, "12 deliveries");
+    await waitFor(() => markers(w).length >= 12, 40_000, "12 deliveries");
     const elapsed = Date.now() - t0;
-    expect(markers(w.fake)).toEqual(range(12));
-    expect(bodies(w.fake)).toHaveLength(12);
+    expect(markers(w)).toEqual(range(12));
+    expect(bodies(w)).toHaveLength(12);
     expect(w.fake.state.limiter.throttled).toEqual({ api: 0, chat: 0 });
     // 12 messages at 5 per window need at least two more windows after the first five.
     expect(elapsed).toBeGreaterThanOrEqual(2 * SCALED.chatWindowMs);
@@ -100,11 +60,11 @@ describe("outbound pacing at the platform's limits", () => {
     const w = await world({ chatMessages: 100, chatWindowMs: SCALED.chatWindowMs });
     const filler = "y".repeat(2_000);
     for (const i of range(15)) w.host.say("lead", `msg-${i} ${filler}`, ["user"]);
-    await waitFor(() => markers(w.fake).length >= 15, 80_000, "15 deliveries");
-    await bridge?.idle(20_000);
+    await waitFor(() => markers(w).length >= 15, 80_000, "15 deliveries");
+    await w.bridge.idle(20_000);
     expect(w.fake.state.limiter.throttled.chat).toBeGreaterThan(0);
-    expect(markers(w.fake)).toEqual(range(15));
-    expect(bodies(w.fake)).toHaveLength(15);
+    expect(markers(w)).toEqual(range(15));
+    expect(bodies(w)).toHaveLength(15);
   });
 
   it("merges consecutive small messages when a queue forms, in order, never text with markdown", {
@@ -115,16 +75,16 @@ describe("outbound pacing at the platform's limits", () => {
       // msg-20 is markdown: it must go out on its own, between the texts before and after it.
       w.host.say("lead", i === 20 ? `**msg-${i}** in bold` : `msg-${i} short`, ["user"]);
     }
-    await waitFor(() => markers(w.fake).length >= 40, 40_000, "40 messages");
-    await bridge?.idle(20_000);
-    expect(markers(w.fake)).toEqual(range(40));
+    await waitFor(() => markers(w).length >= 40, 40_000, "40 messages");
+    await w.bridge.idle(20_000);
+    expect(markers(w)).toEqual(range(40));
     const sent = w.fake.sent.filter((m) => (m.target.conversationId ?? m.target.openConversationId) === CID);
     expect(sent.length).toBeLessThan(40 / 2);
     const md = sent.filter((m) => m.msgKey === "markdown" || m.msgKey === "sampleMarkdown");
     expect(md).toHaveLength(1);
     expect(JSON.stringify(md[0]?.msgParam)).not.toMatch(/msg-(19|21)\b/);
     // Each merged message keeps every sender header and fits DingTalk's size limit.
-    for (const b of bodies(w.fake).filter((x) => !x.includes("**")))
+    for (const b of bodies(w).filter((x) => !x.includes("**")))
       expect(b.match(/\[Lead\]/g)?.length).toBe(b.match(/msg-\d+/g)?.length);
     expect(w.fake.state.limiter.throttled).toEqual({ api: 0, chat: 0 });
   });

@@ -1,46 +1,51 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { rateLimitsFromEnv } from "../../../src/im/dingtalk/rate-limit.js";
-import { RateLimiter } from "../../../src/im/transport/rate-window.js";
+import { RateLimiter, type Slot } from "../../../src/im/transport/rate-window.js";
+import { advance, fakeClockPerTest, type Tracked, track } from "../../support/fake-clock.js";
 
 const limits = { apiCalls: 1000, apiWindowMs: 1000, chatMessages: 3, chatWindowMs: 200 };
 
 describe("RateLimiter (sliding windows like DingTalk's)", () => {
+  fakeClockPerTest();
+  const granted = (slots: Array<Tracked<Slot>>) => slots.filter((s) => s.done).length;
+
   it("grants a chat's whole window at once, then the next slot a window after the first answer", async () => {
     const l = new RateLimiter(limits);
-    const t0 = Date.now();
-    for (let i = 0; i < 3; i++) (await l.acquire("send", "c1")).settle();
-    expect(Date.now() - t0).toBeLessThan(150);
-    const settledAt = Date.now();
-    (await l.acquire("send", "c1")).settle();
-    expect(Date.now() - settledAt).toBeGreaterThanOrEqual(200 - (settledAt - t0) - 5);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(195);
+    const first = [0, 1, 2].map(() => track(l.acquire("send", "c1")));
+    await advance(0);
+    expect(granted(first)).toBe(3);
+    for (const s of first) s.value.settle();
+    const fourth = track(l.acquire("send", "c1"));
+    await advance(199);
+    expect(fourth.done).toBe(false);
+    await advance(1);
+    expect(fourth.done).toBe(true);
+    fourth.value.settle();
     // Another chat is not held up by c1's window.
-    const t1 = Date.now();
-    (await l.acquire("send", "c2")).settle();
-    expect(Date.now() - t1).toBeLessThan(150);
+    const other = track(l.acquire("send", "c2"));
+    await advance(0);
+    expect(other.done).toBe(true);
   });
 
   it("a slot in flight holds its place until answered, and is dated at the answer", async () => {
     const l = new RateLimiter({ ...limits, chatMessages: 1 });
-    const slot = await l.acquire("send", "c1");
-    let granted = 0;
-    const next = l.acquire("send", "c1").then((s) => {
-      granted = Date.now();
-      s.settle();
-    });
-    await new Promise((r) => setTimeout(r, 300)); // longer than the window: still in flight
-    expect(granted).toBe(0);
-    const answered = Date.now();
-    slot.settle();
-    await next;
-    expect(granted - answered).toBeGreaterThanOrEqual(195);
+    const slot = track(l.acquire("send", "c1"));
+    await advance(0);
+    const next = track(l.acquire("send", "c1"));
+    await advance(300); // longer than the window: still in flight
+    expect(next.done).toBe(false);
+    slot.value.settle();
+    await advance(199);
+    expect(next.done).toBe(false);
+    await advance(1);
+    expect(next.done).toBe(true);
   });
 
   it("serves thousands of waiters in order from one timer", async () => {
     const l = new RateLimiter({ apiCalls: 500, apiWindowMs: 100, chatMessages: 20, chatWindowMs: 60_000 });
     const order: number[] = [];
     const t0 = Date.now();
-    await Promise.all(
+    const all = Promise.all(
       Array.from({ length: 2000 }, (_, i) =>
         l.acquire("emotion", undefined).then((s) => {
           order.push(i);
@@ -48,16 +53,23 @@ describe("RateLimiter (sliding windows like DingTalk's)", () => {
         }),
       ),
     );
+    await advance(299); // 4 windows of 500: the last opens at 300 ms
+    expect(order).toHaveLength(1500);
+    expect(vi.getTimerCount()).toBe(1);
+    await advance(1);
+    await all;
     expect(order).toEqual(Array.from({ length: 2000 }, (_, i) => i));
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(290); // 4 windows of 500
+    expect(Date.now() - t0).toBe(300);
   });
 
   it("a throttle answer holds the chat and the API; an abort rejects and frees the waiter", async () => {
     const l = new RateLimiter(limits);
-    const t0 = Date.now();
     l.hold("send", "c1", 250);
-    (await l.acquire("send", "c9")).settle(); // same API: held too
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(245);
+    const sameApi = track(l.acquire("send", "c9")); // same API: held too
+    await advance(249);
+    expect(sameApi.done).toBe(false);
+    await advance(1);
+    expect(sameApi.done).toBe(true);
     const stop = new AbortController();
     const l2 = new RateLimiter({ ...limits, chatMessages: 1 });
     await l2.acquire("send", "c1");
@@ -78,18 +90,20 @@ describe("RateLimiter (sliding windows like DingTalk's)", () => {
         order.push(tag);
         s.settle();
       });
-    const t0 = Date.now();
     // The low update queued first; the final answer queued after it still goes first.
-    await Promise.all([
+    const both = Promise.all([
       take("card.streaming", "update", true),
       take("robot.oToMessages.batchSend", "answer"),
     ]);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(150); // waited for the shared window
+    await advance(199); // waits for the shared window
+    expect(order).toEqual([]);
+    await advance(1);
+    await both;
     expect(order).toEqual(["answer", "update"]);
     // Outside the budget nothing changes: another API without a budget is not held.
-    const t1 = Date.now();
-    (await l.acquire("robot.emotion.reply", undefined)).settle();
-    expect(Date.now() - t1).toBeLessThan(100);
+    const free = track(l.acquire("robot.emotion.reply", undefined));
+    await advance(0);
+    expect(free.done).toBe(true);
   });
 
   it("reads CCCC_DINGTALK_RATE_LIMITS and says what is wrong with a bad value", () => {

@@ -1,5 +1,6 @@
 // ReplayGuard (issue 15 item 2): one use per signed key, durable, pruned by age, bounded; a failed
 // request releases its key so DingTalk's retry is accepted.
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,6 +33,25 @@ describe("ReplayGuard", () => {
     expect(readFileSync(f, "utf8")).not.toContain("1700000000000"); // keys are stored hashed
   });
 
+  it("appends one line per used key instead of rewriting the file, and reads the old file layout", async () => {
+    const f = file();
+    const now = Date.now();
+    // The layout written before the guard moved onto the transport kit's store: [sha256 prefix, at].
+    const h = createHash("sha256").update("robot:old-layout").digest("hex").slice(0, 32);
+    writeFileSync(f, JSON.stringify({ v: 1, used: [[h, now - 1000]] }));
+    const g = new ReplayGuard(f, () => {});
+    expect(await g.begin({ key: "robot:old-layout", at: now })).toBe(false);
+    const before = readFileSync(f, "utf8");
+    for (let i = 0; i < 50; i++) await guardReplay(g, { key: `robot:${i}`, at: now }, () => {}, ok);
+    expect(readFileSync(f, "utf8")).toBe(before); // the snapshot was not rewritten per request
+    expect(readFileSync(`${f}.log`, "utf8").split("\n").filter(Boolean)).toHaveLength(50);
+    g.close();
+    const again = new ReplayGuard(f, () => {});
+    expect(await again.begin({ key: "robot:49", at: now })).toBe(false);
+    expect(await again.begin({ key: "robot:old-layout", at: now })).toBe(false);
+    expect(await again.begin({ key: "robot:50", at: now })).toBe(true);
+  });
+
   it("a failed request releases its key; a concurrent second use is refused while in flight", async () => {
     const g = new ReplayGuard(file(), () => {});
     const key = { key: "event:1:n", at: Date.now() };
@@ -53,8 +73,8 @@ describe("ReplayGuard", () => {
     const logs: string[] = [];
     const g = new ReplayGuard(file(), (l) => logs.push(l), 3, 60_000);
     const now = Date.now();
-    await g.commit({ key: "old", at: now - 120_000 }, now);
-    for (const k of ["a", "b", "c", "d"]) await g.commit({ key: k, at: now - 10 }, now);
+    await g.commit({ key: "old", at: now - 120_000 });
+    for (const k of ["a", "b", "c", "d"]) await g.commit({ key: k, at: now - 10 });
     expect(await g.begin({ key: "old", at: now })).toBe(true); // pruned: only the timestamp check guards it
     expect(logs.some((l) => /forgot the 1 oldest/.test(l))).toBe(true);
   });

@@ -91,7 +91,7 @@ export function AddActorForm({ gid, onAdded }: { gid: string; onAdded: () => voi
         <span>Permissions</span>
         <select value={permissions} onChange={(e) => setPermissions(e.target.value as "bypass" | "ask")}>
           <option value="bypass">bypass: run tools without asking</option>
-          <option value="ask">ask: a person approves (Claude, structured)</option>
+          <option value="ask">ask: a person approves (Claude or Codex, structured)</option>
         </select>
       </label>
       <label className="field">
