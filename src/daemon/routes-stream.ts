@@ -163,7 +163,8 @@ async function pump(group: Group, res: ServerResponse, from: number, streams: St
         if (closed) break;
         if (e.seq <= cursor) continue;
         cursor = e.seq;
-        if (!res.write(`event: ledger\nid: ${e.seq}\ndata: ${JSON.stringify(e)}\n\n`)) {
+        const json = group.ledger.lineOf(e) ?? JSON.stringify(e); // the line as written, when known
+        if (!res.write(`event: ledger\nid: ${e.seq}\ndata: ${json}\n\n`)) {
           await until(() => !res.writableNeedDrain);
         }
       }

@@ -37,6 +37,8 @@ const keyOf = (op: ReactionOp) => `${op.message.messageId}\u0000${op.emoji}`;
 export class ReactionQueue {
   /** chat → (message+emoji → op), in queue order. */
   private readonly chats = new Map<string, Map<string, ReactionOp>>();
+  /** Chat ids by how many ops they have queued (≤ maxPerChat + 1 sizes): the longest without a scan. */
+  private readonly bySize = new Map<number, Set<string>>();
   private total = 0;
   private workers = 0;
   private dropped = 0;
@@ -71,6 +73,7 @@ export class ReactionQueue {
       this.chats.set(chatId, chat);
     }
     chat.set(key, op);
+    this.resized(chatId, chat.size - 1, chat.size);
     this.total++;
     if (chat.size > (this.opts.maxPerChat ?? 20)) this.dropOne(chatId, chat);
     if (this.total > (this.opts.maxTotal ?? 200)) this.dropFromLongest();
@@ -80,6 +83,7 @@ export class ReactionQueue {
   /** Forget everything queued (bridge stop); calls already sent finish on their own. */
   clear(): void {
     this.chats.clear();
+    this.bySize.clear();
     this.unsent.clear();
     this.total = 0;
   }
@@ -132,8 +136,19 @@ export class ReactionQueue {
 
   private remove(chatId: string, chat: Map<string, ReactionOp>, key: string): void {
     if (!chat.delete(key)) return;
+    this.resized(chatId, chat.size + 1, chat.size);
     this.total--;
     if (chat.size === 0) this.chats.delete(chatId);
+  }
+
+  private resized(chatId: string, from: number, to: number): void {
+    const was = this.bySize.get(from);
+    was?.delete(chatId);
+    if (was?.size === 0) this.bySize.delete(from);
+    if (to === 0) return;
+    const now = this.bySize.get(to);
+    if (now) now.add(chatId);
+    else this.bySize.set(to, new Set([chatId]));
   }
 
   private dropOne(chatId: string, chat: Map<string, ReactionOp>): void {
@@ -159,9 +174,12 @@ export class ReactionQueue {
       this.opts.log(`[indicator] too many reactions queued; ${this.dropped} skipped so far (best effort)`);
   }
 
+  /** O(number of distinct sizes), not O(chats): a burst over many chats hits this on every push. */
   private dropFromLongest(): void {
-    let longest: [string, Map<string, ReactionOp>] | undefined;
-    for (const entry of this.chats) if (!longest || entry[1].size > longest[1].size) longest = entry;
-    if (longest) this.dropOne(longest[0], longest[1]);
+    let size = 0;
+    for (const n of this.bySize.keys()) if (n > size) size = n;
+    const chatId = this.bySize.get(size)?.values().next().value;
+    const chat = chatId === undefined ? undefined : this.chats.get(chatId);
+    if (chatId !== undefined && chat) this.dropOne(chatId, chat);
   }
 }

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { corruptStateError, isRecord, readJsonFile, writeJsonFile } from "./state-file.js";
+import { corruptStateError, isRecord, readJsonFile } from "./state-file.js";
+import { StateWriter } from "./state-writer.js";
 import { FileDedupe } from "./transport/dedupe-store.js";
 import type { ChatType } from "./types.js";
 
@@ -68,6 +69,11 @@ export const STATE_FILES = {
 
 type FileName = keyof typeof STATE_FILES;
 const RECENT_IDS_MAX = 512;
+/**
+ * Rewritten on every inbound message, nobody awaits it: paced (state-writer.ts). Handled ids are
+ * not rewritten: they are appended to their log (FileDedupe, transport/dedupe-store.ts).
+ */
+const PACED: ReadonlySet<FileName> = new Set<FileName>(["routes"]);
 
 /** `ahead` without the seqs at or below each chat's mark; undefined when nothing is left. */
 function pruneAhead(
@@ -127,9 +133,7 @@ export class BridgeState {
   private outboundCursor: OutboundCursor | undefined;
   /** Inbound ids claimed (memory) and handled (appended to `recent-message-ids.json.log`). */
   private recent?: FileDedupe;
-  private writes = new Map<FileName, Promise<void>>();
-  /** A write queued behind the running one; later changes join it (its snapshot is taken late). */
-  private queued = new Map<FileName, Promise<void>>();
+  private readonly writer = new StateWriter<FileName>((file) => this.path(file), PACED);
   private loaded = false;
 
   constructor(readonly dir: string) {}
@@ -161,27 +165,18 @@ export class BridgeState {
 
   /** Wait for every pending write and release the file handles (used by stop() and tests). */
   async flush(): Promise<void> {
-    await Promise.all([...this.writes.values()]);
+    await this.writer.flush();
     this.recent?.close();
   }
 
-  /**
-   * Write a file after the write in progress. Writes are coalesced: while one is queued, later
-   * changes join it (the snapshot is taken when it starts), so a flood costs two writes, not N.
-   */
+  /** How many times the file was written since start (tests, benchmarks). */
+  writesOf(file: FileName): number {
+    return this.writer.writesOf(file);
+  }
+
+  /** Coalesced atomic write of one file (state-writer.ts). */
   private persist(file: FileName, snapshot: () => unknown): Promise<void> {
-    const queued = this.queued.get(file);
-    if (queued) return queued;
-    const previous = this.writes.get(file) ?? Promise.resolve();
-    const next = previous
-      .catch(() => undefined)
-      .then(() => {
-        this.queued.delete(file);
-        return writeJsonFile(this.path(file), snapshot());
-      });
-    this.queued.set(file, next);
-    this.writes.set(file, next);
-    return next;
+    return this.writer.persist(file, snapshot);
   }
 
   // ── authorization ────────────────────────────────────────────────────────────

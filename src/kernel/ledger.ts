@@ -15,6 +15,9 @@
  *   (their outcome was unknown to the caller, as with any crash before an acknowledgement).
  * - Corrupt (non-JSON) lines are skipped by every reader and reported via `onCorrupt`, each time they
  *   are read. Lookups by seq use a sparse seq → offset index plus binary search by seeking.
+ * - Reads that start within the newest durable events (at most 512 events / 512 KiB of lines) are
+ *   answered from memory (`ledger-recent.ts`): followers of the end of the file (live stream,
+ *   outbound) do not read back and re-parse what was just written.
  * - One instance per file per process (the daemon is the single writer); a second `open` throws.
  */
 import { type FileHandle, mkdir, open } from "node:fs/promises";
@@ -24,6 +27,7 @@ import { type LedgerAppend, serializeEvent } from "./ledger-event.js";
 import { locate, SparseIndex } from "./ledger-index.js";
 
 import { linesBackward, linesForward, parseLine, preview, type RawLine } from "./ledger-lines.js";
+import { RecentEvents } from "./ledger-recent.js";
 import { repairTornTail } from "./ledger-repair.js";
 import type { LedgerEvent } from "./types.js";
 
@@ -52,6 +56,9 @@ export interface LedgerOptions {
 
 interface Pending {
   events: LedgerEvent[];
+  /** UTF-8 bytes of each event's line (without `\n`). */
+  lines: string[];
+  sizes: number[];
   buf: Buffer;
   resolve: (events: LedgerEvent[]) => void;
   reject: (err: unknown) => void;
@@ -61,6 +68,8 @@ const openPaths = new Set<string>();
 
 export class Ledger {
   private readonly index = new SparseIndex();
+  /** The newest durable events: readers at the end of the file are served from memory. */
+  private readonly recent = new RecentEvents();
   private readonly listeners = new Set<(e: LedgerEvent) => void>();
   private readonly reads = new Set<Promise<unknown>>();
   private pending: Pending[] = [];
@@ -112,6 +121,15 @@ export class Ledger {
     }
   }
 
+  /**
+   * The JSON of one of the newest events this ledger appended (its line in the file,
+   * `JSON.stringify(event)` to the byte), so followers need not serialise it again; undefined for
+   * older events and events read from the file.
+   */
+  lineOf(event: LedgerEvent): string | undefined {
+    return this.recent.lineOf(event);
+  }
+
   /** The seq of the last durable event (0 for an empty ledger). */
   lastSeq(): number {
     return this.durableSeq;
@@ -140,8 +158,9 @@ export class Ledger {
     this.nextSeq += items.length;
     const text = `${lines.join("\n")}\n`;
     const events = lines.map((line) => JSON.parse(line) as LedgerEvent);
+    const sizes = lines.map((line) => Buffer.byteLength(line));
     return new Promise((resolve, reject) => {
-      this.pending.push({ events, buf: Buffer.from(text, "utf8"), resolve, reject });
+      this.pending.push({ events, lines, sizes, buf: Buffer.from(text, "utf8"), resolve, reject });
       this.schedule();
     });
   }
@@ -152,6 +171,11 @@ export class Ledger {
    * paging through a big ledger holds one bounded page at a time.
    */
   read(afterSeq: number, limit = 1000, maxBytes = Number.POSITIVE_INFINITY): Promise<LedgerEvent[]> {
+    if (this.closePromise) return Promise.reject(this.closedError());
+    const max = Math.floor(limit);
+    if (!(max > 0) || afterSeq >= this.durableSeq) return Promise.resolve([]);
+    const kept = this.recent.read(afterSeq, max, maxBytes);
+    if (kept) return Promise.resolve(kept);
     return this.track(async () => {
       const end = this.size;
       const last = this.durableSeq;
@@ -285,6 +309,7 @@ export class Ledger {
     for (const p of batch) {
       const last = p.events[p.events.length - 1];
       if (last) this.durableSeq = last.seq;
+      for (const [i, e] of p.events.entries()) this.recent.add(e, p.lines[i] ?? "", p.sizes[i] ?? 0);
     }
     for (const p of batch) p.resolve(p.events);
     const listeners = [...this.listeners];

@@ -94,4 +94,31 @@ describe("ReactionQueue", () => {
     await s.release();
     expect(s.sent).toEqual(["z/0+🤔", "a/2+🤔", "b/1+🤔", "a/1+🥳"]);
   });
+
+  it("over the overall bound drops from the chat with the most queued, also among many one-op chats", async () => {
+    const s = gatedSend();
+    const q = new ReactionQueue({
+      send: s.send,
+      log: () => {},
+      droppable: "🤔",
+      concurrency: 1,
+      maxPerChat: 10,
+      maxTotal: 6,
+    });
+    q.push({ message: msg("z", "0"), emoji: "🤔", on: true }); // in flight while the rest queue up
+    for (const m of ["1", "2", "3", "4"]) q.push({ message: msg("a", m), emoji: "🥳", on: true });
+    for (const c of ["b", "c", "d"]) q.push({ message: msg(c, "1"), emoji: "🤔", on: true });
+    expect(q.size).toBe(6);
+    await s.release();
+    expect(s.sent).not.toContain("a/1+🥳"); // a had the most queued: its oldest went
+    expect([...s.sent].sort()).toEqual([
+      "a/2+🥳",
+      "a/3+🥳",
+      "a/4+🥳",
+      "b/1+🤔",
+      "c/1+🤔",
+      "d/1+🤔",
+      "z/0+🤔",
+    ]);
+  });
 });

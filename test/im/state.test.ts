@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BridgeState } from "../../src/im/state.js";
+import { WRITE_GAP_MS } from "../../src/im/state-writer.js";
 import { FakeHost } from "./support/fake-host.js";
 
 let host: FakeHost;
@@ -82,6 +83,34 @@ describe("BridgeState", () => {
       message: expect.stringContaining("authorized-chats.json"),
     });
     expect(readFileSync(join(host.stateDir, "authorized-chats.json"), "utf8")).toBe('{"c1": {"chat_id": 5}}');
+  });
+
+  it("rewrites reply routes at most once per gap in a flood (handled ids are appended, not paced); flush writes at once", async () => {
+    host = new FakeHost();
+    const state = new BridgeState(host.stateDir);
+    await state.load();
+    const started = Date.now();
+    let n = 0;
+    while (Date.now() - started < 600) {
+      for (let i = 0; i < 50; i++, n++) {
+        void state.setRoute(`c${n % 300}`, { chat_type: "direct", updated_at: String(n) });
+        state.claimMessage(`c:m${n}`);
+        state.messageHandled(`c:m${n}`);
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    const elapsed = Date.now() - started;
+    // One write per 250 ms (the first at once), plus the one queued when the loop ended.
+    const bound = Math.ceil(elapsed / WRITE_GAP_MS) + 2;
+    expect(state.writesOf("routes")).toBeGreaterThan(0);
+    expect(state.writesOf("routes")).toBeLessThanOrEqual(bound);
+    await state.flush(); // does not wait for the gap
+    const routes = JSON.parse(readFileSync(join(host.stateDir, "reply-routes.json"), "utf8"));
+    expect(routes[`c${(n - 1) % 300}`].updated_at).toBe(String(n - 1));
+    const again = new BridgeState(host.stateDir);
+    await again.load();
+    expect(again.seenMessage(`c:m${n - 1}`)).toBe(true); // the handled ids' log kept up with the flood
+    await again.flush();
   });
 
   it("a corrupt handled-ids file is the same clear error, and is left in place", async () => {
