@@ -190,6 +190,8 @@ describe("codex in permission mode ask (scripted app-server)", () => {
       "the hand-over message",
     );
     expect((told.data as ChatMessageData).to).toEqual(["lead"]);
+    // The hand-over is a turn of its own: retry once it is answered (else both land in one turn).
+    await reply(told);
     const retry = await send("exec touch r.txt");
     expect((await reply(retry)).data.text).toBe("ran exec touch r.txt (accept)");
     const last = (await events("approval.decided")).map((e) => e.data as ApprovalDecidedData).at(-1);
