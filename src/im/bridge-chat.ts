@@ -5,7 +5,8 @@
  */
 import { type LiveBoards, statusBoardSource } from "./board.js";
 import { chatTargetOf, targetOf } from "./chat-target.js";
-import type { ChooseContent, OutboundFollower } from "./outbound.js";
+import type { OutboundFollower } from "./outbound.js";
+import type { ChooseContent } from "./outbound-deps.js";
 import type { Replies } from "./replies/index.js";
 import type { BridgeState } from "./state.js";
 import type { ActionButton, BridgeHost, InboundMessage, PlatformAdapter } from "./types.js";

@@ -7,7 +7,7 @@ import type { BindLimits } from "./bind-throttle.js";
 import type { BoardTiming } from "./board.js";
 import type { CardTimings } from "./cards/timings.js";
 import type { InboundRate } from "./inbound-limit.js";
-import type { ChooseContent } from "./outbound.js";
+import type { ChooseContent } from "./outbound-deps.js";
 import type { Language } from "./replies/index.js";
 import type { RetryPolicy } from "./send-queue.js";
 

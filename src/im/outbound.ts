@@ -1,51 +1,14 @@
 import type { LedgerEvent } from "../kernel/types.js";
 import { approvalItem } from "./approval-outbound.js";
 import { errorMessage } from "./bridge-errors.js";
-import type { ApprovalCards } from "./cards/approval-cards.js";
-import type { CardStreams } from "./cards/card-streams.js";
 import { chatTargetOf } from "./chat-target.js";
-import type { ProcessingIndicators } from "./indicator.js";
+import type { OutboundDeps } from "./outbound-deps.js";
+import { type JobContext, outboundJob } from "./outbound-job.js";
 import { EventMedia } from "./outbound-media.js";
-import type { ApprovalReplies } from "./replies/approvals.js";
-import type { Replies } from "./replies/index.js";
 import { chatReceives, classifyEvent, type OutboundItem } from "./routing.js";
-import { ChatSendQueue, type Mergeable, type RetryPolicy, type SendJob } from "./send-queue.js";
-import type { AuthorizedChat, BridgeState } from "./state.js";
-import type { ActionButton, BridgeHost, ChatTarget, OutboundContent, PlatformAdapter } from "./types.js";
-
-/** The signature of `chooseContent` in src/im/format.ts. */
-export type ChooseContent = (input: {
-  text: string;
-  title: string;
-  kind?: "help" | "status";
-  buttons?: ActionButton[];
-}) => OutboundContent;
-
-export interface OutboundDeps {
-  host: BridgeHost;
-  adapter: PlatformAdapter;
-  state: BridgeState;
-  chooseContent: ChooseContent;
-  files: { enabled: boolean; maxBytes: number };
-  /** The chat texts (attachment notes) in the group's `im.language`. */
-  replies: Replies;
-  approvalReplies: ApprovalReplies;
-  /** The URL a button uses to send a command back, or undefined where the platform cannot. */
-  commandUrl(command: string): string | undefined;
-  retry: RetryPolicy;
-  indicators: ProcessingIndicators;
-  now(): number;
-  log(line: string): void;
-  /** The follower failed in a way it cannot recover from (e.g. the ledger cannot be read). */
-  onFatal(error: unknown): void;
-  /** Min time between two "delivery failed" system notices for the same chat. */
-  noticeIntervalMs?: number;
-  cursorFlushMs?: number;
-  /** Live reply cards (docs/im-bridge.md "Cards"), when the platform has them and `im.cards` is on. */
-  cards?: () => CardStreams | undefined;
-  /** Approval requests as cards their decision updates (cards/approval-cards.ts), when cards are on. */
-  approvalCards?: () => ApprovalCards | undefined;
-}
+import { ChatSendQueue, type SendJob } from "./send-queue.js";
+import type { AuthorizedChat } from "./state.js";
+import type { ChatTarget, OutboundContent } from "./types.js";
 
 const PAGE = 200;
 /** Ledger events being delivered at once; the pump waits (the ledger is the durable buffer). */
@@ -80,7 +43,16 @@ export class OutboundFollower {
   /** Replies refused since start because the chat's queue was full. */
   refused = 0;
 
-  constructor(private readonly deps: OutboundDeps) {}
+  private readonly jobs: JobContext;
+
+  constructor(private readonly deps: OutboundDeps) {
+    this.jobs = {
+      deps,
+      target: (chat) => this.target(chat),
+      done: (item, chat, outcome) =>
+        this.finish(item, chat, outcome).catch((e: unknown) => deps.log(`[outbound] ${errorMessage(e)}`)),
+    };
+  }
 
   async start(): Promise<void> {
     const { state, host } = this.deps;
@@ -248,96 +220,8 @@ export class OutboundFollower {
       const queued = this.queuedSeqs.get(chat.chat_id) ?? new Set<number>();
       queued.add(item.seq);
       this.queuedSeqs.set(chat.chat_id, queued);
-      this.queue(chat.chat_id).push(this.job(item, chat, media, cardOnly.has(chat.chat_id)));
+      this.queue(chat.chat_id).push(outboundJob(this.jobs, item, chat, media, cardOnly.has(chat.chat_id)));
     }
-  }
-
-  /** `cardOnly`: update the chat's approval card, send no message (the chat gets none now). */
-  private job(item: OutboundItem, chat: AuthorizedChat, media: EventMedia, cardOnly = false): SendJob {
-    const { adapter, files } = this.deps;
-    const target = () => this.target(chat);
-    const notes: string[] = [];
-    const steps: SendJob["steps"] = [];
-    if (item.attachments.length > 0 && !files.enabled)
-      notes.push(this.deps.replies.attachmentsDisabled(item.attachments.length));
-    if (files.enabled) {
-      for (const a of item.attachments) {
-        const progress = { sent: 0 };
-        steps.push(async () => {
-          const result = await media.get(a);
-          if (result.note && !notes.includes(result.note)) notes.push(result.note);
-          if (result.content) await adapter.send(target(), result.content, progress);
-        });
-      }
-    }
-    const cards = item.streamId ? this.deps.cards?.() : undefined;
-    const buttons = this.buttons(item, chat);
-    const approvalCards = item.approval ? this.deps.approvalCards?.() : undefined;
-    // A retried step resumes where the platform stopped accepting (a long text is several
-    // messages), unless the text itself changed (the card took more of it meanwhile).
-    let progress = { sent: 0 };
-    let sending = "";
-    steps.push(async () => {
-      const approval = item.approval;
-      if (
-        approval &&
-        approvalCards &&
-        (await approvalCards.deliver(approval, chat.chat_id, target(), buttons))
-      )
-        return;
-      if (cardOnly) return;
-      // The stream's card may already show the answer: only what it does not show goes as messages.
-      const body =
-        cards && item.streamId ? await cards.deliverFinal(item.streamId, chat.chat_id, item.text) : item.text;
-      if (body === "" && notes.length === 0) return;
-      const text = notes.length > 0 ? `${body}${body ? "\n\n" : ""}${notes.join("\n")}` : body;
-      if (text !== sending) [progress, sending] = [{ sent: 0 }, text];
-      await adapter.send(target(), this.deps.chooseContent({ text, title: item.title, buttons }), progress);
-    });
-    const merge =
-      steps.length === 1 && !cards && !item.buttons && !approvalCards
-        ? this.mergeable(item, notes, target)
-        : undefined;
-    return {
-      label: `event #${item.seq}`,
-      steps,
-      // Final answers (and notices) for the user go before queued agent-to-agent traffic.
-      urgent: item.audience === "user",
-      ...(merge ? { merge } : {}),
-      done: (outcome) =>
-        this.finish(item, chat, outcome).catch((e: unknown) =>
-          this.deps.log(`[outbound] ${errorMessage(e)}`),
-        ),
-    };
-  }
-
-  /** An item's command buttons for this chat: direct chats only (a group needs an @mention). */
-  private buttons(item: OutboundItem, chat: AuthorizedChat): ActionButton[] {
-    if (!item.buttons || chat.chat_type !== "direct") return [];
-    const out: ActionButton[] = [];
-    for (const [title, command] of item.buttons) {
-      const url = this.deps.commandUrl(command);
-      if (url === undefined) return [];
-      out.push({ title, url });
-    }
-    return out;
-  }
-
-  /** A plain text or markdown message may merge with the ones queued behind it (send-queue.ts). */
-  private mergeable(item: OutboundItem, notes: string[], target: () => ChatTarget): Mergeable | undefined {
-    const { adapter } = this.deps;
-    const fits = adapter.fitsOneMessage?.bind(adapter);
-    if (!fits) return undefined;
-    const text = notes.length > 0 ? `${item.text}\n\n${notes.join("\n")}` : item.text;
-    const content = this.deps.chooseContent({ text, title: item.title });
-    if (content.type !== "text" && content.type !== "markdown") return undefined;
-    // The audience is part of the key: a final answer is never folded into verbose traffic.
-    return {
-      key: `${content.type}:${item.audience}`,
-      text: content.text,
-      fits: (joined) => fits({ ...content, text: joined }),
-      send: (joined) => adapter.send(target(), { ...content, text: joined }),
-    };
   }
 
   private async finish(

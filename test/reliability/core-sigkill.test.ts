@@ -82,7 +82,12 @@ describe("daemon killed with SIGKILL mid-burst", () => {
       // one reply every third message, so replies are in flight on both sides of the kill
       if (i % 3 === 0) void reply(i / 3).catch(() => undefined);
       if (i === Math.floor(total / 2)) {
-        await new Promise((r) => setTimeout(r, 30));
+        // Killed while ingesting: some of the burst is in the ledger already, the rest is not.
+        const burstSeen = () =>
+          daemon
+            .ledger<LedgerLine>(gid)
+            .some((e) => e.by === "user" && userIds.includes(String(e.data.source?.message_id)));
+        await waitFor(burstSeen, 20_000, "part of the burst in the ledger");
         exited = daemon.kill();
       }
       await new Promise((r) => setTimeout(r, 5));
