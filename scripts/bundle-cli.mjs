@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Bundle the CLI client path into one CommonJS file, `dist/src/cli/main.cjs` (the `cccc` bin), from
+ * Bundle the CLI client path into one CommonJS file, `dist/src/cli/cli-bundle.cjs`, run by the `cccc`
+ * bin `dist/src/cli/main.cjs` (scripts/cli-loader.cjs, with a V8 code cache), from
  * the tsc output `dist/src/cli/main.js`. Part of `npm run build`; run after `tsc`.
  *
  * Why (docs/bench.md, "CLI"): a `cccc send` used to resolve, read, compile and link ~40 ESM files
@@ -11,13 +12,16 @@
  * the MCP server, zod's config schemas, a platform's runtime), rewritten to the same relative path
  * from `dist/src/cli/` so it still resolves. Built-in `node:` modules stay external.
  */
+import { execFileSync } from "node:child_process";
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { rolldown } from "rolldown";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const input = resolve(root, "dist/src/cli/main.js");
-const output = resolve(root, "dist/src/cli/main.cjs");
+const output = resolve(root, "dist/src/cli/cli-bundle.cjs");
+const bin = resolve(root, "dist/src/cli/main.cjs");
 
 /** Keep `import("./x.js")` lazy: external, path relative to the bundle's directory. */
 const lazyStaysLazy = {
@@ -41,4 +45,15 @@ const bundle = await rolldown({
 });
 await bundle.write({ file: output, format: "cjs", codeSplitting: false, sourcemap: true });
 await bundle.close();
-process.stdout.write(`bundled the CLI: ${relative(root, output)}\n`);
+// Lazy relative imports call the loader's import() (see scripts/cli-loader.cjs for why).
+writeFileSync(output, readFileSync(output, "utf8").replace(/\bimport\((?="\.)/g, "__ccccImport("));
+// The bin is a small loader that runs the bundle with a V8 code cache (scripts/cli-loader.cjs).
+copyFileSync(resolve(root, "scripts/cli-loader.cjs"), bin);
+rmSync(`${output}.v8cache`, { force: true });
+// Write the code cache now (a `--help` compiles commander and every command's registration), so an
+// installed CLI starts with it even where dist/ is read-only. `--help` exits 0.
+execFileSync(process.execPath, [bin, "--help"], {
+  env: { ...process.env, CCCC_WRITE_CODE_CACHE: "1" },
+  stdio: "ignore",
+});
+process.stdout.write(`bundled the CLI: ${relative(root, output)}, bin ${relative(root, bin)}\n`);

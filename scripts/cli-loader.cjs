@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+"use strict";
+/**
+ * The `cccc` bin (`dist/src/cli/main.cjs`, copied there by scripts/bundle-cli.mjs): runs the bundled
+ * CLI `cli-bundle.cjs` beside it through `vm.Script` with a V8 code cache, so a command does not
+ * re-parse and re-compile the 170 kB bundle on every start (Node 20 has no
+ * `module.enableCompileCache`). docs/bench.md, "CLI", has the numbers.
+ *
+ * The cache `cli-bundle.cjs.v8cache` is written by `npm run build` and rewritten (best effort,
+ * atomically: temp file + rename) whenever V8 rejects it — another Node version, other flags, a
+ * changed bundle. A missing, unreadable or unwritable cache only costs the compile, never the command.
+ */
+const fs = require("node:fs");
+const path = require("node:path");
+const vm = require("node:vm");
+const Module = require("node:module");
+
+const file = path.join(__dirname, "cli-bundle.cjs");
+const cacheFile = `${file}.v8cache`;
+const source = fs.readFileSync(file, "utf8").replace(/^#!.*/, "");
+let cachedData;
+try {
+  cachedData = fs.readFileSync(cacheFile);
+} catch {
+  cachedData = undefined;
+}
+// The bundle's lazy `import("../daemon/daemon.js")`s were rewritten to `__ccccImport(…)` by
+// scripts/bundle-cli.mjs: an import() inside vm.Script needs --experimental-vm-modules, and Node 20
+// drops vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER once a code cache is used. The specifiers are
+// relative to the bundle's directory, which is this file's, so this file's own import() resolves them.
+const wrapped = `(function (exports, require, module, __filename, __dirname, __ccccImport) {${source}\n})`;
+const script = new vm.Script(wrapped, {
+  filename: file,
+  cachedData,
+});
+if (cachedData === undefined || script.cachedDataRejected || process.env.CCCC_WRITE_CODE_CACHE === "1") {
+  // On exit, so the cache also holds the functions this command compiled lazily (commander may
+  // call process.exit() from inside the run below, so the listener goes first).
+  process.once("exit", () => {
+    const tmp = `${cacheFile}.${process.pid}.tmp`;
+    try {
+      fs.writeFileSync(tmp, script.createCachedData());
+      fs.renameSync(tmp, cacheFile);
+    } catch {
+      fs.rmSync(tmp, { force: true });
+    }
+  });
+}
+const wrapper = script.runInThisContext();
+const mod = { exports: {}, filename: file, id: file };
+wrapper.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, __dirname, (specifier) =>
+  import(specifier),
+);
