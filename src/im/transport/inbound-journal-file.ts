@@ -9,9 +9,12 @@ export interface JournalEntry {
   at: number;
 }
 
-/** Entries with an "in" line and no "done" line, oldest first; `bytes` is the "in" line's size. */
+/** An entry with its "in" line as it is in the file (newline included) and that line's size. */
+export type JournalLine = JournalEntry & { line: string; bytes: number };
+
+/** Entries with an "in" line and no "done" line, oldest first. */
 export function readJournal(path: string): {
-  entries: (JournalEntry & { bytes: number })[];
+  entries: JournalLine[];
   skipped: number;
 } {
   let text: string;
@@ -21,7 +24,7 @@ export function readJournal(path: string): {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return { entries: [], skipped: 0 };
     throw err;
   }
-  const open = new Map<string, JournalEntry & { bytes: number }>();
+  const open = new Map<string, JournalLine>();
   let skipped = 0;
   for (const line of text.split("\n")) {
     if (!line.trim()) continue;
@@ -38,7 +41,8 @@ export function readJournal(path: string): {
     }
     if (rec.t === "in" && typeof rec.data === "string") {
       const at = typeof rec.at === "number" ? rec.at : 0;
-      open.set(rec.id, { id: rec.id, data: rec.data, at, bytes: Buffer.byteLength(`${line}\n`) });
+      const text = `${line}\n`;
+      open.set(rec.id, { id: rec.id, data: rec.data, at, line: text, bytes: Buffer.byteLength(text) });
     } else if (rec.t === "done") {
       open.delete(rec.id);
     } else skipped++;
@@ -46,11 +50,19 @@ export function readJournal(path: string): {
   return { entries: [...open.values()], skipped };
 }
 
-/** Replace the file with these entries' "in" lines (temp + fsync + rename); returns its size. */
-export function writeJournal(path: string, entries: Iterable<JournalEntry>): number {
-  const body = [...entries]
-    .map((e) => `${JSON.stringify({ t: "in", id: e.id, data: e.data, at: e.at })}\n`)
-    .join("");
+/** The "in" line of an entry (newline included). */
+export function inLine(e: JournalEntry): string {
+  return `${JSON.stringify({ t: "in", id: e.id, data: e.data, at: e.at })}\n`;
+}
+
+/**
+ * Replace the file with these entries' "in" lines (temp + fsync + rename); returns its size. An
+ * entry's `line`, when given, is written as is (the bytes appended before: no second escaping of
+ * its data).
+ */
+export function writeJournal(path: string, entries: Iterable<JournalEntry & { line?: string }>): number {
+  let body = "";
+  for (const e of entries) body += e.line ?? inLine(e);
   writeFileAtomicSync(path, body, { mode: 0o600, fsync: true });
   return Buffer.byteLength(body);
 }

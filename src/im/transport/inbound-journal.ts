@@ -15,7 +15,7 @@
  */
 import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, write, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { type JournalEntry, readJournal, writeJournal } from "./inbound-journal-file.js";
+import { inLine, type JournalEntry, readJournal, writeJournal } from "./inbound-journal-file.js";
 
 export type { JournalEntry } from "./inbound-journal-file.js";
 
@@ -63,6 +63,8 @@ export class JournalFullError extends Error {
 }
 
 interface Open extends JournalEntry {
+  /** Its "in" line as written (newline included): compaction rewrites it as is, not re-escaped. */
+  line: string;
   /** Size of its "in" line. */
   bytes: number;
   durable: Promise<void>;
@@ -117,11 +119,11 @@ export class InboundJournal implements InboundJournalLike {
     if (this.closed) throw new Error("inbound journal is closed");
     if (this.open.size >= this.limits.maxPending) throw new JournalFullError(this.limits.maxPending);
     const at = Date.now();
-    const line = `${JSON.stringify({ t: "in", id, data, at })}\n`;
+    const line = inLine({ id, data, at });
     const durable = new Promise<void>((resolve, reject) => this.waiters.push({ id, resolve, reject }));
     durable.catch(() => {}); // the caller handles it; never an unhandled rejection
     const bytes = Buffer.byteLength(line);
-    this.open.set(id, { id, data, at, bytes, durable });
+    this.open.set(id, { id, data, at, line, bytes, durable });
     this.liveBytes += bytes;
     this.queue(line);
     return { fresh: true, durable, at };
@@ -174,7 +176,7 @@ export class InboundJournal implements InboundJournalLike {
   /** One write + one fdatasync for everything queued; lines queued meanwhile form the next batch. */
   private flush(): void {
     if (this.buffer.length === 0 || this.closed) return;
-    const { text, waiters } = this.take();
+    const { buf, lines, waiters } = this.take();
     let fd: number;
     try {
       fd = this.ensureOpen();
@@ -193,9 +195,9 @@ export class InboundJournal implements InboundJournalLike {
           if (this.buffer.length > 0) this.flush();
         }
       };
-      write(fd, text, (err) => {
+      write(fd, buf, (err) => {
         if (err) return finish(err);
-        this.counted(text);
+        this.counted(buf.length, lines);
         // A batch of done lines only needs no fsync; one with new entries does (they are acked next).
         this.stats.batches++;
         if (waiters.length === 0) return finish(null);
@@ -207,16 +209,16 @@ export class InboundJournal implements InboundJournalLike {
 
   private writeSyncNow(): void {
     if (this.buffer.length === 0) return;
-    const { text, waiters } = this.take();
+    const { buf, lines, waiters } = this.take();
     try {
       const fd = this.ensureOpen();
-      writeSync(fd, text);
+      writeSync(fd, buf);
       this.stats.batches++;
       if (waiters.length > 0) {
         fdatasyncSync(fd);
         this.stats.fsyncs++;
       }
-      this.counted(text);
+      this.counted(buf.length, lines);
       for (const w of waiters) w.resolve();
       this.maybeCompact();
     } catch (err) {
@@ -224,17 +226,18 @@ export class InboundJournal implements InboundJournalLike {
     }
   }
 
-  private take(): { text: string; waiters: Waiter[] } {
-    const text = this.buffer.join("");
+  /** The queued lines as one buffer (encoded once: written, then counted by its length). */
+  private take(): { buf: Buffer; lines: number; waiters: Waiter[] } {
+    const buf = Buffer.from(this.buffer.join(""), "utf8");
+    const lines = this.buffer.length; // one line per queued string
     const waiters = this.waiters;
     this.buffer = [];
     this.waiters = [];
-    return { text, waiters };
+    return { buf, lines, waiters };
   }
 
-  private counted(text: string): void {
-    const bytes = Buffer.byteLength(text);
-    this.linesSinceCompact += text.split("\n").length - 1;
+  private counted(bytes: number, lines: number): void {
+    this.linesSinceCompact += lines;
     this.bytesSinceCompact += bytes;
     this.fileBytes += bytes;
   }

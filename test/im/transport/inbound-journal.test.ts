@@ -3,7 +3,7 @@
  * ONE write and ONE fdatasync, the file holds each exactly once, and a full journal refuses (the
  * Stream client then does not ack, so DingTalk redelivers) instead of forgetting an entry.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -69,5 +69,31 @@ describe("InboundJournal group commit", () => {
     await j.flushed();
     expect(j.stats.compactions).toBe(before);
     await j.close();
+  });
+
+  it("compaction rewrites pending entries' lines byte for byte, escapes and lines from an earlier run included", async () => {
+    const path = join(dir, "in.jsonl");
+    // A line as an earlier version wrote it (other key order): kept as is, replayed the same.
+    const old = JSON.stringify({ id: "old", at: 5, t: "in", data: '{"text":"旧 \\"q\\""}' });
+    writeFileSync(path, `${old}\n`);
+    const j = new InboundJournal(path, () => {}, { compactAfterLines: 10 });
+    const data = '{"text":"引号 \\" 反斜杠 \\\\ 换行 \\n \\u2028 😀"}';
+    await j.record("keep", data).durable;
+    const kept = lines(path);
+    for (let i = 0; i < 20; i++) {
+      await j.record(`d${i}`, "{}").durable;
+      j.done(`d${i}`);
+    }
+    await j.flushed();
+    expect(j.stats.compactions).toBeGreaterThan(1); // one at open, at least one after the done lines
+    // The rewritten file starts with the two pending lines, unchanged (what follows was appended since).
+    expect(lines(path).slice(0, 2)).toEqual(kept);
+    expect(kept[0]).toBe(old);
+    await j.close();
+    const replay = new InboundJournal(path).pending();
+    expect(replay.map((e) => [e.id, e.data])).toEqual([
+      ["old", '{"text":"旧 \\"q\\""}'],
+      ["keep", data],
+    ]);
   });
 });
