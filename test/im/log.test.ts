@@ -10,6 +10,29 @@ afterEach(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * A log with one old line and a follower polling every `pollMs`, once it reads new lines (a probe
+ * written now shows up; one written before it started is skipped).
+ */
+async function startFollowing(pollMs: number) {
+  dir = mkdtempSync(join(tmpdir(), "cccc-log-"));
+  const path = join(dir, "im_bridge.log");
+  new BridgeLog(path).write("old line");
+  const seen: string[] = [];
+  const abort = new AbortController();
+  const done = followLog(path, (l) => seen.push(l), { signal: abort.signal, pollMs });
+  let probes = 0;
+  await waitFor(
+    () => {
+      new BridgeLog(path).write(`probe ${probes++}`);
+      return seen.some((l) => l.includes("probe"));
+    },
+    10_000,
+    "the follower reading new lines",
+  );
+  return { path, seen, abort, done };
+}
+
 describe("bridge log", () => {
   it("redacts given secrets and common token patterns", () => {
     const line = redact(
@@ -38,22 +61,7 @@ describe("bridge log", () => {
   });
 
   it("follows new lines until aborted, across a rotation", async () => {
-    dir = mkdtempSync(join(tmpdir(), "cccc-log-"));
-    const path = join(dir, "im_bridge.log");
-    new BridgeLog(path).write("old line");
-    const seen: string[] = [];
-    const abort = new AbortController();
-    const done = followLog(path, (l) => seen.push(l), { signal: abort.signal, pollMs: 5 });
-    // Following has begun once a probe written now shows up (one written before it started is skipped).
-    let probes = 0;
-    await waitFor(
-      () => {
-        new BridgeLog(path).write(`probe ${probes++}`);
-        return seen.some((l) => l.includes("probe"));
-      },
-      10_000,
-      "the follower reading new lines",
-    );
+    const { path, seen, abort, done } = await startFollowing(5);
     // Room for "new line 1" and three more lines: the log rotates once, at the fourth (every line
     // here is 36 to 42 bytes).
     const log = new BridgeLog(path, { maxBytes: statSync(path).size + 200 });
@@ -78,21 +86,7 @@ describe("bridge log", () => {
   });
 
   it("follows across two rotations between polls without losing lines", async () => {
-    dir = mkdtempSync(join(tmpdir(), "cccc-log-"));
-    const path = join(dir, "im_bridge.log");
-    new BridgeLog(path).write("old line");
-    const seen: string[] = [];
-    const abort = new AbortController();
-    const done = followLog(path, (l) => seen.push(l), { signal: abort.signal, pollMs: 200 });
-    let probes = 0;
-    await waitFor(
-      () => {
-        new BridgeLog(path).write(`probe ${probes++}`);
-        return seen.some((l) => l.includes("probe"));
-      },
-      10_000,
-      "the follower reading new lines",
-    );
+    const { path, seen, abort, done } = await startFollowing(200);
     // One synchronous burst right after a poll, so the follower cannot look in between: every line
     // (33 bytes) overflows the 50-byte cap, so each write rotates, and the followed file ends up `.3`
     // (`.4` after "last line"; kept, so its inode cannot be reused by the new file).
