@@ -8,22 +8,16 @@
  * who and where. The same flows as test/e2e/real-claude-approvals.test.ts.
  */
 
-import { existsSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ApprovalDecidedData, ApprovalRequestedData } from "../../src/kernel/approval.js";
+import type { ApprovalRequestedData } from "../../src/kernel/approval.js";
 import { codexEnv, codexHome, ensureAgentCli } from "../support/agent-clis.js";
-import { approvalEvents, decisionOf, expectApprovalCard, requestFor } from "../support/approval-e2e.js";
-import { waitFor } from "../support/cli.js";
-import { startTestDaemon } from "../support/daemon.js";
-import { DIRECT, type RealAgentWorld, startRealAgentWorld } from "../support/real-agent-world.js";
+import { approvalFlows, expectApprovalCard, requestFor } from "../support/approval-e2e.js";
+import { type RealAgentWorld, startRealAgentWorld } from "../support/real-agent-world.js";
 
 let bin: string;
 let r: RealAgentWorld;
 let home = "";
-
-const events = (kind: string) => approvalEvents(r, kind);
-const decided = (id: string) => decisionOf(r, id);
 
 /** The card for `file`'s request: its approval id, from the ledger and the chat. */
 async function cardFor(file: string): Promise<string> {
@@ -39,11 +33,6 @@ async function cardFor(file: string): Promise<string> {
   await expectApprovalCard(r, data.approval_id, "Shell", file);
   return data.approval_id;
 }
-
-const say = (text: string, extra: { senderStaffId?: string; senderNick?: string } = {}) =>
-  r.world.fake.push(r.world.fake.robotMessage({ ...DIRECT, ...extra, text }));
-
-const project = (file: string) => join(r.home.project, file);
 
 beforeAll(async () => {
   bin = ensureAgentCli("codex");
@@ -88,96 +77,12 @@ describe("real Codex asking for approval (codex app-server)", () => {
     expect(argv).not.toContain("--dangerously-bypass-approvals-and-sandbox");
   });
 
-  it("a card reaches DingTalk; a non-approver is refused; Approve runs the command and the reply arrives", async () => {
-    say("run approved.txt");
-    const id = await cardFor("approved.txt");
-    say(`/approve ${id}`, { senderStaffId: "intern999", senderNick: "李四" });
-    await r.waitReply(new RegExp(`not an approver for this group, so ${id} stays pending`), "the refusal");
-    const { body } = await r.world.t.api<{ pending: { approval_id: string }[] }>(
-      "GET",
-      `/api/v1/groups/${r.world.gid}/approvals`,
-    );
-    expect(body.pending.map((a) => a.approval_id)).toContain(id);
-    expect(existsSync(project("approved.txt"))).toBe(false);
-
-    say(`/approve ${id}`);
-    await r.waitReply(/ran touch approved\.txt/, "the agent's reply after the command ran");
-    expect(existsSync(project("approved.txt"))).toBe(true);
-    expect(await decided(id)).toMatchObject({
-      decision: "approve",
-      decided_by: "张三 (manager4567)",
-      via: "dingtalk",
-      chat_id: expect.any(String),
-    });
-    await r.waitReply(
-      new RegExp(
-        `^✅ \\*\\*Approved\\*\\* by 张三 \\(manager4567\\) in DingTalk[\\s\\S]*\`${id}\`[\\s\\S]*touch approved\\.txt`,
-      ),
-      "the card updated with the decision",
-    );
-  }, 240_000);
-
-  it("Deny blocks the command and the agent says so", async () => {
-    say("run denied.txt");
-    const id = await cardFor("denied.txt");
-    say(`/deny ${id} not on Fridays`);
-    await r.waitReply(
-      // Codex's decline carries no reason (docs/approvals.md): the model is told the user rejected it.
-      /could not run touch denied\.txt: [\s\S]*rejected by user/,
-      "the agent saying it was denied",
-    );
-    expect(existsSync(project("denied.txt"))).toBe(false);
-    expect(await decided(id)).toMatchObject({ decision: "deny", via: "dingtalk", reason: "not on Fridays" });
-  }, 240_000);
-
-  it("a request nobody decides is denied at approval_timeout; the agent continues", async () => {
-    const group = r.world.t.daemon.ctx.kernel.group(r.world.gid);
-    await group.updateConfig((c) => {
-      c.approval_timeout = 6;
-    });
-    try {
-      say("run late.txt");
-      const id = await cardFor("late.txt");
-      await r.waitReply(
-        /could not run touch late\.txt: [\s\S]*rejected by user/,
-        "the agent told of the timeout",
-      );
-      expect(await decided(id)).toMatchObject({ decision: "deny", decided_by: "system", via: "timeout" });
-      await r.waitReply(
-        new RegExp(`^⛔ \\*\\*Denied\\*\\* automatically: nobody decided in time[\\s\\S]*\`${id}\``),
-        "the card updated with the timeout",
-      );
-      expect(existsSync(project("late.txt"))).toBe(false);
-    } finally {
-      await group.updateConfig((c) => {
-        delete c.approval_timeout;
-      });
-    }
-  }, 240_000);
-
-  it("a daemon restart while pending keeps the request; approving it afterwards still gets the work done", async () => {
-    say("run restart.txt");
-    const id = await cardFor("restart.txt");
-    await r.world.t.daemon.close();
-    const env = { ...r.world.cliEnv, CCCC_HOME: undefined };
-    r.world.t = await startTestDaemon(env, home);
-    await waitFor(() => r.world.fake.liveConnections().length > 0, 30_000, "the bridge reconnected");
-    const { body } = await r.world.t.api<{ pending: { approval_id: string }[] }>(
-      "GET",
-      `/api/v1/groups/${r.world.gid}/approvals`,
-    );
-    expect(body.pending.map((a) => a.approval_id)).toEqual([id]);
-    say(`/approve ${id}`);
-    expect(await decided(id)).toMatchObject({ decision: "approve", via: "dingtalk", handed_over: true });
-    // The card shown before the restart is updated in place after it.
-    await r.waitReply(
-      new RegExp(`^✅ \\*\\*Approved\\*\\* by 张三 [\\s\\S]*restarted meanwhile[\\s\\S]*\`${id}\``),
-      "the card updated after the restart",
-    );
-    // The new session is told; its retry of the same call is allowed at once (a "rule" decision).
-    await waitFor(() => existsSync(project("restart.txt")), 120_000, "the command ran after the restart");
-    const auto = (await events("approval.decided")).map((e) => e.data as ApprovalDecidedData).at(-1);
-    expect(auto).toMatchObject({ decision: "approve", via: "rule", decided_by: "system" });
-    await r.waitReply(/ran touch restart\.txt/, "a reply after the restart");
-  }, 300_000);
+  approvalFlows({
+    world: () => r,
+    home: () => home,
+    cardFor,
+    // Codex's decline carries no reason (docs/approvals.md): the model is told the user rejected it.
+    denied: /could not run touch denied\.txt: [\s\S]*rejected by user/,
+    timedOut: /could not run touch late\.txt: [\s\S]*rejected by user/,
+  });
 });

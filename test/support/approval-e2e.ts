@@ -2,11 +2,14 @@
  * What the real-CLI approval e2e tests (test/e2e/real-*-approvals.test.ts) share: reading the ledger's
  * approval events, the request's card in the fake DingTalk chat, and the decision.
  */
-import { expect } from "vitest";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { expect, it } from "vitest";
 import type { ApprovalDecidedData, ApprovalRequestedData } from "../../src/kernel/approval.js";
 import type { LedgerEvent } from "../../src/kernel/types.js";
 import { waitFor } from "./cli.js";
-import type { RealAgentWorld } from "./real-agent-world.js";
+import { startTestDaemon } from "./daemon.js";
+import { DIRECT, type RealAgentWorld } from "./real-agent-world.js";
 
 export const approvalEvents = async (r: RealAgentWorld, kind: string): Promise<LedgerEvent[]> =>
   (await r.world.t.daemon.ctx.kernel.group(r.world.gid).ledger.read(0, 100_000)).filter(
@@ -57,4 +60,116 @@ export async function decisionOf(r: RealAgentWorld, id: string): Promise<Approva
     `the decision of ${id}`,
   );
   return e.data as ApprovalDecidedData;
+}
+
+export interface ApprovalFlows {
+  world(): RealAgentWorld;
+  /** CCCC_HOME of the world (the restarted daemon reuses it). */
+  home(): string;
+  /** The card for `file`'s request (with the CLI's own checks of the request): its approval id. */
+  cardFor(file: string): Promise<string>;
+  /** What the agent says when the request for denied.txt was denied with "not on Fridays". */
+  denied: RegExp;
+  /** What the agent says when the request for late.txt timed out. */
+  timedOut: RegExp;
+}
+
+/**
+ * The flows both CLIs go through: a non-approver refused, Approve runs the command, Deny blocks it,
+ * a timeout denies, a daemon restart while pending keeps the request.
+ */
+export function approvalFlows(o: ApprovalFlows): void {
+  const r = o.world;
+  const events = (kind: string) => approvalEvents(r(), kind);
+  const decided = (id: string) => decisionOf(r(), id);
+  const cardFor = o.cardFor;
+  const say = (text: string, extra: { senderStaffId?: string; senderNick?: string } = {}) =>
+    r().world.fake.push(r().world.fake.robotMessage({ ...DIRECT, ...extra, text }));
+  const project = (file: string) => join(r().home.project, file);
+
+  it("a card reaches DingTalk; a non-approver is refused; Approve runs the command and the reply arrives", async () => {
+    say("run approved.txt");
+    const id = await cardFor("approved.txt");
+    say(`/approve ${id}`, { senderStaffId: "intern999", senderNick: "李四" });
+    await r().waitReply(new RegExp(`not an approver for this group, so ${id} stays pending`), "the refusal");
+    const { body } = await r().world.t.api<{ pending: { approval_id: string }[] }>(
+      "GET",
+      `/api/v1/groups/${r().world.gid}/approvals`,
+    );
+    expect(body.pending.map((a) => a.approval_id)).toContain(id);
+    expect(existsSync(project("approved.txt"))).toBe(false);
+
+    say(`/approve ${id}`);
+    await r().waitReply(/ran touch approved\.txt/, "the agent's reply after the command ran");
+    expect(existsSync(project("approved.txt"))).toBe(true);
+    expect(await decided(id)).toMatchObject({
+      decision: "approve",
+      decided_by: "张三 (manager4567)",
+      via: "dingtalk",
+      chat_id: expect.any(String),
+    });
+    await r().waitReply(
+      new RegExp(
+        `^✅ \\*\\*Approved\\*\\* by 张三 \\(manager4567\\) in DingTalk[\\s\\S]*\`${id}\`[\\s\\S]*touch approved\\.txt`,
+      ),
+      "the card updated with the decision",
+    );
+  }, 240_000);
+
+  it("Deny blocks the command and the agent says so", async () => {
+    say("run denied.txt");
+    const id = await cardFor("denied.txt");
+    say(`/deny ${id} not on Fridays`);
+    await r().waitReply(o.denied, "the agent saying it was denied");
+    expect(existsSync(project("denied.txt"))).toBe(false);
+    expect(await decided(id)).toMatchObject({ decision: "deny", via: "dingtalk", reason: "not on Fridays" });
+  }, 240_000);
+
+  it("a request nobody decides is denied at approval_timeout; the agent continues", async () => {
+    const group = r().world.t.daemon.ctx.kernel.group(r().world.gid);
+    await group.updateConfig((c) => {
+      c.approval_timeout = 6;
+    });
+    try {
+      say("run late.txt");
+      const id = await cardFor("late.txt");
+      await r().waitReply(o.timedOut, "the agent told of the timeout");
+      expect(await decided(id)).toMatchObject({ decision: "deny", decided_by: "system", via: "timeout" });
+      await r().waitReply(
+        new RegExp(`^⛔ \\*\\*Denied\\*\\* automatically: nobody decided in time[\\s\\S]*\`${id}\``),
+        "the card updated with the timeout",
+      );
+      expect(existsSync(project("late.txt"))).toBe(false);
+    } finally {
+      await group.updateConfig((c) => {
+        delete c.approval_timeout;
+      });
+    }
+  }, 240_000);
+
+  it("a daemon restart while pending keeps the request; approving it afterwards still gets the work done", async () => {
+    say("run restart.txt");
+    const id = await cardFor("restart.txt");
+    await r().world.t.daemon.close();
+    const env = { ...r().world.cliEnv, CCCC_HOME: undefined };
+    r().world.t = await startTestDaemon(env, o.home());
+    await waitFor(() => r().world.fake.liveConnections().length > 0, 30_000, "the bridge reconnected");
+    const { body } = await r().world.t.api<{ pending: { approval_id: string }[] }>(
+      "GET",
+      `/api/v1/groups/${r().world.gid}/approvals`,
+    );
+    expect(body.pending.map((a) => a.approval_id)).toEqual([id]);
+    say(`/approve ${id}`);
+    expect(await decided(id)).toMatchObject({ decision: "approve", via: "dingtalk", handed_over: true });
+    // The card shown before the restart is updated in place after it.
+    await r().waitReply(
+      new RegExp(`^✅ \\*\\*Approved\\*\\* by 张三 [\\s\\S]*restarted meanwhile[\\s\\S]*\`${id}\``),
+      "the card updated after the restart",
+    );
+    // The new session is told; its retry of the same call is allowed at once (a "rule" decision).
+    await waitFor(() => existsSync(project("restart.txt")), 120_000, "the command ran after the restart");
+    const auto = (await events("approval.decided")).map((e) => e.data as ApprovalDecidedData).at(-1);
+    expect(auto).toMatchObject({ decision: "approve", via: "rule", decided_by: "system" });
+    await r().waitReply(/ran touch restart\.txt/, "a reply after the restart");
+  }, 300_000);
 }
