@@ -5,30 +5,16 @@
  * an MCP answer is not doubled; a daemon restart resumes the session; /stop ends a long turn.
  */
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { claudeEnv, claudeHome, ensureAgentCli } from "../support/agent-clis.js";
+import { describe, expect, it } from "vitest";
 import { DIRECT } from "../support/real-agent-world.js";
 import {
   expectLongTurnStopped,
   expectMcpAnswerNotDoubled,
   expectStreamedReplyOnce,
-  type StructuredE2e,
-  startStructuredE2e,
+  structuredSuite,
 } from "../support/structured-e2e.js";
 
-const API_KEY = "sk-ant-fake-0123456789abcdefghijklmnop";
-let s: StructuredE2e;
-
-beforeAll(async () => {
-  const bin = ensureAgentCli("claude");
-  s = await startStructuredE2e("claude", (url) => {
-    const h = claudeHome({ apiKey: API_KEY });
-    return { home: h, env: claudeEnv(bin, h, url, API_KEY) };
-  });
-}, 15 * 60_000);
-afterAll(async () => {
-  await s?.close();
-});
+const s = structuredSuite("claude");
 
 describe("real Claude Code as a structured actor", () => {
   it("is the default runner for --runtime claude", async () => {

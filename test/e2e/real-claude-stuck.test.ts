@@ -5,23 +5,14 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { claudeEnv, claudeHome, ensureAgentCli } from "../support/agent-clis.js";
 import { waitFor } from "../support/cli.js";
 import { DIRECT, type RealAgentWorld, startRealAgentWorld } from "../support/real-agent-world.js";
 
-const API_KEY = "sk-ant-fake-0123456789abcdefghijklmnop";
 let r: RealAgentWorld;
 
 beforeAll(async () => {
-  const bin = ensureAgentCli("claude");
-  r = await startRealAgentWorld(
-    "claude",
-    (url) => {
-      const home = claudeHome({ apiKey: API_KEY, untrusted: true });
-      return { home, env: claudeEnv(bin, home, url, API_KEY) };
-    },
-    { runner: "pty" },
-  ); // dialogs are a terminal's; a structured (-p) session shows none
+  // Dialogs are a terminal's; a structured (-p) session shows none.
+  r = await startRealAgentWorld("claude", { untrusted: true, runner: "pty" });
 }, 15 * 60_000);
 afterAll(() => r?.close());
 

@@ -8,24 +8,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLAUDE_REPLY_TOOL } from "../fakes/model/index.js";
-import { claudeEnv, claudeHome, ensureAgentCli } from "../support/agent-clis.js";
 import { waitFor } from "../support/cli.js";
 import { DIRECT, type RealAgentWorld, startRealAgentWorld } from "../support/real-agent-world.js";
 
-const API_KEY = "sk-ant-fake-0123456789abcdefghijklmnop";
-let bin: string;
 let r: RealAgentWorld;
 
 beforeAll(async () => {
-  bin = ensureAgentCli("claude");
-  r = await startRealAgentWorld(
-    "claude",
-    (url) => {
-      const home = claudeHome({ apiKey: API_KEY });
-      return { home, env: claudeEnv(bin, home, url, API_KEY) };
-    },
-    { runner: "pty" },
-  );
+  r = await startRealAgentWorld("claude", { runner: "pty" });
 }, 15 * 60_000);
 afterAll(() => r?.close());
 

@@ -7,30 +7,17 @@
  * same Codex thread.
  */
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CODEX_REPLY_TOOL } from "../fakes/model/index.js";
-import { codexEnv, codexHome, ensureAgentCli } from "../support/agent-clis.js";
 import { DIRECT } from "../support/real-agent-world.js";
 import {
   expectLongTurnStopped,
   expectMcpAnswerNotDoubled,
   expectStreamedReplyOnce,
-  type StructuredE2e,
-  startStructuredE2e,
+  structuredSuite,
 } from "../support/structured-e2e.js";
 
-let s: StructuredE2e;
-
-beforeAll(async () => {
-  const bin = ensureAgentCli("codex");
-  s = await startStructuredE2e("codex", (url) => {
-    const h = codexHome(url);
-    return { home: h, env: codexEnv(bin, h) };
-  });
-}, 15 * 60_000);
-afterAll(async () => {
-  await s?.close();
-});
+const s = structuredSuite("codex");
 
 describe("real Codex as a structured actor (codex app-server)", () => {
   it("is the default runner for --runtime codex", async () => {

@@ -8,22 +8,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CODEX_REPLY_TOOL } from "../fakes/model/index.js";
-import { codexEnv, codexHome, ensureAgentCli } from "../support/agent-clis.js";
 import { DIRECT, type RealAgentWorld, startRealAgentWorld } from "../support/real-agent-world.js";
 
-let bin: string;
 let r: RealAgentWorld;
 
 beforeAll(async () => {
-  bin = ensureAgentCli("codex");
-  r = await startRealAgentWorld(
-    "codex",
-    (url) => {
-      const home = codexHome(url);
-      return { home, env: codexEnv(bin, home) };
-    },
-    { runner: "pty" },
-  );
+  r = await startRealAgentWorld("codex", { runner: "pty" });
 }, 15 * 60_000);
 afterAll(() => r?.close());
 

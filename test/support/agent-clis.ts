@@ -123,3 +123,25 @@ export function codexEnv(bin: string, h: AgentHome): NodeJS.ProcessEnv {
     [CODEX_KEY_VAR]: "sk-fake-codex",
   };
 }
+
+/** The API key every claude actor in the tests uses (the fake model accepts any). */
+export const FAKE_ANTHROPIC_KEY = "sk-ant-fake-0123456789abcdefghijklmnop";
+
+/**
+ * The `setup` of startRealAgentWorld for `runtime`: the pinned CLI (installed once), then, once the
+ * fake model's address is known, a fresh HOME answering the CLI's first-run questions and its env.
+ */
+export function agentSetup(
+  runtime: AgentCliName,
+  claude: Omit<ClaudeHomeOptions, "apiKey"> = {},
+): (modelUrl: string) => { home: AgentHome; env: NodeJS.ProcessEnv } {
+  const bin = ensureAgentCli(runtime);
+  return (modelUrl) => {
+    if (runtime === "codex") {
+      const home = codexHome(modelUrl);
+      return { home, env: codexEnv(bin, home) };
+    }
+    const home = claudeHome({ ...claude, apiKey: FAKE_ANTHROPIC_KEY });
+    return { home, env: claudeEnv(bin, home, modelUrl, FAKE_ANTHROPIC_KEY) };
+  };
+}

@@ -2,14 +2,71 @@
  * What the real-CLI approval e2e tests (test/e2e/real-*-approvals.test.ts) share: reading the ledger's
  * approval events, the request's card in the fake DingTalk chat, and the decision.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { ApprovalDecidedData, ApprovalRequestedData } from "../../src/kernel/approval.js";
 import type { LedgerEvent } from "../../src/kernel/types.js";
 import { waitFor } from "./cli.js";
 import { startTestDaemon } from "./daemon.js";
-import { DIRECT, type RealAgentWorld } from "./real-agent-world.js";
+import { DIRECT, type RealAgentWorld, startRealAgentWorld } from "./real-agent-world.js";
+
+export interface ApprovalWorld {
+  world(): RealAgentWorld;
+  /** CCCC_HOME of the world (the restarted daemon reuses it). */
+  home(): string;
+}
+
+/**
+ * Registers the suite's beforeAll/afterAll: the real `runtime` CLI as the structured actor `lead` in
+ * permission mode `ask`, with a fake model that answers "run X" by asking to `touch X` (Claude's
+ * Bash tool, Codex's exec_command) and retries it when told a handed-over approval went through.
+ */
+export function approvalWorld(runtime: "claude" | "codex"): ApprovalWorld {
+  let r: RealAgentWorld | undefined;
+  let home = "";
+  beforeAll(async () => {
+    r = await startRealAgentWorld(runtime, {
+      actorArgs: ["--permissions", "ask"],
+      model: {
+        script: {
+          answer: "text",
+          reply: (m) => `pong: ${m.text}`,
+          bash: (m) => {
+            const file =
+              /^run ([\w.-]+)$/.exec(m.text)?.[1] ??
+              (/was approved/.test(m.text) ? /touch ([\w.-]+)/.exec(m.text)?.[1] : undefined);
+            return file ? `touch ${file}` : undefined;
+          },
+        },
+      },
+    });
+    home = r.world.t.home.root;
+  }, 15 * 60_000);
+  afterAll(async () => {
+    await r?.close();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+  return {
+    world: () => {
+      if (!r) throw new Error("the approval world did not start");
+      return r;
+    },
+    home: () => home,
+  };
+}
+
+/** lead's command line, once `cccc actor list` shows it running as a structured actor in permission mode ask. */
+export async function askingLeadArgv(w: ApprovalWorld, runtime: "claude" | "codex"): Promise<string[]> {
+  const r = w.world();
+  expect(await r.world.cli(["actor", "list"])).toMatch(
+    new RegExp(`lead\\s+foreman\\s+${runtime}\\s+structured\\s+running`),
+  );
+  const group = r.world.t.daemon.ctx.kernel.group(r.world.gid);
+  expect(group.actor("lead").permissions).toBe("ask");
+  const pid = r.world.t.daemon.ctx.actors.status(group, "lead").pid;
+  return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+}
 
 export const approvalEvents = async (r: RealAgentWorld, kind: string): Promise<LedgerEvent[]> =>
   (await r.world.t.daemon.ctx.kernel.group(r.world.gid).ledger.read(0, 100_000)).filter(
@@ -62,12 +119,11 @@ export async function decisionOf(r: RealAgentWorld, id: string): Promise<Approva
   return e.data as ApprovalDecidedData;
 }
 
-export interface ApprovalFlows {
-  world(): RealAgentWorld;
-  /** CCCC_HOME of the world (the restarted daemon reuses it). */
-  home(): string;
-  /** The card for `file`'s request (with the CLI's own checks of the request): its approval id. */
-  cardFor(file: string): Promise<string>;
+export interface ApprovalFlows extends ApprovalWorld {
+  /** The tool the CLI names in its request to run a command: Claude's `Bash`, Codex's `Shell`. */
+  tool: string;
+  /** What the request's `input` must hold for `touch <file>`, where the CLI reports it. */
+  input?: (file: string, r: RealAgentWorld) => Record<string, unknown>;
   /** What the agent says when the request for denied.txt was denied with "not on Fridays". */
   denied: RegExp;
   /** What the agent says when the request for late.txt timed out. */
@@ -82,7 +138,20 @@ export function approvalFlows(o: ApprovalFlows): void {
   const r = o.world;
   const events = (kind: string) => approvalEvents(r(), kind);
   const decided = (id: string) => decisionOf(r(), id);
-  const cardFor = o.cardFor;
+  // The request for `touch <file>` from lead, then its card: the approval id.
+  const cardFor = async (file: string): Promise<string> => {
+    const requested = await requestFor(r(), file);
+    const data = requested.data as ApprovalRequestedData;
+    expect(requested.by).toBe("lead");
+    expect(data).toMatchObject({
+      actor_id: "lead",
+      tool: o.tool,
+      summary: expect.stringMatching(/^Run: touch /),
+      ...(o.input ? { input: o.input(file, r()) } : {}),
+    });
+    await expectApprovalCard(r(), data.approval_id, o.tool, file);
+    return data.approval_id;
+  };
   const say = (text: string, extra: { senderStaffId?: string; senderNick?: string } = {}) =>
     r().world.fake.push(r().world.fake.robotMessage({ ...DIRECT, ...extra, text }));
   const project = (file: string) => join(r().home.project, file);

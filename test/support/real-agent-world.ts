@@ -6,7 +6,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { type FakeModel, type FakeModelOptions, startFakeModel } from "../fakes/model/index.js";
-import type { AgentHome } from "./agent-clis.js";
+import { type AgentHome, agentSetup } from "./agent-clis.js";
 import { type BridgeWorld, configureAndStart, startBridgeWorld } from "./bridge.js";
 
 export const DIRECT = {
@@ -27,13 +27,14 @@ export interface RealAgentWorld {
 /**
  * Starts the worlds, adds `lead` with `cccc actor add lead --runtime <runtime>` (no --command; the
  * runtime's default runner unless `runner` is given) and
- * starts the group with the real delivery timings. `setup(modelUrl)` prepares the agent's HOME and
- * environment once the model's address is known.
+ * starts the group with the real delivery timings. The pinned CLI gets a fresh HOME answering its
+ * first-run questions (agentSetup), pointed at the fake model.
  */
 export async function startRealAgentWorld(
   runtime: "claude" | "codex",
-  setup: (modelUrl: string) => { home: AgentHome; env: NodeJS.ProcessEnv },
   opts: {
+    /** Claude only: leave the project untrusted, so claude asks (the stuck-actor test). */
+    untrusted?: boolean;
     subscribe?: boolean;
     runner?: "pty" | "structured";
     model?: FakeModelOptions;
@@ -41,6 +42,7 @@ export async function startRealAgentWorld(
     actorArgs?: string[];
   } = {},
 ): Promise<RealAgentWorld> {
+  const setup = agentSetup(runtime, { untrusted: opts.untrusted });
   const model = await startFakeModel(opts.model);
   const { home, env } = setup(model.url);
   const world = await startBridgeWorld(

@@ -8,10 +8,9 @@
 
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import type { ChatStreamItem } from "../../src/daemon/stream-hub.js";
 import type { ChatMessageData, LedgerEvent } from "../../src/kernel/types.js";
-import type { AgentHome } from "./agent-clis.js";
 import { waitFor } from "./cli.js";
 import { startTestDaemon } from "./daemon.js";
 import { DIRECT, type RealAgentWorld, startRealAgentWorld } from "./real-agent-world.js";
@@ -40,11 +39,28 @@ export interface StructuredE2e {
   close(): Promise<void>;
 }
 
-export async function startStructuredE2e(
-  runtime: "claude" | "codex",
-  setup: (modelUrl: string) => { home: AgentHome; env: NodeJS.ProcessEnv },
-): Promise<StructuredE2e> {
-  const r = await startRealAgentWorld(runtime, setup, {
+/**
+ * Registers the suite's beforeAll/afterAll around startStructuredE2e(runtime); the returned object
+ * forwards to the started world (and throws if it did not start).
+ */
+export function structuredSuite(runtime: "claude" | "codex"): StructuredE2e {
+  let s: StructuredE2e | undefined;
+  beforeAll(async () => {
+    s = await startStructuredE2e(runtime);
+  }, 15 * 60_000);
+  afterAll(async () => {
+    await s?.close();
+  });
+  return new Proxy({} as StructuredE2e, {
+    get(_, key) {
+      if (!s) throw new Error(`the ${runtime} structured world did not start`);
+      return Reflect.get(s, key);
+    },
+  });
+}
+
+export async function startStructuredE2e(runtime: "claude" | "codex"): Promise<StructuredE2e> {
+  const r = await startRealAgentWorld(runtime, {
     model: {
       script: {
         answer: (m) => (m.text.includes("via the tool") ? "tool" : "text"),
