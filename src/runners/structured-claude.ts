@@ -4,7 +4,16 @@
  * for stdin, and decoding one stdout line into what a structured session needs. Pure.
  */
 
-import { clipActivity as clip, type SessionSignal, type StructuredProtocol } from "./structured-protocol.js";
+import {
+  clipActivity as clip,
+  type Json,
+  jsonObject,
+  malformed,
+  obj,
+  type SessionSignal,
+  type StructuredProtocol,
+  str,
+} from "./structured-protocol.js";
 
 export const CLAUDE_STREAM_FLAGS = [
   "-p",
@@ -29,12 +38,6 @@ const IGNORED_TYPES = new Set([
   "streamlined_text",
   "streamlined_tool_use_summary",
 ]);
-
-type Json = Record<string, unknown>;
-
-const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
-const obj = (v: unknown): Json | undefined =>
-  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Json) : undefined;
 
 /** The CCCC MCP tool Claude Code asks (`--permission-prompt-tool`) in permission mode `ask`. */
 export const CLAUDE_PROMPT_TOOL = "mcp__cccc__cccc_approval_prompt";
@@ -76,15 +79,9 @@ export function encodeClaudeInterrupt(requestId: string): string {
 export function decodeClaudeLine(line: string): SessionSignal[] {
   const trimmed = line.trim();
   if (trimmed === "") return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(trimmed);
-  } catch {
-    return [{ kind: "malformed", line: trimmed.slice(0, 200) }];
-  }
-  const msg = obj(parsed);
+  const msg = jsonObject(trimmed);
   const type = str(msg?.type);
-  if (!msg || !type) return [{ kind: "malformed", line: trimmed.slice(0, 200) }];
+  if (!msg || !type) return malformed(trimmed);
   const out: SessionSignal[] = [];
   const session = str(msg.session_id);
   switch (type) {

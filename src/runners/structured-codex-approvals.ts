@@ -5,10 +5,13 @@
  * decision as Codex's answer. Pure.
  */
 
-import { obj, str } from "./structured-codex-items.js";
-import type { ToolApprovalAnswer, ToolApprovalRequest } from "./structured-protocol.js";
-
-type Json = Record<string, unknown>;
+import {
+  type Json,
+  obj,
+  str,
+  type ToolApprovalAnswer,
+  type ToolApprovalRequest,
+} from "./structured-protocol.js";
 
 /** The inbox's tool names for Codex's two kinds of request (summaries: src/kernel/approval.ts). */
 export const CODEX_SHELL_TOOL = "Shell";

@@ -4,13 +4,8 @@
  * sends the client (approvals, elicitations). Pure.
  */
 
-import { clipActivity as clip } from "./structured-protocol.js";
+import { clipActivity as clip, type Json, obj, str } from "./structured-protocol.js";
 
-type Json = Record<string, unknown>;
-
-export const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
-export const obj = (v: unknown): Json | undefined =>
-  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Json) : undefined;
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** The activity line for a started item, or undefined for items that are not activity (messages). */

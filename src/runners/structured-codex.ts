@@ -12,8 +12,17 @@ import {
   codexApprovalRequest,
   codexApprovalResult,
 } from "./structured-codex-approvals.js";
-import { answerCodexRequest, describeCodexItem, obj, str } from "./structured-codex-items.js";
-import type { SessionSignal, StructuredProtocol, ToolApprovalAnswer } from "./structured-protocol.js";
+import { answerCodexRequest, describeCodexItem } from "./structured-codex-items.js";
+import {
+  type Json,
+  jsonObject,
+  malformed,
+  obj,
+  type SessionSignal,
+  type StructuredProtocol,
+  str,
+  type ToolApprovalAnswer,
+} from "./structured-protocol.js";
 
 export interface CodexSessionOptions {
   /** The thread's working directory (the actor's scope). */
@@ -64,7 +73,6 @@ const QUIET = new Set([
   "skills/changed",
 ]);
 
-type Json = Record<string, unknown>;
 /** The MCP server the argv defines (`mcp_servers.cccc`, runtimes.ts). */
 const CODEX_MCP_SERVER = "cccc";
 type Pending = "initialize" | "thread/start" | "thread/resume" | "turn/start" | "turn/interrupt";
@@ -118,13 +126,7 @@ export class CodexSession implements StructuredProtocol {
   decodeLine(line: string): SessionSignal[] {
     const trimmed = line.trim();
     if (trimmed === "") return [];
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(trimmed);
-    } catch {
-      return [{ kind: "malformed", line: trimmed.slice(0, 200) }];
-    }
-    const msg = obj(parsed);
+    const msg = jsonObject(trimmed);
     const method = str(msg?.method);
     if (msg && method && msg.id !== undefined)
       return this.onServerRequest(msg.id, method, obj(msg.params) ?? {});
@@ -132,7 +134,7 @@ export class CodexSession implements StructuredProtocol {
     if (msg && typeof msg.id === "number" && ("result" in msg || "error" in msg)) {
       return this.onResponse(msg.id, obj(msg.result), obj(msg.error));
     }
-    return [{ kind: "malformed", line: trimmed.slice(0, 200) }];
+    return malformed(trimmed);
   }
 
   private request(method: Pending, params: unknown): string {

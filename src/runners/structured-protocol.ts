@@ -57,6 +57,26 @@ export interface StructuredProtocol {
   decodeLine(line: string): SessionSignal[];
 }
 
+export type Json = Record<string, unknown>;
+
+export const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+export const obj = (v: unknown): Json | undefined =>
+  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Json) : undefined;
+
+/** The JSON object on a (trimmed) stdout line; undefined when the line is not one. */
+export function jsonObject(trimmed: string): Json | undefined {
+  try {
+    return obj(JSON.parse(trimmed));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The signal for a line that is not what the protocol expects (clipped: it goes to the log). */
+export const malformed = (trimmed: string): SessionSignal[] => [
+  { kind: "malformed", line: trimmed.slice(0, 200) },
+];
+
 /** How a turn ended. */
 export type TurnState = "done" | "interrupted" | "failed";
 
