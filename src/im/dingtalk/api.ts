@@ -2,7 +2,8 @@
  * Typed wrappers for the DingTalk calls the bridge makes. Every call goes
  * through `callDingTalk` (request.ts). Base URLs come from config so a fake server can stand in.
  */
-import { HttpPool } from "../transport/http-pool.js";
+import { setMaxListeners } from "node:events";
+import { HttpPool, type PoolOptions } from "../transport/http-pool.js";
 import { PlatformApiError } from "./errors.js";
 import {
   type DownloadedBytes,
@@ -41,6 +42,8 @@ export interface ApiConfig {
   limits?: Partial<RateLimits>;
   /** DNS for the URL guard (tests); default the system resolver. */
   resolve?: Resolver;
+  /** Kept-alive connections per origin (transport/http-pool.ts defaults: 8, idle 4 s). */
+  connections?: PoolOptions;
 }
 
 export interface UsersSendResult {
@@ -53,7 +56,7 @@ export class DingTalkApi {
   readonly apiBase: string;
   readonly oapiBase: string;
   private readonly abort = new AbortController();
-  private readonly http = new HttpPool();
+  private readonly http: HttpPool;
   private readonly ctx: CallContext;
   private readonly media: MediaTarget;
   private readonly tokens: TokenCache;
@@ -62,6 +65,9 @@ export class DingTalkApi {
     this.apiBase = trimSlash(config.apiBase ?? DEFAULT_API_BASE);
     this.oapiBase = trimSlash(config.oapiBase ?? DEFAULT_OAPI_BASE);
     this.tokens = new TokenCache(() => this.fetchToken());
+    this.http = new HttpPool(config.connections);
+    // Each in-flight request listens for the shutdown (removed when it settles): a burst has many.
+    setMaxListeners(0, this.abort.signal);
     this.ctx = {
       http: this.http,
       limiter: dingTalkLimiter(config.limits),

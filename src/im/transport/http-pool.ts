@@ -2,8 +2,9 @@
  * Keep-alive HTTP client for outbound platform calls (transport kit), on `node:http`/`node:https`
  * rather than `fetch`: `fetch` loads undici (5–10 MiB of the daemon's memory) and, against a server
  * that keeps connections, a fresh connection per call cost a few ms of CPU each (docs/bench.md,
- * "Ingest"). One agent per origin: at most `maxSockets` connections, `maxFreeSockets` kept idle
- * (most recently used first) and closed after `idleMs` without a request. Redirects are never
+ * "Ingest"). One agent per origin: at most `maxSockets` connections, at most `maxFreeSockets` of
+ * them kept idle, each closed after `idleMs` without a request. The most recently used idle one is
+ * taken first, so a trickle of calls keeps one warm and the rest of a burst's connections expire. Redirects are never
  * followed here (the caller checks every hop). `close()` destroys every socket (STYLE.md rule 7).
  */
 import http, { type IncomingHttpHeaders } from "node:http";
@@ -13,7 +14,10 @@ import { abortError } from "./sleep.js";
 export interface PoolOptions {
   /** Connections per origin at once (default 8); more requests wait for a free one. */
   maxSockets?: number;
-  /** Idle connections kept per origin (default 2). */
+  /**
+   * Idle connections kept per origin (default `maxSockets`): fewer would close and reopen
+   * connections between the waves of a paced burst (20 calls/s per API).
+   */
   maxFreeSockets?: number;
   /** An idle connection is closed after this long (default 4 s, under Node's 5 s server default). */
   idleMs?: number;
@@ -100,7 +104,7 @@ export class HttpPool {
       const opts: http.AgentOptions = {
         keepAlive: true,
         maxSockets: this.options.maxSockets ?? 8,
-        maxFreeSockets: this.options.maxFreeSockets ?? 2,
+        maxFreeSockets: this.options.maxFreeSockets ?? this.options.maxSockets ?? 8,
         // On an idle (free) socket the agent destroys it when this fires; in-use sockets ignore it.
         timeout: this.options.idleMs ?? 4_000,
         scheduling: "lifo",
