@@ -123,6 +123,7 @@ export class HttpPool {
     if (r.body !== undefined) headers["content-length"] = Buffer.byteLength(r.body);
     return new Promise<PoolResponse>((resolve, reject) => {
       let settled = false;
+      let answered = false;
       const req = send(r.url, { method: r.method, headers, agent: this.agentFor(r.url) });
       const finish = (err: Error | undefined, res?: PoolResponse) => {
         if (settled) return;
@@ -136,7 +137,6 @@ export class HttpPool {
           reject(err);
         } else if (res) resolve(res);
       };
-      let answered = false;
       const onAbort = () => finish(abortError(r.signal));
       r.signal?.addEventListener("abort", onAbort, { once: true });
       const timer =
