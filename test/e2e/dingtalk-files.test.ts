@@ -21,6 +21,19 @@ const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 let w: BridgeWorld;
 
+// The daemon's DingTalk calls go through transport/http-pool.ts, never `fetch` (which loads undici,
+// 5–10 MiB of the daemon's memory): in this process `fetch` is allowed only for the daemon's own API.
+const realFetch = globalThis.fetch;
+const fetchedOther: string[] = [];
+function guardFetch(): void {
+  globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    if (url.pathname.startsWith("/api/")) return realFetch(input, init);
+    fetchedOther.push(url.toString());
+    return Promise.reject(new Error(`fetch used for ${url.pathname}`));
+  }) as typeof fetch;
+}
+
 async function userMessage(match: (e: LedgerEvent) => boolean, what: string): Promise<LedgerEvent> {
   return waitFor(
     async () =>
@@ -33,9 +46,13 @@ async function userMessage(match: (e: LedgerEvent) => boolean, what: string): Pr
 }
 
 beforeAll(async () => {
+  guardFetch();
   w = await startChatWorld("file-agent.mjs", CHAT, { maxFileMb: 1 });
 });
-afterAll(() => w?.close());
+afterAll(async () => {
+  await w?.close();
+  globalThis.fetch = realFetch;
+});
 
 describe("files both ways between DingTalk and agents", () => {
   it("a picture from DingTalk lands in the blob store byte-exact and reaches the agent", async () => {
@@ -115,6 +132,13 @@ describe("files both ways between DingTalk and agents", () => {
 });
 
 describe("file transfer failures", () => {
+  // Runs after the transfers above: every DingTalk call so far (token, Stream gateway, reactions,
+  // sends, downloads, uploads) was made without `fetch`.
+  it("the daemon made no DingTalk call through fetch", () => {
+    expect(w.fake.requests.length).toBeGreaterThan(10);
+    expect(fetchedOther).toEqual([]);
+  });
+
   it("an agent file whose upload DingTalk refuses: the chat is told which file, the text still arrives", async () => {
     w.fake.fail("upload", "noPermission", 2);
     const before = w.sentText().length;

@@ -2,19 +2,22 @@
  * Typed wrappers for the DingTalk calls the bridge makes. Every call goes
  * through `callDingTalk` (request.ts). Base URLs come from config so a fake server can stand in.
  */
+import { setMaxListeners } from "node:events";
+import { HttpPool, type PoolOptions } from "../transport/http-pool.js";
 import { PlatformApiError } from "./errors.js";
+import {
+  type DownloadedBytes,
+  downloadFile,
+  type MediaTarget,
+  type MediaType,
+  uploadMedia,
+} from "./media.js";
 import { dingTalkLimiter, type RateLimits } from "./rate-limit.js";
 import { type CallContext, type CallSpec, callDingTalk } from "./request.js";
 import { TokenCache } from "./token-cache.js";
-import {
-  hopGuard,
-  isAllowedPlatformUrl,
-  type Resolver,
-  readCapped,
-  safeHost,
-  untrusted,
-} from "./url-guard.js";
+import { hopGuard, isAllowedPlatformUrl, type Resolver, safeHost, untrusted } from "./url-guard.js";
 
+export type { MediaType } from "./media.js";
 export { isAllowedPlatformUrl } from "./url-guard.js";
 
 export const DEFAULT_API_BASE = "https://api.dingtalk.com";
@@ -39,9 +42,9 @@ export interface ApiConfig {
   limits?: Partial<RateLimits>;
   /** DNS for the URL guard (tests); default the system resolver. */
   resolve?: Resolver;
+  /** Kept-alive connections per origin (transport/http-pool.ts defaults: 8, idle 4 s). */
+  connections?: PoolOptions;
 }
-
-export type MediaType = "image" | "voice" | "video" | "file";
 
 export interface UsersSendResult {
   processQueryKey: string;
@@ -53,14 +56,20 @@ export class DingTalkApi {
   readonly apiBase: string;
   readonly oapiBase: string;
   private readonly abort = new AbortController();
+  private readonly http: HttpPool;
   private readonly ctx: CallContext;
+  private readonly media: MediaTarget;
   private readonly tokens: TokenCache;
 
   constructor(private readonly config: ApiConfig) {
     this.apiBase = trimSlash(config.apiBase ?? DEFAULT_API_BASE);
     this.oapiBase = trimSlash(config.oapiBase ?? DEFAULT_OAPI_BASE);
     this.tokens = new TokenCache(() => this.fetchToken());
+    this.http = new HttpPool(config.connections);
+    // Each in-flight request listens for the shutdown (removed when it settles): a burst has many.
+    setMaxListeners(0, this.abort.signal);
     this.ctx = {
+      http: this.http,
       limiter: dingTalkLimiter(config.limits),
       tokens: this.tokens,
       timeoutMs: config.timeoutMs ?? 15_000,
@@ -74,11 +83,24 @@ export class DingTalkApi {
       signal: this.abort.signal,
       guard: hopGuard([this.apiBase, this.oapiBase], config.resolve),
     };
+    this.media = {
+      ctx: this.ctx,
+      apiBase: this.apiBase,
+      oapiBase: this.oapiBase,
+      timeoutMs: config.downloadTimeoutMs,
+      checkUrl: (raw, kind) => this.checkUrl(raw, kind),
+    };
   }
 
-  /** Cancel every wait and in-flight request. */
+  /** Cancel every wait and in-flight request, and close every connection. */
   close(): void {
     this.abort.abort();
+    this.http.close();
+  }
+
+  /** Open and idle connections to DingTalk (tests, diagnostics). */
+  connections(): { open: number; idle: number } {
+    return this.http.sockets();
   }
 
   /** Cached access token: refreshed before expiry, single-flight. */
@@ -204,83 +226,14 @@ export class DingTalkApi {
     return out;
   }
 
-  /** Exchange the downloadCode for a short-lived URL, then stream it with a size cap. */
-  async downloadFile(
-    downloadCode: string,
-    robotCode: string,
-    maxBytes: number,
-  ): Promise<{ bytes: Buffer; mime: string; name?: string }> {
-    const body = (await callDingTalk(this.ctx, {
-      name: "robot.messageFiles.download",
-      method: "POST",
-      url: `${this.apiBase}/v1.0/robot/messageFiles/download`,
-      family: "new",
-      auth: "header",
-      idempotent: true,
-      json: { downloadCode, robotCode },
-    })) as { downloadUrl?: unknown; data?: { downloadUrl?: unknown } };
-    const downloadUrl = body.downloadUrl ?? body.data?.downloadUrl;
-    if (typeof downloadUrl !== "string") {
-      throw new PlatformApiError(
-        "dingtalk_api_error",
-        "DingTalk's file download answered without downloadUrl",
-        "",
-      );
-    }
-    this.checkUrl(downloadUrl, "download");
-    const res = (await callDingTalk(this.ctx, {
-      name: "file.get",
-      method: "GET",
-      url: downloadUrl,
-      family: "download",
-      auth: "none",
-      raw: true,
-      idempotent: true,
-      urlKind: "download",
-      timeoutMs: this.config.downloadTimeoutMs ?? 60_000,
-    })) as Response;
-    const bytes = await readCapped(res, maxBytes);
-    const mime = (res.headers.get("content-type") ?? "application/octet-stream").split(";")[0]?.trim() ?? "";
-    const name = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(
-      res.headers.get("content-disposition") ?? "",
-    )?.[1];
-    return {
-      bytes,
-      mime: mime || "application/octet-stream",
-      name: name ? decodeURIComponent(name) : undefined,
-    };
+  /** Exchange the downloadCode for a short-lived URL, then read it with a size cap (media.ts). */
+  downloadFile(downloadCode: string, robotCode: string, maxBytes: number): Promise<DownloadedBytes> {
+    return downloadFile(this.media, downloadCode, robotCode, maxBytes);
   }
 
-  /** Legacy multipart upload with `?access_token=`; returns the media_id. */
-  async uploadMedia(
-    bytes: Buffer,
-    name: string,
-    type: MediaType,
-    mime = "application/octet-stream",
-  ): Promise<string> {
-    const form = new FormData();
-    form.set("type", type);
-    form.set("media", new Blob([new Uint8Array(bytes)], { type: mime }), name);
-    const url = new URL(`${this.oapiBase}/media/upload`);
-    url.searchParams.set("type", type);
-    const body = (await callDingTalk(this.ctx, {
-      name: "media.upload",
-      method: "POST",
-      url: url.toString(),
-      family: "legacy",
-      auth: "query",
-      form,
-      timeoutMs: this.config.downloadTimeoutMs ?? 60_000,
-      retriedBy: "caller", // part of a send: the bridge's send queue retries it
-    })) as { media_id?: unknown };
-    if (typeof body.media_id !== "string" || !body.media_id) {
-      throw new PlatformApiError(
-        "dingtalk_api_error",
-        "DingTalk's media upload answered without media_id",
-        "",
-      );
-    }
-    return body.media_id;
+  /** Legacy multipart upload with `?access_token=`; returns the media_id (media.ts). */
+  uploadMedia(bytes: Buffer, name: string, type: MediaType, mime?: string): Promise<string> {
+    return uploadMedia(this.media, bytes, name, type, mime);
   }
 
   /** Processing indicator on a user's message. */

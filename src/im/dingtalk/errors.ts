@@ -56,6 +56,15 @@ export class NetworkError extends TransportError {
   }
 }
 
+/** A download over the size cap (declared or as it streamed). */
+export function fileTooLarge(maxBytes: number): PlatformApiError {
+  return new PlatformApiError(
+    "dingtalk_file_too_large",
+    `The file is larger than the ${Math.round(maxBytes / 1024 / 1024)} MB limit`,
+    "Raise im.files.max_mb in group.yaml or send a smaller file",
+  );
+}
+
 function statusFor(code: string): number {
   if (code === "dingtalk_throttled" || code === "dingtalk_server_error") return 503;
   if (code === "dingtalk_no_permission") return 403;

@@ -1,5 +1,5 @@
 /**
- * `fetch` that follows redirects itself, so every hop passes the same URL guard as the first one
+ * An HTTP request (the keep-alive pool, transport/http-pool.ts) that follows redirects itself, so every hop passes the same URL guard as the first one
  * (SECURITY.md; docs/dingtalk-transport.md, "Redirects"). Rules:
  * - at most MAX_REDIRECTS hops; each `Location` is resolved against the current URL and checked;
  * - 301/302/303 continue as a GET without a body (what browsers and the fetch spec do);
@@ -7,6 +7,7 @@
  *   another host (or scheme or port), such a redirect is refused;
  * - crossing to another origin drops the access-token header.
  */
+import type { HttpPool, PoolResponse } from "../transport/http-pool.js";
 import { type UrlKind, untrusted } from "./url-guard.js";
 
 export const MAX_REDIRECTS = 5;
@@ -16,29 +17,43 @@ export type HopCheck = (url: URL, kind: UrlKind) => Promise<void>;
 export interface GuardedInit {
   method: string;
   headers: Record<string, string>;
-  body?: string | FormData;
+  body?: string | Buffer;
   signal: AbortSignal;
+  /** For all hops together. */
+  timeoutMs: number;
+  /** Cap on an answer's body (downloads). */
+  maxBytes?: number;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const TOKEN_HEADER = "x-acs-dingtalk-access-token";
 
 export async function fetchGuarded(
+  pool: HttpPool,
   raw: string,
   init: GuardedInit,
   kind: UrlKind,
   check: HopCheck,
-): Promise<Response> {
+): Promise<PoolResponse> {
   let url = new URL(raw);
   let { method, body } = init;
   const headers = { ...init.headers };
+  const deadline = Date.now() + init.timeoutMs;
   await check(url, kind);
   for (let hop = 0; ; hop++) {
-    const res = await fetch(url, { method, headers, body, signal: init.signal, redirect: "manual" });
+    const timeoutMs = Math.max(0, deadline - Date.now());
+    const res = await pool.request({
+      method,
+      url,
+      headers,
+      body,
+      signal: init.signal,
+      timeoutMs,
+      maxBytes: init.maxBytes,
+    });
     if (!REDIRECTS.has(res.status)) return res;
-    const location = res.headers.get("location");
-    await res.body?.cancel().catch(() => {});
-    if (!location) return new Response(null, { status: res.status, statusText: res.statusText });
+    const location = res.header("location");
+    if (!location) return res;
     if (hop >= MAX_REDIRECTS) {
       throw untrusted(`Refused to follow more than ${MAX_REDIRECTS} redirects (last from ${url.host})`);
     }

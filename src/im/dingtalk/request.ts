@@ -8,10 +8,19 @@
  */
 
 import { backoffDelay } from "../transport/backoff.js";
+import { type HttpPool, type PoolResponse, ResponseTooLargeError } from "../transport/http-pool.js";
+import type { EncodedForm } from "../transport/multipart.js";
 import type { RateLimiter } from "../transport/rate-window.js";
 import { type RetryPolicy, retryDelay } from "../transport/retry.js";
 import { isAbortError, sleep } from "../transport/sleep.js";
-import { classify, type FailureBody, NetworkError, PlatformApiError, redact } from "./errors.js";
+import {
+  classify,
+  type FailureBody,
+  fileTooLarge,
+  NetworkError,
+  PlatformApiError,
+  redact,
+} from "./errors.js";
 import { fetchGuarded, type HopCheck } from "./redirects.js";
 
 /** Response conventions differ per API family (see `failureOf`). */
@@ -26,7 +35,8 @@ export interface CallSpec {
   /** new API: `x-acs-dingtalk-access-token` header; legacy: `?access_token=`. */
   auth: "header" | "query" | "none";
   json?: unknown;
-  form?: FormData;
+  /** A multipart body (transport/multipart.ts), for uploads. */
+  form?: EncodedForm;
   /** Per-chat pacing key. */
   chatKey?: string;
   /** A budget shared across APIs (rate-limit.ts): messages and cards spend one, `im`. */
@@ -38,8 +48,10 @@ export interface CallSpec {
    * DingTalk could duplicate a message, so they are at most once per attempt of their owner.
    */
   idempotent?: boolean;
-  /** Return the successful Response unread (downloads). */
+  /** Return the successful answer itself, body as bytes (downloads). */
   raw?: boolean;
+  /** Refuse a larger body (downloads): `dingtalk_file_too_large`, not retried. */
+  maxBytes?: number;
   timeoutMs?: number;
   /**
    * Who retries this call: `client` (here, with the context's policy) or `caller` (one attempt; the
@@ -56,6 +68,8 @@ export interface TokenSource {
 }
 
 export interface CallContext {
+  /** Keep-alive connections (transport/http-pool.ts); the owner closes it. */
+  http: HttpPool;
   limiter: RateLimiter;
   tokens?: TokenSource;
   timeoutMs: number;
@@ -106,15 +120,18 @@ async function attemptOnce(
 ): Promise<unknown> {
   const slot = await ctx.limiter.acquire(spec.name, spec.chatKey, ctx.signal, spec);
   if (token && !ctx.secrets.includes(token)) ctx.secrets.push(token);
-  let res: Response;
+  let res: PoolResponse;
   try {
     res = await fetchGuarded(
+      ctx.http,
       withToken(spec, token),
       {
         method: spec.method,
         headers: headersFor(spec, token),
-        body: spec.form ?? (spec.json === undefined ? undefined : JSON.stringify(spec.json)),
-        signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(spec.timeoutMs ?? ctx.timeoutMs)]),
+        body: spec.form?.body ?? (spec.json === undefined ? undefined : JSON.stringify(spec.json)),
+        signal: ctx.signal,
+        timeoutMs: spec.timeoutMs ?? ctx.timeoutMs,
+        maxBytes: spec.maxBytes,
       },
       spec.urlKind ?? "api",
       ctx.guard,
@@ -122,6 +139,7 @@ async function attemptOnce(
   } catch (err) {
     slot.settle();
     if (ctx.signal.aborted) throw err;
+    if (err instanceof ResponseTooLargeError) throw fileTooLarge(err.maxBytes);
     if (err instanceof PlatformApiError) {
       // The URL guard refused a hop (url-guard.ts): never retried, always logged.
       ctx.log(redact(`dingtalk ${spec.name} refused: ${err.code} ${err.message}`, ctx.secrets));
@@ -137,8 +155,8 @@ async function attemptOnce(
     throw new NetworkError(spec.name, cause);
   }
   slot.settle();
-  if (spec.raw && res.ok) return res;
-  const body = await readBody(res);
+  if (spec.raw && res.status >= 200 && res.status < 300) return res;
+  const body = readBody(res);
   const failure = failureOf(spec.family, res.status, body);
   if (!failure) return body;
   const err = classify(failure, spec.name);
@@ -171,12 +189,13 @@ function withToken(spec: CallSpec, token: string | undefined): string {
 function headersFor(spec: CallSpec, token: string | undefined): Record<string, string> {
   const h: Record<string, string> = { accept: "application/json" };
   if (spec.json !== undefined) h["content-type"] = "application/json";
+  if (spec.form) h["content-type"] = spec.form.contentType;
   if (spec.auth === "header" && token) h["x-acs-dingtalk-access-token"] = token;
   return h;
 }
 
-async function readBody(res: Response): Promise<unknown> {
-  const text = await res.text();
+function readBody(res: PoolResponse): unknown {
+  const text = res.text();
   if (!text) return {};
   try {
     return JSON.parse(text) as unknown;
@@ -200,6 +219,6 @@ export function failureOf(family: ApiFamily, status: number, body: unknown): Fai
 
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? err.message;
+  const { code, cause } = err as { code?: string; cause?: { code?: string; message?: string } };
+  return code ?? cause?.code ?? cause?.message ?? err.message;
 }

@@ -1,7 +1,7 @@
 /**
  * Guards for URLs and bodies that come from the platform: sessionWebhook / downloadUrl hosts
- * (SSRF), checked again at every redirect hop (redirects.ts), and a size cap on
- * downloads.
+ * (SSRF), checked again at every redirect hop (redirects.ts). The size cap on downloads is the HTTP
+ * pool's `maxBytes` (media.ts).
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
@@ -85,33 +85,6 @@ export function untrusted(message: string): PlatformApiError {
     message,
     "Only public DingTalk hosts or CCCC_DINGTALK_API_BASE / CCCC_DINGTALK_OAPI_BASE are accepted",
   );
-}
-
-export async function readCapped(res: Response, maxBytes: number): Promise<Buffer> {
-  const declared = Number(res.headers.get("content-length") ?? Number.NaN);
-  const tooLarge = () =>
-    new PlatformApiError(
-      "dingtalk_file_too_large",
-      `The file is larger than the ${Math.round(maxBytes / 1024 / 1024)} MB limit`,
-      "Raise im.files.max_mb in group.yaml or send a smaller file",
-    );
-  if (declared > maxBytes) {
-    await res.body?.cancel();
-    throw tooLarge();
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  if (res.body) {
-    for await (const chunk of res.body) {
-      total += chunk.byteLength;
-      if (total > maxBytes) {
-        await res.body.cancel().catch(() => {});
-        throw tooLarge();
-      }
-      chunks.push(Buffer.from(chunk));
-    }
-  }
-  return Buffer.concat(chunks);
 }
 
 export function safeHost(raw: string): string {

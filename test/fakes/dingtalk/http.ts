@@ -27,13 +27,12 @@ export function parseJson(buf: Buffer): Record<string, unknown> | undefined {
   }
 }
 
-/** Every response closes its connection so clients keep no pooled sockets (leak checks stay exact). */
+/** Connections are kept alive like DingTalk's own (`FakeDingTalk.sockets` counts them). */
 export function sendJson(res: ServerResponse, reply: Reply): void {
   const text = JSON.stringify(reply.body);
   res.writeHead(reply.status, {
     "content-type": "application/json;charset=utf-8",
     "content-length": Buffer.byteLength(text),
-    connection: "close",
     ...reply.headers,
   });
   res.end(text);

@@ -20,6 +20,7 @@ export {
   FakeDingTalk,
   type FakeDingTalkOptions,
   type FakeRobotMessageOptions,
+  type FakeSockets,
   startFakeDingTalk,
 } from "./server.js";
 export type {

@@ -269,7 +269,7 @@ function emotion(ctx: OpenApiContext, req: IncomingMessage, body: Buffer, action
 function serveFile(ctx: OpenApiContext, id: string, res: ServerResponse): void {
   const fault = ctx.state.takeFault("file");
   if (typeof fault === "object" && "redirect" in fault) {
-    res.writeHead(fault.status, { location: fault.redirect, connection: "close" });
+    res.writeHead(fault.status, { location: fault.redirect });
     res.end();
     return;
   }
@@ -278,11 +278,11 @@ function serveFile(ctx: OpenApiContext, id: string, res: ServerResponse): void {
   if (fault || !link || !file || link.expiresAt <= Date.now()) {
     // Storage-style plain-text errors, not DingTalk JSON.
     const status = fault ? 500 : 403;
-    res.writeHead(status, { "content-type": "text/plain", connection: "close" });
+    res.writeHead(status, { "content-type": "text/plain" });
     res.end(fault ? "Internal Error" : "Request has expired");
     return;
   }
-  const headers: Record<string, string | number> = { "content-type": file.mime, connection: "close" };
+  const headers: Record<string, string | number> = { "content-type": file.mime };
   if (file.name) headers["content-disposition"] = `attachment; filename="${encodeURIComponent(file.name)}"`;
   if (!file.chunked) headers["content-length"] = file.bytes.length;
   res.writeHead(200, headers);

@@ -4,7 +4,7 @@
  * `FakeDingTalk` and point CCCC_DINGTALK_API_BASE / CCCC_DINGTALK_OAPI_BASE at `apiBase`/`oapiBase`.
  */
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { FakeCard, FakeCardOptions, FakeCards } from "./card-state.js";
 import { readBody, sendJson } from "./http.js";
 import { type FakeLimits, PLATFORM_LIMITS } from "./limits.js";
@@ -46,8 +46,24 @@ export interface FakeRobotMessageOptions extends RobotMessageOptions {
   file?: { bytes: Buffer; mime: string; name?: string; chunked?: boolean };
 }
 
+/** TCP connections the fake accepted (HTTP and Stream WebSocket alike): proves keep-alive reuse. */
+export class FakeSockets {
+  /** Accepted since start. */
+  seen = 0;
+  readonly live = new Set<Socket>();
+  get open(): number {
+    return this.live.size;
+  }
+  track(socket: Socket): void {
+    this.seen++;
+    this.live.add(socket);
+    socket.once("close", () => this.live.delete(socket));
+  }
+}
+
 export class FakeDingTalk {
   readonly state: FakeState;
+  readonly sockets = new FakeSockets();
   readonly stream: FakeStream;
   readonly apiBase: string;
   readonly oapiBase: string;
@@ -65,6 +81,7 @@ export class FakeDingTalk {
     this.apiBase = `http://127.0.0.1:${port}`;
     this.oapiBase = this.apiBase;
     this.app = opts.apps?.[0] ?? DEFAULT_APP;
+    server.on("connection", (socket: Socket) => this.sockets.track(socket));
   }
 
   get sent() {

@@ -294,10 +294,11 @@ describe("DingTalk Stream client against the fake gateway", () => {
     };
     const baseline = counts();
     for (let i = 0; i < 20; i++) {
-      const { client: c } = client();
+      const { client: c, api } = client();
       await c.start();
       expect(c.status().connected).toBe(true);
       await c.stop();
+      api.close(); // its owner (the adapter's stop) closes the API's kept-alive connections
     }
     expect(fake.connections).toHaveLength(20);
     await fake.waitFor(() => fake.liveConnections().length === 0, 3_000, "server side closed");

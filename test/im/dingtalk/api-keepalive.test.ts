@@ -1,0 +1,81 @@
+// Every DingTalk call goes over kept-alive connections (transport/http-pool.ts): N calls of every
+// kind (token, sends, reactions, download, upload, redirects) cost a few connections, not N.
+import { afterEach, describe, expect, it } from "vitest";
+import { DingTalkApi } from "../../../src/im/dingtalk/api.js";
+import { type FakeDingTalk, startFakeDingTalk } from "../../fakes/dingtalk/index.js";
+
+let fake: FakeDingTalk;
+let api: DingTalkApi;
+
+async function setup(idleMs?: number): Promise<void> {
+  fake = await startFakeDingTalk({ redeliverAfterMs: null, limits: null });
+  api = new DingTalkApi({
+    appKey: fake.app.appKey,
+    appSecret: fake.app.appSecret,
+    apiBase: fake.apiBase,
+    oapiBase: fake.oapiBase,
+    retryBaseMs: 10,
+    ...(idleMs ? { connections: { idleMs } } : {}),
+  });
+}
+
+afterEach(async () => {
+  api?.close();
+  await fake?.close();
+});
+
+const md = JSON.stringify({ title: "t", text: "hello" });
+const react = (i: number) =>
+  api.emotion("reply", {
+    robotCode: fake.app.appKey,
+    openMsgId: `msg-${i}`,
+    openConversationId: "cid-keep",
+    emotionType: 2,
+    emotionName: "🤔",
+  });
+
+describe("DingTalk API over kept-alive connections", () => {
+  it("60 sequential calls of every kind reuse one connection", async () => {
+    await setup();
+    const bytes = Buffer.alloc(2048, 3);
+    fake.addFile("dc-keep", bytes, "application/pdf", { name: "a.pdf" });
+    for (let i = 0; i < 20; i++) {
+      await api.sendToGroup("cid-keep", "sampleMarkdown", md, fake.app.appKey);
+      await react(i);
+    }
+    for (let i = 0; i < 10; i++) {
+      expect((await api.downloadFile("dc-keep", fake.app.appKey, 4096)).bytes.equals(bytes)).toBe(true);
+      await api.uploadMedia(bytes, `f${i}.pdf`, "file", "application/pdf");
+    }
+    const webhook = String(fake.robotMessage({ chat: "group", conversationId: "cid-keep" }).sessionWebhook);
+    fake.fail("webhook", { redirect: webhook, status: 307 }, 3);
+    await api.sendBySessionWebhook(webhook, { msgtype: "text", text: { content: "after redirects" } });
+    expect(fake.sent).toHaveLength(21);
+    expect(fake.emotions).toHaveLength(20);
+    expect(fake.uploads).toHaveLength(10);
+    expect(fake.requests.length).toBeGreaterThan(60);
+    expect(fake.sockets.seen).toBe(1);
+    expect(api.connections()).toEqual({ open: 1, idle: 1 });
+  });
+
+  it("a burst of 100 concurrent reactions opens at most 8 connections; idle ones close", async () => {
+    await setup(1_500); // longer than the 1 s rate window between waves
+    await api.getAccessToken();
+    await Promise.all(Array.from({ length: 100 }, (_, i) => react(i)));
+    expect(fake.emotions).toHaveLength(100);
+    expect(fake.sockets.seen).toBeLessThanOrEqual(8);
+    await fake.waitFor(() => fake.sockets.open === 0, 5_000, "idle connections closed");
+    expect(api.connections()).toEqual({ open: 0, idle: 0 });
+    await react(100);
+    expect(fake.sockets.seen).toBeLessThanOrEqual(9);
+  });
+
+  it("close() closes every connection at once", async () => {
+    await setup();
+    await Promise.all(Array.from({ length: 10 }, (_, i) => react(i)));
+    expect(fake.sockets.open).toBeGreaterThan(0);
+    api.close();
+    await fake.waitFor(() => fake.sockets.open === 0, 1_000, "connections closed");
+    expect(api.connections()).toEqual({ open: 0, idle: 0 });
+  });
+});
