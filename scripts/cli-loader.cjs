@@ -9,11 +9,12 @@
  * The cache `cli-bundle.cjs.v8cache` is written by `npm run build` and rewritten (best effort,
  * atomically: temp file + rename) whenever V8 rejects it — another Node version, other flags, a
  * changed bundle. A missing, unreadable or unwritable cache only costs the compile, never the command.
+ *
+ * The bundle gets a `require` that loads a `node:` built-in only when first used (lazyBuiltin below).
  */
 const fs = require("node:fs");
 const path = require("node:path");
 const vm = require("node:vm");
-const Module = require("node:module");
 
 const file = path.join(__dirname, "cli-bundle.cjs");
 const cacheFile = `${file}.v8cache`;
@@ -46,8 +47,41 @@ if (cachedData === undefined || script.cachedDataRejected || process.env.CCCC_WR
     }
   });
 }
+
+/**
+ * The bundle requires every `node:` built-in any command might use at its top (`child_process`,
+ * `http`, `crypto`, `fs/promises` …), each costing ms to load. A built-in Node has not loaded yet
+ * comes back as a proxy that requires it on first use (property read, `in`, keys), so a command
+ * loads only what it touches. Property values are the real ones: classes work with `new`,
+ * `instanceof` and `extends`. A call as `proxy.fn()` gets the proxy as `this`; Node's module
+ * functions do not use `this`, and rolldown calls them as `(0, node_x.fn)()` anyway.
+ */
+const loaded = new Set(process.moduleLoadList);
+function lazyBuiltin(id) {
+  if (!id.startsWith("node:") || loaded.has(`NativeModule ${id.slice(5)}`)) return require(id);
+  let real;
+  const load = () => {
+    if (real === undefined) real = require(id);
+    return real;
+  };
+  return new Proxy(
+    {},
+    {
+      get: (_, key) => load()[key],
+      set: (_, key, value) => Reflect.set(load(), key, value),
+      has: (_, key) => key in load(),
+      ownKeys: () => Reflect.ownKeys(load()),
+      // The target is empty: a descriptor reported for it must be configurable (a Proxy invariant).
+      getOwnPropertyDescriptor: (_, key) => {
+        const d = Reflect.getOwnPropertyDescriptor(load(), key);
+        return d && { ...d, configurable: true };
+      },
+      getPrototypeOf: () => Reflect.getPrototypeOf(load()),
+    },
+  );
+}
+
 const wrapper = script.runInThisContext();
 const mod = { exports: {}, filename: file, id: file };
-wrapper.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, __dirname, (specifier) =>
-  import(specifier),
-);
+// This file's own require and import() resolve like the bundle's: it sits in the same directory.
+wrapper.call(mod.exports, mod.exports, lazyBuiltin, mod, file, __dirname, (specifier) => import(specifier));
