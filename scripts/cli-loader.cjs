@@ -34,7 +34,14 @@ const script = new vm.Script(wrapped, {
   filename: file,
   cachedData,
 });
-if (cachedData === undefined || script.cachedDataRejected || process.env.CCCC_WRITE_CODE_CACHE === "1") {
+// V8 rejects a cache made under other V8 flags. The daemon runs with its own (`--max-semi-space-size`,
+// src/client/daemon-launch.ts): were it to write the cache, the next plain command would reject it
+// and write it back, each paying the full compile. A process started with Node flags leaves it alone.
+const plainNode = process.execArgv.length === 0;
+if (
+  process.env.CCCC_WRITE_CODE_CACHE === "1" ||
+  (plainNode && (cachedData === undefined || script.cachedDataRejected))
+) {
   // On exit, so the cache also holds the functions this command compiled lazily (commander may
   // call process.exit() from inside the run below, so the listener goes first).
   process.once("exit", () => {
