@@ -1,14 +1,19 @@
-import { readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 
 /**
  * The package root, whether running from src/ (tests) or dist/src/ (installed), and its
  * package.json, read once (every CLI command evaluates this at start).
  */
 const PACKAGE = (() => {
-  let dir = dirname(fileURLToPath(import.meta.url));
+  // import.meta.dirname (Node ≥ 20.11) is `__dirname` in the CLI bundle: no file URL round trip.
+  let dir = import.meta.dirname;
   for (let i = 0; i < 4; i++) {
+    // existsSync first: a failed read throws, and the bundle (dist/src/cli/) is three levels down.
+    if (!existsSync(join(dir, "package.json"))) {
+      dir = resolve(dir, "..");
+      continue;
+    }
     try {
       const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
         name?: string;
