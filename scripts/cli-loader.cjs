@@ -57,10 +57,10 @@ if (
 
 /**
  * The bundle requires every `node:` built-in any command might use at its top (`child_process`,
- * `http`, `crypto`, `fs/promises` …), each costing ms to load. A built-in Node has not loaded yet
- * comes back as a proxy that requires it on first use (property read, `in`, keys), so a command
- * loads only what it touches. Property values are the real ones: classes work with `new`,
- * `instanceof` and `extends`. A call as `proxy.fn()` gets the proxy as `this`; Node's module
+ * `crypto`, `fs/promises` …), each costing ms to load. A built-in Node has not loaded yet comes
+ * back as a proxy that requires it on first use (property read, call, `new`, `in`, keys), so a
+ * command loads only what it touches. Values read through it are the real ones: classes work with
+ * `new`, `instanceof` and `extends`. A call as `proxy.fn()` gets the proxy as `this`; Node's module
  * functions do not use `this`, and rolldown calls them as `(0, node_x.fn)()` anyway.
  */
 const loaded = new Set(process.moduleLoadList);
@@ -71,21 +71,23 @@ function lazyBuiltin(id) {
     if (real === undefined) real = require(id);
     return real;
   };
-  return new Proxy(
-    {},
-    {
-      get: (_, key) => load()[key],
-      set: (_, key, value) => Reflect.set(load(), key, value),
-      has: (_, key) => key in load(),
-      ownKeys: () => Reflect.ownKeys(load()),
-      // The target is empty: a descriptor reported for it must be configurable (a Proxy invariant).
-      getOwnPropertyDescriptor: (_, key) => {
-        const d = Reflect.getOwnPropertyDescriptor(load(), key);
-        return d && { ...d, configurable: true };
-      },
-      getPrototypeOf: () => Reflect.getPrototypeOf(load()),
+  // A bound function: callable and constructible (`node:assert`, `node:stream` export functions)
+  // with no non-configurable own property a Proxy would have to report.
+  const target = function builtin() {}.bind(null);
+  const proxy = new Proxy(target, {
+    get: (_, key) => load()[key],
+    set: (_, key, value) => Reflect.set(load(), key, value),
+    has: (_, key) => key in load(),
+    ownKeys: () => Reflect.ownKeys(load()),
+    getOwnPropertyDescriptor: (_, key) => {
+      const d = Reflect.getOwnPropertyDescriptor(load(), key);
+      return d && { ...d, configurable: true };
     },
-  );
+    getPrototypeOf: () => Reflect.getPrototypeOf(load()),
+    apply: (_, self, args) => Reflect.apply(load(), self, args),
+    construct: (_, args, newTarget) => Reflect.construct(load(), args, newTarget === proxy ? load() : newTarget),
+  });
+  return proxy;
 }
 
 const wrapper = script.runInThisContext();
