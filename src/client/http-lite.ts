@@ -6,7 +6,7 @@
  * (docs/bench.md, "CLI"). The daemon is on loopback and answers small JSON; this is all a command needs.
  */
 import { connect } from "node:net";
-import { type HttpParseError, parseResponse } from "./http-parse.js";
+import { readResponse } from "./http-parse.js";
 
 export interface LiteResponse {
   status: number;
@@ -47,8 +47,9 @@ export function httpRequest(url: URL, init: LiteRequest = {}): Promise<LiteRespo
     // URL keeps IPv6 hosts in brackets; net.connect wants them bare.
     const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
     const socket = connect({ host, port: Number(url.port || 80) });
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let received = 0;
+    let need = 0;
     let settled = false;
     const timer =
       init.timeoutMs === undefined
@@ -56,19 +57,19 @@ export function httpRequest(url: URL, init: LiteRequest = {}): Promise<LiteRespo
         : setTimeout(() => fail(new Error(`timed out after ${init.timeoutMs} ms`)), init.timeoutMs);
 
     function finish(ended: boolean): void {
-      if (settled) return;
-      let parsed: ReturnType<typeof parseResponse>;
+      if (settled || (!ended && received < need)) return;
+      if (chunks.length > 1) chunks = [Buffer.concat(chunks, received)];
+      let parsed: ReturnType<typeof readResponse>;
       try {
-        parsed = parseResponse(
-          chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received),
-          ended,
-          method === "HEAD",
-        );
+        parsed = readResponse(chunks[0] ?? Buffer.alloc(0), ended, method === "HEAD");
       } catch (err) {
-        fail(err as HttpParseError);
+        fail(err as Error);
         return;
       }
-      if (!parsed) return;
+      if (typeof parsed === "number") {
+        need = parsed; // no new attempt before that many bytes (large bodies come in many chunks)
+        return;
+      }
       settled = true;
       clearTimeout(timer);
       socket.destroy();

@@ -38,10 +38,20 @@ interface Head {
  * with neither Content-Length nor chunked coding ends here. `noBody`: the request was a HEAD.
  */
 export function parseResponse(buf: Buffer, ended = false, noBody = false): ParsedResponse | undefined {
+  const r = readResponse(buf, ended, noBody);
+  return typeof r === "number" ? undefined : r;
+}
+
+/**
+ * `parseResponse`, but an incomplete response gives how many bytes `buf` must hold before a new
+ * attempt can succeed (Infinity: only the end of the connection completes it), so a caller
+ * receiving a large Content-Length body does not re-parse (and re-concatenate) on every chunk.
+ */
+export function readResponse(buf: Buffer, ended = false, noBody = false): ParsedResponse | number {
   let offset = 0;
   for (;;) {
     const head = parseHead(buf, offset, ended);
-    if (!head) return undefined;
+    if (!head) return buf.length + 1;
     // 1xx answers (100 Continue, 103 Early Hints) come before the real one; 101 would switch protocols.
     if (head.status >= 100 && head.status < 200 && head.status !== 101) {
       offset = head.bodyStart;
@@ -59,20 +69,21 @@ export function parseResponse(buf: Buffer, ended = false, noBody = false): Parse
       const body = parseChunked(buf, bodyStart);
       if (body) return { status, headers, body };
       if (ended) throw new HttpParseError("the connection closed inside a chunked body");
-      return undefined;
+      return buf.length + 1;
     }
     const length = headers["content-length"];
     if (length !== undefined) {
       if (!/^\d+$/.test(length)) throw new HttpParseError(`bad content-length "${length}"`);
       const end = bodyStart + Number(length);
       if (buf.length >= end) return { status, headers, body: buf.subarray(bodyStart, end) };
-      if (ended)
+      if (ended) {
         throw new HttpParseError(
           `the connection closed after ${buf.length - bodyStart} of ${length} body bytes`,
         );
-      return undefined;
+      }
+      return end;
     }
-    return ended ? { status, headers, body: buf.subarray(bodyStart) } : undefined;
+    return ended ? { status, headers, body: buf.subarray(bodyStart) } : Number.POSITIVE_INFINITY;
   }
 }
 

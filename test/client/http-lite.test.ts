@@ -98,6 +98,17 @@ describe("httpRequest over node:net", () => {
     expect((await httpRequest(open, { timeoutMs: 5000 })).text).toBe("open");
   });
 
+  it("reads a large body that arrives in many chunks", async () => {
+    const big = `${"x".repeat(4 * 1024 * 1024 - 1)}!`;
+    const url = await httpServer((_req, res) => {
+      res.setHeader("content-length", big.length);
+      res.end(big);
+    });
+    const r = await httpRequest(url);
+    expect(r.text.length).toBe(big.length);
+    expect(r.text.endsWith("x!")).toBe(true);
+  });
+
   it("reads a body without framing until the server closes", async () => {
     const url = await rawServer("HTTP/1.1 200 OK\r\n\r\nuntil the end");
     expect((await httpRequest(url)).text).toBe("until the end");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HttpParseError, parseResponse } from "../../src/client/http-parse.js";
+import { HttpParseError, parseResponse, readResponse } from "../../src/client/http-parse.js";
 
 const b = (s: string) => Buffer.from(s, "latin1");
 
@@ -84,5 +84,13 @@ describe("parseResponse", () => {
 
   it("refuses a header section that never ends", () => {
     expect(() => parseResponse(b(`HTTP/1.1 200 OK\r\nX: ${"a".repeat(70_000)}`))).toThrow(/too large/);
+  });
+
+  it("says how many bytes to wait for before trying again", () => {
+    const head = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n";
+    expect(readResponse(b("HTTP/1.1 200 O"))).toBe(15);
+    expect(readResponse(b(`${head}abc`))).toBe(head.length + 1000);
+    expect(readResponse(b("HTTP/1.1 200 OK\r\n\r\nbody"))).toBe(Number.POSITIVE_INFINITY);
+    expect(readResponse(b("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab"))).toBe(53);
   });
 });
