@@ -10,7 +10,8 @@
  *
  * What stays out of the bundle: every `import()` keeps loading the tsc output lazily (the daemon,
  * the MCP server, zod's config schemas, a platform's runtime), rewritten to the same relative path
- * from `dist/src/cli/` so it still resolves. Built-in `node:` modules stay external.
+ * from `dist/src/cli/` so it still resolves. Built-in `node:` modules stay external; the loader
+ * (scripts/cli-loader.cjs) loads each only when a command first uses it.
  */
 import { execFileSync } from "node:child_process";
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
