@@ -1,14 +1,25 @@
-import { readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 
-/** The package root, whether running from src/ (tests) or dist/src/ (installed). */
-export const PACKAGE_ROOT = (() => {
-  let dir = dirname(fileURLToPath(import.meta.url));
+/**
+ * The package root, whether running from src/ (tests) or dist/src/ (installed), and its
+ * package.json, read once (every CLI command evaluates this at start).
+ */
+const PACKAGE = (() => {
+  // import.meta.dirname (Node ≥ 20.11) is `__dirname` in the CLI bundle: no file URL round trip.
+  let dir = import.meta.dirname;
   for (let i = 0; i < 4; i++) {
+    // existsSync first: a failed read throws, and the bundle (dist/src/cli/) is three levels down.
+    if (!existsSync(join(dir, "package.json"))) {
+      dir = resolve(dir, "..");
+      continue;
+    }
     try {
-      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string };
-      if (pkg.name === "cccc") return dir;
+      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === "cccc") return { root: dir, version: String(pkg.version) };
     } catch {
       // keep walking up
     }
@@ -17,9 +28,8 @@ export const PACKAGE_ROOT = (() => {
   throw new Error("cannot find the cccc package root");
 })();
 
-export const VERSION: string = (
-  JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }
-).version;
+export const PACKAGE_ROOT: string = PACKAGE.root;
+export const VERSION: string = PACKAGE.version;
 
 /**
  * The CLI entry: `dist/src/cli/main.js` bundled into one file by `npm run build`

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
 import { DaemonClient } from "../client/daemon-client.js";
@@ -31,7 +31,7 @@ export class Cli {
   async groupId(opts: { create?: boolean } = {}): Promise<string> {
     if (this.opts.group) return this.opts.group;
     if (process.env.CCCC_GROUP_ID) return process.env.CCCC_GROUP_ID;
-    const active = (await readFile(this.client.home.activeGroupFile, "utf8").catch(() => "")).trim();
+    const active = readSmall(this.client.home.activeGroupFile).trim();
     if (active) return active;
     const { groups } = await this.client.call("listGroups", {});
     if (groups.length === 1 && groups[0]) return groups[0].group_id;
@@ -75,6 +75,18 @@ export class Cli {
   /** Print `value` as JSON with --json, else the human text. */
   print(value: unknown, human: () => string): void {
     process.stdout.write(this.opts.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+  }
+}
+
+/**
+ * A small state file read synchronously, "" when missing: every command reads `active_group`, and
+ * `node:fs/promises` costs a few ms to load (docs/bench.md, "CLI").
+ */
+function readSmall(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
   }
 }
 

@@ -1,6 +1,5 @@
 import { spawn } from "node:child_process";
-import { openSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdirSync, openSync, readFileSync } from "node:fs";
 import type { BodyOf, ResponseOf } from "../contract/api.js";
 // The route table only (no zod): the CLI's startup stays small (docs/bench.md).
 import { type PathParams, pathOf, ROUTES, type RouteName } from "../contract/routes.js";
@@ -48,7 +47,7 @@ export class DaemonClient {
 
   /** The running daemon's URL from daemon/endpoint.json, if it answers. */
   async findDaemon(): Promise<string | undefined> {
-    const text = await readFile(this.home.endpointFile, "utf8").catch(() => undefined);
+    const text = this.endpointText();
     if (!text) return undefined;
     let url: string;
     try {
@@ -64,7 +63,7 @@ export class DaemonClient {
 
   /** Start `cccc daemon run` detached, logging to daemon/daemon.log, and wait until it answers. */
   async startDaemon(timeoutMs = 15_000): Promise<string> {
-    await mkdir(this.home.daemonDir, { recursive: true });
+    mkdirSync(this.home.daemonDir, { recursive: true });
     const out = openSync(`${this.home.daemonLog}`, "a");
     const child = spawn(process.execPath, daemonArgv(CLI_ENTRY), {
       detached: true,
@@ -91,8 +90,8 @@ export class DaemonClient {
    * saves each CLI command a health round trip (docs/bench.md, "CLI"). `request` falls back to
    * `findDaemon` when that URL refuses the connection.
    */
-  private async liveEndpoint(): Promise<string | undefined> {
-    const text = await readFile(this.home.endpointFile, "utf8").catch(() => undefined);
+  private liveEndpoint(): string | undefined {
+    const text = this.endpointText();
     try {
       const { url, pid } = JSON.parse(text ?? "") as { url?: unknown; pid?: unknown };
       if (typeof url !== "string" || typeof pid !== "number") return undefined;
@@ -103,9 +102,21 @@ export class DaemonClient {
     }
   }
 
+  /**
+   * daemon/endpoint.json, read synchronously (a few hundred bytes; every command reads it, and
+   * `node:fs/promises` costs a few ms to load: docs/bench.md, "CLI"); undefined when missing.
+   */
+  private endpointText(): string | undefined {
+    try {
+      return readFileSync(this.home.endpointFile, "utf8");
+    } catch {
+      return undefined;
+    }
+  }
+
   private async url(): Promise<string> {
     if (this.baseUrl) return this.baseUrl;
-    const live = await this.liveEndpoint();
+    const live = this.liveEndpoint();
     this.unverified = live !== undefined;
     this.baseUrl = live ?? (await this.findOrStart());
     return this.baseUrl;

@@ -55,6 +55,22 @@ describe("cccc CLI", () => {
     expect(reply.data).toMatchObject({ to: ["rev"], reply_to: sent.id });
   });
 
+  it("loads only the node: built-ins a command uses (send: net, not http, child_process, crypto …)", async () => {
+    // scripts/cli-loader.cjs hands the bundle lazy built-ins; the client speaks HTTP over node:net.
+    const hook = join(home.dir, "modules-hook.cjs");
+    const out = join(home.dir, "modules.txt");
+    writeFileSync(
+      hook,
+      `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(out)}, process.moduleLoadList.join("\\n")));\n`,
+    );
+    await ok(["send", "lazy", "built-ins"], { NODE_OPTIONS: `--require ${hook}` });
+    const loaded = readFileSync(out, "utf8").split("\n");
+    expect(loaded).toContain("NativeModule net");
+    for (const name of ["http", "_http_client", "child_process", "crypto", "fs/promises", "module"]) {
+      expect(loaded).not.toContain(`NativeModule ${name}`);
+    }
+  });
+
   it("tail -f sees new events", async () => {
     const tail = spawnCli(["tail", "-f", "-n", "1"], env);
     try {

@@ -11,6 +11,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { DAEMON_NODE_FLAGS } from "../../src/client/daemon-launch.js";
 import { CLI } from "../support/cli.js";
 
 // The `cccc` bin runs the bundle through vm.Script with a V8 code cache (scripts/cli-loader.cjs).
@@ -78,6 +79,20 @@ describe("CLI code cache", () => {
     writeFileSync(cache, "not a V8 code cache");
     expect(version(bin)).toMatch(/^\d+\.\d+\.\d+/);
     expect(existsSync(cache)).toBe(true);
+    expect(accepted(bin, cache)).toBe(true);
+  });
+
+  it("a process started with Node flags (the daemon's) leaves the cache alone", () => {
+    // Otherwise the daemon and the next plain command reject each other's cache and each recompiles.
+    const { bin, cache } = copyCli();
+    copyFileSync(join(dirname(CLI), "cli-bundle.cjs.v8cache"), cache);
+    const before = readFileSync(cache);
+    const out = execFileSync(process.execPath, [...DAEMON_NODE_FLAGS, bin, "--version"], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    expect(out.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(readFileSync(cache).equals(before)).toBe(true);
     expect(accepted(bin, cache)).toBe(true);
   });
 });
