@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/**
+ * Bundle the daemon into ESM chunks under `dist/daemon-bundle/`, entry `daemon.mjs` (exports
+ * `startDaemon`), from the tsc output `dist/src/daemon/daemon.js`. `cccc daemon run` imports it
+ * (src/cli/daemon.ts). Part of `npm run build`; run after `tsc`.
+ *
+ * Why (docs/bench.md, "Daemon footprint"): the daemon used to load ~600 ESM and CommonJS files
+ * (ours, fastify's, zod's, ws's …), each with its own module record, resolution and source string;
+ * one file costs less memory and starts faster.
+ *
+ * Every `import()` stays lazy as its own chunk (node-pty's runner and the headless xterm with the
+ * first PTY actor, a platform's runtime with its bridge, yaml when the config is written). Not
+ * minified, with source maps, ASCII-only (non-ASCII escaped: V8 keeps one-byte source strings).
+ * External: Node's built-ins and the native `@lydell/node-pty` (with its per-platform packages).
+ */
+import { readdirSync, rmSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { rolldown } from "rolldown";
+import { assertAscii, failOnLog, ROOT, tscSourceMaps } from "./bundle-kit.mjs";
+
+const input = resolve(ROOT, "dist/src/daemon/daemon.js");
+const outDir = resolve(ROOT, "dist/daemon-bundle");
+
+/** Native code and the optional native speed-ups `ws` tries to require. */
+const EXTERNAL = [/^node:/, /^@lydell\/node-pty/, /^bufferutil$/, /^utf-8-validate$/];
+
+const bundle = await rolldown({
+  input: { daemon: input },
+  platform: "node",
+  external: (id) => EXTERNAL.some((re) => re.test(id)),
+  plugins: [tscSourceMaps(resolve(ROOT, "dist/src"))],
+  logLevel: "warn",
+  onLog: failOnLog("bundle-daemon"),
+});
+rmSync(outDir, { recursive: true, force: true });
+await bundle.write({
+  dir: outDir,
+  format: "esm",
+  entryFileNames: "[name].mjs",
+  chunkFileNames: "[name]-[hash].mjs",
+  sourcemap: true,
+  charset: "ascii",
+  // Comments are kept (readable stack-trace context) but may hold non-ASCII; rolldown escapes
+  // strings and identifiers only, so drop JSDoc (the bulk of it) and check the rest below.
+  comments: { legal: false, annotation: true, jsdoc: false },
+});
+await bundle.close();
+const files = readdirSync(outDir).filter((f) => f.endsWith(".mjs"));
+for (const f of files) assertAscii(join(outDir, f));
+process.stdout.write(`bundled the daemon: ${relative(ROOT, outDir)}/ (${files.join(", ")})\n`);
