@@ -12,14 +12,28 @@
  * first PTY actor, a platform's runtime with its bridge, yaml when the config is written). Not
  * minified, with source maps, ASCII-only (non-ASCII escaped: V8 keeps one-byte source strings).
  * External: Node's built-ins and the native `@lydell/node-pty` (with its per-platform packages).
+ * Packages Fastify would load only for features the daemon does not use are left out (UNUSED).
  */
 import { readdirSync, rmSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { rolldown } from "rolldown";
-import { assertAscii, failOnLog, ROOT, tscSourceMaps } from "./bundle-kit.mjs";
+import { assertAscii, failOnLog, ROOT, tscSourceMaps, unusedPackages } from "./bundle-kit.mjs";
 
 const input = resolve(ROOT, "dist/src/daemon/daemon.js");
 const outDir = resolve(ROOT, "dist/daemon-bundle");
+
+/**
+ * Fastify requires these only for features the daemon does not use; each would be 50-650 kB of
+ * source V8 keeps in memory. src/daemon/daemon.ts sets what keeps Fastify from loading them.
+ */
+const UNUSED = {
+  "@fastify/ajv-compiler": "routes validate with zod (NO_SCHEMA_COMPILERS in src/daemon/daemon.ts)",
+  "@fastify/fast-json-stringify-compiler":
+    "no response schemas (NO_SCHEMA_COMPILERS in src/daemon/daemon.ts)",
+  "light-my-request": "Fastify's inject() is for tests; the daemon's tests use real HTTP",
+  pino: "the daemon runs Fastify with logger: false and logs to its own file",
+  semver: "Fastify checks the version range a plugin declares; the daemon registers no plugins",
+};
 
 /** Native code and the optional native speed-ups `ws` tries to require. */
 const EXTERNAL = [/^node:/, /^@lydell\/node-pty/, /^bufferutil$/, /^utf-8-validate$/];
@@ -28,7 +42,7 @@ const bundle = await rolldown({
   input: { daemon: input },
   platform: "node",
   external: (id) => EXTERNAL.some((re) => re.test(id)),
-  plugins: [tscSourceMaps(resolve(ROOT, "dist/src"))],
+  plugins: [unusedPackages(UNUSED), tscSourceMaps(resolve(ROOT, "dist/src"))],
   logLevel: "warn",
   onLog: failOnLog("bundle-daemon"),
 });

@@ -47,3 +47,27 @@ export function assertAscii(file) {
   const line = text.slice(0, at).split("\n").length;
   throw new Error(`${relative(ROOT, file)}:${line}: non-ASCII character ${JSON.stringify(text[at])}`);
 }
+
+/**
+ * Replace packages that are bundled but never run with a stub that throws when used, so their
+ * source (kept in memory by V8 for the life of the process) is not part of the bundle.
+ * `unused` maps a package (and its subpaths) to why it is never run, which the stub's error says.
+ */
+export function unusedPackages(unused) {
+  const PREFIX = "\0unused:";
+  const owner = (id) => Object.keys(unused).find((p) => id === p || id.startsWith(`${p}/`));
+  return {
+    name: "unused-packages",
+    resolveId(id) {
+      const pkg = owner(id);
+      return pkg ? `${PREFIX}${pkg}` : null;
+    },
+    load(id) {
+      if (!id.startsWith(PREFIX)) return null;
+      const pkg = id.slice(PREFIX.length);
+      const message = JSON.stringify(`${pkg} is left out of this bundle: ${unused[pkg]}`);
+      return `const fail = () => { throw new Error(${message}); };
+module.exports = new Proxy(fail, { get: fail, apply: fail, construct: fail });`;
+    },
+  };
+}

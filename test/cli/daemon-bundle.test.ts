@@ -89,6 +89,16 @@ describe("daemon bundle", () => {
     expect(all.some((text) => text.includes('from "@lydell/node-pty"'))).toBe(true);
   });
 
+  it("leaves out what Fastify would load only for features the daemon does not use", () => {
+    const sources = readdirSync(BUNDLE)
+      .filter((f) => f.endsWith(".mjs.map"))
+      .flatMap((f) => (JSON.parse(readFileSync(join(BUNDLE, f), "utf8")) as { sources: string[] }).sources);
+    expect(sources.some((s) => s.includes("node_modules/fastify/"))).toBe(true);
+    for (const pkg of ["ajv", "fast-uri", "light-my-request", "pino", "semver"]) {
+      expect(sources.filter((s) => s.includes(`node_modules/${pkg}/`))).toEqual([]);
+    }
+  });
+
   it("runs from a copy of the package without node_modules, headless agents included", async () => {
     const copy = packageCopy();
     cleanups.push(copy.cleanup);
