@@ -46,12 +46,13 @@ const bundle = await rolldown({
   logLevel: "warn",
   onLog: failOnLog("bundle-daemon"),
 });
-rmSync(outDir, { recursive: true, force: true });
-await bundle.write({
+const { output } = await bundle.write({
   dir: outDir,
   format: "esm",
   entryFileNames: "[name].mjs",
-  chunkFileNames: "[name]-[hash].mjs",
+  // Stable names, as tsc's output had: a daemon still running from an earlier build finds its lazy
+  // chunks (rewritten in place) instead of a name that no longer exists.
+  chunkFileNames: "[name].mjs",
   sourcemap: true,
   charset: "ascii",
   // Comments are kept (readable stack-trace context) but may hold non-ASCII; rolldown escapes
@@ -59,6 +60,13 @@ await bundle.write({
   comments: { legal: false, annotation: true, jsdoc: false },
 });
 await bundle.close();
-const files = readdirSync(outDir).filter((f) => f.endsWith(".mjs"));
+const written = new Set(
+  output.flatMap((o) => [
+    o.fileName,
+    ...(o.type === "chunk" && o.sourcemapFileName ? [o.sourcemapFileName] : []),
+  ]),
+);
+for (const f of readdirSync(outDir)) if (!written.has(f)) rmSync(join(outDir, f)); // an earlier build's
+const files = [...written].filter((f) => f.endsWith(".mjs"));
 for (const f of files) assertAscii(join(outDir, f));
 process.stdout.write(`bundled the daemon: ${relative(ROOT, outDir)}/ (${files.join(", ")})\n`);
