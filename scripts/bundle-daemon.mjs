@@ -4,7 +4,7 @@
  * `startDaemon`), from the tsc output `dist/src/daemon/daemon.js`. `cccc daemon run` imports it
  * (src/cli/daemon.ts). Part of `npm run build`; run after `tsc`.
  *
- * Why (docs/bench.md, "Daemon footprint"): the daemon used to load ~600 ESM and CommonJS files
+ * Why (docs/bench.md, "Daemon footprint"): the daemon used to load about 450 ESM and CommonJS files
  * (ours, fastify's, zod's, ws's …), each with its own module record, resolution and source string;
  * one file costs less memory and starts faster.
  *
