@@ -19,7 +19,10 @@ async function foreground(opts: { port?: string; host?: string }): Promise<void>
   const port = Number(opts.port ?? process.env.CCCC_PORT ?? 8848);
   const host = opts.host ?? process.env.CCCC_HOST ?? "127.0.0.1";
   // Loaded here, not at the top: every other command stays free of fastify, the MCP SDK and node-pty.
-  const { startDaemon } = await import("../daemon/daemon.js");
+  // The daemon bundle (scripts/bundle-daemon.mjs, dist/daemon-bundle/), this path relative to dist/src/cli/.
+  const { startDaemon }: typeof import("../daemon/daemon.js") = await import(
+    "../../daemon-bundle/daemon.mjs"
+  );
   const daemon = await startDaemon({ home, host, port });
   process.stdout.write(`CCCC ${daemon.ctx.version} running. Web UI: ${daemon.url}  (home: ${home.root})\n`);
   let stopping = false;

@@ -52,6 +52,21 @@ export interface Endpoint {
   started_at: string;
 }
 
+/**
+ * Requests and responses are checked with zod (route.ts), never with Fastify's JSON schemas; these
+ * factories keep Fastify from loading its default compilers (ajv, fast-json-stringify: ~8 MB of
+ * code and a few MiB of the daemon's memory, docs/bench.md "Daemon footprint"). A route given a
+ * Fastify schema fails at start-up instead of being silently unchecked.
+ */
+const NO_SCHEMA_COMPILERS = {
+  buildValidator: () => () => {
+    throw new Error("Fastify schemas are not used here: validate with zod (src/daemon/route.ts)");
+  },
+  buildSerializer: () => () => {
+    throw new Error("Fastify schemas are not used here: the contract's zod schemas type the response");
+  },
+};
+
 function fileLogger(path: string): (line: string) => void {
   return (line) => {
     try {
@@ -77,7 +92,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   }
   const log = fileLogger(home.daemonLog);
   // forceCloseConnections: shutdown ends keep-alive and streaming (SSE) connections instead of waiting on them.
-  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024, forceCloseConnections: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 8 * 1024 * 1024,
+    forceCloseConnections: true,
+    schemaController: { compilersFactory: NO_SCHEMA_COMPILERS },
+  });
   const routes: RunningDaemon["routes"] = [];
   app.addHook("onRoute", (r) => {
     for (const method of [r.method].flat()) routes.push({ method, url: r.url });
