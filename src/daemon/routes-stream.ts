@@ -157,6 +157,7 @@ async function pump(group: Group, res: ServerResponse, from: number, streams: St
   try {
     let caughtUp = false; // stream items wait for the backlog; after it they go out as they come
     while (!closed) {
+      sendNow(res); // what the last pass wrote
       if (caughtUp) await flushStreams();
       dirty = false;
       const page: LedgerEvent[] = await group.ledger.read(cursor, PAGE_EVENTS, PAGE_BYTES);
@@ -169,10 +170,7 @@ async function pump(group: Group, res: ServerResponse, from: number, streams: St
           await until(() => !res.writableNeedDrain);
         }
       }
-      if (page.length > 0) {
-        sendNow(res); // a page, one send
-        continue;
-      }
+      if (page.length > 0) continue;
       caughtUp = true;
       await flushStreams();
       await until(() => dirty || pendingStreams.size > 0);
