@@ -51,7 +51,7 @@ describe("live event stream", () => {
     }) as never;
     const reader = res.body?.getReader();
     const group = t.daemon.ctx.kernel.group(gid);
-    await group.append("system.notify", "system", { title: "send-now-probe" });
+    await group.ledger.append("system.notify", "system", { title: "send-now-probe" });
     const decoder = new TextDecoder();
     let text = "";
     while (reader && !text.includes("send-now-probe")) {
