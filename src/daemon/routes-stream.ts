@@ -152,10 +152,12 @@ async function pump(group: Group, res: ServerResponse, from: number, streams: St
         }
       }
     }
+    sendNow(res);
   };
   try {
     let caughtUp = false; // stream items wait for the backlog; after it they go out as they come
     while (!closed) {
+      sendNow(res); // what the last pass wrote
       if (caughtUp) await flushStreams();
       dirty = false;
       const page: LedgerEvent[] = await group.ledger.read(cursor, PAGE_EVENTS, PAGE_BYTES);
@@ -180,4 +182,14 @@ async function pump(group: Group, res: ServerResponse, from: number, streams: St
     res.off("close", onClose);
     res.off("drain", notify);
   }
+}
+
+/**
+ * `res.write` corks the socket until the next tick, and the next tick comes only after every
+ * microtask queued behind this one: a new event is woken up by the ledger's commit, whose other
+ * followers (the bridge, actor delivery, the caller's own continuation) would otherwise run before
+ * the event leaves. Uncork now; the pending tick's uncork then finds nothing to do.
+ */
+function sendNow(res: ServerResponse): void {
+  if (res.socket?.writableCorked) res.socket.uncork();
 }

@@ -241,14 +241,24 @@ describe("Ledger", () => {
   it("commits concurrent appends of one tick in one write with consecutive seqs", async () => {
     const ledger = await openLedger();
     const fh = (ledger as unknown as { fh: FileHandle }).fh;
-    const write = fh.write.bind(fh) as (...args: unknown[]) => Promise<{ bytesWritten: number }>;
+    const seam = ledger as unknown as { writeAt(buf: Buffer, off: number): Promise<number> };
+    const write = seam.writeAt.bind(ledger);
     const datasync = fh.datasync.bind(fh);
     let writes = 0;
     let syncs = 0;
-    Object.assign(fh, {
-      write: (...args: unknown[]) => {
+    Object.assign(seam, {
+      writeAt: (buf: Buffer, off: number) => {
         writes++;
-        return write(...args);
+        return write(buf, off);
+      },
+    });
+    const poolWrite = fh.write.bind(fh) as (...args: unknown[]) => unknown;
+    let poolWrites = 0;
+    Object.assign(fh, {
+      // A small batch is written synchronously: no thread-pool round trip before the fdatasync.
+      write: (...args: unknown[]) => {
+        poolWrites++;
+        return poolWrite(...args);
       },
       datasync: () => {
         syncs++;
@@ -261,6 +271,7 @@ describe("Ledger", () => {
     expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     expect(events.map((e) => e.data.i)).toEqual(Array.from({ length: 200 }, (_, i) => i));
     expect(writes).toBe(1);
+    expect(poolWrites).toBe(0);
     expect(syncs).toBe(1);
     expect(await lines()).toHaveLength(200);
   });
@@ -268,21 +279,19 @@ describe("Ledger", () => {
   it("rejects a failed batch, truncates the partial write and keeps seq consecutive", async () => {
     const ledger = await openLedger();
     await ledger.append("k.a", "user", {});
-    const fh = (ledger as unknown as { fh: FileHandle }).fh;
-    const write = fh.write.bind(fh) as (
-      buf: Buffer,
-      off: number,
-      len: number,
-    ) => Promise<{ bytesWritten: number }>;
-    Object.assign(fh, {
-      write: async (buf: Buffer, off: number, len: number) => {
-        await write(buf, off, Math.floor(len / 2)); // a torn write, then the disk fills up
+    // The ledger's one write seam (small batches go out with writeSync, big ones with fh.write).
+    const seam = ledger as unknown as { writeAt(buf: Buffer, off: number): Promise<number> };
+    const write = seam.writeAt;
+    Object.assign(seam, {
+      writeAt: async (buf: Buffer, off: number) => {
+        // a torn write, then the disk fills up
+        await write.call(ledger, buf.subarray(0, off + Math.floor((buf.length - off) / 2)), off);
         throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
       },
     });
     const failing = [ledger.append("k.b", "user", {}), ledger.append("k.c", "user", {})];
     for (const p of failing) await expect(p).rejects.toMatchObject({ code: "ledger_write_failed" });
-    Object.assign(fh, { write });
+    Object.assign(seam, { writeAt: write });
     expect(ledger.lastSeq()).toBe(1);
     expect(await lines()).toHaveLength(1);
     const d = await ledger.append("k.d", "user", {});

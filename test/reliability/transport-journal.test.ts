@@ -78,7 +78,8 @@ describe("a daemon killed between the ack and the ledger append", () => {
     const msgId = String(payload.msgId);
     const pushId = fake.push(payload);
     await waitFor(() => out.includes(`got ${msgId}`), 10_000, "the child got the message");
-    expect(fake.acks.some((a) => a.messageId === pushId)).toBe(true); // acked: DingTalk will not re-push
+    // Handed over while its batch is written; acked once durable: DingTalk will not re-push it.
+    await waitFor(() => fake.acks.some((a) => a.messageId === pushId), 10_000, "the ack");
     child.kill("SIGKILL");
     await new Promise((r) => child?.once("exit", r));
     const redeliveriesBefore = fake.stream.redeliveries;

@@ -1,9 +1,10 @@
 /**
  * The durable hand-off of robot messages from the Stream connection to the bridge
- * (docs/dingtalk-transport.md, "Inbound journal"): dedupe by msgId, journal (group commit), ack once
- * the batch is on disk, then hand the message to the bridge at the bridge's pace. Overload delays
- * handling, it never refuses a journaled message; only a full journal (maxPending) leaves a frame
- * unacked, so DingTalk redelivers it. A daemon killed after the ack replays the journal on start.
+ * (docs/dingtalk-transport.md, "Inbound journal"): dedupe by msgId, journal (group commit), hand the
+ * message to the bridge at the bridge's pace while its batch is written, ack once the batch is on
+ * disk. Overload delays handling, it never refuses a journaled message; only a full journal
+ * (maxPending) leaves a frame unacked, so DingTalk redelivers it. A daemon killed after the ack
+ * replays the journal on start.
  */
 import { ROBOT_TOPIC } from "./api.js";
 import { parseFrameData } from "./frame.js";
@@ -79,14 +80,19 @@ export class RobotInbox {
       return;
     }
     item.meta = { ...meta, receivedAt: rec.at };
+    // Handled while its batch is made durable: the ack waits for the journal's fdatasync, the event
+    // for the ledger's own commit, so the two fsyncs overlap instead of adding up. Unacked until
+    // then: after a crash or a failed write DingTalk redelivers it, and the ledger (idempotent on the
+    // message id) and the bridge's seen-ids drop the copy.
     rec.durable.then(
       () => {
         ack(ackData);
-        this.accept(item, id);
+        this.remember(id);
       },
       (err: Error) =>
         this.opts.log(`stream: cannot journal ${key} (${err.message}); not acked so DingTalk redelivers it`),
     );
+    this.enqueue(item);
   }
 
   /** Messages journaled but not handled before the last stop or crash (docs/dingtalk-transport.md, "Inbound journal"). */
@@ -114,13 +120,21 @@ export class RobotInbox {
 
   /** Durable (or no journal): remember the id, queue it for the bridge. */
   private accept(item: Item, msgId: string | undefined): void {
-    if (msgId) {
-      try {
-        this.opts.dedupe.add(msgId);
-      } catch (err) {
-        this.opts.log(`stream: could not persist dedupe id (${(err as Error).message})`);
-      }
+    this.remember(msgId);
+    this.enqueue(item);
+  }
+
+  /** Only once the journal has it on disk (or there is no journal): a remembered id is dropped when redelivered. */
+  private remember(msgId: string | undefined): void {
+    if (!msgId) return;
+    try {
+      this.opts.dedupe.add(msgId);
+    } catch (err) {
+      this.opts.log(`stream: could not persist dedupe id (${(err as Error).message})`);
     }
+  }
+
+  private enqueue(item: Item): void {
     this.queue.push(item);
     this.pump();
   }
