@@ -16,10 +16,9 @@
 import { execFileSync } from "node:child_process";
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { rolldown } from "rolldown";
+import { assertAscii, failOnLog, ROOT as root } from "./bundle-kit.mjs";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const input = resolve(root, "dist/src/cli/main.js");
 const output = resolve(root, "dist/src/cli/cli-bundle.cjs");
 const bin = resolve(root, "dist/src/cli/main.cjs");
@@ -39,10 +38,7 @@ const bundle = await rolldown({
   external: (id) => id.startsWith("node:"),
   plugins: [lazyStaysLazy],
   logLevel: "warn",
-  onLog(level, log) {
-    // Anything the bundler warns about is a build error: a silently wrong CLI is worse than none.
-    throw new Error(`bundle-cli: ${level}: ${log.message}`);
-  },
+  onLog: failOnLog("bundle-cli"),
 });
 // No JSDoc or annotation comments (commander's alone are ~40 % of its source): every command reads
 // the bundle and hashes it against the code cache. Licence comments stay; the source map keeps lines.
@@ -51,9 +47,12 @@ await bundle.write({
   format: "cjs",
   codeSplitting: false,
   sourcemap: true,
+  // ASCII-only, so V8 keeps the source one byte per character (assertAscii, scripts/bundle-kit.mjs).
+  charset: "ascii",
   comments: { legal: true, annotation: false, jsdoc: false },
 });
 await bundle.close();
+assertAscii(output);
 // Lazy relative imports call the loader's import() (see scripts/cli-loader.cjs for why).
 writeFileSync(output, readFileSync(output, "utf8").replace(/\bimport\((?="\.)/g, "__ccccImport("));
 // The bin is a small loader that runs the bundle with a V8 code cache (scripts/cli-loader.cjs).
