@@ -1,7 +1,7 @@
 /**
  * Pieces shared by the bundling scripts (scripts/bundle-cli.mjs, scripts/bundle-daemon.mjs): the
- * repository root, a log handler that turns every bundler warning into a build error, a plugin that carries tsc's source
- * maps into the bundle, and the check that an output file is ASCII-only.
+ * repository root, a log handler that turns every bundler warning into a build error, a plugin that
+ * carries tsc's source maps into the bundle, and the check that an output file is ASCII-only.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
