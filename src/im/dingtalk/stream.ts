@@ -11,6 +11,7 @@ import { abortError, sleep } from "../transport/sleep.js";
 import { ROBOT_TOPIC } from "./api.js";
 import { decodeStreamFrame } from "./frame.js";
 import { RobotInbox } from "./robot-inbox.js";
+import { ackFrame, sendInTick } from "./stream-ack.js";
 import {
   DEFAULT_STREAM_TIMING,
   isFatal,
@@ -308,8 +309,7 @@ export class StreamClient {
       this.opts.log(`stream #${conn.id}: socket not open, ack for ${messageId} dropped`);
       return;
     }
-    const frame = { code: 200, headers: { messageId, contentType: "application/json" }, message: "OK", data };
-    conn.ws.send(JSON.stringify(frame));
+    sendInTick(conn.ws, ackFrame(messageId, data));
   }
 
   private closeConn(conn: Conn): Promise<void> {
