@@ -148,7 +148,10 @@ export class FileDedupe implements DedupeStore {
     if (this.unwritten.length === 0) return;
     const lines = this.unwritten;
     this.unwritten = [];
-    if (this.logLines + lines.length >= this.limit) return this.compact(); // the snapshot holds them
+    if (this.logLines + lines.length >= this.limit) {
+      this.compact(); // the snapshot holds them
+      return;
+    }
     if (this.fd === undefined) {
       mkdirSync(dirname(this.path), { recursive: true });
       this.fd = openSync(this.logPath, "a", 0o600);
