@@ -141,23 +141,31 @@ export class Ledger {
     return event;
   }
 
-  /** All items get consecutive seqs and are written in the same write; all are validated first. */
-  appendMany(items: LedgerAppend[]): Promise<LedgerEvent[]> {
+  /**
+   * All items get consecutive seqs and are written in the same write; all are validated first.
+   * The events returned (and given to subscribers) are parsed back from their lines, so they are
+   * what a reader of the file gets. `owned`: the caller hands its `data` over — plain JSON values
+   * (no `undefined`, `Date` or class instances) it never mutates afterwards — and the events hold
+   * it as is, without parsing the line back (the ingest hot path).
+   */
+  appendMany(items: LedgerAppend[], opts: { owned?: boolean } = {}): Promise<LedgerEvent[]> {
     if (this.closePromise) return Promise.reject(this.closedError());
     if (this.broken) return Promise.reject(this.broken);
     if (items.length === 0) return Promise.resolve([]);
     const ts = new Date().toISOString();
     const lines: string[] = [];
+    const events: LedgerEvent[] = [];
     try {
-      for (const [i, item] of items.entries()) {
-        lines.push(serializeEvent(this.groupId, item, this.nextSeq + i, ts));
+      for (let i = 0; i < items.length; i++) {
+        const built = serializeEvent(this.groupId, items[i] as LedgerAppend, this.nextSeq + i, ts);
+        lines.push(built.line);
+        events.push(opts.owned ? built.event : (JSON.parse(built.line) as LedgerEvent));
       }
     } catch (err) {
       return Promise.reject(err);
     }
     this.nextSeq += items.length;
-    const text = `${lines.join("\n")}\n`;
-    const events = lines.map((line) => JSON.parse(line) as LedgerEvent);
+    const text = lines.length === 1 ? `${lines[0]}\n` : `${lines.join("\n")}\n`;
     const sizes = lines.map((line) => Buffer.byteLength(line));
     return new Promise((resolve, reject) => {
       this.pending.push({ events, lines, sizes, buf: Buffer.from(text, "utf8"), resolve, reject });
