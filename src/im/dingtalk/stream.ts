@@ -264,9 +264,12 @@ export class StreamClient {
   private onFrame(conn: Conn, raw: WebSocket.RawData): void {
     this.alive(conn);
     if (!this.started) return;
+    // A Buffer (ws's default binaryType) is decoded in place: `Buffer.from(buffer)` would copy it.
     const text = Array.isArray(raw)
       ? Buffer.concat(raw).toString("utf8")
-      : Buffer.from(raw as Buffer).toString("utf8");
+      : Buffer.isBuffer(raw)
+        ? raw.toString("utf8")
+        : Buffer.from(raw).toString("utf8");
     const decoded = decodeStreamFrame(text);
     if (!decoded.ok) {
       // Malformed or unknown frames are logged and, when they carry a messageId, acked.
