@@ -28,6 +28,7 @@ const PER_CHAT = 20;
 const TOTAL = CHATS * PER_CHAT;
 const REPEAT = 3;
 const PROBES = 100;
+const QUICK = Math.max(0, Math.floor(Number(process.env.BENCH_QUICK ?? 0) || 0));
 const median = (xs: number[]) => quantile(xs, 0.5);
 
 interface RunResult {
@@ -49,8 +50,9 @@ async function ours(): Promise<{ burst: RunResult[]; paced: RunResult[]; probes:
     (process.env.BENCH_DAEMON_ARGS ?? "").split(" ").filter(Boolean),
   );
   try {
-    // BENCH_QUICK=1: one burst run only (profiling).
-    const measured = process.env.BENCH_QUICK ? ["b1"] : ["b1", "b2", "b3", "p1", "p2", "p3"];
+    // BENCH_QUICK=N: N burst runs only, no SDK runs, no wait for memory to settle (profiling, A/B).
+    const measured =
+      QUICK > 0 ? Array.from({ length: QUICK }, (_, i) => `b${i + 1}`) : ["b1", "b2", "b3", "p1", "p2", "p3"];
     const runs = [...measured, "probe"];
     const chatsOf = (run: string) => Array.from({ length: CHATS }, (_, i) => `cid-${run}-${i}`);
     const gid = await setUpGroup(daemon, fake, runs.flatMap(chatsOf));
@@ -136,7 +138,7 @@ async function memoryAfter(daemon: DaemonProcess, idle: number): Promise<Mem> {
   const after = procStat(daemon.pid).rss;
   const start = now();
   let settled = after;
-  while (now() - start < 60_000) {
+  while (now() - start < (QUICK > 0 ? 0 : 60_000)) {
     settled = procStat(daemon.pid).rss;
     if (settled <= 1.2 * idle) break;
     await sleep(1000);
@@ -178,7 +180,7 @@ const mib = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MiB`;
 
 const load0 = loadavg()[0] ?? 0;
 console.error("ingest bench: the official SDK (ack only)…");
-const sdkRates = process.env.BENCH_QUICK ? [1] : await sdk();
+const sdkRates = QUICK > 0 ? [1] : await sdk();
 console.error("ingest bench: ours (acked and in the ledger)…");
 const o = await ours();
 const sdkRate = median(sdkRates);

@@ -10,7 +10,8 @@ import { join, resolve } from "node:path";
 import type { RunCommand } from "./ingest-fake.js";
 
 const DIST = resolve(import.meta.dirname, "..");
-export const CLI = join(DIST, "src/cli/main.cjs");
+/** The daemon's CLI; `BENCH_CLI` runs another build's daemon with this bench (A/B against main). */
+export const CLI = process.env.BENCH_CLI || join(DIST, "src/cli/main.cjs");
 
 export interface FakeProcess {
   child: ChildProcess;

@@ -39,8 +39,8 @@ export function streamLimitsFromEnv(value: string | undefined, log: (line: strin
 
 /**
  * Server-sent events of one group's ledger, resuming after `?after=SEQ` or `Last-Event-ID`.
- * One pump per connection reads the ledger file from its cursor in bounded pages and waits for the
- * socket to drain before writing more, so a client that does not read costs one page, not the
+ * One pump per connection reads the ledger file from its cursor in bounded pages, writes each page
+ * in one write, and waits for the socket to drain before writing more, so a client that does not read costs one page, not the
  * replay. New events only wake the pump (nothing is queued per client); it then reads them from
  * the file, so a follower sees every seq exactly once and in order. Connections are capped per
  * remote address (429) and in total (503); everything is released when the socket closes.
@@ -161,15 +161,15 @@ async function pump(group: Group, res: ServerResponse, from: number, streams: St
       if (caughtUp) await flushStreams();
       dirty = false;
       const page: LedgerEvent[] = await group.ledger.read(cursor, PAGE_EVENTS, PAGE_BYTES);
+      // One write per page (bounded: PAGE_EVENTS / PAGE_BYTES), not per event: one HTTP chunk.
+      let chunk = "";
       for (const e of page) {
-        if (closed) break;
         if (e.seq <= cursor) continue;
         cursor = e.seq;
         const json = group.ledger.lineOf(e) ?? JSON.stringify(e); // the line as written, when known
-        if (!res.write(`event: ledger\nid: ${e.seq}\ndata: ${json}\n\n`)) {
-          await until(() => !res.writableNeedDrain);
-        }
+        chunk += `event: ledger\nid: ${e.seq}\ndata: ${json}\n\n`;
       }
+      if (chunk !== "" && !closed && !res.write(chunk)) await until(() => !res.writableNeedDrain);
       if (page.length > 0) continue;
       caughtUp = true;
       await flushStreams();

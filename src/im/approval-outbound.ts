@@ -13,6 +13,7 @@ import type { ApprovalReplies } from "./replies/approvals.js";
 import type { OutboundItem } from "./routing.js";
 
 export function approvalItem(event: LedgerEvent, t: ApprovalReplies, now: number): OutboundItem | undefined {
+  if (event.kind !== "approval.requested" && event.kind !== "approval.decided") return undefined;
   const base = {
     seq: event.seq,
     eventId: event.id,

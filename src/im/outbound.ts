@@ -170,7 +170,8 @@ export class OutboundFollower {
     const { state, host } = this.deps;
     const item =
       approvalItem(event, this.deps.approvalReplies, this.deps.now()) ??
-      classifyEvent(event, host.groupInfo().actors);
+      // The user's own events are never echoed: no need to build the group's actor list for them.
+      classifyEvent(event, event.by === "user" ? [] : host.groupInfo().actors);
     const targets: AuthorizedChat[] = [];
     // A decision updates its card in every chat that showed it, even one that gets no messages now.
     const decided = item?.approval?.decided ? item.approval.view.approval_id : undefined;

@@ -9,7 +9,7 @@
  */
 import { writeJsonFile } from "./state-file.js";
 
-export const WRITE_GAP_MS = 250;
+export const WRITE_GAP_MS = 1000;
 
 export class StateWriter<F extends string> {
   private writes = new Map<F, Promise<void>>();

@@ -217,13 +217,17 @@ export class Group {
       attachments.push(await this.blobs.put(Buffer.from(text), "message.txt", "text/plain"));
       text = `${cutToUnits(text, INLINE_PREVIEW_UNITS)}\n…[message continues: the full text is in the attached message.txt]`;
     }
-    const data: ChatMessageData = { text, to, attachments };
+    // Fresh plain JSON (copies without undefined keys): the ledger may keep it as the event's data.
+    const data: ChatMessageData = { text, to, attachments: attachments.map(defined) };
     if (input.reply_to) data.reply_to = input.reply_to;
-    if (input.source) data.source = input.source;
+    if (input.source) data.source = defined(input.source);
     if (input.format) data.format = input.format;
     if (input.client_id) data.client_id = input.client_id;
     if (input.stream_id) data.stream_id = input.stream_id;
-    return this.append("chat.message", input.by, data);
+    const [event] = await this.ledger.appendMany([{ kind: "chat.message", by: input.by, data }], {
+      owned: true,
+    });
+    return event as ChatMessageEvent;
   }
 
   /** Reply to an event (id or unique prefix). Without `to`, the answer goes to the original sender. */
@@ -272,4 +276,11 @@ function idempotencyKey(m: { by: string; source?: MessageSource; client_id?: str
   if (m.source) return `src:${m.source.platform}:${m.source.chat_id}:${m.source.message_id}`;
   if (m.client_id) return `cid:${m.by}:${m.client_id}`;
   return undefined;
+}
+
+/** A shallow copy of `o` without its undefined-valued keys (what JSON would drop). */
+function defined<T extends object>(o: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out as T;
 }

@@ -1,6 +1,7 @@
 /** Building one ledger line: the envelope, its validation and the size limit. */
 import { randomFillSync } from "node:crypto";
 import { ValidationError } from "./errors.js";
+import type { LedgerEvent } from "./types.js";
 
 /** Longest accepted ledger line in UTF-8 bytes (without the `\n`). */
 export const MAX_LINE_BYTES = 256_000;
@@ -26,8 +27,16 @@ export function newEventId(): string {
   return pool.toString("hex", poolAt - ID_BYTES, poolAt);
 }
 
-/** The JSON line (no `\n`) for one event, envelope keys in order; throws `ValidationError`. */
-export function serializeEvent(groupId: string, item: LedgerAppend, seq: number, ts: string): string {
+/**
+ * One event and its JSON line (no `\n`), envelope keys in order; throws `ValidationError`. The event
+ * object holds the caller's `data` itself (not a copy).
+ */
+export function serializeEvent(
+  groupId: string,
+  item: LedgerAppend,
+  seq: number,
+  ts: string,
+): { event: LedgerEvent; line: string } {
   const { kind, by, data } = item;
   if (typeof kind !== "string" || kind === "") {
     throw new ValidationError("invalid_event", "Event kind must be a non-empty string, e.g. chat.message.");
@@ -57,5 +66,5 @@ export function serializeEvent(groupId: string, item: LedgerAppend, seq: number,
       { bytes, limit: MAX_LINE_BYTES },
     );
   }
-  return line;
+  return { event: event as LedgerEvent, line };
 }

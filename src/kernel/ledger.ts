@@ -25,14 +25,13 @@ import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { CcccError } from "./errors.js";
 import { type LedgerAppend, serializeEvent } from "./ledger-event.js";
-import { locate, SparseIndex } from "./ledger-index.js";
-
-import { linesBackward, linesForward, parseLine, preview, type RawLine } from "./ledger-lines.js";
+import { type CorruptLine, LedgerFileReader } from "./ledger-file-reader.js";
 import { RecentEvents } from "./ledger-recent.js";
 import { repairTornTail } from "./ledger-repair.js";
 import type { LedgerEvent } from "./types.js";
 
 export { type LedgerAppend, MAX_LINE_BYTES, newEventId } from "./ledger-event.js";
+export type { CorruptLine } from "./ledger-file-reader.js";
 
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 /**
@@ -40,16 +39,6 @@ const MAX_BATCH_BYTES = 8 * 1024 * 1024;
  * async write costs a thread-pool round trip (milliseconds on a busy machine) before the fdatasync.
  */
 const SYNC_WRITE_BYTES = 256 * 1024;
-const READ_CHUNK = 64 * 1024;
-const SCAN_CHUNK = 1024 * 1024;
-
-export interface CorruptLine {
-  path: string;
-  offset: number;
-  bytes: number;
-  preview: string;
-  reason: string;
-}
 
 export interface LedgerOptions {
   /** fdatasync every batch before resolving (default true). */
@@ -73,7 +62,7 @@ interface Pending {
 const openPaths = new Set<string>();
 
 export class Ledger {
-  private readonly index = new SparseIndex();
+  private readonly file: LedgerFileReader;
   /** The newest durable events: readers at the end of the file are served from memory. */
   private readonly recent = new RecentEvents();
   private readonly listeners = new Set<(e: LedgerEvent) => void>();
@@ -93,10 +82,11 @@ export class Ledger {
     private size: number,
     private durableSeq: number,
     private readonly durable: boolean,
-    private readonly onCorrupt: (line: CorruptLine) => void,
+    onCorrupt: (line: CorruptLine) => void,
     private readonly warn: (message: string) => void,
   ) {
     this.nextSeq = durableSeq + 1;
+    this.file = new LedgerFileReader(fh, path, onCorrupt);
   }
 
   static async open(filePath: string, groupId: string, opts: LedgerOptions = {}): Promise<Ledger> {
@@ -147,23 +137,31 @@ export class Ledger {
     return event;
   }
 
-  /** All items get consecutive seqs and are written in the same write; all are validated first. */
-  appendMany(items: LedgerAppend[]): Promise<LedgerEvent[]> {
+  /**
+   * All items get consecutive seqs and are written in the same write; all are validated first.
+   * The events returned (and given to subscribers) are parsed back from their lines, so they are
+   * what a reader of the file gets. `owned`: the caller hands its `data` over — plain JSON values
+   * (no `undefined`, `Date` or class instances) it never mutates afterwards — and the events hold
+   * it as is, without parsing the line back (the ingest hot path).
+   */
+  appendMany(items: LedgerAppend[], opts: { owned?: boolean } = {}): Promise<LedgerEvent[]> {
     if (this.closePromise) return Promise.reject(this.closedError());
     if (this.broken) return Promise.reject(this.broken);
     if (items.length === 0) return Promise.resolve([]);
     const ts = new Date().toISOString();
     const lines: string[] = [];
+    const events: LedgerEvent[] = [];
     try {
-      for (const [i, item] of items.entries()) {
-        lines.push(serializeEvent(this.groupId, item, this.nextSeq + i, ts));
+      for (let i = 0; i < items.length; i++) {
+        const built = serializeEvent(this.groupId, items[i] as LedgerAppend, this.nextSeq + i, ts);
+        lines.push(built.line);
+        events.push(opts.owned ? built.event : (JSON.parse(built.line) as LedgerEvent));
       }
     } catch (err) {
       return Promise.reject(err);
     }
     this.nextSeq += items.length;
-    const text = `${lines.join("\n")}\n`;
-    const events = lines.map((line) => JSON.parse(line) as LedgerEvent);
+    const text = lines.length === 1 ? `${lines[0]}\n` : `${lines.join("\n")}\n`;
     const sizes = lines.map((line) => Buffer.byteLength(line));
     return new Promise((resolve, reject) => {
       this.pending.push({ events, lines, sizes, buf: Buffer.from(text, "utf8"), resolve, reject });
@@ -188,33 +186,13 @@ export class Ledger {
       const max = Math.floor(limit);
       if (!(max > 0) || afterSeq >= last) return [];
       const target = Number.isFinite(afterSeq) ? Math.max(1, Math.floor(afterSeq) + 1) : 1;
-      const out: LedgerEvent[] = [];
-      let bytes = 0;
-      const start = await locate(this.fh, this.index, target, end);
-      for await (const line of linesForward(this.fh, start, end, READ_CHUNK)) {
-        const e = this.parse(line);
-        if (!e || e.seq < target) continue;
-        out.push(e);
-        bytes += line.bytes.length;
-        if (out.length >= max || bytes >= maxBytes) break;
-      }
-      return out;
+      return this.file.read(target, max, maxBytes, end);
     });
   }
 
   /** The last `n` events, oldest first, read backwards from the end in blocks. */
   tail(n: number): Promise<LedgerEvent[]> {
-    return this.track(async () => {
-      const out: LedgerEvent[] = [];
-      if (!(n > 0)) return out;
-      for await (const line of linesBackward(this.fh, this.size, READ_CHUNK)) {
-        const e = this.parse(line);
-        if (!e) continue;
-        out.push(e);
-        if (out.length >= n) break;
-      }
-      return out.reverse();
-    });
+    return this.track(() => this.file.tail(n, this.size));
   }
 
   /**
@@ -222,14 +200,7 @@ export class Ledger {
    * current, `subscribe` first and ignore events with seq ≤ the last one scanned.
    */
   scan(onEvent: (e: LedgerEvent) => void): Promise<void> {
-    return this.track(async () => {
-      for await (const line of linesForward(this.fh, 0, this.size, SCAN_CHUNK)) {
-        const e = this.parse(line);
-        if (!e) continue;
-        this.index.note(e.seq, line.offset);
-        onEvent(e);
-      }
-    });
+    return this.track(() => this.file.scan(this.size, onEvent));
   }
 
   /** Called after each durable batch, once per event in seq order. Returns the unsubscribe function. */
@@ -308,7 +279,7 @@ export class Ledger {
       return;
     }
     const first = batch[0]?.events[0];
-    if (first) this.index.note(first.seq, before);
+    if (first) this.file.index.note(first.seq, before);
     this.size = before + buf.length;
     for (const p of batch) {
       const last = p.events[p.events.length - 1];
@@ -376,26 +347,11 @@ export class Ledger {
     return p;
   }
 
-  private parse(line: RawLine, report = true): LedgerEvent | null {
-    const parsed = parseLine(line.bytes);
-    if (parsed === null) return null;
-    if ("event" in parsed) return parsed.event;
-    if (report) {
-      const info = { path: this.path, offset: line.offset, bytes: line.bytes.length };
-      this.onCorrupt({ ...info, preview: preview(line.bytes), reason: parsed.error });
-    }
-    return null;
-  }
-
   /** Open-time: the last seq comes from the last valid line, read backwards from the end. */
   private async findLastSeq(): Promise<void> {
-    for await (const line of linesBackward(this.fh, this.size, READ_CHUNK)) {
-      const e = this.parse(line);
-      if (!e) continue;
-      this.durableSeq = e.seq;
-      this.nextSeq = e.seq + 1;
-      this.index.note(e.seq, line.offset);
-      return;
-    }
+    const e = await this.file.last(this.size);
+    if (!e) return;
+    this.durableSeq = e.seq;
+    this.nextSeq = e.seq + 1;
   }
 }

@@ -100,7 +100,7 @@ describe("BridgeState", () => {
       await new Promise((r) => setImmediate(r));
     }
     const elapsed = Date.now() - started;
-    // One write per 250 ms (the first at once), plus the one queued when the loop ended.
+    // One write per WRITE_GAP_MS (the first at once), plus the one queued when the loop ended.
     const bound = Math.ceil(elapsed / WRITE_GAP_MS) + 2;
     expect(state.writesOf("routes")).toBeGreaterThan(0);
     expect(state.writesOf("routes")).toBeLessThanOrEqual(bound);

@@ -60,7 +60,10 @@ export function decodeStreamFrame(raw: string): FrameResult {
     return { ok: false, reason: `stream ${type} frame has no headers object` };
   }
   const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(rawHeaders)) {
+  const given = rawHeaders as Record<string, unknown>;
+  for (const key in given) {
+    if (!Object.hasOwn(given, key)) continue;
+    const value = given[key];
     // Values are strings on the wire, but `time` is documented as a Number.
     if (typeof value === "string") headers[key] = value;
     else if (typeof value === "number" || typeof value === "boolean") headers[key] = String(value);
@@ -69,6 +72,8 @@ export function decodeStreamFrame(raw: string): FrameResult {
   if (!messageId) return { ok: false, reason: `stream ${type} frame has no headers.messageId` };
   const topic = headers.topic ?? "";
   if (type !== "EVENT" && !topic) return { ok: false, reason: `stream ${type} frame has no headers.topic` };
+  headers.topic = topic;
+  headers.contentType ??= "application/json";
 
   let data: string;
   if (obj.data === undefined || obj.data === null) data = "{}";
@@ -79,7 +84,7 @@ export function decodeStreamFrame(raw: string): FrameResult {
   const frame: StreamFrame = {
     specVersion: typeof obj.specVersion === "string" ? obj.specVersion : "1.0",
     type: type as StreamFrameType,
-    headers: { ...headers, topic, messageId, contentType: headers.contentType ?? "application/json" },
+    headers: headers as StreamFrameHeaders,
     data,
   };
   const time = Number(headers.time);

@@ -18,6 +18,9 @@ interface Item {
   meta: CallbackMeta;
 }
 
+/** The answer to a robot callback. */
+const ACK_DATA = JSON.stringify({ response: null });
+
 /** Messages handed to the bridge at once; the rest wait in the journal's order. */
 export const DEFAULT_MAX_IN_FLIGHT = 128;
 
@@ -39,7 +42,7 @@ export class RobotInbox {
 
   /** One CALLBACK frame of the robot topic; `ack` sends the ack frame with the given data. */
   receive(raw: string, meta: CallbackMeta, ack: (data: string) => void): void {
-    const ackData = JSON.stringify({ response: null });
+    const ackData = ACK_DATA;
     const data = parseFrameData({ data: raw });
     if (!data || typeof data !== "object" || Array.isArray(data)) {
       ack(ackData);
@@ -79,7 +82,7 @@ export class RobotInbox {
       );
       return;
     }
-    item.meta = { ...meta, receivedAt: rec.at };
+    meta.receivedAt = rec.at; // `meta` is this frame's own object (stream.ts), not shared
     // Handled while its batch is made durable: the ack waits for the journal's fdatasync, the event
     // for the ledger's own commit, so the two fsyncs overlap instead of adding up. Unacked until
     // then: after a crash or a failed write DingTalk redelivers it, and the ledger (idempotent on the

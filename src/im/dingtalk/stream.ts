@@ -11,6 +11,7 @@ import { abortError, sleep } from "../transport/sleep.js";
 import { ROBOT_TOPIC } from "./api.js";
 import { decodeStreamFrame } from "./frame.js";
 import { RobotInbox } from "./robot-inbox.js";
+import { ackFrame, sendInTick } from "./stream-ack.js";
 import {
   DEFAULT_STREAM_TIMING,
   isFatal,
@@ -263,9 +264,12 @@ export class StreamClient {
   private onFrame(conn: Conn, raw: WebSocket.RawData): void {
     this.alive(conn);
     if (!this.started) return;
+    // A Buffer (ws's default binaryType) is decoded in place: `Buffer.from(buffer)` would copy it.
     const text = Array.isArray(raw)
       ? Buffer.concat(raw).toString("utf8")
-      : Buffer.from(raw as Buffer).toString("utf8");
+      : Buffer.isBuffer(raw)
+        ? raw.toString("utf8")
+        : Buffer.from(raw).toString("utf8");
     const decoded = decodeStreamFrame(text);
     if (!decoded.ok) {
       // Malformed or unknown frames are logged and, when they carry a messageId, acked.
@@ -308,8 +312,7 @@ export class StreamClient {
       this.opts.log(`stream #${conn.id}: socket not open, ack for ${messageId} dropped`);
       return;
     }
-    const frame = { code: 200, headers: { messageId, contentType: "application/json" }, message: "OK", data };
-    conn.ws.send(JSON.stringify(frame));
+    sendInTick(conn.ws, ackFrame(messageId, data));
   }
 
   private closeConn(conn: Conn): Promise<void> {

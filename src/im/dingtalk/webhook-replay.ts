@@ -39,7 +39,9 @@ export class ReplayGuard {
 
   /** Record the key durably (call after the request was handled, before answering 200). */
   async commit(k: ReplayKey): Promise<void> {
-    this.open().add(hash(k.key), k.at);
+    const store = this.open();
+    store.add(hash(k.key), k.at);
+    store.flush(); // written before the answer, not with the tick's batch
   }
 
   /** Forget a reserved key whose request failed (DingTalk may retry it). */

@@ -2,8 +2,14 @@
  * Durable dedupe (transport kit): the one "seen id" store of the IM code. It remembers the last
  * `limit` ids in a snapshot file plus an append-only log beside it (dedupe-file.ts). Recording an
  * id appends one line (no rewrite, no fsync: a SIGKILL keeps what was written, the kernel has it);
- * the log is folded into the snapshot (temp + rename) on open and once it holds `limit` lines, so
- * the cost per id stays flat and the files stay bounded.
+ * the ids recorded in one tick go out in one write after it (`setImmediate`; `flush`/`close` write
+ * at once), so a burst costs one write per tick, not per id. The log is folded into the snapshot
+ * (temp + rename) on open and once it holds `limit` lines, so the cost per id stays flat and the
+ * files stay bounded.
+ *
+ * The one-tick window: a SIGKILL right after `add` returns may forget the ids of that tick. Every
+ * user records an id only after something else made the message safe (the inbound journal, the
+ * ledger), so a forgotten id costs at most an idempotent replay.
  *
  * Its users need two ways of recording, both served here:
  * - **record on receipt** (`has` + `add`): the Stream inbox adds a msgId once the message is in the
@@ -73,6 +79,11 @@ export class FileDedupe implements DedupeStore {
   private readonly claimed = new Set<string>();
   private fd: number | undefined;
   private logLines = 0;
+  /** Log lines of ids added this tick, written together by `flush`. */
+  private unwritten: string[] = [];
+  private scheduled = false;
+  /** Appends to the log (tests, benchmarks). */
+  readonly stats = { writes: 0 };
   private readonly limit: number;
   private readonly now: () => number;
   readonly logPath: string;
@@ -86,7 +97,11 @@ export class FileDedupe implements DedupeStore {
     this.logPath = `${path}.log`;
     const snapshot = this.readSnapshot();
     for (const e of snapshot) this.remember(e);
-    for (const e of parseLog(readIfExists(this.logPath) ?? "")) this.remember(e);
+    const log = parseLog(readIfExists(this.logPath) ?? "");
+    // A log whose newest id the snapshot already holds is one a compaction folded in but was killed
+    // before removing: replaying it would put ids the snapshot evicted back as the newest.
+    const newest = log[log.length - 1];
+    if (!(newest && this.set.has(newest.id))) for (const e of log) this.remember(e);
     // Fold the log in, and drop from the snapshot what aged out or no longer fits.
     if (existsSync(this.logPath) || this.set.size < snapshot.length) this.compact();
   }
@@ -108,19 +123,42 @@ export class FileDedupe implements DedupeStore {
     this.claimed.delete(id);
   }
 
-  /** Record the id (ending its claim, if any): one appended line. `at` defaults to now. */
+  /** Record the id (ending its claim, if any): one line appended after this tick. `at` defaults to now. */
   add(id: string, at?: number): void {
     this.claimed.delete(id);
     if (this.set.has(id)) return;
     const entry: DedupeEntry = { id };
     if (this.options.maxAgeMs !== undefined) entry.at = at ?? this.now();
     if (!this.remember(entry)) return;
+    this.unwritten.push(formatLogLine(entry));
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      try {
+        this.flush();
+      } catch (err) {
+        this.options.log?.(`dedupe file ${this.logPath}: cannot append (${(err as Error).message})`);
+      }
+    });
+  }
+
+  /** Append the ids recorded since the last write, in one write. Throws when the disk refuses it. */
+  flush(): void {
+    if (this.unwritten.length === 0) return;
+    const lines = this.unwritten;
+    this.unwritten = [];
+    if (this.logLines + lines.length >= this.limit) {
+      this.compact(); // the snapshot holds them
+      return;
+    }
     if (this.fd === undefined) {
       mkdirSync(dirname(this.path), { recursive: true });
       this.fd = openSync(this.logPath, "a", 0o600);
     }
-    writeSync(this.fd, formatLogLine(entry));
-    if (++this.logLines >= this.limit) this.compact();
+    writeSync(this.fd, lines.length === 1 ? (lines[0] as string) : lines.join(""));
+    this.stats.writes++;
+    this.logLines += lines.length;
   }
 
   /** Ids recorded (not counting claims). */
@@ -128,8 +166,16 @@ export class FileDedupe implements DedupeStore {
     return this.set.size;
   }
 
-  /** Release the log's file handle; a later `add` opens it again. */
+  /** Write what is unwritten, release the log's file handle; a later `add` opens it again. */
   close(): void {
+    try {
+      this.flush();
+    } finally {
+      this.closeLog();
+    }
+  }
+
+  private closeLog(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
@@ -177,7 +223,8 @@ export class FileDedupe implements DedupeStore {
 
   /** Snapshot the kept ids (temp + rename), then start an empty log. */
   private compact(): void {
-    this.close();
+    this.closeLog();
+    this.unwritten = []; // the snapshot holds them
     const now = this.now();
     const kept = this.entries
       .slice(this.head)

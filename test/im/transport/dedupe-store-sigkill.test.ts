@@ -15,15 +15,18 @@ import { tempHome } from "../../support/home.js";
 const STORE = resolve(import.meta.dirname, "../../../dist/src/im/transport/dedupe-store.js");
 const LIMIT = 500;
 // Records ids r0, r1, … and claims c0, c1, … (never recorded); prints how many were recorded after
-// each batch, so everything up to the last printed count had returned from `add` before the kill.
+// each batch, once the tick after it has begun: the store writes a tick's ids in one append queued
+// (setImmediate) before the print's, so everything up to the last printed count had been written.
 const CHILD = `
 const { FileDedupe } = await import(${JSON.stringify(STORE)});
 const store = new FileDedupe(process.argv[1], { limit: ${LIMIT} });
 let n = 0;
 const batch = () => {
   for (let i = 0; i < 37; i++, n++) { store.claim("c" + n); store.add("r" + n); }
-  process.stdout.write(n + "\\n");
-  setImmediate(batch);
+  setImmediate(() => {
+    process.stdout.write(n + "\\n");
+    batch();
+  });
 };
 batch();
 `;

@@ -15,6 +15,7 @@ describe("FileDedupe: record on receipt (has + add)", () => {
     const file = join(dir, "state", "dedupe.json");
     const a = new FileDedupe(file, { limit: 3 });
     for (const id of ["m1", "m2", "m3", "m4"]) a.add(id);
+    a.flush(); // what the tick after the adds writes
     const b = new FileDedupe(file, { limit: 3 });
     expect(["m1", "m2", "m3", "m4"].map((id) => b.has(id))).toEqual([false, true, true, true]);
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ v: 1, ids: ["m2", "m3", "m4"] });
@@ -30,16 +31,21 @@ describe("FileDedupe: record on receipt (has + add)", () => {
     expect(lines[0]).toContain("corrupt");
     expect(existsSync(file)).toBe(false);
     d.add("x");
+    d.flush();
     expect(new FileDedupe(file).has("x")).toBe(true);
   });
 
   it("appends an id per add instead of rewriting the file, and folds the log in when it is full", () => {
     const file = join(dir, "dedupe.json");
     const d = new FileDedupe(file, { limit: 100 });
-    for (let i = 0; i < 99; i++) d.add(`m${i}`);
+    for (let i = 0; i < 99; i++) {
+      d.add(`m${i}`);
+      d.flush();
+    }
     expect(existsSync(file)).toBe(false); // no snapshot rewritten yet
     expect(readFileSync(`${file}.log`, "utf8").split("\n").filter(Boolean)).toHaveLength(99);
     d.add("m99"); // the log holds `limit` lines: folded into the snapshot
+    d.flush();
     expect(existsSync(`${file}.log`)).toBe(false);
     expect((JSON.parse(readFileSync(file, "utf8")) as { ids: string[] }).ids).toHaveLength(100);
     d.add("m100");
@@ -47,6 +53,34 @@ describe("FileDedupe: record on receipt (has + add)", () => {
     const again = new FileDedupe(file, { limit: 100 });
     expect([again.has("m0"), again.has("m1"), again.has("m100")]).toEqual([false, true, true]);
     again.close();
+  });
+});
+
+describe("FileDedupe: one append per tick", () => {
+  it("writes the ids added in one tick with one write after it; close writes at once", async () => {
+    const file = join(dir, "tick.json");
+    const d = new FileDedupe(file, { limit: 1000 });
+    for (let i = 0; i < 50; i++) d.add(`t${i}`);
+    expect(d.stats.writes).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    expect(d.stats.writes).toBe(1);
+    expect(readFileSync(`${file}.log`, "utf8").split("\n").filter(Boolean)).toHaveLength(50);
+    d.add("t50");
+    d.close(); // not waiting for the tick
+    expect(d.stats.writes).toBe(2);
+    const again = new FileDedupe(file, { limit: 1000 });
+    expect([again.has("t0"), again.has("t49"), again.has("t50")]).toEqual([true, true, true]);
+    again.close();
+  });
+
+  it("ignores a log a compaction was killed before removing (its ids are in the snapshot or evicted)", () => {
+    // A tick's ids go to the snapshot with the log's: the log then holds ids older than the snapshot.
+    const file = join(dir, "torn-compaction.json");
+    writeFileSync(file, JSON.stringify({ v: 1, ids: ["b", "c", "d"] }));
+    writeFileSync(`${file}.log`, '"a"\n"b"\n"c"\n');
+    const d = new FileDedupe(file, { limit: 3 });
+    expect(["a", "b", "c", "d"].map((id) => d.has(id))).toEqual([false, true, true, true]);
+    d.close();
   });
 });
 
