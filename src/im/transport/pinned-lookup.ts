@@ -1,8 +1,8 @@
 /**
  * Connect to the addresses a URL check approved, not to whatever DNS answers a moment later (DNS
- * rebinding; docs/dingtalk-transport.md, "Every hop is checked"). A `lookup` for `net.connect`
- * that answers only those addresses: the socket's host stays the name, so TLS still sends it as
- * SNI and checks the certificate against it, and the `Host` header is unchanged.
+ * rebinding; SECURITY.md, "Platform URLs"). A `lookup` for `net.connect` that answers only those
+ * addresses: the socket's host stays the name, so TLS still sends it as SNI and checks the
+ * certificate against it, and the `Host` header is unchanged.
  */
 import type { LookupAddress, LookupOptions } from "node:dns";
 import { isIP, type LookupFunction } from "node:net";
