@@ -14,6 +14,7 @@ import {
 } from "./media.js";
 import { dingTalkLimiter, type RateLimits } from "./rate-limit.js";
 import { type CallContext, type CallSpec, callDingTalk } from "./request.js";
+import type { StreamEndpoint } from "./stream-options.js";
 import { TokenCache } from "./token-cache.js";
 import { hopGuard, isAllowedPlatformUrl, type Resolver, safeHost, untrusted } from "./url-guard.js";
 
@@ -108,8 +109,11 @@ export class DingTalkApi {
     return this.tokens.get(this.abort.signal);
   }
 
-  /** A fresh one-shot Stream ticket for every connect. */
-  async openStreamConnection(signal?: AbortSignal): Promise<{ endpoint: string; ticket: string }> {
+  /**
+   * A fresh one-shot Stream ticket for every connect, and the endpoint's approved addresses: the
+   * WebSocket connects only to those (stream.ts), as every HTTP hop does.
+   */
+  async openStreamConnection(signal?: AbortSignal): Promise<StreamEndpoint> {
     // The caller's signal (the Stream client's stop) cancels this call too.
     const ctx = signal ? { ...this.ctx, signal: AbortSignal.any([this.ctx.signal, signal]) } : this.ctx;
     const body = (await callDingTalk(ctx, {
@@ -147,8 +151,8 @@ export class DingTalkApi {
     } catch {
       throw untrusted("Refused a DingTalk Stream endpoint that is not a URL");
     }
-    await this.ctx.guard(endpointUrl, "api");
-    return { endpoint: body.endpoint, ticket: body.ticket };
+    const addresses = await this.ctx.guard(endpointUrl, "api");
+    return { endpoint: body.endpoint, ticket: body.ticket, addresses };
   }
 
   /**

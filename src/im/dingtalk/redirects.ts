@@ -5,14 +5,16 @@
  * - 301/302/303 continue as a GET without a body (what browsers and the fetch spec do);
  * - 307/308 keep the method and body, but only to the same origin: a body is never replayed to
  *   another host (or scheme or port), such a redirect is refused;
- * - crossing to another origin drops the access-token header.
+ * - crossing to another origin drops the access-token header;
+ * - each hop connects only to the addresses its check approved (no second DNS answer: rebinding).
  */
 import type { HttpPool, PoolResponse } from "../transport/http-pool.js";
-import { type UrlKind, untrusted } from "./url-guard.js";
+import { type Approved, type UrlKind, untrusted } from "./url-guard.js";
 
 export const MAX_REDIRECTS = 5;
 
-export type HopCheck = (url: URL, kind: UrlKind) => Promise<void>;
+/** Refuses (throws) or answers the addresses the hop may connect to (url-guard.ts `hopGuard`). */
+export type HopCheck = (url: URL, kind: UrlKind) => Promise<Approved>;
 
 export interface GuardedInit {
   method: string;
@@ -39,7 +41,7 @@ export async function fetchGuarded(
   let { method, body } = init;
   const headers = { ...init.headers };
   const deadline = Date.now() + init.timeoutMs;
-  await check(url, kind);
+  let addresses = await check(url, kind);
   for (let hop = 0; ; hop++) {
     const timeoutMs = Math.max(0, deadline - Date.now());
     const res = await pool.request({
@@ -50,6 +52,7 @@ export async function fetchGuarded(
       signal: init.signal,
       timeoutMs,
       maxBytes: init.maxBytes,
+      addresses,
     });
     if (!REDIRECTS.has(res.status)) return res;
     const location = res.header("location");
@@ -77,7 +80,7 @@ export async function fetchGuarded(
     }
     if (!sameOrigin) delete headers[TOKEN_HEADER];
     try {
-      await check(next, kind);
+      addresses = await check(next, kind);
     } catch (err) {
       throw withRedirectContext(err, url);
     }

@@ -59,9 +59,16 @@ export interface CallbackMeta {
   receivedAt?: number;
 }
 
+export interface StreamEndpoint {
+  endpoint: string;
+  ticket: string;
+  /** The addresses the URL guard approved for the endpoint (connect only to them); unset: resolve. */
+  addresses?: readonly string[];
+}
+
 export interface StreamClientOptions {
   /** The gateway open call (DingTalkApi.openStreamConnection): a new ticket each time. */
-  open: (signal: AbortSignal) => Promise<{ endpoint: string; ticket: string }>;
+  open: (signal: AbortSignal) => Promise<StreamEndpoint>;
   /** Robot message data (already JSON-parsed), called once per msgId. */
   onCallback: (data: Record<string, unknown>, meta: CallbackMeta) => Promise<void> | void;
   dedupe: DedupeStore;

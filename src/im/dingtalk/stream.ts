@@ -7,6 +7,7 @@
  */
 import WebSocket from "ws";
 import { backoffDelay } from "../transport/backoff.js";
+import { pinnedLookup } from "../transport/pinned-lookup.js";
 import { abortError, sleep } from "../transport/sleep.js";
 import { ROBOT_TOPIC } from "./api.js";
 import { decodeStreamFrame } from "./frame.js";
@@ -107,7 +108,7 @@ export class StreamClient {
   }
 
   private async connectOnce(signal: AbortSignal): Promise<void> {
-    const { endpoint, ticket } = await this.opts.open(signal);
+    const { endpoint, ticket, addresses } = await this.opts.open(signal);
     // Use the endpoint verbatim; the ticket is one-shot.
     const url = `${endpoint}${endpoint.includes("?") ? "&" : "?"}ticket=${encodeURIComponent(ticket)}`;
     // skipUTF8Validation: `ws` would otherwise fail the whole connection (1007) on one frame with
@@ -116,6 +117,8 @@ export class StreamClient {
       handshakeTimeout: this.t.handshakeTimeoutMs,
       perMessageDeflate: false,
       skipUTF8Validation: true,
+      // The guard's approved addresses, not a second DNS answer (transport/pinned-lookup.ts).
+      ...(addresses && { lookup: pinnedLookup(addresses) }),
     });
     const conn: Conn = { id: this.nextId++, ws, openedAt: 0, draining: false, lastTick: 0 };
     // Listen before `open`: the gateway may push in the same packet as the handshake answer.

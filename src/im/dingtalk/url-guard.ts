@@ -37,17 +37,24 @@ const systemResolver: Resolver = async (hostname) =>
   (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 
 /**
+ * What a hop's check approved: the addresses the request may connect to (the pool pins them,
+ * transport/pinned-lookup.ts), or `undefined` for exactly a configured base (resolved as usual).
+ */
+export type Approved = readonly string[] | undefined;
+
+/**
  * The check every hop of an outbound request passes (the first URL and each redirect target):
  * - http(s) only, and never this daemon's own listening address;
  * - the host allow-list of `isAllowedPlatformUrl` (DingTalk hosts, or exactly a configured base);
  * - a host that is not exactly a configured base must resolve only to public addresses (no
  *   loopback, private, link-local …). A configured base is trusted as the operator wrote it, which
  *   is what lets tests use a fake DingTalk on loopback: that one host:port, no other loopback port.
+ * It answers the addresses it checked, so the connection cannot go to a later DNS answer (rebinding).
  */
 export function hopGuard(
   bases: string[],
   resolve: Resolver = systemResolver,
-): (url: URL, kind: UrlKind) => Promise<void> {
+): (url: URL, kind: UrlKind) => Promise<Approved> {
   const trusted = new Set(bases.map((b) => new URL(b).host));
   return async (url, kind) => {
     const what = kind === "api" ? "DingTalk API" : `DingTalk ${kind}`;
@@ -60,7 +67,7 @@ export function hopGuard(
     if (!isAllowedPlatformUrl(url.toString(), bases, kind)) {
       throw untrusted(`Refused a ${what} URL on an unexpected host (${url.host})`);
     }
-    if (trusted.has(url.host)) return;
+    if (trusted.has(url.host)) return undefined;
     const host = url.hostname.replace(/^\[|\]$/g, "");
     let addresses: string[];
     try {
@@ -76,6 +83,7 @@ export function hopGuard(
         `Refused a ${what} URL whose host resolves to an internal address (${url.host} → ${bad ?? "nothing"})`,
       );
     }
+    return addresses;
   };
 }
 

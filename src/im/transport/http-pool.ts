@@ -5,10 +5,14 @@
  * "Ingest"). One agent per origin: at most `maxSockets` connections, at most `maxFreeSockets` of
  * them kept idle, each closed after `idleMs` without a request. The most recently used idle one is
  * taken first, so a trickle of calls keeps one warm and the rest of a burst's connections expire. Redirects are never
- * followed here (the caller checks every hop). `close()` destroys every socket (STYLE.md rule 7).
+ * followed here (the caller checks every hop). A request with `addresses` connects only to those (the
+ * ones its URL check approved: pinned-lookup.ts), and its kept-alive sockets are pooled apart from
+ * any other set's, so a reused connection never bypasses the check either. `close()` destroys every
+ * socket (STYLE.md rule 7).
  */
 import http, { type IncomingHttpHeaders } from "node:http";
 import https from "node:https";
+import { pinKey, pinnedLookup } from "./pinned-lookup.js";
 import { abortError } from "./sleep.js";
 
 export interface PoolOptions {
@@ -34,6 +38,11 @@ export interface PoolRequest {
   timeoutMs?: number;
   /** Refuse a body larger than this (declared or as it streams): `ResponseTooLargeError`. */
   maxBytes?: number;
+  /**
+   * Connect only to these addresses (what the URL check approved), never to a fresh DNS answer;
+   * TLS still verifies the certificate for the URL's host name. Unset: resolve the name as usual.
+   */
+  addresses?: readonly string[];
 }
 
 export interface PoolResponse {
@@ -109,7 +118,7 @@ export class HttpPool {
         timeout: this.options.idleMs ?? 4_000,
         scheduling: "lifo",
       };
-      agent = url.protocol === "https:" ? new https.Agent(opts) : new http.Agent(opts);
+      agent = url.protocol === "https:" ? new PinnedHttpsAgent(opts) : new PinnedHttpAgent(opts);
       this.agents.set(url.origin, agent);
     }
     return agent;
@@ -124,7 +133,8 @@ export class HttpPool {
     return new Promise<PoolResponse>((resolve, reject) => {
       let settled = false;
       let answered = false;
-      const req = send(r.url, { method: r.method, headers, agent: this.agentFor(r.url) });
+      const pin = r.addresses && { lookup: pinnedLookup(r.addresses), pin: pinKey(r.addresses) };
+      const req = send(r.url, { method: r.method, headers, agent: this.agentFor(r.url), ...pin });
       const finish = (err: Error | undefined, res?: PoolResponse) => {
         if (settled) return;
         settled = true;
@@ -167,6 +177,27 @@ export class HttpPool {
       });
       req.end(r.body);
     });
+  }
+}
+
+/**
+ * Node pools sockets by `getName(options)` (host, port, TLS options); a pinned request's name also
+ * carries its approved addresses, so it only reuses a socket that was connected to one of them.
+ */
+function withPin(name: string, options: object | undefined): string {
+  const pin = (options as { pin?: string } | undefined)?.pin;
+  return pin === undefined ? name : `${name}|pin=${pin}`;
+}
+
+class PinnedHttpAgent extends http.Agent {
+  override getName(options?: http.ClientRequestArgs): string {
+    return withPin(super.getName(options), options);
+  }
+}
+
+class PinnedHttpsAgent extends https.Agent {
+  override getName(options?: https.RequestOptions): string {
+    return withPin(super.getName(options), options);
   }
 }
 

@@ -44,7 +44,12 @@ describe("isInternalAddress", () => {
 
 describe("hopGuard", () => {
   it("accepts DingTalk hosts that resolve to public addresses only", async () => {
-    const guard = hopGuard(REAL, dns({ "oapi.dingtalk.com": ["203.0.113.7"] }));
+    const guard = hopGuard(REAL, dns({ "robot.dingtalk.com": ["203.0.113.7"] }));
+    // The addresses it checked: the request connects only to those (dns-pinning.test.ts).
+    await expect(
+      guard(new URL("https://robot.dingtalk.com/robot/sendBySession"), "webhook"),
+    ).resolves.toEqual(["203.0.113.7"]);
+    // Exactly a configured base: trusted as written, not resolved here, not pinned.
     await expect(guard(new URL("https://oapi.dingtalk.com/robot/sendBySession"), "webhook")).resolves.toBe(
       undefined,
     );
