@@ -1,7 +1,16 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
-import { dirname } from "node:path";
+import { basename, dirname, join } from "node:path";
 
 export interface AtomicWriteOptions {
   /** File mode of the new file (default 0644; state and secrets use 0600). */
@@ -13,6 +22,30 @@ export interface AtomicWriteOptions {
 /** A unique temp name in the same directory (same file system, so the rename is atomic). */
 function tempPath(path: string): string {
   return `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+}
+
+/**
+ * Remove the temp files an atomic write of `path` left behind when its process was killed between
+ * creating the temp file and the rename (SIGKILL, power cut). Only files of another process: one of
+ * ours may be mid-write. Best effort; called where a component opens its file.
+ */
+export function removeStaleTemps(path: string): void {
+  const prefix = `${basename(path)}.`;
+  const own = `${prefix}${process.pid}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names)
+    if (
+      name.startsWith(prefix) &&
+      name.endsWith(".tmp") &&
+      !name.startsWith(own) &&
+      /^\d+\.[0-9a-f]+\.tmp$/.test(name.slice(prefix.length))
+    )
+      rmSync(join(dirname(path), name), { force: true });
 }
 
 /**

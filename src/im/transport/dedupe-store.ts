@@ -24,7 +24,7 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { writeFileAtomicSync } from "../../kernel/fs-util.js";
+import { removeStaleTemps, writeFileAtomicSync } from "../../kernel/fs-util.js";
 import {
   type DedupeEntry,
   formatLogLine,
@@ -95,6 +95,7 @@ export class FileDedupe implements DedupeStore {
     this.limit = options.limit ?? 2000;
     this.now = options.now ?? Date.now;
     this.logPath = `${path}.log`;
+    removeStaleTemps(path); // a compaction killed before its rename
     const snapshot = this.readSnapshot();
     for (const e of snapshot) this.remember(e);
     const log = parseLog(readIfExists(this.logPath) ?? "");

@@ -22,6 +22,18 @@ describe("FileDedupe: record on receipt (has + add)", () => {
     expect(readdirSync(join(dir, "state"))).toEqual(["dedupe.json"]); // no temp files left
   });
 
+  it("removes the temp file of a compaction killed before its rename, not one of its own process", () => {
+    const file = join(dir, "dedupe.json");
+    const stale = `${file}.999999.0a1b2c3d.tmp`;
+    const ours = `${file}.${process.pid}.0a1b2c3d.tmp`;
+    const other = join(dir, "other.json.999999.0a1b2c3d.tmp");
+    for (const f of [stale, ours, other]) writeFileSync(f, "{");
+    new FileDedupe(file, { limit: 3 }).close();
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(ours)).toBe(true);
+    expect(existsSync(other)).toBe(true);
+  });
+
   it("sets a corrupt file aside with a log line instead of failing", () => {
     const file = join(dir, "dedupe.json");
     writeFileSync(file, "{torn");
