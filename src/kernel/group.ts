@@ -54,7 +54,10 @@ export class Group {
     public config: GroupConfig,
     readonly ledger: Ledger,
   ) {
-    this.inbox = new InboxIndex(() => this.config.actors);
+    this.inbox = new InboxIndex(
+      () => this.config.actors,
+      (afterSeq, limit) => ledger.read(afterSeq, limit),
+    );
     this.blobs = new BlobStore(home.groupDir(config.group_id));
   }
 
@@ -262,7 +265,7 @@ export class Group {
   /** Mark an actor's inbox read up to `eventId` (inclusive), or entirely. */
   async markRead(actorId: string, eventId?: string): Promise<LedgerEvent> {
     this.actor(actorId);
-    const target = eventId ? await this.event(eventId) : this.inbox.list(actorId).at(-1);
+    const target = eventId ? await this.event(eventId) : await this.inbox.last(actorId);
     const seq = target?.seq ?? this.ledger.lastSeq();
     return this.append("chat.read", actorId, { actor_id: actorId, event_id: target?.id ?? "", seq });
   }
