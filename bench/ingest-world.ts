@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from "../src/client/daemon-launch.js";
 import type { RunCommand } from "./ingest-fake.js";
 
 const DIST = resolve(import.meta.dirname, "..");
@@ -65,8 +66,16 @@ export async function startDaemonProcess(
 ): Promise<DaemonProcess> {
   const home = mkdtempSync(join(tmpdir(), "cccc-ingest-bench-"));
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, CLI, "daemon", "run"], {
-    env: { ...process.env, ...env, CCCC_HOME: home, CCCC_PORT: String(port), CCCC_HOST: "127.0.0.1" },
+  // The flags and malloc settings `cccc daemon start` gives the daemon: the bench measures what users run.
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, ...nodeArgs, CLI, "daemon", "run"], {
+    env: {
+      ...DAEMON_ENV,
+      ...process.env,
+      ...env,
+      CCCC_HOME: home,
+      CCCC_PORT: String(port),
+      CCCC_HOST: "127.0.0.1",
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await new Promise<string>((ok, fail) => {

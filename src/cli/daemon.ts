@@ -20,16 +20,20 @@ async function foreground(opts: { port?: string; host?: string }): Promise<void>
   const host = opts.host ?? process.env.CCCC_HOST ?? "127.0.0.1";
   // Loaded here, not at the top: every other command stays free of fastify, the MCP SDK and node-pty.
   // The daemon bundle (scripts/bundle-daemon.mjs, dist/daemon-bundle/), this path relative to dist/src/cli/.
-  const { startDaemon }: typeof import("../daemon/daemon.js") = await import(
+  const { startDaemon, HeapSettle }: typeof import("../daemon/daemon.js") = await import(
     "../../daemon-bundle/daemon.mjs"
   );
   const daemon = await startDaemon({ home, host, port });
+  // Per process, not per daemon: gives the heap a burst grew back once the daemon is idle.
+  const settle = new HeapSettle();
+  settle.start();
   process.stdout.write(`CCCC ${daemon.ctx.version} running. Web UI: ${daemon.url}  (home: ${home.root})\n`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`\n${signal}: stopping CCCC…\n`);
+    settle.stop();
     await daemon.close();
     process.exit(0);
   };

@@ -12,6 +12,20 @@
  */
 export const DAEMON_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1"];
 
+/**
+ * glibc malloc settings for the daemon (environment: glibc reads them at process start). After a
+ * burst the daemon's native allocations (sockets, JSON, zlib, V8's helper threads) were freed but
+ * kept by malloc: ~16 MiB of RSS outside the V8 heap per 30,000 messages with the defaults, ~7 with
+ * these (docs/bench.md, "Ingest memory after a burst"). Fewer per-thread arenas; big blocks mmap'ed
+ * (returned when freed) rather than carved from an arena; free space at an arena's top given back.
+ * A variable already set in the caller's environment wins. Other C libraries ignore them.
+ */
+export const DAEMON_ENV: Readonly<Record<string, string>> = {
+  MALLOC_ARENA_MAX: "2",
+  MALLOC_MMAP_THRESHOLD_: "131072",
+  MALLOC_TRIM_THRESHOLD_: "131072",
+};
+
 /** The argv after `node` that starts `cccc daemon run` from the CLI entry `cliEntry`. */
 export function daemonArgv(cliEntry: string): string[] {
   return [...DAEMON_NODE_FLAGS, cliEntry, "daemon", "run"];

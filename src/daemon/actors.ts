@@ -23,6 +23,8 @@ interface Running {
   proc: ActorProcess;
   queue?: DeliveryQueue;
   structured?: StructuredActor;
+  /** While the inbox is read back after a (re)start: live events held to follow it in order. */
+  replay?: { held: LedgerEvent[] };
 }
 
 /** A structured session that stopped on its own (or after a protocol fault) is restarted, resuming its session. */
@@ -117,6 +119,31 @@ export class ActorManager implements ActorService {
     return join(this.ctx.home.stateDir(group.id), "actors", `${actorId}.log`);
   }
 
+  /**
+   * After a (re)start: the actor's unread messages (read back from the ledger), then the events that
+   * arrived meanwhile, in seq order. A newer restart takes over the held events of an older one.
+   */
+  private replayInbox(group: Group, actorId: string): void {
+    const key = this.key(group, actorId);
+    const r = this.running.get(key);
+    if (!r) return;
+    const replay = { held: r.replay?.held ?? [] };
+    r.replay = replay;
+    const done = (events: LedgerEvent[]) => {
+      if (r.replay !== replay || this.running.get(key) !== r) return; // superseded, or stopped
+      r.replay = undefined;
+      const listed = new Set(events.map((e) => e.id));
+      const all = [...events, ...replay.held.filter((e) => !listed.has(e.id))].sort((a, b) => a.seq - b.seq);
+      if (all.length === 0) return;
+      r.queue?.enqueue(...all);
+      r.structured?.deliver(...all);
+    };
+    group.inbox.list(actorId).then(done, (e: Error) => {
+      this.ctx.log(`inbox of ${group.id}/${actorId}: ${e.message}`);
+      done([]);
+    });
+  }
+
   /** Follow the group's ledger once, feeding new messages to running PTY actors. */
   private watch(group: Group): void {
     if (this.watched.has(group.id)) return;
@@ -125,6 +152,10 @@ export class ActorManager implements ActorService {
       for (const actor of group.config.actors) {
         const r = this.running.get(this.key(group, actor.id));
         if (!r || !isDeliverable(actor.id, event, group)) continue;
+        if (r.replay) {
+          r.replay.held.push(event);
+          continue;
+        }
         r.queue?.enqueue(event);
         r.structured?.deliver(event);
       }
@@ -255,11 +286,9 @@ export class ActorManager implements ActorService {
       structured: structured && (() => structured.makeRunner()),
       restart: structured ? STRUCTURED_RESTART : undefined,
       onStart: (runner) => {
-        if (queue && "scrollback" in runner) {
-          queue.reset(runner);
-          queue.enqueue(...group.inbox.list(actor.id));
-        }
-        structured?.deliver(...group.inbox.list(actor.id));
+        const pty = queue !== undefined && "scrollback" in runner;
+        if (pty) queue.reset(runner);
+        if (pty || structured) this.replayInbox(group, actor.id);
       },
       onExit: (exit) => this.onExit(group, actor, exit),
     });

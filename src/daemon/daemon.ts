@@ -27,6 +27,9 @@ import { streamLimitsFromEnv, streamRoutes } from "./routes-stream.js";
 import { terminalRoutes } from "./routes-terminal.js";
 import { staticRoutes } from "./static.js";
 
+// The daemon process settles its heap after bursts (src/cli/daemon.ts); exported here so it is in the bundle.
+export { HeapSettle } from "./heap-settle.js";
+
 export interface DaemonOptions {
   home: Home;
   host: string;

@@ -27,7 +27,7 @@ export function messageRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   route(app, "inbox", async ({ params }) => {
     const group = kernel.group(params.gid);
     group.actor(params.aid);
-    return { events: group.inbox.list(params.aid) };
+    return { events: await group.inbox.list(params.aid) };
   });
 
   route(app, "markRead", async ({ params, body }) => {

@@ -5,10 +5,23 @@ import type { InboundMessage, PlatformAdapter } from "./types.js";
 /** `im.working: card`: "working" cards instead of the reaction (cards/working-cards.ts). */
 export type WorkingHook = (eventId: string, message: InboundMessage, to: readonly string[]) => boolean;
 
-interface Pending {
-  eventId: string;
-  message: InboundMessage;
-  startedAt: number;
+/**
+ * What one pending indicator keeps: ids and a time, not the message (a burst leaves thousands
+ * pending; the whole message with its reply data was ~1 KiB each). A class, so all share one shape.
+ */
+class Pending {
+  constructor(
+    readonly eventId: string,
+    readonly messageId: string,
+    readonly startedAt: number,
+  ) {}
+}
+
+/** A chat's pending indicators (by event id, oldest first) and its newest message, stripped. */
+interface ChatPending {
+  /** The reactions' target data: `reply` is per-chat reply channel data (types.ts). */
+  base: InboundMessage;
+  pending: Map<string, Pending>;
 }
 
 export const THINKING = "🤔";
@@ -22,9 +35,9 @@ export const DONE = "🥳";
  * are logged. In memory only: after a restart the 🤔 stays (documented in docs/im-bridge.md).
  */
 export class ProcessingIndicators {
-  private pending = new Map<string, Pending>();
-  /** Pending indicators per chat, so `complete` without a reply_to is O(1), not a scan of all. */
-  private byChat = new Map<string, Set<string>>();
+  /** Per chat, so `complete` without a reply_to is O(1), not a scan of all. */
+  private byChat = new Map<string, ChatPending>();
+  private count = 0;
   private readonly reactions: ReactionQueue;
 
   constructor(
@@ -42,68 +55,70 @@ export class ProcessingIndicators {
   }
 
   get size(): number {
-    return this.pending.size;
+    return this.count;
   }
 
   start(eventId: string, full: InboundMessage, to: readonly string[] = []): void {
     if (this.working?.start(eventId, full, to)) return;
     if (!this.adapter.react) return;
     // Only what a reaction needs is kept (not the text or files, which may be megabytes).
-    const message: InboundMessage = { ...full, text: "", files: [], quoted: undefined };
-    this.pending.set(eventId, { eventId, message, startedAt: this.now() });
-    let chat = this.byChat.get(message.chatId);
-    if (!chat) {
-      chat = new Set();
-      this.byChat.set(message.chatId, chat);
+    const base: InboundMessage = { ...full, text: "", files: [], quoted: undefined };
+    let chat = this.byChat.get(full.chatId);
+    if (chat) chat.base = base;
+    else {
+      chat = { base, pending: new Map() };
+      this.byChat.set(full.chatId, chat);
     }
-    chat.add(eventId);
+    if (!chat.pending.has(eventId)) this.count++;
+    chat.pending.set(eventId, new Pending(eventId, full.messageId, this.now()));
     // Bounded: a chat waits for at most MAX_PER_CHAT replies; the oldest is forgotten (its 🤔 stays,
     // like after a restart), so a burst cannot hold thousands of indicators for half an hour.
-    if (chat.size > MAX_PER_CHAT) {
-      const oldest = this.pending.get(chat.values().next().value ?? "");
-      if (oldest) this.forget(oldest);
+    if (chat.pending.size > MAX_PER_CHAT) {
+      const oldest = chat.pending.values().next().value;
+      if (oldest) this.forget(full.chatId, chat, oldest);
     }
-    this.react(message, THINKING, true);
+    this.react(base, THINKING, true);
   }
 
   /** An agent message was delivered to `chatId`; finish the matching indicator, if any. */
   complete(chatId: string, replyTo: string | undefined): void {
     this.working?.cards()?.complete(chatId, replyTo);
-    let match: Pending | undefined;
-    if (replyTo !== undefined) {
-      match = this.pending.get(replyTo);
-      if (match && match.message.chatId !== chatId) match = undefined;
-    } else {
-      const inChat = this.byChat.get(chatId);
-      if (inChat?.size === 1) match = this.pending.get(inChat.values().next().value ?? "");
-    }
+    const chat = this.byChat.get(chatId);
+    if (!chat) return;
+    const match =
+      replyTo !== undefined
+        ? chat.pending.get(replyTo)
+        : chat.pending.size === 1
+          ? chat.pending.values().next().value
+          : undefined;
     if (!match) return;
-    this.forget(match);
-    this.react(match.message, THINKING, false);
-    this.react(match.message, DONE, true);
+    const message = { ...chat.base, messageId: match.messageId };
+    this.forget(chatId, chat, match);
+    this.react(message, THINKING, false);
+    this.react(message, DONE, true);
   }
 
   /** Drop indicators older than the timeout (their 🤔 is removed, nothing else is shown). */
   sweep(): void {
     const cutoff = this.now() - this.timeoutMs;
-    for (const p of [...this.pending.values()]) {
-      if (p.startedAt > cutoff) continue;
-      this.forget(p);
-      this.react(p.message, THINKING, false);
+    for (const [chatId, chat] of [...this.byChat]) {
+      for (const p of [...chat.pending.values()]) {
+        if (p.startedAt > cutoff) continue;
+        this.forget(chatId, chat, p);
+        this.react({ ...chat.base, messageId: p.messageId }, THINKING, false);
+      }
     }
   }
 
   clear(): void {
-    this.pending.clear();
     this.byChat.clear();
+    this.count = 0;
     this.reactions.clear();
   }
 
-  private forget(p: Pending): void {
-    this.pending.delete(p.eventId);
-    const chat = this.byChat.get(p.message.chatId);
-    chat?.delete(p.eventId);
-    if (chat?.size === 0) this.byChat.delete(p.message.chatId);
+  private forget(chatId: string, chat: ChatPending, p: Pending): void {
+    if (chat.pending.delete(p.eventId)) this.count--;
+    if (chat.pending.size === 0) this.byChat.delete(chatId);
   }
 
   /** Queued per chat, coalesced and bounded (reaction-queue.ts); best effort, errors are logged. */

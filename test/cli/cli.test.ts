@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { daemonArgv } from "../../src/client/daemon-launch.js";
+import { DAEMON_ENV, daemonArgv } from "../../src/client/daemon-launch.js";
 import type { LedgerEvent } from "../../src/kernel/types.js";
 import { CLI, runCli, spawnCli, waitFor } from "../support/cli.js";
 import { tempHome } from "../support/home.js";
@@ -90,6 +90,8 @@ describe("cccc CLI", () => {
       };
       const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(1, -1);
       expect(argv).toEqual(daemonArgv(CLI));
+      const environ = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+      for (const [k, v] of Object.entries(DAEMON_ENV)) expect(environ).toContain(`${k}=${v}`);
       // Only headless actors so far: node-pty's native module (and the headless xterm) stay unloaded.
       expect(readFileSync(`/proc/${pid}/maps`, "utf8")).not.toMatch(/pty\.node/);
     },

@@ -63,9 +63,12 @@ describe("ledger event kinds", () => {
       ]);
       expect((await ledger.tail(1))[0]?.kind).toBe("group.stopped");
       // Readers keyed on the new names work on the old file: the re-add resets the inbox.
-      const inbox = new InboxIndex(() => [actor("peer1")] as never);
+      const inbox = new InboxIndex(
+        () => [actor("peer1")] as never,
+        (after, limit) => ledger.read(after, limit),
+      );
       await ledger.scan((e) => inbox.apply(e));
-      expect(inbox.list("peer1").map((e) => e.data.text)).toEqual(["after re-add"]);
+      expect((await inbox.list("peer1")).map((e) => e.data.text)).toEqual(["after re-add"]);
       // New appends use the new names; the old lines on disk are left as they were.
       const added = await ledger.append("group.started", "user", { started: [] });
       expect(added.kind).toBe("group.started");

@@ -1,0 +1,122 @@
+/**
+ * Gives memory back after a burst. V8 grows its heap under load (an ingest burst takes the daemon's
+ * committed heap from ~40 to ~100+ MiB, mostly garbage promoted mid-burst) and then keeps it: an idle
+ * daemon allocates too little to trigger a major GC, so RSS stays at its peak for as long as nothing
+ * happens (docs/bench.md, "Ingest memory after a burst"). Here: when the committed heap grew by
+ * `growthBytes` since the last settle and the event loop has been quiet for `quietMs`, one
+ * compacting major GC runs (it moves live objects together so emptied pages go back to the OS),
+ * then it re-arms from the new size. Costs a GC pause of tens of ms, once per burst, when idle.
+ */
+import { performance } from "node:perf_hooks";
+import { getHeapStatistics, setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+
+const MiB = 1024 * 1024;
+
+export interface HeapSettleOptions {
+  /** Growth of the committed heap since the last settle that makes one due (default 16 MiB). */
+  growthBytes?: number;
+  /** How long the event loop must have been quiet (default 2 s). */
+  quietMs?: number;
+  /** How often it looks (default 1 s); a look costs microseconds. */
+  checkMs?: number;
+  /** Event-loop utilisation (0–1) below which a period counts as quiet (default 0.1). */
+  quietUtilization?: number;
+  /** Tests: the committed heap size, the GC, and utilisation since the previous call. */
+  heapSize?: () => number;
+  gc?: () => void;
+  utilization?: () => number;
+}
+
+let exposedGc: (() => void) | undefined;
+
+/** V8's `gc`, exposed at run time (the daemon is not started with --expose-gc). */
+function v8Gc(): () => void {
+  const global = (globalThis as { gc?: () => void }).gc;
+  if (global) return global;
+  if (!exposedGc) {
+    setFlagsFromString("--expose-gc");
+    exposedGc = runInNewContext("gc") as () => void;
+  }
+  return exposedGc;
+}
+
+/**
+ * One full GC that also compacts. A plain major GC frees objects but leaves the surviving ones
+ * scattered over the pages, which V8 then keeps; compaction is switched on for this one call only.
+ */
+export function compactingGc(): void {
+  const gc = v8Gc();
+  setFlagsFromString("--compact-on-every-full-gc");
+  try {
+    gc();
+  } finally {
+    setFlagsFromString("--no-compact-on-every-full-gc");
+  }
+}
+
+function eluMeter(): () => number {
+  let last = performance.eventLoopUtilization();
+  return () => {
+    const now = performance.eventLoopUtilization();
+    const { utilization } = performance.eventLoopUtilization(now, last);
+    last = now;
+    return utilization;
+  };
+}
+
+export class HeapSettle {
+  private timer: NodeJS.Timeout | undefined;
+  private baseline = 0;
+  private quietSince: number | undefined;
+  private settles = 0;
+  private readonly heapSize: () => number;
+  private readonly gc: () => void;
+  private utilization: () => number;
+
+  constructor(private readonly opts: HeapSettleOptions = {}) {
+    this.heapSize = opts.heapSize ?? (() => getHeapStatistics().total_heap_size);
+    this.gc = opts.gc ?? compactingGc;
+    this.utilization = opts.utilization ?? eluMeter();
+  }
+
+  /** How many settles ran (for tests and logs). */
+  get count(): number {
+    return this.settles;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.baseline = this.heapSize();
+    this.quietSince = undefined;
+    if (!this.opts.utilization) this.utilization = eluMeter();
+    this.timer = setInterval(() => this.check(), this.opts.checkMs ?? 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private check(): void {
+    const now = performance.now();
+    const busy = this.utilization() > (this.opts.quietUtilization ?? 0.1);
+    if (busy) {
+      this.quietSince = undefined;
+      return;
+    }
+    // Quiet since the start of this period, so one quiet check counts a whole period.
+    this.quietSince ??= now - (this.opts.checkMs ?? 1000);
+    if (now - this.quietSince < (this.opts.quietMs ?? 2000)) return;
+    const size = this.heapSize();
+    if (size < this.baseline) this.baseline = size; // V8 shrank it by itself
+    if (size - this.baseline < (this.opts.growthBytes ?? 16 * MiB)) return;
+    this.gc();
+    this.settles++;
+    this.baseline = this.heapSize();
+    this.quietSince = undefined;
+    // The GC's own pause must not make the next period look busy.
+    if (!this.opts.utilization) this.utilization = eluMeter();
+  }
+}

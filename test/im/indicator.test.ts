@@ -1,0 +1,98 @@
+/**
+ * The processing indicator keeps ids per pending message, not the message (issue 12: a 5000-message
+ * burst left 5000 whole messages with their reply data pending, ~1 KiB each, for half an hour).
+ */
+import { describe, expect, it } from "vitest";
+import { compactingGc } from "../../src/daemon/heap-settle.js";
+import { DONE, ProcessingIndicators, THINKING } from "../../src/im/indicator.js";
+import type { InboundMessage, PlatformAdapter } from "../../src/im/types.js";
+
+const msg = (chatId: string, messageId: string, text = ""): InboundMessage => ({
+  platform: "dingtalk",
+  messageId,
+  chatId,
+  chatType: "direct",
+  userId: `u-${chatId}`,
+  userName: "someone",
+  text,
+  mentioned: true,
+  files: [{ kind: "file", downloadCode: `code-${messageId}`, fileName: "a.pdf" }] as never,
+  rawType: "text",
+  createdAt: Date.now(),
+  reply: {
+    conversationId: chatId,
+    sessionWebhook: `http://127.0.0.1:1/robot/sendBySession?session=${messageId}`,
+    sessionWebhookExpiresAt: Date.now() + 60_000,
+  },
+});
+
+function indicators() {
+  const calls: string[] = [];
+  const adapter = {
+    platform: "dingtalk",
+    react: async (m: InboundMessage, emoji: string, on: boolean) => {
+      const webhook = String(m.reply?.sessionWebhook ?? "").split("=")[1];
+      calls.push(`${m.chatId}/${m.messageId}${on ? "+" : "-"}${emoji} text=${m.text.length} via ${webhook}`);
+    },
+  } as unknown as PlatformAdapter;
+  const ind = new ProcessingIndicators(adapter, () => {}, Date.now, 30 * 60_000);
+  return { ind, calls };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+describe("ProcessingIndicators", () => {
+  it("reacts on the right message with its chat's newest reply data, without text", async () => {
+    const { ind, calls } = indicators();
+    ind.start("ev-1", msg("c1", "m1", "hello"));
+    await settle();
+    ind.start("ev-2", msg("c1", "m2", "again"));
+    await settle();
+    ind.complete("c1", "ev-1");
+    await settle();
+    expect(calls).toEqual([
+      "c1/m1+🤔 text=0 via m1",
+      "c1/m2+🤔 text=0 via m2",
+      `c1/m1-${THINKING} text=0 via m2`,
+      `c1/m1+${DONE} text=0 via m2`,
+    ]);
+    expect(ind.size).toBe(1);
+    ind.complete("c1", undefined); // exactly one left in the chat: it is the match
+    await settle();
+    expect(calls.slice(-2)).toEqual([`c1/m2-${THINKING} text=0 via m2`, `c1/m2+${DONE} text=0 via m2`]);
+    expect(ind.size).toBe(0);
+    ind.clear();
+  });
+
+  it("keeps neither the messages nor their reply data: a few hundred bytes per pending message", async () => {
+    const { ind } = indicators();
+    const chats = 250;
+    const perChat = 20;
+    const refs: WeakRef<object>[] = [];
+    // The ids live on elsewhere in the daemon (ledger indexes, dedupe), so the test holds them too.
+    const ids = Array.from({ length: chats * perChat }, (_, i) => [
+      `event-${i}-${"z".repeat(24)}`,
+      `msg-${i}==`,
+    ]);
+    compactingGc();
+    const before = process.memoryUsage().heapUsed;
+    for (let k = 0; k < perChat; k++) {
+      for (let c = 0; c < chats; c++) {
+        const [eventId = "", messageId = ""] = ids[k * chats + c] ?? [];
+        const m = msg(`chat-${c}`, messageId, `text ${"y".repeat(2000)} ${c} ${k}`);
+        if (k < perChat - 1 && c % 10 === 0) refs.push(new WeakRef(m), new WeakRef(m.reply as object));
+        ind.start(eventId, m);
+      }
+    }
+    await settle();
+    compactingGc();
+    const perMessage = (process.memoryUsage().heapUsed - before) / (chats * perChat);
+    expect(ind.size).toBe(chats * perChat);
+    // Messages other than each chat's newest (whose reply data serves the chat) are gone (a sample).
+    expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0);
+    // Was ~1.2 KiB with the whole message (and a hidden class of its own) kept per indicator.
+    expect(perMessage).toBeLessThan(300);
+    expect(ids).toHaveLength(chats * perChat);
+    ind.clear();
+  });
+});
