@@ -7,7 +7,7 @@ import { type ChildProcess, fork, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve, sep } from "node:path";
-import { DAEMON_NODE_FLAGS } from "../src/client/daemon-launch.js";
+import { DAEMON_NODE_FLAGS, daemonEnv } from "../src/client/daemon-launch.js";
 import type { FakeDingTalkOptions } from "../test/fakes/dingtalk/server.js";
 import type { FakeRequest } from "./fake-dingtalk-process.js";
 
@@ -165,9 +165,10 @@ export class DaemonProcess {
   /** `cccc daemon run` and wait until endpoint.json names it. */
   async start(): Promise<void> {
     const flags = (process.env.CCCC_BENCH_DAEMON_FLAGS ?? "").split(" ").filter(Boolean);
-    // The flags `cccc daemon start` uses (src/client/daemon-launch.ts), then the experiment's own.
+    // The flags and malloc settings `cccc daemon start` uses (src/client/daemon-launch.ts), then the
+    // experiment's own flags.
     const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, ...flags, CLI, "daemon", "run"], {
-      env: this.env,
+      env: daemonEnv(this.env),
       stdio: "ignore",
     });
     this.child = child;

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { DAEMON_ENV, DAEMON_NODE_FLAGS } from "../src/client/daemon-launch.js";
+import { DAEMON_NODE_FLAGS, daemonEnv } from "../src/client/daemon-launch.js";
 import type { RunCommand } from "./ingest-fake.js";
 
 const DIST = resolve(import.meta.dirname, "..");
@@ -68,14 +68,13 @@ export async function startDaemonProcess(
   const port = await freePort();
   // The flags and malloc settings `cccc daemon start` gives the daemon: the bench measures what users run.
   const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, ...nodeArgs, CLI, "daemon", "run"], {
-    env: {
-      ...DAEMON_ENV,
+    env: daemonEnv({
       ...process.env,
       ...env,
       CCCC_HOME: home,
       CCCC_PORT: String(port),
       CCCC_HOST: "127.0.0.1",
-    },
+    }),
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await new Promise<string>((ok, fail) => {

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { dropAddedDaemonEnv } from "../client/daemon-launch.js";
 import { isAlive } from "../daemon/pid-lock.js";
 import { Home } from "../kernel/home.js";
 import { action, common } from "./context.js";
@@ -15,6 +16,7 @@ export async function runForeground(opts: { port?: string; host?: string }): Pro
 }
 
 async function foreground(opts: { port?: string; host?: string }): Promise<void> {
+  dropAddedDaemonEnv();
   const home = Home.fromEnv();
   const port = Number(opts.port ?? process.env.CCCC_PORT ?? 8848);
   const host = opts.host ?? process.env.CCCC_HOST ?? "127.0.0.1";

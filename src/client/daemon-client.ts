@@ -6,7 +6,7 @@ import { type PathParams, pathOf, ROUTES, type RouteName } from "../contract/rou
 import { CcccError } from "../kernel/errors.js";
 import { Home } from "../kernel/home.js";
 import { CLI_ENTRY } from "../version.js";
-import { DAEMON_ENV, daemonArgv } from "./daemon-launch.js";
+import { daemonArgv, daemonEnv } from "./daemon-launch.js";
 import { httpRequest, type LiteResponse } from "./http-lite.js";
 
 export interface ClientOptions {
@@ -68,7 +68,7 @@ export class DaemonClient {
     const child = spawn(process.execPath, daemonArgv(CLI_ENTRY), {
       detached: true,
       stdio: ["ignore", out, out],
-      env: { ...DAEMON_ENV, ...this.env, CCCC_HOME: this.home.root },
+      env: daemonEnv({ ...this.env, CCCC_HOME: this.home.root }),
     });
     child.unref();
     const deadline = Date.now() + timeoutMs;

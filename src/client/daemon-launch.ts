@@ -26,6 +26,24 @@ export const DAEMON_ENV: Readonly<Record<string, string>> = {
   MALLOC_TRIM_THRESHOLD_: "131072",
 };
 
+/** Names the DAEMON_ENV variables the launcher added (not the user's), so the daemon can drop them. */
+const ADDED = "CCCC_DAEMON_ADDED_ENV";
+
+/** The daemon's environment: `env` plus DAEMON_ENV where `env` does not set a variable itself. */
+export function daemonEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const added = Object.keys(DAEMON_ENV).filter((name) => env[name] === undefined);
+  return { ...DAEMON_ENV, ...env, [ADDED]: added.join(",") };
+}
+
+/**
+ * In the daemon, once started: remove what daemonEnv added from `process.env` (glibc read it at
+ * process start), so agents' environments, built from the daemon's, are the user's.
+ */
+export function dropAddedDaemonEnv(): void {
+  for (const name of process.env[ADDED]?.split(",") ?? []) if (name) delete process.env[name];
+  delete process.env[ADDED];
+}
+
 /** The argv after `node` that starts `cccc daemon run` from the CLI entry `cliEntry`. */
 export function daemonArgv(cliEntry: string): string[] {
   return [...DAEMON_NODE_FLAGS, cliEntry, "daemon", "run"];
