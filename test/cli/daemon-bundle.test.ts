@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CLI, type CliResult, waitFor } from "../support/cli.js";
+import { CLI, runCli, waitFor } from "../support/cli.js";
 import { tempHome } from "../support/home.js";
 import { packageCopy } from "../support/package-copy.js";
 
@@ -29,19 +29,29 @@ function staticGraph(file: string, seen = new Set<string>()): Set<string> {
   return seen;
 }
 
-function run(bin: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
+/** `cccc …` of `bin` in `env`: its stdout, or an error with its stderr. */
+function cliOf(bin: string, env: NodeJS.ProcessEnv) {
+  return async (...args: string[]): Promise<string> => {
+    const r = await runCli(args, env, 20_000, undefined, bin);
+    if (r.code !== 0) throw new Error(`cccc ${args.join(" ")}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+}
+
+/** A group on the daemon's home with `lead`, the echo agent under `runner`. */
+async function groupWithLead(cli: (...args: string[]) => Promise<string>, home: string, runner: string) {
+  await cli("group", "create", "--title", runner, "--scope", home);
+  await cli(
+    "actor",
+    "add",
+    "lead",
+    "--runtime",
+    "custom",
+    "--runner",
+    runner,
+    "--command",
+    `node ${AGENT} ${runner}`,
+  );
 }
 
 /** `cccc daemon run` from `bin` on a fresh home; its URL once endpoint.json names it. */
@@ -110,23 +120,8 @@ describe("daemon bundle", () => {
     const health = (await (await fetch(`${url}api/v1/health`)).json()) as { ok: boolean; pid: number };
     expect(health).toMatchObject({ ok: true, pid: child.pid });
 
-    const cli = async (...args: string[]) => {
-      const r = await run(copy.bin, args, env);
-      if (r.code !== 0) throw new Error(`cccc ${args.join(" ")}: ${r.stderr}`);
-      return r.stdout.trim();
-    };
-    await cli("group", "create", "--title", "bundle", "--scope", env.CCCC_HOME as string);
-    await cli(
-      "actor",
-      "add",
-      "lead",
-      "--runtime",
-      "custom",
-      "--runner",
-      "headless",
-      "--command",
-      `node ${AGENT} headless`,
-    );
+    const cli = cliOf(copy.bin, env);
+    await groupWithLead(cli, env.CCCC_HOME as string, "headless");
     await cli("group", "start");
     await waitFor(
       async () =>
@@ -143,24 +138,9 @@ describe("daemon bundle", () => {
     "loads node-pty from the bundle's lazy chunk when a PTY actor starts",
     async () => {
       const { child, env } = await daemonRun(CLI);
-      const cli = async (...args: string[]) => {
-        const r = await run(CLI, args, env);
-        if (r.code !== 0) throw new Error(`cccc ${args.join(" ")}: ${r.stderr}`);
-        return r.stdout.trim();
-      };
+      const cli = cliOf(CLI, env);
       const maps = () => readFileSync(`/proc/${child.pid}/maps`, "utf8");
-      await cli("group", "create", "--title", "pty", "--scope", env.CCCC_HOME as string);
-      await cli(
-        "actor",
-        "add",
-        "lead",
-        "--runtime",
-        "custom",
-        "--runner",
-        "pty",
-        "--command",
-        `node ${AGENT} pty`,
-      );
+      await groupWithLead(cli, env.CCCC_HOME as string, "pty");
       expect(maps()).not.toMatch(/pty\.node/);
       await cli("group", "start");
       await waitFor(

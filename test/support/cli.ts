@@ -9,15 +9,16 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run the built `cccc` CLI as a subprocess. */
+/** Run the built `cccc` CLI (or another copy's `bin`) as a subprocess. */
 export function runCli(
   args: string[],
   env: NodeJS.ProcessEnv,
   timeoutMs = 20_000,
   stdin?: string,
+  bin = CLI,
 ): Promise<CliResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: "pipe" });
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: "pipe" });
     if (stdin !== undefined) child.stdin.end(stdin);
     let stdout = "";
     let stderr = "";
