@@ -38,10 +38,7 @@ export async function startDingTalkBridge(opts: DingTalkBridgeOptions = {}): Pro
   const fake = await startFakeDingTalk({ redeliverAfterMs: null, ...opts.fake });
   const host = new FakeHost();
   const adapter = new DingTalkAdapter({
-    appKey: fake.app.appKey,
-    appSecret: fake.app.appSecret,
-    apiBase: fake.apiBase,
-    oapiBase: fake.oapiBase,
+    ...fake.client,
     stateDir: host.stateDir,
     log: (line) => host.logs.push(line),
     ...(opts.api ? { api: opts.api } : {}),

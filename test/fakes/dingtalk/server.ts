@@ -84,6 +84,16 @@ export class FakeDingTalk {
     server.on("connection", (socket: Socket) => this.sockets.track(socket));
   }
 
+  /** The default app's credentials and this fake's bases: what a DingTalkApi or adapter config needs. */
+  get client(): { appKey: string; appSecret: string; apiBase: string; oapiBase: string } {
+    return {
+      appKey: this.app.appKey,
+      appSecret: this.app.appSecret,
+      apiBase: this.apiBase,
+      oapiBase: this.oapiBase,
+    };
+  }
+
   get sent() {
     return this.state.sent;
   }

@@ -20,10 +20,7 @@ async function setup(config: Partial<DingTalkAdapterConfig> = {}) {
 
 function baseConfig(): DingTalkAdapterConfig {
   return {
-    appKey: fake.app.appKey,
-    appSecret: fake.app.appSecret,
-    apiBase: fake.apiBase,
-    oapiBase: fake.oapiBase,
+    ...fake.client,
     stateDir: dir,
     log: (l) => logs.push(l),
     api: { retryBaseMs: 10 },

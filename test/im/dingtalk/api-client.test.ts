@@ -18,10 +18,7 @@ async function setup(opts: FakeDingTalkOptions = {}, config: Partial<ApiConfig> 
 
 function api(config: Partial<ApiConfig> = {}): DingTalkApi {
   const a = new DingTalkApi({
-    appKey: fake.app.appKey,
-    appSecret: fake.app.appSecret,
-    apiBase: fake.apiBase,
-    oapiBase: fake.oapiBase,
+    ...fake.client,
     retryBaseMs: 20,
     retryMaxMs: 100,
     log: (l) => logs.push(l),

@@ -10,10 +10,7 @@ let api: DingTalkApi;
 async function setup(idleMs?: number): Promise<void> {
   fake = await startFakeDingTalk({ redeliverAfterMs: null, limits: null });
   api = new DingTalkApi({
-    appKey: fake.app.appKey,
-    appSecret: fake.app.appSecret,
-    apiBase: fake.apiBase,
-    oapiBase: fake.oapiBase,
+    ...fake.client,
     retryBaseMs: 10,
     ...(idleMs ? { connections: { idleMs } } : {}),
   });

@@ -26,10 +26,7 @@ async function setup(
 ): Promise<DingTalkCardApi> {
   fake = await startFakeDingTalk({ redeliverAfterMs: null, ...opts });
   const api = new DingTalkApi({
-    appKey: fake.app.appKey,
-    appSecret: fake.app.appSecret,
-    apiBase: fake.apiBase,
-    oapiBase: fake.oapiBase,
+    ...fake.client,
     retryBaseMs,
     retryMaxMs: 400,
   });

@@ -126,10 +126,7 @@ describe("the Stream WebSocket connects to the endpoint's approved addresses", (
     await new Promise<void>((r) => relay.listen(port, "127.0.0.2", r));
     closing(relay);
     const api = new DingTalkApi({
-      appKey: fake.app.appKey,
-      appSecret: fake.app.appSecret,
-      apiBase: fake.apiBase,
-      oapiBase: fake.oapiBase,
+      ...fake.client,
     });
     const client = new StreamClient({
       open: async (signal) => {

@@ -37,10 +37,7 @@ async function setup(opts: FakeDingTalkOptions = {}): Promise<void> {
 
 function client(extra: Partial<StreamClientOptions> & { dedupe?: DedupeStore } = {}) {
   const api = new DingTalkApi({
-    appKey: fake.app.appKey,
-    appSecret: fake.app.appSecret,
-    apiBase: fake.apiBase,
-    oapiBase: fake.oapiBase,
+    ...fake.client,
     retryBaseMs: 10,
   });
   const received: Record<string, unknown>[] = [];

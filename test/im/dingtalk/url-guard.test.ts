@@ -115,10 +115,7 @@ describe("fetchGuarded redirect rules (through DingTalkApi and the fake)", () =>
   async function setup(): Promise<void> {
     fake = await startFakeDingTalk({ redeliverAfterMs: null });
     api = new DingTalkApi({
-      appKey: fake.app.appKey,
-      appSecret: fake.app.appSecret,
-      apiBase: fake.apiBase,
-      oapiBase: fake.oapiBase,
+      ...fake.client,
       retryBaseMs: 10,
       retryMaxMs: 20,
     });

@@ -31,10 +31,7 @@ async function groupTarget(): Promise<ChatTarget> {
   fake = await startFakeDingTalk({ redeliverAfterMs: null });
   dir = mkdtempSync(join(tmpdir(), "cccc-retry-owner-"));
   adapter = new DingTalkAdapter({
-    appKey: fake.app.appKey,
-    appSecret: fake.app.appSecret,
-    apiBase: fake.apiBase,
-    oapiBase: fake.oapiBase,
+    ...fake.client,
     stateDir: dir,
     log: () => {},
     // The client's own policy (for calls nobody queues) would allow 4 attempts a call.
