@@ -57,8 +57,7 @@ async function ours(): Promise<{ burst: RunResult[]; paced: RunResult[]; probes:
     const chatsOf = (run: string) => Array.from({ length: CHATS }, (_, i) => `cid-${run}-${i}`);
     const gid = await setUpGroup(daemon, fake, runs.flatMap(chatsOf));
     const live = await LiveStream.open(daemon.url, gid);
-    await sleep(2000);
-    const idleRss = procStat(daemon.pid).rss;
+    const idleRss = await idleRssOf(daemon);
     const probes = await probe(fake, live, chatsOf("probe"));
     const burst: RunResult[] = [];
     const paced: RunResult[] = [];
@@ -132,6 +131,23 @@ interface Mem {
   after: number;
   settled: number;
   settledAfterS: number;
+}
+
+/**
+ * The daemon's RSS at idle: the lowest reading once it stopped falling (setting up 1,750 chats grows
+ * the heap; V8's memory reducer gives part of it back a few seconds later). Measuring before that
+ * would flatter the "after / idle" ratio.
+ */
+async function idleRssOf(daemon: DaemonProcess): Promise<number> {
+  let low = procStat(daemon.pid).rss;
+  let steady = 0;
+  for (let i = 0; i < 20 && steady < 4; i++) {
+    await sleep(1000);
+    const rss = procStat(daemon.pid).rss;
+    steady = rss < low - 256 * 1024 ? 0 : steady + 1;
+    low = Math.min(low, rss);
+  }
+  return low;
 }
 
 async function memoryAfter(daemon: DaemonProcess, idle: number): Promise<Mem> {

@@ -3,14 +3,21 @@
  * daemon running): the one place for the daemon's Node flags. The benches start their daemons
  * with the same flags (bench/bench-kit.ts), so what they measure is what users run.
  *
- * `--max-semi-space-size=1` (MiB): V8's young generation otherwise grows to 16 MiB per semi-space
- * after the first busy seconds and keeps it; at idle that was 15 MiB of the daemon's RSS. Measured
- * in docs/bench.md ("Daemon footprint"), together with what it costs an ingest burst.
+ * `--max-semi-space-size=8` (MiB): the young generation where V8 allocates first. At 1 MiB an ingest
+ * burst scavenged every few hundred messages and promoted every queued message to the old
+ * generation (GC was ~40 % of the daemon's CPU per message); 8 MiB lets them die young.
+ * `--gc-memory-reducer-start-delay-ms=1000`: V8's memory reducer (full GCs that also shrink the young
+ * generation back to its initial 1 MiB once allocation goes quiet) starts 1 s after a major GC
+ * instead of 8 s, so a grown young generation is not kept at idle. Measured in docs/bench.md
+ * ("Daemon footprint", "Ingest").
  *
  * A daemon run in the foreground (`cccc`, `cccc daemon run`) gets Node's defaults unless started
- * as `node --max-semi-space-size=1 …` or with NODE_OPTIONS.
+ * as `node --max-semi-space-size=8 …` or with NODE_OPTIONS.
  */
-export const DAEMON_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1"];
+export const DAEMON_NODE_FLAGS: readonly string[] = [
+  "--max-semi-space-size=8",
+  "--gc-memory-reducer-start-delay-ms=1000",
+];
 
 /**
  * glibc malloc settings for the daemon (environment: glibc reads them at process start). After a
