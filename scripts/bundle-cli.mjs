@@ -13,11 +13,11 @@
  * from `dist/src/cli/` so it still resolves. Built-in `node:` modules stay external; the loader
  * (scripts/cli-loader.cjs) loads each only when a command first uses it.
  */
-import { execFileSync } from "node:child_process";
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { rolldown } from "rolldown";
 import { assertAscii, failOnLog, ROOT as root } from "./bundle-kit.mjs";
+import { trainCodeCache } from "./train-cli-cache.mjs";
 
 const input = resolve(root, "dist/src/cli/main.js");
 const output = resolve(root, "dist/src/cli/cli-bundle.cjs");
@@ -58,10 +58,7 @@ writeFileSync(output, readFileSync(output, "utf8").replace(/\bimport\((?="\.)/g,
 // The bin is a small loader that runs the bundle with a V8 code cache (scripts/cli-loader.cjs).
 copyFileSync(resolve(root, "scripts/cli-loader.cjs"), bin);
 rmSync(`${output}.v8cache`, { force: true });
-// Write the code cache now (a `--help` compiles commander and every command's registration), so an
-// installed CLI starts with it even where dist/ is read-only. `--help` exits 0.
-execFileSync(process.execPath, [bin, "--help"], {
-  env: { ...process.env, CCCC_WRITE_CODE_CACHE: "1" },
-  stdio: "ignore",
-});
+// Write the code cache now (scripts/train-cli-cache.mjs: `--help`, `send`, `im status`), so an
+// installed CLI starts with it even where dist/ is read-only.
+await trainCodeCache(bin);
 process.stdout.write(`bundled the CLI: ${relative(root, output)}, bin ${relative(root, bin)}\n`);
