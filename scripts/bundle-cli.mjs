@@ -54,7 +54,13 @@ await bundle.write({
 await bundle.close();
 assertAscii(output);
 // Lazy relative imports call the loader's import() (see scripts/cli-loader.cjs for why).
-writeFileSync(output, readFileSync(output, "utf8").replace(/\bimport\((?="\.)/g, "__ccccImport("));
+const code = readFileSync(output, "utf8").replace(/\bimport\((?="\.)/g, "__ccccImport(");
+// The loader compiles the file as it is, so it is one function expression: the head takes the
+// shebang's line (the source map's lines stay put), the tail goes before the sourceMappingURL comment.
+const HEAD = "(function (exports, require, module, __filename, __dirname, __ccccImport) {";
+const MAP_URL = /\n\/\/# sourceMappingURL=[^\n]*\s*$/;
+if (!MAP_URL.test(code)) throw new Error("bundle-cli: the bundle does not end with its sourceMappingURL");
+writeFileSync(output, `${HEAD}${code.replace(/^#!.*/, "").replace(MAP_URL, (url) => `\n})${url}`)}`);
 // The bin is a small loader that runs the bundle with a V8 code cache (scripts/cli-loader.cjs).
 copyFileSync(resolve(root, "scripts/cli-loader.cjs"), bin);
 rmSync(`${output}.v8cache`, { force: true });

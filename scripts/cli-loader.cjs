@@ -18,7 +18,9 @@ const vm = require("node:vm");
 
 const file = path.join(__dirname, "cli-bundle.cjs");
 const cacheFile = `${file}.v8cache`;
-const source = fs.readFileSync(file, "utf8").replace(/^#!.*/, "");
+// One function expression (scripts/bundle-cli.mjs wraps it at build time): compiled as read, with no
+// copy of its ~130 kB made here to add a wrapper or drop a shebang.
+const source = fs.readFileSync(file, "utf8");
 let cachedData;
 try {
   cachedData = fs.readFileSync(cacheFile);
@@ -29,8 +31,7 @@ try {
 // scripts/bundle-cli.mjs: an import() inside vm.Script needs --experimental-vm-modules, and Node 20
 // drops vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER once a code cache is used. The specifiers are
 // relative to the bundle's directory, which is this file's, so this file's own import() resolves them.
-const wrapped = `(function (exports, require, module, __filename, __dirname, __ccccImport) {${source}\n})`;
-const script = new vm.Script(wrapped, {
+const script = new vm.Script(source, {
   filename: file,
   cachedData,
 });

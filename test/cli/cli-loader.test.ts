@@ -39,7 +39,9 @@ describe("CLI loader: lazy node: built-ins", () => {
     const dir = mkdtempSync(join(tmpdir(), "cccc-loader-"));
     dirs.push(dir);
     copyFileSync(CLI, join(dir, "main.cjs"));
-    writeFileSync(join(dir, "cli-bundle.cjs"), BUNDLE);
+    // Like the real bundle, one function expression (scripts/bundle-cli.mjs wraps it).
+    const wrapped = `(function (exports, require, module, __filename, __dirname, __ccccImport) {${BUNDLE}})`;
+    writeFileSync(join(dir, "cli-bundle.cjs"), wrapped);
     const out = JSON.parse(execFileSync(process.execPath, [join(dir, "main.cjs")], { encoding: "utf8" }));
     expect(out).toEqual({
       before: [],
