@@ -64,7 +64,7 @@ writeFileSync(output, `${HEAD}${code.replace(/^#!.*/, "").replace(MAP_URL, (url)
 // The bin is a small loader that runs the bundle with a V8 code cache (scripts/cli-loader.cjs).
 copyFileSync(resolve(root, "scripts/cli-loader.cjs"), bin);
 rmSync(`${output}.v8cache`, { force: true });
-// Write the code cache now (scripts/train-cli-cache.mjs: `--help`, `send`, `im status`), so an
+// Write the code cache now (scripts/train-cli-cache.mjs: `send`, `im status`), so an
 // installed CLI starts with it even where dist/ is read-only.
 await trainCodeCache(bin);
 process.stdout.write(`bundled the CLI: ${relative(root, output)}, bin ${relative(root, bin)}\n`);
