@@ -64,9 +64,18 @@ export class ReactionQueue {
     }
     if (!op.on && this.unsent.delete(key)) return; // never shown, nothing to remove
     if (chat && op.on && op.emoji === this.opts.droppable) {
-      // One queued 🤔 add per chat: a newer message replaces the older one's marker.
-      for (const [k, o] of chat) if (o.on && o.emoji === op.emoji) this.drop(chatId, chat, k, false);
-      chat = this.chats.get(chatId); // dropping the last op forgets the chat
+      // One queued 🤔 add per chat: a newer message replaces the older one's marker, in place (the
+      // chat's queue keeps its length, so no size bookkeeping and no bound to enforce).
+      for (const [k, o] of chat) {
+        if (!o.on || o.emoji !== op.emoji) continue;
+        chat.delete(k);
+        this.markUnsent(k);
+        if (chat.size === 0) this.chats.delete(chatId); // its only op: the chat goes to the back
+        chat.set(key, op);
+        this.chats.set(chatId, chat);
+        this.wake();
+        return;
+      }
     }
     if (!chat) {
       chat = new Map();
@@ -166,12 +175,14 @@ export class ReactionQueue {
   private drop(chatId: string, chat: Map<string, ReactionOp>, key: string, overBound: boolean): void {
     const op = chat.get(key);
     this.remove(chatId, chat, key);
-    if (op?.on) {
-      this.unsent.add(key);
-      if (this.unsent.size > UNSENT_MAX) this.unsent.delete(this.unsent.values().next().value ?? "");
-    }
+    if (op?.on) this.markUnsent(key);
     if (overBound && this.dropped++ % 100 === 0)
       this.opts.log(`[indicator] too many reactions queued; ${this.dropped} skipped so far (best effort)`);
+  }
+
+  private markUnsent(key: string): void {
+    this.unsent.add(key);
+    if (this.unsent.size > UNSENT_MAX) this.unsent.delete(this.unsent.values().next().value ?? "");
   }
 
   /** O(number of distinct sizes), not O(chats): a burst over many chats hits this on every push. */

@@ -94,7 +94,8 @@ export class Group {
       if (same === undefined) this.byPrefix.set(head, event.id);
       else if (typeof same === "string") this.byPrefix.set(head, [same, event.id]);
       else same.push(event.id);
-      const key = idempotencyKey({ ...(event.data as unknown as ChatMessageData), by: event.by });
+      const data = event.data as unknown as ChatMessageData;
+      const key = idempotencyKey(event.by, data.source, data.client_id);
       if (key) this.byIdempotencyKey.set(key, event.id);
     }
     this.inbox.apply(event);
@@ -194,7 +195,7 @@ export class Group {
    * writes the message twice.
    */
   async send(input: SendInput): Promise<ChatMessageEvent> {
-    const key = idempotencyKey(input);
+    const key = idempotencyKey(input.by, input.source, input.client_id);
     if (!key) return this.appendMessage(input);
     const existing = this.byIdempotencyKey.get(key);
     if (existing) return this.event(existing);
@@ -283,15 +284,16 @@ export class Group {
  * Built with `join`, which makes one flat string: a template literal makes a tree of string pieces,
  * and a Map keeps its key as given (~300 bytes a key instead of ~100, for every message of the ledger).
  */
-function idempotencyKey(m: { by: string; source?: MessageSource; client_id?: string }): string | undefined {
-  if (m.source) return ["src", m.source.platform, m.source.chat_id, m.source.message_id].join(":");
-  if (m.client_id) return ["cid", m.by, m.client_id].join(":");
+function idempotencyKey(by: string, source?: MessageSource, clientId?: string): string | undefined {
+  if (source) return ["src", source.platform, source.chat_id, source.message_id].join(":");
+  if (clientId) return ["cid", by, clientId].join(":");
   return undefined;
 }
 
 /** A shallow copy of `o` without its undefined-valued keys (what JSON would drop). */
 function defined<T extends object>(o: T): T {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  const from = o as Record<string, unknown>;
+  for (const k in from) if (Object.hasOwn(from, k) && from[k] !== undefined) out[k] = from[k];
   return out as T;
 }
