@@ -176,7 +176,7 @@ export class ReactionQueue {
     const op = chat.get(key);
     this.remove(chatId, chat, key);
     if (op?.on) this.markUnsent(key);
-    if (overBound && this.dropped++ % 100 === 0)
+    if (overBound && this.dropped++ % 1000 === 0)
       this.opts.log(`[indicator] too many reactions queued; ${this.dropped} skipped so far (best effort)`);
   }
 

@@ -50,6 +50,8 @@ export class Group {
   private readonly byPrefix = new Map<string, string | string[]>();
   private readonly byIdempotencyKey = new Map<string, string>();
   private readonly inflight = new Map<string, Promise<ChatMessageEvent>>();
+  /** Keys of `sendMany` items being appended: their batch and place in it (no promise per item). */
+  private readonly inflightBatch = new Map<string, { batch: Promise<LedgerEvent[]>; at: number }>();
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -201,14 +203,109 @@ export class Group {
     if (existing) return this.event(existing);
     const pending = this.inflight.get(key);
     if (pending) return pending;
+    const slot = this.inflightBatch.get(key);
+    if (slot) return slot.batch.then((events) => events[slot.at] as ChatMessageEvent);
     const appended = this.appendMessage(input).finally(() => this.inflight.delete(key));
     this.inflight.set(key, appended);
     return appended;
   }
 
+  /**
+   * `send` for many messages at once (the IM bridge's messages of one tick): the new ones go to the
+   * ledger in one `appendMany`, in input order. A message seen before (or twice in `inputs`), an
+   * invalid one and a long text (kept in a blob) take `send`'s own path, after the batch: callers
+   * that need an order between two messages (one chat's) send the second once the first is in.
+   * Never rejects: each input's outcome is its event or its error. A batch the ledger refuses as
+   * invalid is retried one by one, so one bad message fails alone.
+   */
+  async sendMany(inputs: readonly SendInput[]): Promise<Array<ChatMessageEvent | Error>> {
+    const out: Array<ChatMessageEvent | Error> = new Array(inputs.length);
+    const items: TypedAppend[] = [];
+    const at: number[] = [];
+    const keys = new Map<string, number>();
+    let alone: number[] = [];
+    for (const [i, input] of inputs.entries()) {
+      const key = idempotencyKey(input.by, input.source, input.client_id);
+      const data = key !== undefined && this.seen(key, keys) ? undefined : this.checkedData(input);
+      if (!data) {
+        alone.push(i);
+        continue;
+      }
+      if (key !== undefined) keys.set(key, items.length);
+      items.push({ kind: "chat.message", by: input.by, data });
+      at.push(i);
+    }
+    const batch = this.ledger.appendMany(items, { owned: true });
+    for (const [key, j] of keys) this.inflightBatch.set(key, { batch, at: j });
+    try {
+      const events = await batch;
+      for (const [j, i] of at.entries()) out[i] = events[j] as ChatMessageEvent;
+    } catch (error) {
+      if (error instanceof ValidationError) alone = [...alone, ...at];
+      else for (const i of at) out[i] = asError(error);
+    } finally {
+      for (const key of keys.keys()) this.inflightBatch.delete(key);
+    }
+    await Promise.all(
+      alone.map((i) =>
+        this.send(inputs[i] as SendInput).then(
+          (event) => {
+            out[i] = event;
+          },
+          (error: unknown) => {
+            out[i] = asError(error);
+          },
+        ),
+      ),
+    );
+    return out;
+  }
+
+  /** Known, being appended, or earlier in the same batch. */
+  private seen(key: string, batch: ReadonlyMap<string, number>): boolean {
+    return (
+      this.byIdempotencyKey.has(key) ||
+      this.inflight.has(key) ||
+      this.inflightBatch.has(key) ||
+      batch.has(key)
+    );
+  }
+
+  /** `messageData`, or undefined where it throws (then `send` throws it for that message alone). */
+  private checkedData(input: SendInput): ChatMessageData | undefined {
+    try {
+      return this.messageData(input);
+    } catch {
+      return undefined;
+    }
+  }
+
   private async appendMessage(input: SendInput): Promise<ChatMessageEvent> {
+    let data = this.messageData(input);
+    if (!data) {
+      // Too long to keep inline: the whole text goes to a blob, the line keeps a preview.
+      const text = input.text;
+      const blob = await this.blobs.put(Buffer.from(text), "message.txt", "text/plain");
+      data = this.messageData({
+        ...input,
+        text: `${cutToUnits(text, INLINE_PREVIEW_UNITS)}\n…[message continues: the full text is in the attached message.txt]`,
+        attachments: [...(input.attachments ?? []), blob],
+      });
+      if (!data) throw new Error("unreachable: the preview is short");
+    }
+    const [event] = await this.ledger.appendMany([{ kind: "chat.message", by: input.by, data }], {
+      owned: true,
+    });
+    return event as ChatMessageEvent;
+  }
+
+  /**
+   * A chat.message's data, checked (throws `ValidationError`); undefined when the text is too long
+   * to keep inline. Fresh plain JSON (copies without undefined keys): the ledger may keep it as is.
+   */
+  private messageData(input: SendInput): ChatMessageData | undefined {
     if (input.by !== "user" && input.by !== "system") this.actor(input.by);
-    const attachments = [...(input.attachments ?? [])];
+    const attachments = input.attachments ?? [];
     if (input.text.trim() === "" && attachments.length === 0) {
       throw new ValidationError("empty_message", "The message is empty: give some text or attach a file.");
     }
@@ -220,22 +317,14 @@ export class Group {
         `Group ${this.id} has no actors yet: add one with "cccc actor add".`,
       );
     }
-    let text = input.text;
-    if (Buffer.byteLength(text) > MAX_INLINE_TEXT_BYTES) {
-      attachments.push(await this.blobs.put(Buffer.from(text), "message.txt", "text/plain"));
-      text = `${cutToUnits(text, INLINE_PREVIEW_UNITS)}\n…[message continues: the full text is in the attached message.txt]`;
-    }
-    // Fresh plain JSON (copies without undefined keys): the ledger may keep it as the event's data.
-    const data: ChatMessageData = { text, to, attachments: attachments.map(defined) };
+    if (Buffer.byteLength(input.text) > MAX_INLINE_TEXT_BYTES) return undefined;
+    const data: ChatMessageData = { text: input.text, to, attachments: attachments.map(defined) };
     if (input.reply_to) data.reply_to = input.reply_to;
     if (input.source) data.source = defined(input.source);
     if (input.format) data.format = input.format;
     if (input.client_id) data.client_id = input.client_id;
     if (input.stream_id) data.stream_id = input.stream_id;
-    const [event] = await this.ledger.appendMany([{ kind: "chat.message", by: input.by, data }], {
-      owned: true,
-    });
-    return event as ChatMessageEvent;
+    return data;
   }
 
   /** Reply to an event (id or unique prefix). Without `to`, the answer goes to the original sender. */
@@ -288,6 +377,10 @@ function idempotencyKey(by: string, source?: MessageSource, clientId?: string): 
   if (source) return ["src", source.platform, source.chat_id, source.message_id].join(":");
   if (clientId) return ["cid", by, clientId].join(":");
   return undefined;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /** A shallow copy of `o` without its undefined-valued keys (what JSON would drop). */
