@@ -1,4 +1,5 @@
 import { BlobStore } from "./blobs.js";
+import { chatMessageData, idempotencyKey, inlinePreview, type SendInput } from "./chat-message.js";
 import {
   type ActorConfig,
   defaultRunnerFor,
@@ -9,34 +10,17 @@ import {
 } from "./config.js";
 import { NotFoundError, ValidationError } from "./errors.js";
 import type { EventOf, LedgerEventData, LedgerKind, TypedAppend } from "./event-kinds.js";
-import { cutToUnits } from "./graphemes.js";
 import type { Home } from "./home.js";
 import { validateActorId } from "./ids.js";
 import { InboxIndex } from "./inbox.js";
 import { Ledger } from "./ledger.js";
-import { foremanOf, resolveRecipients } from "./recipients.js";
-import type { Attachment, ChatMessageData, ChatMessageEvent, LedgerEvent, MessageSource } from "./types.js";
+import { foremanOf } from "./recipients.js";
+import type { ChatMessageData, ChatMessageEvent, LedgerEvent } from "./types.js";
+
+export { INLINE_PREVIEW_UNITS, type SendInput } from "./chat-message.js";
 
 /** Shortest usable event id prefix: the 8 characters agents see after `reply:`. */
 const PREFIX = 8;
-
-/** Texts longer than this are kept whole in an attachment; the ledger line keeps a preview. */
-const MAX_INLINE_TEXT_BYTES = 32_000;
-/** The preview kept inline: at most this many UTF-16 units, cut at a grapheme boundary. */
-export const INLINE_PREVIEW_UNITS = 2000;
-
-export interface SendInput {
-  by: string;
-  text: string;
-  to?: string[];
-  attachments?: Attachment[];
-  reply_to?: string;
-  source?: MessageSource;
-  format?: "plain" | "markdown";
-  client_id?: string;
-  /** The `chat.stream` this message ends (structured runners). */
-  stream_id?: string;
-}
 
 /** One working group: its config, ledger, inbox index and blobs. All writes go through here. */
 export class Group {
@@ -284,11 +268,10 @@ export class Group {
     let data = this.messageData(input);
     if (!data) {
       // Too long to keep inline: the whole text goes to a blob, the line keeps a preview.
-      const text = input.text;
-      const blob = await this.blobs.put(Buffer.from(text), "message.txt", "text/plain");
+      const blob = await this.blobs.put(Buffer.from(input.text), "message.txt", "text/plain");
       data = this.messageData({
         ...input,
-        text: `${cutToUnits(text, INLINE_PREVIEW_UNITS)}\n…[message continues: the full text is in the attached message.txt]`,
+        text: inlinePreview(input.text),
         attachments: [...(input.attachments ?? []), blob],
       });
       if (!data) throw new Error("unreachable: the preview is short");
@@ -299,32 +282,10 @@ export class Group {
     return event as ChatMessageEvent;
   }
 
-  /**
-   * A chat.message's data, checked (throws `ValidationError`); undefined when the text is too long
-   * to keep inline. Fresh plain JSON (copies without undefined keys): the ledger may keep it as is.
-   */
+  /** `chatMessageData` (chat-message.ts) for this group; an actor sender must exist. */
   private messageData(input: SendInput): ChatMessageData | undefined {
     if (input.by !== "user" && input.by !== "system") this.actor(input.by);
-    const attachments = input.attachments ?? [];
-    if (input.text.trim() === "" && attachments.length === 0) {
-      throw new ValidationError("empty_message", "The message is empty: give some text or attach a file.");
-    }
-    let to = resolveRecipients(input.to ?? [], this.config.actors);
-    if (to.length === 0) to = input.by === "user" ? ["@foreman"] : ["@all"];
-    if (input.by === "user" && to.includes("@foreman") && this.config.actors.length === 0) {
-      throw new ValidationError(
-        "no_actors",
-        `Group ${this.id} has no actors yet: add one with "cccc actor add".`,
-      );
-    }
-    if (Buffer.byteLength(input.text) > MAX_INLINE_TEXT_BYTES) return undefined;
-    const data: ChatMessageData = { text: input.text, to, attachments: attachments.map(defined) };
-    if (input.reply_to) data.reply_to = input.reply_to;
-    if (input.source) data.source = defined(input.source);
-    if (input.format) data.format = input.format;
-    if (input.client_id) data.client_id = input.client_id;
-    if (input.stream_id) data.stream_id = input.stream_id;
-    return data;
+    return chatMessageData(input, this.config.actors, this.id);
   }
 
   /** Reply to an event (id or unique prefix). Without `to`, the answer goes to the original sender. */
@@ -369,24 +330,6 @@ export class Group {
   }
 }
 
-/**
- * Built with `join`, which makes one flat string: a template literal makes a tree of string pieces,
- * and a Map keeps its key as given (~300 bytes a key instead of ~100, for every message of the ledger).
- */
-function idempotencyKey(by: string, source?: MessageSource, clientId?: string): string | undefined {
-  if (source) return ["src", source.platform, source.chat_id, source.message_id].join(":");
-  if (clientId) return ["cid", by, clientId].join(":");
-  return undefined;
-}
-
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
-}
-
-/** A shallow copy of `o` without its undefined-valued keys (what JSON would drop). */
-function defined<T extends object>(o: T): T {
-  const out: Record<string, unknown> = {};
-  const from = o as Record<string, unknown>;
-  for (const k in from) if (Object.hasOwn(from, k) && from[k] !== undefined) out[k] = from[k];
-  return out as T;
 }
