@@ -2,8 +2,9 @@ import { join } from "node:path";
 import type { ApprovalView, BridgeApprovals, BridgeHost, ReplyStreamEvent } from "../im/types.js";
 import type { ApprovalRecord } from "../kernel/approval.js";
 import type { LedgerEventData, LedgerKind } from "../kernel/event-kinds.js";
-import type { Group } from "../kernel/group.js";
-import type { Attachment, LedgerEvent, MessageSource } from "../kernel/types.js";
+import type { Group, SendInput } from "../kernel/group.js";
+import { TickBatch } from "../kernel/tick-batch.js";
+import type { Attachment, ChatMessageEvent, LedgerEvent, MessageSource } from "../kernel/types.js";
 import type { DaemonContext } from "./context.js";
 
 /** The bridge's platform as the host needs it: its id (a decision's `via`, the approvers key's prefix) and its approvers. */
@@ -15,6 +16,8 @@ export interface HostPlatform {
 /** The kernel as one group's IM bridge sees it. */
 export class GroupBridgeHost implements BridgeHost {
   readonly approvals: BridgeApprovals;
+  /** The user messages of one tick go to the ledger in one append (Group.sendMany). */
+  private readonly userMessages: TickBatch<SendInput, ChatMessageEvent>;
 
   constructor(
     private readonly ctx: DaemonContext,
@@ -22,6 +25,7 @@ export class GroupBridgeHost implements BridgeHost {
     readonly log: (line: string) => void,
     platform: HostPlatform,
   ) {
+    this.userMessages = new TickBatch((inputs) => this.group.sendMany(inputs));
     this.approvals = {
       pending: async () => (await this.ctx.approvals.list(this.group)).pending.map(view),
       decide: async (id, input) =>
@@ -74,7 +78,7 @@ export class GroupBridgeHost implements BridgeHost {
   }
 
   appendUserMessage(input: { text: string; to: string[]; attachments: Attachment[]; source: MessageSource }) {
-    return this.group.send({ by: "user", ...input });
+    return this.userMessages.add({ by: "user", ...input });
   }
 
   appendEvent<K extends LedgerKind>(kind: K, data: LedgerEventData[K]): Promise<LedgerEvent> {

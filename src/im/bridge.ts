@@ -107,8 +107,10 @@ export class Bridge {
       options.indicatorTimeoutMs ?? 30 * 60_000,
       {
         start: (eventId, message, to) => {
+          // Without working cards, no group info (it lists every actor's status) per message.
+          if (!this.working) return false;
           const actors = recipientsOf(to, this.host.groupInfo().actors);
-          return this.working?.start(eventId, message, actors, targetOf(message)) ?? false;
+          return this.working.start(eventId, message, actors, targetOf(message));
         },
         cards: () => this.working,
       },

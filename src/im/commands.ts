@@ -261,8 +261,11 @@ async function stopCommand(ctx: CommandContext, args: string): Promise<void> {
  * the recipients and text to forward, or a reply saying why not. A quote-reply without `@targets`
  * goes to the quoted agent; the quote is kept as a `> …` first line.
  */
+/** What `resolveSend` needs of a command context (plain texts build only this). */
+export type SendContext = Pick<CommandContext, "message" | "replies" | "reply" | "groupInfo">;
+
 export async function resolveSend(
-  ctx: CommandContext,
+  ctx: SendContext,
   args: string,
   sub: Subscription | undefined,
 ): Promise<CommandOutcome> {
@@ -277,7 +280,7 @@ export async function resolveSend(
   return { forward: { to: parsed.to, text } };
 }
 
-function info(ctx: CommandContext) {
+function info(ctx: Pick<CommandContext, "groupInfo">) {
   return ctx.groupInfo();
 }
 

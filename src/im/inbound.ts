@@ -8,12 +8,13 @@ import {
   parseInput,
   resolveSend,
   runCommand,
+  type SendContext,
 } from "./commands.js";
 import { DEFAULT_INBOUND_RATE, InboundLimiter, type InboundRate } from "./inbound-limit.js";
 import type { ProcessingIndicators } from "./indicator.js";
 import type { Language, Replies } from "./replies/index.js";
 import { quoteRoute } from "./routing.js";
-import type { BridgeState } from "./state.js";
+import type { BridgeState, ReplyRoute } from "./state.js";
 import type { ActionButton, BridgeHost, InboundMessage, PlatformAdapter, RecordEvent } from "./types.js";
 
 export interface InboundDeps {
@@ -75,7 +76,13 @@ export const MAX_INBOUND_TEXT_BYTES = 4 * 1024 * 1024;
  * different chats do not wait for each other.
  */
 export class InboundHandler {
+  /** Per chat: the last message's handling (the next one waits for it) and how many are queued. */
   private chains = new Map<string, Promise<void>>();
+  private queued = new Map<string, number>();
+  /** The reply-route save the error logger is attached to (saves are coalesced: one per write). */
+  private routeSave: Promise<void> | undefined;
+  private isoAt = Number.NaN;
+  private isoText = "";
   private readonly limiter: InboundLimiter<InboundMessage>;
 
   constructor(private readonly deps: InboundDeps) {
@@ -104,22 +111,30 @@ export class InboundHandler {
       return Promise.resolve();
     }
     if (claim !== undefined) state.claimMessage(claim);
-    const previous = this.chains.get(chatId) ?? Promise.resolve();
-    const next = previous.then(() =>
-      this.process(message)
-        .catch((error: unknown) =>
-          log(`[inbound] error handling ${message.messageId} from ${chatId}: ${errorMessage(error)}`),
-        )
-        .finally(() => {
-          // Durable only once handled: a message cut short by a crash is handled again when redelivered.
-          if (claim !== undefined) state.messageHandled(claim);
-        }),
-    );
+    const next = this.run(this.chains.get(chatId), message, claim);
     this.chains.set(chatId, next);
-    void next.then(() => {
-      if (this.chains.get(chatId) === next) this.chains.delete(chatId);
-    });
+    this.queued.set(chatId, (this.queued.get(chatId) ?? 0) + 1);
     return next;
+  }
+
+  /** One message after the chat's previous one; never rejects (one promise per message, not five). */
+  private async run(previous: Promise<void> | undefined, message: InboundMessage, claim?: string) {
+    const chatId = message.chatId;
+    await previous; // also when there is none: handling starts after the caller's turn, as it always did
+    try {
+      await this.process(message);
+    } catch (error) {
+      this.deps.log(`[inbound] error handling ${message.messageId} from ${chatId}: ${errorMessage(error)}`);
+    } finally {
+      // Durable only once handled: a message cut short by a crash is handled again when redelivered.
+      if (claim !== undefined) this.deps.state.messageHandled(claim);
+      const left = (this.queued.get(chatId) ?? 1) - 1;
+      if (left > 0) this.queued.set(chatId, left);
+      else {
+        this.queued.delete(chatId);
+        this.chains.delete(chatId);
+      }
+    }
   }
 
   /** Report refused messages now (stop) instead of at the end of their window. */
@@ -155,7 +170,8 @@ export class InboundHandler {
 
   private async process(message: InboundMessage): Promise<void> {
     const { auth, log } = this.deps;
-    await this.remember(message);
+    const remembered = this.remember(message);
+    if (remembered) await remembered;
     if (message.text.trim() === "" && message.files.length === 0) return this.empty(message);
     const parsed = parseInput(message.text);
     const gate = await auth.gate(message, parsed);
@@ -172,16 +188,25 @@ export class InboundHandler {
   }
 
   private async route(message: InboundMessage, parsed: ParsedInput): Promise<CommandOutcome> {
-    const ctx = this.context(message);
-    if (parsed.type === "command" && parsed.name === "send" && message.quoted) this.quoteTarget(message);
-    if (parsed.type === "command") return runCommand(ctx, parsed.name, parsed.args);
+    if (parsed.type === "command") {
+      const ctx = this.context(message);
+      if (parsed.name === "send" && message.quoted) this.quoteTarget(message);
+      return runCommand(ctx, parsed.name, parsed.args);
+    }
     if (parsed.type === "unknown_command")
       return void (await this.deps.reply(message, this.deps.replies.unknownCommand(parsed.name)));
     const sub = this.deps.state.subscription(message.chatId);
     const quoteTo = message.quoted ? this.quoteTarget(message) : undefined;
     if (message.chatType === "group" && !quoteTo)
       return void (await this.deps.reply(message, this.deps.replies.groupPlainHint));
-    return resolveSend(ctx, parsed.text, sub);
+    // Plain text: only what resolveSend uses (the full command context is a dozen closures).
+    const send: SendContext = {
+      message,
+      replies: this.deps.replies,
+      reply: (text) => this.deps.reply(message, text),
+      groupInfo: () => this.deps.host.groupInfo(),
+    };
+    return resolveSend(send, parsed.text, sub);
   }
 
   /** The agent a quote-reply goes to without @targets (logged either way, for "why did it go there?"). */
@@ -209,28 +234,46 @@ export class InboundHandler {
     );
   }
 
-  /** Keep the chat's reply route fresh and notice when a chat marked gone is back. */
-  private async remember(message: InboundMessage): Promise<void> {
+  /**
+   * Keep the chat's reply route fresh and notice when a chat marked gone is back. Synchronous
+   * (undefined) unless the chat's authorization record changes, which is awaited.
+   */
+  private remember(message: InboundMessage): Promise<void> | undefined {
     const { state } = this.deps;
-    const now = new Date(this.deps.now()).toISOString();
+    const route: ReplyRoute = { chat_type: message.chatType, updated_at: this.isoNow() };
+    if (message.reply) route.reply = message.reply;
     // The route is used from memory at once; its file write is coalesced and kept off the message's
     // path (stop flushes it). A failed write is logged: it must not keep the message from the agents.
-    state
-      .setRoute(message.chatId, {
-        chat_type: message.chatType,
-        ...(message.reply ? { reply: message.reply } : {}),
-        updated_at: now,
-      })
-      .catch((e: unknown) =>
-        this.deps.log(`[inbound] cannot save the reply route of ${message.chatId}: ${errorMessage(e)}`),
+    const saved = state.setRoute(message.chatId, route);
+    if (saved !== this.routeSave) {
+      this.routeSave = saved;
+      saved.catch((e: unknown) =>
+        this.deps.log(
+          `[inbound] cannot save the reply routes (from ${message.chatId} on): ${errorMessage(e)}`,
+        ),
       );
+    }
     const chat = state.authorized(message.chatId);
-    if (!chat) return;
+    if (!chat) return undefined;
+    const retitled =
+      message.chatTitle !== undefined && message.chatTitle !== "" && message.chatTitle !== chat.title;
+    if (!chat.gone && !retitled) return undefined;
     const patch: { gone?: undefined; title?: string } = {};
     if (chat.gone) patch.gone = undefined;
-    if (message.chatTitle && message.chatTitle !== chat.title) patch.title = message.chatTitle;
-    if (Object.keys(patch).length > 0) await state.updateAuthorized(message.chatId, patch);
-    if (chat.gone) this.deps.revive(message.chatId);
+    if (retitled) patch.title = message.chatTitle;
+    return state.updateAuthorized(message.chatId, patch).then(() => {
+      if (chat.gone) this.deps.revive(message.chatId);
+    });
+  }
+
+  /** `now()` as ISO text; the string is reused while the millisecond is the same (bursts). */
+  private isoNow(): string {
+    const now = this.deps.now();
+    if (now !== this.isoAt) {
+      this.isoAt = now;
+      this.isoText = new Date(now).toISOString();
+    }
+    return this.isoText;
   }
 
   private context(message: InboundMessage): CommandContext {

@@ -24,6 +24,31 @@ interface ChatPending {
   pending: Map<string, Pending>;
 }
 
+/**
+ * What a reaction needs of a message: not the text, files or quote, which may be megabytes. Built as
+ * one literal (one hidden class for all), not a spread: this runs for every forwarded message.
+ */
+function stripped(m: InboundMessage): InboundMessage {
+  const out: InboundMessage = {
+    platform: m.platform,
+    messageId: m.messageId,
+    chatId: m.chatId,
+    chatType: m.chatType,
+    userId: m.userId,
+    userName: m.userName,
+    text: "",
+    mentioned: m.mentioned,
+    files: [],
+    rawType: m.rawType,
+    createdAt: m.createdAt,
+  };
+  if (m.chatTitle !== undefined) out.chatTitle = m.chatTitle;
+  if (m.staffId !== undefined) out.staffId = m.staffId;
+  if (m.receivedAt !== undefined) out.receivedAt = m.receivedAt;
+  if (m.reply !== undefined) out.reply = m.reply;
+  return out;
+}
+
 export const THINKING = "🤔";
 const MAX_PER_CHAT = 50;
 export const DONE = "🥳";
@@ -61,8 +86,7 @@ export class ProcessingIndicators {
   start(eventId: string, full: InboundMessage, to: readonly string[] = []): void {
     if (this.working?.start(eventId, full, to)) return;
     if (!this.adapter.react) return;
-    // Only what a reaction needs is kept (not the text or files, which may be megabytes).
-    const base: InboundMessage = { ...full, text: "", files: [], quoted: undefined };
+    const base = stripped(full);
     let chat = this.byChat.get(full.chatId);
     if (chat) chat.base = base;
     else {

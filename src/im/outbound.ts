@@ -172,37 +172,38 @@ export class OutboundFollower {
       approvalItem(event, this.deps.approvalReplies, this.deps.now()) ??
       // The user's own events are never echoed: no need to build the group's actor list for them.
       classifyEvent(event, event.by === "user" ? [] : host.groupInfo().actors);
+    if (!item) {
+      // Nothing to deliver (the user's own messages, internal events): only the cursor moves.
+      this.order.push(event.seq);
+      this.remaining.set(event.seq, 0);
+      this.advance();
+      return;
+    }
     const targets: AuthorizedChat[] = [];
     // A decision updates its card in every chat that showed it, even one that gets no messages now.
-    const decided = item?.approval?.decided ? item.approval.view.approval_id : undefined;
+    const decided = item.approval?.decided ? item.approval.view.approval_id : undefined;
     const cardChats = new Set(decided ? (this.deps.approvalCards?.()?.chatsOf(decided) ?? []) : []);
     const cardOnly = new Set<string>();
-    if (item) {
-      for (const chat of state.listAuthorized()) {
-        const sub = state.subscription(chat.chat_id);
-        const decision = chatReceives(chat, sub, item.audience);
-        if (
-          decision !== "deliver" &&
-          cardChats.has(chat.chat_id) &&
-          !state.chatHas(chat.chat_id, event.seq)
-        ) {
-          targets.push(chat);
-          cardOnly.add(chat.chat_id);
-        }
-        if (decision === "held_back" && sub) {
-          await state.setSubscription(
-            chat.chat_id,
-            { held_back: sub.held_back + 1 },
-            new Date(this.deps.now()),
-          );
-        } else if (decision === "deliver" && !state.chatHas(chat.chat_id, event.seq)) {
-          targets.push(chat);
-        }
+    for (const chat of state.listAuthorized()) {
+      const sub = state.subscription(chat.chat_id);
+      const decision = chatReceives(chat, sub, item.audience);
+      if (decision !== "deliver" && cardChats.has(chat.chat_id) && !state.chatHas(chat.chat_id, event.seq)) {
+        targets.push(chat);
+        cardOnly.add(chat.chat_id);
+      }
+      if (decision === "held_back" && sub) {
+        await state.setSubscription(
+          chat.chat_id,
+          { held_back: sub.held_back + 1 },
+          new Date(this.deps.now()),
+        );
+      } else if (decision === "deliver" && !state.chatHas(chat.chat_id, event.seq)) {
+        targets.push(chat);
       }
     }
     this.order.push(event.seq);
     this.remaining.set(event.seq, targets.length);
-    if (!item || targets.length === 0) {
+    if (targets.length === 0) {
       this.advance();
       return;
     }

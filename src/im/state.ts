@@ -191,9 +191,10 @@ export class BridgeState {
   route(chatId: string): ReplyRoute | undefined {
     return this.routes[chatId];
   }
-  async setRoute(chatId: string, route: ReplyRoute): Promise<void> {
+  /** The returned write is shared by every change it coalesces (the same promise until it starts). */
+  setRoute(chatId: string, route: ReplyRoute): Promise<void> {
     this.routes[chatId] = route;
-    await this.persist("routes", () => this.routes);
+    return this.persist("routes", () => this.routes);
   }
 
   // ── outbound cursor ──────────────────────────────────────────────────────────

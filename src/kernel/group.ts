@@ -1,4 +1,5 @@
 import { BlobStore } from "./blobs.js";
+import { chatMessageData, idempotencyKey, inlinePreview, type SendInput } from "./chat-message.js";
 import {
   type ActorConfig,
   defaultRunnerFor,
@@ -9,34 +10,17 @@ import {
 } from "./config.js";
 import { NotFoundError, ValidationError } from "./errors.js";
 import type { EventOf, LedgerEventData, LedgerKind, TypedAppend } from "./event-kinds.js";
-import { cutToUnits } from "./graphemes.js";
 import type { Home } from "./home.js";
 import { validateActorId } from "./ids.js";
 import { InboxIndex } from "./inbox.js";
 import { Ledger } from "./ledger.js";
-import { foremanOf, resolveRecipients } from "./recipients.js";
-import type { Attachment, ChatMessageData, ChatMessageEvent, LedgerEvent, MessageSource } from "./types.js";
+import { foremanOf } from "./recipients.js";
+import type { ChatMessageData, ChatMessageEvent, LedgerEvent } from "./types.js";
+
+export { INLINE_PREVIEW_UNITS, type SendInput } from "./chat-message.js";
 
 /** Shortest usable event id prefix: the 8 characters agents see after `reply:`. */
 const PREFIX = 8;
-
-/** Texts longer than this are kept whole in an attachment; the ledger line keeps a preview. */
-const MAX_INLINE_TEXT_BYTES = 32_000;
-/** The preview kept inline: at most this many UTF-16 units, cut at a grapheme boundary. */
-export const INLINE_PREVIEW_UNITS = 2000;
-
-export interface SendInput {
-  by: string;
-  text: string;
-  to?: string[];
-  attachments?: Attachment[];
-  reply_to?: string;
-  source?: MessageSource;
-  format?: "plain" | "markdown";
-  client_id?: string;
-  /** The `chat.stream` this message ends (structured runners). */
-  stream_id?: string;
-}
 
 /** One working group: its config, ledger, inbox index and blobs. All writes go through here. */
 export class Group {
@@ -50,6 +34,8 @@ export class Group {
   private readonly byPrefix = new Map<string, string | string[]>();
   private readonly byIdempotencyKey = new Map<string, string>();
   private readonly inflight = new Map<string, Promise<ChatMessageEvent>>();
+  /** Keys of `sendMany` items being appended: their batch and place in it (no promise per item). */
+  private readonly inflightBatch = new Map<string, { batch: Promise<LedgerEvent[]>; at: number }>();
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -94,7 +80,8 @@ export class Group {
       if (same === undefined) this.byPrefix.set(head, event.id);
       else if (typeof same === "string") this.byPrefix.set(head, [same, event.id]);
       else same.push(event.id);
-      const key = idempotencyKey({ ...(event.data as unknown as ChatMessageData), by: event.by });
+      const data = event.data as unknown as ChatMessageData;
+      const key = idempotencyKey(event.by, data.source, data.client_id);
       if (key) this.byIdempotencyKey.set(key, event.id);
     }
     this.inbox.apply(event);
@@ -194,47 +181,111 @@ export class Group {
    * writes the message twice.
    */
   async send(input: SendInput): Promise<ChatMessageEvent> {
-    const key = idempotencyKey(input);
+    const key = idempotencyKey(input.by, input.source, input.client_id);
     if (!key) return this.appendMessage(input);
     const existing = this.byIdempotencyKey.get(key);
     if (existing) return this.event(existing);
     const pending = this.inflight.get(key);
     if (pending) return pending;
+    const slot = this.inflightBatch.get(key);
+    if (slot) return slot.batch.then((events) => events[slot.at] as ChatMessageEvent);
     const appended = this.appendMessage(input).finally(() => this.inflight.delete(key));
     this.inflight.set(key, appended);
     return appended;
   }
 
+  /**
+   * `send` for many messages at once (the IM bridge's messages of one tick): the new ones go to the
+   * ledger in one `appendMany`, in input order. A message seen before (or twice in `inputs`), an
+   * invalid one and a long text (kept in a blob) take `send`'s own path, after the batch: callers
+   * that need an order between two messages (one chat's) send the second once the first is in.
+   * Never rejects: each input's outcome is its event or its error. A batch the ledger refuses as
+   * invalid is retried one by one, so one bad message fails alone.
+   */
+  async sendMany(inputs: readonly SendInput[]): Promise<Array<ChatMessageEvent | Error>> {
+    const out: Array<ChatMessageEvent | Error> = new Array(inputs.length);
+    const items: TypedAppend[] = [];
+    const at: number[] = [];
+    const keys = new Map<string, number>();
+    let alone: number[] = [];
+    for (const [i, input] of inputs.entries()) {
+      const key = idempotencyKey(input.by, input.source, input.client_id);
+      const data = key !== undefined && this.seen(key, keys) ? undefined : this.checkedData(input);
+      if (!data) {
+        alone.push(i);
+        continue;
+      }
+      if (key !== undefined) keys.set(key, items.length);
+      items.push({ kind: "chat.message", by: input.by, data });
+      at.push(i);
+    }
+    const batch = this.ledger.appendMany(items, { owned: true });
+    for (const [key, j] of keys) this.inflightBatch.set(key, { batch, at: j });
+    try {
+      const events = await batch;
+      for (const [j, i] of at.entries()) out[i] = events[j] as ChatMessageEvent;
+    } catch (error) {
+      if (error instanceof ValidationError) alone = [...alone, ...at];
+      else for (const i of at) out[i] = asError(error);
+    } finally {
+      for (const key of keys.keys()) this.inflightBatch.delete(key);
+    }
+    await Promise.all(
+      alone.map((i) =>
+        this.send(inputs[i] as SendInput).then(
+          (event) => {
+            out[i] = event;
+          },
+          (error: unknown) => {
+            out[i] = asError(error);
+          },
+        ),
+      ),
+    );
+    return out;
+  }
+
+  /** Known, being appended, or earlier in the same batch. */
+  private seen(key: string, batch: ReadonlyMap<string, number>): boolean {
+    return (
+      this.byIdempotencyKey.has(key) ||
+      this.inflight.has(key) ||
+      this.inflightBatch.has(key) ||
+      batch.has(key)
+    );
+  }
+
+  /** `messageData`, or undefined where it throws (then `send` throws it for that message alone). */
+  private checkedData(input: SendInput): ChatMessageData | undefined {
+    try {
+      return this.messageData(input);
+    } catch {
+      return undefined;
+    }
+  }
+
   private async appendMessage(input: SendInput): Promise<ChatMessageEvent> {
-    if (input.by !== "user" && input.by !== "system") this.actor(input.by);
-    const attachments = [...(input.attachments ?? [])];
-    if (input.text.trim() === "" && attachments.length === 0) {
-      throw new ValidationError("empty_message", "The message is empty: give some text or attach a file.");
+    let data = this.messageData(input);
+    if (!data) {
+      // Too long to keep inline: the whole text goes to a blob, the line keeps a preview.
+      const blob = await this.blobs.put(Buffer.from(input.text), "message.txt", "text/plain");
+      data = this.messageData({
+        ...input,
+        text: inlinePreview(input.text),
+        attachments: [...(input.attachments ?? []), blob],
+      });
+      if (!data) throw new Error("unreachable: the preview is short");
     }
-    let to = resolveRecipients(input.to ?? [], this.config.actors);
-    if (to.length === 0) to = input.by === "user" ? ["@foreman"] : ["@all"];
-    if (input.by === "user" && to.includes("@foreman") && this.config.actors.length === 0) {
-      throw new ValidationError(
-        "no_actors",
-        `Group ${this.id} has no actors yet: add one with "cccc actor add".`,
-      );
-    }
-    let text = input.text;
-    if (Buffer.byteLength(text) > MAX_INLINE_TEXT_BYTES) {
-      attachments.push(await this.blobs.put(Buffer.from(text), "message.txt", "text/plain"));
-      text = `${cutToUnits(text, INLINE_PREVIEW_UNITS)}\n…[message continues: the full text is in the attached message.txt]`;
-    }
-    // Fresh plain JSON (copies without undefined keys): the ledger may keep it as the event's data.
-    const data: ChatMessageData = { text, to, attachments: attachments.map(defined) };
-    if (input.reply_to) data.reply_to = input.reply_to;
-    if (input.source) data.source = defined(input.source);
-    if (input.format) data.format = input.format;
-    if (input.client_id) data.client_id = input.client_id;
-    if (input.stream_id) data.stream_id = input.stream_id;
     const [event] = await this.ledger.appendMany([{ kind: "chat.message", by: input.by, data }], {
       owned: true,
     });
     return event as ChatMessageEvent;
+  }
+
+  /** `chatMessageData` (chat-message.ts) for this group; an actor sender must exist. */
+  private messageData(input: SendInput): ChatMessageData | undefined {
+    if (input.by !== "user" && input.by !== "system") this.actor(input.by);
+    return chatMessageData(input, this.config.actors, this.id);
   }
 
   /** Reply to an event (id or unique prefix). Without `to`, the answer goes to the original sender. */
@@ -279,19 +330,6 @@ export class Group {
   }
 }
 
-/**
- * Built with `join`, which makes one flat string: a template literal makes a tree of string pieces,
- * and a Map keeps its key as given (~300 bytes a key instead of ~100, for every message of the ledger).
- */
-function idempotencyKey(m: { by: string; source?: MessageSource; client_id?: string }): string | undefined {
-  if (m.source) return ["src", m.source.platform, m.source.chat_id, m.source.message_id].join(":");
-  if (m.client_id) return ["cid", m.by, m.client_id].join(":");
-  return undefined;
-}
-
-/** A shallow copy of `o` without its undefined-valued keys (what JSON would drop). */
-function defined<T extends object>(o: T): T {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
-  return out as T;
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

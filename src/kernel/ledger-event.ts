@@ -28,15 +28,15 @@ export function newEventId(): string {
 }
 
 /**
- * One event and its JSON line (no `\n`), envelope keys in order; throws `ValidationError`. The event
- * object holds the caller's `data` itself (not a copy).
+ * One event, its JSON line (no `\n`, envelope keys in order) and the line's UTF-8 length; throws
+ * `ValidationError`. The event object holds the caller's `data` itself (not a copy).
  */
 export function serializeEvent(
   groupId: string,
   item: LedgerAppend,
   seq: number,
   ts: string,
-): { event: LedgerEvent; line: string } {
+): { event: LedgerEvent; line: string; bytes: number } {
   const { kind, by, data } = item;
   if (typeof kind !== "string" || kind === "") {
     throw new ValidationError("invalid_event", "Event kind must be a non-empty string, e.g. chat.message.");
@@ -66,5 +66,5 @@ export function serializeEvent(
       { bytes, limit: MAX_LINE_BYTES },
     );
   }
-  return { event: event as LedgerEvent, line };
+  return { event: event as LedgerEvent, line, bytes };
 }

@@ -51,10 +51,13 @@ export interface LedgerOptions {
 
 interface Pending {
   events: LedgerEvent[];
-  /** UTF-8 bytes of each event's line (without `\n`). */
   lines: string[];
+  /** UTF-8 bytes of each event's line (without `\n`). */
   sizes: number[];
-  buf: Buffer;
+  /** The lines, each ending in `\n`; encoded once per batch (commit). */
+  text: string;
+  /** UTF-8 bytes of `text`. */
+  bytes: number;
   resolve: (events: LedgerEvent[]) => void;
   reject: (err: unknown) => void;
 }
@@ -74,6 +77,8 @@ export class Ledger {
   private flushPromise: Promise<void> | null = null;
   private closePromise: Promise<void> | null = null;
   private broken: CcccError | null = null;
+  private tsMs = Number.NaN;
+  private tsText = "";
 
   private constructor(
     readonly path: string,
@@ -148,13 +153,17 @@ export class Ledger {
     if (this.closePromise) return Promise.reject(this.closedError());
     if (this.broken) return Promise.reject(this.broken);
     if (items.length === 0) return Promise.resolve([]);
-    const ts = new Date().toISOString();
+    const ts = this.timestamp();
     const lines: string[] = [];
+    const sizes: number[] = [];
     const events: LedgerEvent[] = [];
+    let bytes = 0;
     try {
       for (let i = 0; i < items.length; i++) {
         const built = serializeEvent(this.groupId, items[i] as LedgerAppend, this.nextSeq + i, ts);
         lines.push(built.line);
+        sizes.push(built.bytes);
+        bytes += built.bytes + 1;
         events.push(opts.owned ? built.event : (JSON.parse(built.line) as LedgerEvent));
       }
     } catch (err) {
@@ -162,9 +171,8 @@ export class Ledger {
     }
     this.nextSeq += items.length;
     const text = lines.length === 1 ? `${lines[0]}\n` : `${lines.join("\n")}\n`;
-    const sizes = lines.map((line) => Buffer.byteLength(line));
     return new Promise((resolve, reject) => {
-      this.pending.push({ events, lines, sizes, buf: Buffer.from(text, "utf8"), resolve, reject });
+      this.pending.push({ events, lines, sizes, text, bytes, resolve, reject });
       this.schedule();
     });
   }
@@ -231,6 +239,16 @@ export class Ledger {
 
   // ---- writing ----
 
+  /** The ISO time of an append; the string is reused while the millisecond is the same (bursts). */
+  private timestamp(): string {
+    const now = Date.now();
+    if (now !== this.tsMs) {
+      this.tsMs = now;
+      this.tsText = new Date(now).toISOString();
+    }
+    return this.tsText;
+  }
+
   private schedule(): void {
     if (this.scheduled || this.writing) return; // a running flush loop picks up new pending items
     this.scheduled = true;
@@ -260,7 +278,7 @@ export class Ledger {
     let bytes = 0;
     let n = 0;
     while (n < this.pending.length) {
-      const len = this.pending[n]?.buf.length ?? 0;
+      const len = this.pending[n]?.bytes ?? 0;
       if (n > 0 && bytes + len > MAX_BATCH_BYTES) break;
       bytes += len;
       n++;
@@ -269,7 +287,8 @@ export class Ledger {
   }
 
   private async commit(batch: Pending[]): Promise<void> {
-    const buf = batch.length === 1 && batch[0] ? batch[0].buf : Buffer.concat(batch.map((p) => p.buf));
+    // One UTF-8 encoding per batch (not a buffer per append, then a copy into one).
+    const buf = Buffer.from(batch.length === 1 ? (batch[0]?.text ?? "") : batch.map((p) => p.text).join(""));
     const before = this.size;
     try {
       for (let off = 0; off < buf.length; ) off += await this.writeAt(buf, off);
