@@ -9,15 +9,11 @@ import WebSocket from "ws";
 import { backoffDelay } from "../transport/backoff.js";
 import { pinnedLookup } from "../transport/pinned-lookup.js";
 import { abortError, sleep } from "../transport/sleep.js";
-import { ROBOT_TOPIC } from "./api.js";
-import { decodeStreamFrame } from "./frame.js";
 import { RobotInbox } from "./robot-inbox.js";
-import { ackFrame, sendInTick } from "./stream-ack.js";
+import { ackSender, type FrameContext, frameText, handleFrame } from "./stream-frames.js";
 import {
   DEFAULT_STREAM_TIMING,
   isFatal,
-  messageIdOf,
-  reasonOf,
   type StreamClientOptions,
   type StreamStatus,
   type StreamTiming,
@@ -42,9 +38,8 @@ interface Conn {
   pingTimer?: NodeJS.Timeout;
   pongTimer?: NodeJS.Timeout;
   drainTimer?: NodeJS.Timeout;
+  frames: FrameContext;
 }
-
-const QUIET_SYSTEM_TOPICS = new Set(["CONNECTED", "REGISTERED", "KEEPALIVE"]);
 
 export class StreamClient {
   private readonly t: StreamTiming;
@@ -120,7 +115,17 @@ export class StreamClient {
       // The guard's approved addresses, not a second DNS answer (transport/pinned-lookup.ts).
       ...(addresses && { lookup: pinnedLookup(addresses) }),
     });
-    const conn: Conn = { id: this.nextId++, ws, openedAt: 0, draining: false, lastTick: 0 };
+    const id = this.nextId++;
+    const log = this.opts.log;
+    const frames: FrameContext = {
+      id,
+      ack: ackSender(ws, id, log),
+      robot: this.robot,
+      log,
+      disconnect: (why) =>
+        this.drain(conn, "dingtalk_stream_disconnect", `server disconnect${why ? `: ${why}` : ""}`),
+    };
+    const conn: Conn = { id, ws, openedAt: 0, draining: false, lastTick: 0, frames };
     // Listen before `open`: the gateway may push in the same packet as the handshake answer.
     ws.on("message", (raw) => this.onFrame(conn, raw));
     ws.on("pong", () => this.alive(conn));
@@ -266,56 +271,7 @@ export class StreamClient {
 
   private onFrame(conn: Conn, raw: WebSocket.RawData): void {
     this.alive(conn);
-    if (!this.started) return;
-    // A Buffer (ws's default binaryType) is decoded in place: `Buffer.from(buffer)` would copy it.
-    const text = Array.isArray(raw)
-      ? Buffer.concat(raw).toString("utf8")
-      : Buffer.isBuffer(raw)
-        ? raw.toString("utf8")
-        : Buffer.from(raw).toString("utf8");
-    const decoded = decodeStreamFrame(text);
-    if (!decoded.ok) {
-      // Malformed or unknown frames are logged and, when they carry a messageId, acked.
-      const messageId = messageIdOf(text);
-      this.opts.log(
-        `stream #${conn.id}: frame dropped: ${decoded.reason}${messageId ? " (acked)" : " (no messageId, not acked)"}`,
-      );
-      if (messageId) this.ack(conn, messageId, "{}");
-      return;
-    }
-    const { type, headers, data } = decoded.frame;
-    const { messageId, topic } = headers;
-    switch (type) {
-      case "SYSTEM":
-        // ping: echo the data (it carries `opaque`) unchanged, before anything else.
-        this.ack(conn, messageId, topic === "ping" ? data : "{}");
-        if (topic === "disconnect") {
-          const why = reasonOf(data);
-          this.drain(conn, "dingtalk_stream_disconnect", `server disconnect${why ? `: ${why}` : ""}`);
-        } else if (topic !== "ping" && !QUIET_SYSTEM_TOPICS.has(topic))
-          this.opts.log(`stream: frame dropped: unknown SYSTEM topic ${topic} (acked)`);
-        return;
-      case "CALLBACK":
-        if (topic === ROBOT_TOPIC) {
-          this.robot.receive(data, { messageId, topic }, (ackData) => this.ack(conn, messageId, ackData));
-          return;
-        }
-        this.ack(conn, messageId, JSON.stringify({ response: null }));
-        this.opts.log(`stream: frame dropped: unknown CALLBACK topic ${topic} (acked)`);
-        return;
-      case "EVENT":
-        this.ack(conn, messageId, JSON.stringify({ status: "SUCCESS", message: "ignored" }));
-        this.opts.log(`stream: frame dropped: EVENT ${headers.eventType ?? topic} is not subscribed (acked)`);
-        return;
-    }
-  }
-
-  private ack(conn: Conn, messageId: string, data: string): void {
-    if (conn.ws.readyState !== WebSocket.OPEN) {
-      this.opts.log(`stream #${conn.id}: socket not open, ack for ${messageId} dropped`);
-      return;
-    }
-    sendInTick(conn.ws, ackFrame(messageId, data));
+    if (this.started) handleFrame(frameText(raw), conn.frames);
   }
 
   private closeConn(conn: Conn): Promise<void> {

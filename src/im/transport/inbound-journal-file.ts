@@ -1,4 +1,13 @@
-/** Reading and rewriting the inbound journal file (inbound-journal.ts): JSON lines, whole-file ops. */
+/**
+ * Reading and rewriting the inbound journal file (inbound-journal.ts): JSON lines, whole-file ops.
+ *
+ * An "in" line holds the callback's data one of two ways:
+ * - verbatim, `{"t":"in","id":…,"at":…,"d":<data>}`: data the caller parsed as JSON (so it is one
+ *   JSON value) with no newline in it is embedded as is, not escaped into a string (no second
+ *   encoding of every frame; read back byte for byte by slicing the line);
+ * - escaped, `{"t":"in","id":…,"data":"<data>","at":…}`: any other data, and every line written
+ *   before the verbatim form existed (still read: a journal from an older version replays).
+ */
 import { readFileSync } from "node:fs";
 import { writeFileAtomicSync } from "../../kernel/fs-util.js";
 
@@ -11,6 +20,8 @@ export interface JournalEntry {
 
 /** An entry with its "in" line as it is in the file (newline included) and that line's size. */
 export type JournalLine = JournalEntry & { line: string; bytes: number };
+
+const VERBATIM_KEY = ',"d":';
 
 /** Entries with an "in" line and no "done" line, oldest first. */
 export function readJournal(path: string): {
@@ -28,7 +39,7 @@ export function readJournal(path: string): {
   let skipped = 0;
   for (const line of text.split("\n")) {
     if (!line.trim()) continue;
-    let rec: { t?: unknown; id?: unknown; data?: unknown; at?: unknown };
+    let rec: { t?: unknown; id?: unknown; data?: unknown; d?: unknown; at?: unknown };
     try {
       rec = JSON.parse(line) as typeof rec;
     } catch {
@@ -39,10 +50,11 @@ export function readJournal(path: string): {
       skipped++;
       continue;
     }
-    if (rec.t === "in" && typeof rec.data === "string") {
+    const data = rec.t === "in" ? dataOf(line, rec) : undefined;
+    if (data !== undefined) {
       const at = typeof rec.at === "number" ? rec.at : 0;
       const text = `${line}\n`;
-      open.set(rec.id, { id: rec.id, data: rec.data, at, line: text, bytes: Buffer.byteLength(text) });
+      open.set(rec.id, { id: rec.id, data, at, line: text, bytes: text.length });
     } else if (rec.t === "done") {
       open.delete(rec.id);
     } else skipped++;
@@ -50,19 +62,35 @@ export function readJournal(path: string): {
   return { entries: [...open.values()], skipped };
 }
 
-/** The "in" line of an entry (newline included). */
-export function inLine(e: JournalEntry): string {
+/** The data of an "in" line: the escaped string, or the verbatim value's text as written. */
+function dataOf(line: string, rec: { data?: unknown; d?: unknown }): string | undefined {
+  if (typeof rec.data === "string") return rec.data;
+  if (rec.d === undefined) return undefined;
+  // `"d"` is written last and `,"d":` cannot occur inside the JSON strings before it (their quotes
+  // are escaped), so its first occurrence starts the value. Parsed already: the line is whole.
+  const at = line.indexOf(VERBATIM_KEY);
+  const end = line.trimEnd();
+  return at > 0 && end.endsWith("}") ? end.slice(at + VERBATIM_KEY.length, -1) : JSON.stringify(rec.d);
+}
+
+/**
+ * The "in" line of an entry (newline included). `json`: the caller parsed `data` as JSON, so it
+ * is stored verbatim when it has no newline (the line stays one line).
+ */
+export function inLine(e: JournalEntry, json = false): string {
+  if (json && !e.data.includes("\n"))
+    return `{"t":"in","id":${JSON.stringify(e.id)},"at":${e.at}${VERBATIM_KEY}${e.data}}\n`;
   return `${JSON.stringify({ t: "in", id: e.id, data: e.data, at: e.at })}\n`;
 }
 
 /**
- * Replace the file with these entries' "in" lines (temp + fsync + rename); returns its size. An
- * entry's `line`, when given, is written as is (the bytes appended before: no second escaping of
- * its data).
+ * Replace the file with these entries' "in" lines (temp + fsync + rename); returns its size in
+ * UTF-16 units (the journal's compaction accounting counts lines by their length). An entry's
+ * `line`, when given, is written as is (the bytes appended before: no second encoding).
  */
 export function writeJournal(path: string, entries: Iterable<JournalEntry & { line?: string }>): number {
   let body = "";
   for (const e of entries) body += e.line ?? inLine(e);
   writeFileAtomicSync(path, body, { mode: 0o600, fsync: true });
-  return Buffer.byteLength(body);
+  return body.length;
 }

@@ -9,8 +9,8 @@
  * written goes out in ONE write and ONE `fdatasync`, then every promise of that batch resolves (the
  * caller acks then). Per-message cost is flat; a burst of frames costs one fsync per batch.
  *
- * Format: JSON lines, `{"t":"in","id","data","at"}` and `{"t":"done","id"}`. A torn last line (a
- * crash mid-write) is skipped. The file is compacted to the pending entries on open and when at
+ * Format: JSON lines, an "in" line per entry (its data verbatim or escaped: inbound-journal-file.ts)
+ * and `{"t":"done","id"}`. A torn last line (a crash mid-write) is skipped. The file is compacted to the pending entries on open and when at
  * least half of it is done lines (amortized O(1) per message).
  */
 import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, write, writeSync } from "node:fs";
@@ -29,8 +29,11 @@ export interface JournalRecord {
 
 /** What the Stream client needs from a journal (tests may pass a fake). */
 export interface InboundJournalLike {
-  /** Queue an entry for the next group commit. Throws JournalFullError when over `maxPending`. */
-  record(id: string, data: string): JournalRecord;
+  /**
+   * Queue an entry for the next group commit. Throws JournalFullError when over `maxPending`.
+   * `json`: the caller parsed `data` as JSON, so it may be stored verbatim (no escaping).
+   */
+  record(id: string, data: string, json?: boolean): JournalRecord;
   done(id: string): void;
   pending(): JournalEntry[];
 }
@@ -63,17 +66,29 @@ export class JournalFullError extends Error {
 }
 
 interface Open extends JournalEntry {
-  /** Its "in" line as written (newline included): compaction rewrites it as is, not re-escaped. */
+  /** Its "in" line as written (newline included): compaction rewrites it as is, not re-encoded. */
   line: string;
-  /** Size of its "in" line. */
+  /** Size of its "in" line (UTF-16 units, like all of the compaction accounting). */
   bytes: number;
   durable: Promise<void>;
 }
 
-interface Waiter {
-  id: string;
+/** The entries of one group commit: one promise for all of them (not one per entry). */
+interface Batch {
+  ids: string[];
+  durable: Promise<void>;
   resolve(): void;
   reject(err: Error): void;
+}
+
+function newBatch(): Batch {
+  const batch = { ids: [] as string[] } as unknown as Batch;
+  batch.durable = new Promise<void>((resolve, reject) => {
+    batch.resolve = resolve;
+    batch.reject = reject;
+  });
+  batch.durable.catch(() => {}); // the callers handle it; never an unhandled rejection
+  return batch;
 }
 
 export class InboundJournal implements InboundJournalLike {
@@ -81,7 +96,8 @@ export class InboundJournal implements InboundJournalLike {
   private readonly open = new Map<string, Open>();
   private readonly limits: JournalLimits;
   private buffer: string[] = [];
-  private waiters: Waiter[] = [];
+  /** The entries queued in `buffer`, if any (a buffer of done lines only needs no fsync). */
+  private batch: Batch | undefined;
   private scheduled = false;
   private flushing: Promise<void> | undefined;
   private linesSinceCompact = 0;
@@ -113,16 +129,17 @@ export class InboundJournal implements InboundJournalLike {
     return this.open.size;
   }
 
-  record(id: string, data: string): JournalRecord {
+  record(id: string, data: string, json = false): JournalRecord {
     const known = this.open.get(id);
     if (known) return { fresh: false, durable: known.durable, at: known.at };
     if (this.closed) throw new Error("inbound journal is closed");
     if (this.open.size >= this.limits.maxPending) throw new JournalFullError(this.limits.maxPending);
     const at = Date.now();
-    const line = inLine({ id, data, at });
-    const durable = new Promise<void>((resolve, reject) => this.waiters.push({ id, resolve, reject }));
-    durable.catch(() => {}); // the caller handles it; never an unhandled rejection
-    const bytes = Buffer.byteLength(line);
+    const line = inLine({ id, data, at }, json);
+    this.batch ??= newBatch();
+    this.batch.ids.push(id);
+    const durable = this.batch.durable;
+    const bytes = line.length;
     this.open.set(id, { id, data, at, line, bytes, durable });
     this.liveBytes += bytes;
     this.queue(line);
@@ -135,7 +152,7 @@ export class InboundJournal implements InboundJournalLike {
     if (!entry) return;
     this.open.delete(id);
     this.liveBytes -= entry.bytes;
-    if (!this.closed) this.queue(`${JSON.stringify({ t: "done", id })}\n`);
+    if (!this.closed) this.queue(`{"t":"done","id":${JSON.stringify(id)}}\n`);
   }
 
   /** Resolves when everything queued so far is written (tests, stop). */
@@ -176,18 +193,18 @@ export class InboundJournal implements InboundJournalLike {
   /** One write + one fdatasync for everything queued; lines queued meanwhile form the next batch. */
   private flush(): void {
     if (this.buffer.length === 0 || this.closed) return;
-    const { buf, lines, waiters } = this.take();
+    const { buf, chars, lines, batch } = this.take();
     let fd: number;
     try {
       fd = this.ensureOpen();
     } catch (err) {
-      this.fail(waiters, err as Error);
+      this.fail(batch, err as Error);
       return;
     }
     this.flushing = new Promise<void>((settle) => {
       const finish = (err: Error | null) => {
-        if (err) this.fail(waiters, err);
-        else for (const w of waiters) w.resolve();
+        if (err) this.fail(batch, err);
+        else batch?.resolve();
         this.flushing = undefined;
         settle();
         if (!this.closed) {
@@ -197,10 +214,10 @@ export class InboundJournal implements InboundJournalLike {
       };
       write(fd, buf, (err) => {
         if (err) return finish(err);
-        this.counted(buf.length, lines);
+        this.counted(chars, lines);
         // A batch of done lines only needs no fsync; one with new entries does (they are acked next).
         this.stats.batches++;
-        if (waiters.length === 0) return finish(null);
+        if (!batch) return finish(null);
         this.stats.fsyncs++;
         fdatasync(fd, (e) => finish(e));
       });
@@ -209,51 +226,53 @@ export class InboundJournal implements InboundJournalLike {
 
   private writeSyncNow(): void {
     if (this.buffer.length === 0) return;
-    const { buf, lines, waiters } = this.take();
+    const { buf, chars, lines, batch } = this.take();
     try {
       const fd = this.ensureOpen();
       writeSync(fd, buf);
       this.stats.batches++;
-      if (waiters.length > 0) {
+      if (batch) {
         fdatasyncSync(fd);
         this.stats.fsyncs++;
       }
-      this.counted(buf.length, lines);
-      for (const w of waiters) w.resolve();
+      this.counted(chars, lines);
+      batch?.resolve();
       this.maybeCompact();
     } catch (err) {
-      this.fail(waiters, err as Error);
+      this.fail(batch, err as Error);
     }
   }
 
-  /** The queued lines as one buffer (encoded once: written, then counted by its length). */
-  private take(): { buf: Buffer; lines: number; waiters: Waiter[] } {
-    const buf = Buffer.from(this.buffer.join(""), "utf8");
+  /** The queued lines as one buffer (one string, encoded once), and the entries among them. */
+  private take(): { buf: Buffer; chars: number; lines: number; batch: Batch | undefined } {
+    const text = this.buffer.join("");
     const lines = this.buffer.length; // one line per queued string
-    const waiters = this.waiters;
+    const batch = this.batch;
     this.buffer = [];
-    this.waiters = [];
-    return { buf, lines, waiters };
+    this.batch = undefined;
+    return { buf: Buffer.from(text, "utf8"), chars: text.length, lines, batch };
   }
 
-  private counted(bytes: number, lines: number): void {
+  /** `size` in UTF-16 units, as every line is counted (what matters is the ratio to live lines). */
+  private counted(size: number, lines: number): void {
     this.linesSinceCompact += lines;
-    this.bytesSinceCompact += bytes;
-    this.fileBytes += bytes;
+    this.bytesSinceCompact += size;
+    this.fileBytes += size;
   }
 
   /** The batch is not durable: forget its entries (not acked, so the platform redelivers them). */
-  private fail(waiters: Waiter[], err: Error): void {
+  private fail(batch: Batch | undefined, err: Error): void {
     this.torn = true;
-    this.log(`inbound journal: write failed (${err.message}); ${waiters.length} message(s) not acked`);
-    for (const w of waiters) {
-      const e = this.open.get(w.id);
-      if (e) {
-        this.open.delete(w.id);
+    const ids = batch?.ids ?? [];
+    this.log(`inbound journal: write failed (${err.message}); ${ids.length} message(s) not acked`);
+    for (const id of ids) {
+      const e = this.open.get(id);
+      if (e && e.durable === batch?.durable) {
+        this.open.delete(id);
         this.liveBytes -= e.bytes;
       }
-      w.reject(err);
     }
+    batch?.reject(err);
   }
 
   private ensureOpen(): number {
