@@ -10,6 +10,7 @@ import { backoffDelay } from "../transport/backoff.js";
 import { pinnedLookup } from "../transport/pinned-lookup.js";
 import { abortError, sleep } from "../transport/sleep.js";
 import { RobotInbox } from "./robot-inbox.js";
+import { type Conn, clearTimers, closeConn } from "./stream-conn.js";
 import { ackSender, type FrameContext, frameText, handleFrame } from "./stream-frames.js";
 import {
   DEFAULT_STREAM_TIMING,
@@ -26,20 +27,6 @@ export {
   type StreamStatus,
   type StreamTiming,
 } from "./stream-options.js";
-
-interface Conn {
-  id: number;
-  ws: WebSocket;
-  openedAt: number;
-  draining: boolean;
-  lastTick: number;
-  /** Why we are terminating this socket, so the close handler reports the real cause. */
-  why?: { code: string; reason: string };
-  pingTimer?: NodeJS.Timeout;
-  pongTimer?: NodeJS.Timeout;
-  drainTimer?: NodeJS.Timeout;
-  frames: FrameContext;
-}
 
 export class StreamClient {
   private readonly t: StreamTiming;
@@ -95,7 +82,7 @@ export class StreamClient {
     if (!this.started) return;
     this.started = false;
     this.abort.abort();
-    const closing = [...this.conns].map((c) => this.closeConn(c));
+    const closing = [...this.conns].map((c) => closeConn(c));
     this.current = undefined;
     this.setConnected(false);
     await Promise.all(closing);
@@ -199,7 +186,7 @@ export class StreamClient {
   }
 
   private onClose(conn: Conn, code: number, reason: string): void {
-    this.clearTimers(conn);
+    clearTimers(conn);
     this.conns.delete(conn);
     if (Date.now() - conn.openedAt >= this.t.healthyAfterMs) this.failures = 0;
     const closed = `socket closed (${code}${reason ? ` ${reason}` : ""})`;
@@ -272,28 +259,6 @@ export class StreamClient {
   private onFrame(conn: Conn, raw: WebSocket.RawData): void {
     this.alive(conn);
     if (this.started) handleFrame(frameText(raw), conn.frames);
-  }
-
-  private closeConn(conn: Conn): Promise<void> {
-    this.clearTimers(conn);
-    const { ws } = conn;
-    if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-    return new Promise((resolve) => {
-      const force = setTimeout(() => ws.terminate(), 1_000);
-      ws.once("close", () => {
-        clearTimeout(force);
-        resolve();
-      });
-      if (ws.readyState === WebSocket.OPEN) ws.close(1000, "client stop");
-      else ws.terminate();
-    });
-  }
-
-  private clearTimers(conn: Conn): void {
-    clearInterval(conn.pingTimer);
-    clearTimeout(conn.pongTimer);
-    clearTimeout(conn.drainTimer);
-    conn.pingTimer = conn.pongTimer = conn.drainTimer = undefined;
   }
 
   private setConnected(connected: boolean): void {

@@ -193,7 +193,7 @@ export class InboundJournal implements InboundJournalLike {
   /** One write + one fdatasync for everything queued; lines queued meanwhile form the next batch. */
   private flush(): void {
     if (this.buffer.length === 0 || this.closed) return;
-    const { buf, chars, lines, batch } = this.take();
+    const { text, lines, batch } = this.take();
     let fd: number;
     try {
       fd = this.ensureOpen();
@@ -212,9 +212,10 @@ export class InboundJournal implements InboundJournalLike {
           if (this.buffer.length > 0) this.flush();
         }
       };
-      write(fd, buf, (err) => {
+      // A string: node encodes it straight into the write, no Buffer of the batch on the JS heap.
+      write(fd, text, null, "utf8", (err) => {
         if (err) return finish(err);
-        this.counted(chars, lines);
+        this.counted(text.length, lines);
         // A batch of done lines only needs no fsync; one with new entries does (they are acked next).
         this.stats.batches++;
         if (!batch) return finish(null);
@@ -226,16 +227,16 @@ export class InboundJournal implements InboundJournalLike {
 
   private writeSyncNow(): void {
     if (this.buffer.length === 0) return;
-    const { buf, chars, lines, batch } = this.take();
+    const { text, lines, batch } = this.take();
     try {
       const fd = this.ensureOpen();
-      writeSync(fd, buf);
+      writeSync(fd, text, null, "utf8");
       this.stats.batches++;
       if (batch) {
         fdatasyncSync(fd);
         this.stats.fsyncs++;
       }
-      this.counted(chars, lines);
+      this.counted(text.length, lines);
       batch?.resolve();
       this.maybeCompact();
     } catch (err) {
@@ -243,14 +244,14 @@ export class InboundJournal implements InboundJournalLike {
     }
   }
 
-  /** The queued lines as one buffer (one string, encoded once), and the entries among them. */
-  private take(): { buf: Buffer; chars: number; lines: number; batch: Batch | undefined } {
+  /** The queued lines as one string, and the entries among them. */
+  private take(): { text: string; lines: number; batch: Batch | undefined } {
     const text = this.buffer.join("");
     const lines = this.buffer.length; // one line per queued string
     const batch = this.batch;
     this.buffer = [];
     this.batch = undefined;
-    return { buf: Buffer.from(text, "utf8"), chars: text.length, lines, batch };
+    return { text, lines, batch };
   }
 
   /** `size` in UTF-16 units, as every line is counted (what matters is the ratio to live lines). */
