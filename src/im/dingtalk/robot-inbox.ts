@@ -57,8 +57,11 @@ export class RobotInbox {
     return this.queue.length - this.head + this.inFlight;
   }
 
-  /** One CALLBACK frame of the robot topic; `ack` sends an ack frame on its connection. */
-  receive(raw: string, meta: CallbackMeta, ack: Ack): void {
+  /**
+   * One CALLBACK frame of the robot topic; `ack` sends an ack frame on its connection. `frame`: the
+   * frame's bytes as received, whose `data` is `raw`: journaled as they are.
+   */
+  receive(raw: string, meta: CallbackMeta, ack: Ack, frame?: Buffer): void {
     const data = parseFrameData({ data: raw });
     if (!data || typeof data !== "object" || Array.isArray(data)) {
       ack(meta.messageId, ACK_DATA);
@@ -83,7 +86,7 @@ export class RobotInbox {
     }
     let rec: ReturnType<typeof journal.record>;
     try {
-      rec = journal.record(key, raw, true); // parsed above: JSON, stored verbatim
+      rec = journal.record(key, raw, { json: true, frame }); // parsed above: JSON, stored verbatim
     } catch (err) {
       this.refuse(key, err as Error);
       return;

@@ -37,13 +37,15 @@ export function ackSender(ws: WebSocket, id: number, log: (line: string) => void
   };
 }
 
-/** A WebSocket message as text. A Buffer (ws's default binaryType) is decoded in place, not copied. */
-export function frameText(raw: WebSocket.RawData): string {
-  if (Buffer.isBuffer(raw)) return raw.toString("utf8");
-  return Array.isArray(raw) ? Buffer.concat(raw).toString("utf8") : Buffer.from(raw).toString("utf8");
+/** A WebSocket message as one Buffer: a Buffer (ws's default binaryType) as is, not copied. */
+export function frameBytes(raw: WebSocket.RawData): Buffer {
+  if (Buffer.isBuffer(raw)) return raw;
+  return Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw);
 }
 
-export function handleFrame(text: string, ctx: FrameContext): void {
+/** One message; `bytes` are handed on to the journal as they are (robot callbacks). */
+export function handleFrame(bytes: Buffer, ctx: FrameContext): void {
+  const text = bytes.toString("utf8");
   const decoded = decodeStreamFrame(text);
   if (!decoded.ok) {
     // Malformed or unknown frames are logged and, when they carry a messageId, acked.
@@ -66,7 +68,7 @@ export function handleFrame(text: string, ctx: FrameContext): void {
       return;
     case "CALLBACK":
       if (topic === ROBOT_TOPIC) {
-        ctx.robot.receive(data, { messageId, topic }, ctx.ack);
+        ctx.robot.receive(data, { messageId, topic }, ctx.ack, bytes);
         return;
       }
       ctx.ack(messageId, CALLBACK_IGNORED);

@@ -11,7 +11,7 @@ import { pinnedLookup } from "../transport/pinned-lookup.js";
 import { abortError, sleep } from "../transport/sleep.js";
 import { RobotInbox } from "./robot-inbox.js";
 import { type Conn, clearTimers, closeConn } from "./stream-conn.js";
-import { ackSender, type FrameContext, frameText, handleFrame } from "./stream-frames.js";
+import { ackSender, type FrameContext, frameBytes, handleFrame } from "./stream-frames.js";
 import {
   DEFAULT_STREAM_TIMING,
   isFatal,
@@ -258,7 +258,7 @@ export class StreamClient {
 
   private onFrame(conn: Conn, raw: WebSocket.RawData): void {
     this.alive(conn);
-    if (this.started) handleFrame(frameText(raw), conn.frames);
+    if (this.started) handleFrame(frameBytes(raw), conn.frames);
   }
 
   private setConnected(connected: boolean): void {

@@ -10,14 +10,25 @@
  * caller acks then). Per-message cost is flat; a burst of frames costs one fsync per batch.
  *
  * Format: JSON lines, an "in" line per entry (its data verbatim or escaped: inbound-journal-file.ts)
- * and `{"t":"done","id"}`. A torn last line (a crash mid-write) is skipped. The file is compacted to the pending entries on open and when at
- * least half of it is done lines (amortized O(1) per message).
+ * and `{"t":"done","id"}`. A torn last line (a crash mid-write) is skipped. The file is compacted to
+ * the pending entries on open and when at least half of it is done lines (amortized O(1) per
+ * message; inbound-journal-limits.ts).
  */
-import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, write, writeSync } from "node:fs";
+import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
-import { inLine, type JournalEntry, readJournal, writeJournal } from "./inbound-journal-file.js";
+import {
+  type Batch,
+  type BatchData,
+  LineQueue,
+  newBatch,
+  writeBatch,
+  writeBatchSync,
+} from "./inbound-journal-batch.js";
+import { frameLine, inLine, type JournalEntry, readJournal, writeJournal } from "./inbound-journal-file.js";
+import { DEFAULT_LIMITS, JournalFullError, type JournalLimits } from "./inbound-journal-limits.js";
 
 export type { JournalEntry } from "./inbound-journal-file.js";
+export { JournalFullError, type JournalLimits } from "./inbound-journal-limits.js";
 
 export interface JournalRecord {
   /** False: this id is already pending (a redelivery); `durable` is the first copy's commit. */
@@ -29,73 +40,37 @@ export interface JournalRecord {
 
 /** What the Stream client needs from a journal (tests may pass a fake). */
 export interface InboundJournalLike {
-  /**
-   * Queue an entry for the next group commit. Throws JournalFullError when over `maxPending`.
-   * `json`: the caller parsed `data` as JSON, so it may be stored verbatim (no escaping).
-   */
-  record(id: string, data: string, json?: boolean): JournalRecord;
+  /** Queue an entry for the next group commit. Throws JournalFullError when over `maxPending`. */
+  record(id: string, data: string, how?: RecordHow): JournalRecord;
   done(id: string): void;
   pending(): JournalEntry[];
 }
 
-export interface JournalLimits {
-  /** Consider compacting after this many lines were appended since the last compaction. */
-  compactAfterLines: number;
-  /** ... or after this many bytes. Compaction runs only when done lines are at least half the file. */
-  compactAfterBytes: number;
+/** How an entry's data may be stored (inbound-journal-file.ts); unset: escaped, always safe. */
+export interface RecordHow {
+  /** The caller parsed `data` as JSON: stored verbatim, not escaped. */
+  json?: boolean;
   /**
-   * Unfinished entries kept at most. Beyond it new messages are refused (not acked, so the
-   * platform redelivers them later): backpressure that loses nothing, and bounded memory.
+   * The bytes of the JSON object the data came in, whose `data` member is `data` (a string, or an
+   * object whose JSON.stringify is `data`): stored as they are, the bytes written without a copy.
    */
-  maxPending: number;
-}
-
-const DEFAULT_LIMITS: JournalLimits = {
-  compactAfterLines: 500,
-  compactAfterBytes: 4 * 1024 * 1024,
-  maxPending: 20_000,
-};
-
-export class JournalFullError extends Error {
-  readonly code = "inbound_backlog_full";
-  constructor(max: number) {
-    super(
-      `more than ${max} received messages are still being handled; not acked, the platform redelivers it later. If this persists, check the daemon log for a stuck handler.`,
-    );
-  }
+  frame?: Buffer;
 }
 
 interface Open extends JournalEntry {
-  /** Its "in" line as written (newline included): compaction rewrites it as is, not re-encoded. */
-  line: string;
+  /** Its "in" line as read from the file: compaction rewrites it as is. Unset: from `data`. */
+  line?: string;
+  json: boolean;
   /** Size of its "in" line (UTF-16 units, like all of the compaction accounting). */
   bytes: number;
   durable: Promise<void>;
-}
-
-/** The entries of one group commit: one promise for all of them (not one per entry). */
-interface Batch {
-  ids: string[];
-  durable: Promise<void>;
-  resolve(): void;
-  reject(err: Error): void;
-}
-
-function newBatch(): Batch {
-  const batch = { ids: [] as string[] } as unknown as Batch;
-  batch.durable = new Promise<void>((resolve, reject) => {
-    batch.resolve = resolve;
-    batch.reject = reject;
-  });
-  batch.durable.catch(() => {}); // the callers handle it; never an unhandled rejection
-  return batch;
 }
 
 export class InboundJournal implements InboundJournalLike {
   private fd: number | undefined;
   private readonly open = new Map<string, Open>();
   private readonly limits: JournalLimits;
-  private buffer: string[] = [];
+  private buffer = new LineQueue();
   /** The entries queued in `buffer`, if any (a buffer of done lines only needs no fsync). */
   private batch: Batch | undefined;
   private scheduled = false;
@@ -129,20 +104,31 @@ export class InboundJournal implements InboundJournalLike {
     return this.open.size;
   }
 
-  record(id: string, data: string, json = false): JournalRecord {
+  record(id: string, data: string, how?: RecordHow): JournalRecord {
     const known = this.open.get(id);
     if (known) return { fresh: false, durable: known.durable, at: known.at };
     if (this.closed) throw new Error("inbound journal is closed");
     if (this.open.size >= this.limits.maxPending) throw new JournalFullError(this.limits.maxPending);
     const at = Date.now();
-    const line = inLine({ id, data, at }, json);
+    const json = how?.json === true;
+    const frame = how?.frame;
     this.batch ??= newBatch();
     this.batch.ids.push(id);
     const durable = this.batch.durable;
-    const bytes = line.length;
-    this.open.set(id, { id, data, at, line, bytes, durable });
+    let bytes: number;
+    // The frame as it came, unless a newline in it would split the line (JSON whitespace).
+    if (frame && frame.indexOf(10) === -1) {
+      const [prefix, suffix] = frameLine(id, at);
+      bytes = prefix.length + frame.length + suffix.length;
+      this.buffer.pushFrame(prefix, frame, suffix);
+      this.schedule();
+    } else {
+      const line = inLine({ id, data, at }, json);
+      bytes = line.length;
+      this.queue(line);
+    }
+    this.open.set(id, { id, data, at, json, bytes, durable });
     this.liveBytes += bytes;
-    this.queue(line);
     return { fresh: true, durable, at };
   }
 
@@ -181,6 +167,10 @@ export class InboundJournal implements InboundJournalLike {
 
   private queue(line: string): void {
     this.buffer.push(line);
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (this.scheduled || this.flushing) return;
     this.scheduled = true;
     // After the current I/O phase: every frame that arrived in the same socket read joins the batch.
@@ -193,7 +183,7 @@ export class InboundJournal implements InboundJournalLike {
   /** One write + one fdatasync for everything queued; lines queued meanwhile form the next batch. */
   private flush(): void {
     if (this.buffer.length === 0 || this.closed) return;
-    const { text, lines, batch } = this.take();
+    const { payload, size, lines, batch } = this.take();
     let fd: number;
     try {
       fd = this.ensureOpen();
@@ -212,10 +202,9 @@ export class InboundJournal implements InboundJournalLike {
           if (this.buffer.length > 0) this.flush();
         }
       };
-      // A string: node encodes it straight into the write, no Buffer of the batch on the JS heap.
-      write(fd, text, null, "utf8", (err) => {
+      writeBatch(fd, payload, (err) => {
         if (err) return finish(err);
-        this.counted(text.length, lines);
+        this.counted(size, lines);
         // A batch of done lines only needs no fsync; one with new entries does (they are acked next).
         this.stats.batches++;
         if (!batch) return finish(null);
@@ -227,16 +216,16 @@ export class InboundJournal implements InboundJournalLike {
 
   private writeSyncNow(): void {
     if (this.buffer.length === 0) return;
-    const { text, lines, batch } = this.take();
+    const { payload, size, lines, batch } = this.take();
     try {
       const fd = this.ensureOpen();
-      writeSync(fd, text, null, "utf8");
+      writeBatchSync(fd, payload);
       this.stats.batches++;
       if (batch) {
         fdatasyncSync(fd);
         this.stats.fsyncs++;
       }
-      this.counted(text.length, lines);
+      this.counted(size, lines);
       batch?.resolve();
       this.maybeCompact();
     } catch (err) {
@@ -244,14 +233,11 @@ export class InboundJournal implements InboundJournalLike {
     }
   }
 
-  /** The queued lines as one string, and the entries among them. */
-  private take(): { text: string; lines: number; batch: Batch | undefined } {
-    const text = this.buffer.join("");
-    const lines = this.buffer.length; // one line per queued string
+  /** The queued lines, and the entries among them. */
+  private take(): BatchData & { batch: Batch | undefined } {
     const batch = this.batch;
-    this.buffer = [];
     this.batch = undefined;
-    return { text, lines, batch };
+    return { ...this.buffer.take(), batch };
   }
 
   /** `size` in UTF-16 units, as every line is counted (what matters is the ratio to live lines). */
@@ -295,7 +281,7 @@ export class InboundJournal implements InboundJournalLike {
 
   private load(): void {
     const { entries, skipped } = readJournal(this.path);
-    for (const e of entries) this.open.set(e.id, { ...e, durable: Promise.resolve() });
+    for (const e of entries) this.open.set(e.id, { ...e, json: false, durable: Promise.resolve() });
     if (skipped > 0) this.log(`inbound journal ${this.path}: skipped ${skipped} unreadable line(s)`);
   }
 
