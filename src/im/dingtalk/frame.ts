@@ -59,16 +59,17 @@ export function decodeStreamFrame(raw: string): FrameResult {
   if (typeof rawHeaders !== "object" || rawHeaders === null || Array.isArray(rawHeaders)) {
     return { ok: false, reason: `stream ${type} frame has no headers object` };
   }
-  const headers: Record<string, string> = {};
-  const given = rawHeaders as Record<string, unknown>;
-  for (const key in given) {
-    if (!Object.hasOwn(given, key)) continue;
-    const value = given[key];
-    // Values are strings on the wire, but `time` is documented as a Number.
-    if (typeof value === "string") headers[key] = value;
-    else if (typeof value === "number" || typeof value === "boolean") headers[key] = String(value);
+  // The parsed object is ours: normalized in place, not copied. Values are strings on the wire, but
+  // `time` is documented as a Number; other values are dropped. (`for in` over a JSON.parse result
+  // sees only its own keys.)
+  const headers = rawHeaders as Record<string, unknown>;
+  for (const key in headers) {
+    const value = headers[key];
+    if (typeof value === "string") continue;
+    if (typeof value === "number" || typeof value === "boolean") headers[key] = String(value);
+    else delete headers[key];
   }
-  const messageId = headers.messageId;
+  const messageId = headers.messageId as string | undefined;
   if (!messageId) return { ok: false, reason: `stream ${type} frame has no headers.messageId` };
   const topic = headers.topic ?? "";
   if (type !== "EVENT" && !topic) return { ok: false, reason: `stream ${type} frame has no headers.topic` };

@@ -18,6 +18,22 @@ interface Item {
   meta: CallbackMeta;
 }
 
+/** Sends the ack frame of push `messageId` with `data` (one function per connection, not per frame). */
+export type Ack = (messageId: string, data: string) => void;
+
+/**
+ * The frames waiting for one journal batch: acked together by one reaction on the batch's promise
+ * (a burst's frames share a batch), not one promise reaction and closure per frame.
+ */
+interface Waiting {
+  durable: Promise<void>;
+  acks: Ack[];
+  pushIds: string[];
+  keys: string[];
+  /** The msgId to remember once acked; undefined for a redelivery of a pending one. */
+  msgIds: (string | undefined)[];
+}
+
 /** The answer to a robot callback. */
 const ACK_DATA = JSON.stringify({ response: null });
 
@@ -29,6 +45,7 @@ export class RobotInbox {
   private head = 0;
   private inFlight = 0;
   private refusing = false;
+  private waiting: Waiting | undefined;
 
   constructor(
     private readonly opts: Deps,
@@ -40,12 +57,14 @@ export class RobotInbox {
     return this.queue.length - this.head + this.inFlight;
   }
 
-  /** One CALLBACK frame of the robot topic; `ack` sends the ack frame with the given data. */
-  receive(raw: string, meta: CallbackMeta, ack: (data: string) => void): void {
-    const ackData = ACK_DATA;
+  /**
+   * One CALLBACK frame of the robot topic; `ack` sends an ack frame on its connection. `frame`: the
+   * frame's bytes as received, whose `data` is `raw`: journaled as they are.
+   */
+  receive(raw: string, meta: CallbackMeta, ack: Ack, frame?: Buffer): void {
     const data = parseFrameData({ data: raw });
     if (!data || typeof data !== "object" || Array.isArray(data)) {
-      ack(ackData);
+      ack(meta.messageId, ACK_DATA);
       this.opts.log(
         `stream: frame dropped: robot callback data is not a JSON object (${meta.messageId}, acked)`,
       );
@@ -53,7 +72,7 @@ export class RobotInbox {
     }
     const id = msgIdOf(data);
     if (id && this.opts.dedupe.has(id)) {
-      ack(ackData);
+      ack(meta.messageId, ACK_DATA);
       this.opts.log(`stream: duplicate message ${id} skipped (acked)`);
       return;
     }
@@ -61,13 +80,13 @@ export class RobotInbox {
     const item: Item = { data: data as Record<string, unknown>, key, meta };
     const journal = this.opts.journal;
     if (!journal) {
-      ack(ackData);
+      ack(meta.messageId, ACK_DATA);
       this.accept(item, id);
       return;
     }
     let rec: ReturnType<typeof journal.record>;
     try {
-      rec = journal.record(key, raw);
+      rec = journal.record(key, raw, { json: true, frame }); // parsed above: JSON, stored verbatim
     } catch (err) {
       this.refuse(key, err as Error);
       return;
@@ -76,10 +95,7 @@ export class RobotInbox {
     if (!rec.fresh) {
       // Redelivered while the first copy waits for its batch: ack it with that batch, handle once.
       this.opts.log(`stream: duplicate message ${key} skipped (acked once journaled)`);
-      rec.durable.then(
-        () => ack(ackData),
-        () => {},
-      );
+      this.ackWhenDurable(rec.durable, ack, meta.messageId, key, undefined);
       return;
     }
     meta.receivedAt = rec.at; // `meta` is this frame's own object (stream.ts), not shared
@@ -87,15 +103,43 @@ export class RobotInbox {
     // for the ledger's own commit, so the two fsyncs overlap instead of adding up. Unacked until
     // then: after a crash or a failed write DingTalk redelivers it, and the ledger (idempotent on the
     // message id) and the bridge's seen-ids drop the copy.
-    rec.durable.then(
-      () => {
-        ack(ackData);
-        this.remember(id);
-      },
-      (err: Error) =>
-        this.opts.log(`stream: cannot journal ${key} (${err.message}); not acked so DingTalk redelivers it`),
-    );
+    this.ackWhenDurable(rec.durable, ack, meta.messageId, key, id);
     this.enqueue(item);
+  }
+
+  /** Ack (and remember the msgId) once `durable` resolves; a failed batch is not acked. */
+  private ackWhenDurable(
+    durable: Promise<void>,
+    ack: Ack,
+    pushId: string,
+    key: string,
+    msgId: string | undefined,
+  ): void {
+    let w = this.waiting;
+    if (w?.durable !== durable) {
+      const group: Waiting = { durable, acks: [], pushIds: [], keys: [], msgIds: [] };
+      this.waiting = w = group;
+      durable.then(
+        () => {
+          if (this.waiting === group) this.waiting = undefined;
+          for (let i = 0; i < group.acks.length; i++) {
+            (group.acks[i] as Ack)(group.pushIds[i] as string, ACK_DATA);
+            this.remember(group.msgIds[i]);
+          }
+        },
+        (err: Error) => {
+          if (this.waiting === group) this.waiting = undefined;
+          const more = group.keys.length > 1 ? ` and ${group.keys.length - 1} more` : "";
+          this.opts.log(
+            `stream: cannot journal ${group.keys[0]}${more} (${err.message}); not acked so DingTalk redelivers it`,
+          );
+        },
+      );
+    }
+    w.acks.push(ack);
+    w.pushIds.push(pushId);
+    w.keys.push(key);
+    w.msgIds.push(msgId);
   }
 
   /** Messages journaled but not handled before the last stop or crash (docs/dingtalk-transport.md, "Inbound journal"). */
@@ -159,20 +203,36 @@ export class RobotInbox {
     }
   }
 
+  /** The handler runs in a microtask (in queue order, never inside `receive`); one reaction on its result. */
   private dispatch({ data, key, meta }: Item): void {
-    Promise.resolve()
-      .then(() => this.opts.onCallback(data, meta))
-      .then(() => {
-        // Not after stop() began: the bridge may have dropped it while stopping; replay is harmless.
-        if (this.running()) this.opts.journal?.done(key);
-      })
-      .catch((err: unknown) =>
-        this.opts.log(`stream: message handler failed: ${(err as Error)?.message ?? err}`),
-      )
-      .finally(() => {
-        this.inFlight--;
-        this.pump();
-      });
+    queueMicrotask(() => {
+      let result: Promise<void> | void;
+      try {
+        result = this.opts.onCallback(data, meta);
+      } catch (err) {
+        this.settled(key, err);
+        return;
+      }
+      if (result && typeof result.then === "function")
+        result.then(
+          () => this.settled(key),
+          (err: unknown) => this.settled(key, err ?? new Error("rejected")),
+        );
+      else this.settled(key);
+    });
+  }
+
+  private settled(key: string, err?: unknown): void {
+    try {
+      if (err !== undefined) throw err;
+      // Not after stop() began: the bridge may have dropped it while stopping; replay is harmless.
+      if (this.running()) this.opts.journal?.done(key);
+    } catch (e) {
+      this.opts.log(`stream: message handler failed: ${(e as Error)?.message ?? e}`);
+    } finally {
+      this.inFlight--;
+      this.pump();
+    }
   }
 }
 

@@ -16,9 +16,17 @@ interface Corkable {
 
 const corked = new WeakSet<object>();
 
+let lastData = "{}";
+let lastQuoted = JSON.stringify(lastData);
+
 /** The ack of a pushed frame: `data` is the callback's answer (a JSON string), sent as a string. */
 export function ackFrame(messageId: string, data: string): string {
-  return `{"code":200,"headers":{"messageId":${JSON.stringify(messageId)},"contentType":"application/json"},"message":"OK","data":${JSON.stringify(data)}}`;
+  // A burst acks with the same answer: quote it once.
+  if (data !== lastData) {
+    lastData = data;
+    lastQuoted = JSON.stringify(data);
+  }
+  return `{"code":200,"headers":{"messageId":${JSON.stringify(messageId)},"contentType":"application/json"},"message":"OK","data":${lastQuoted}}`;
 }
 
 /** `ws.send(text)`, batched with the other sends of this tick into one socket write. */

@@ -9,15 +9,12 @@ import WebSocket from "ws";
 import { backoffDelay } from "../transport/backoff.js";
 import { pinnedLookup } from "../transport/pinned-lookup.js";
 import { abortError, sleep } from "../transport/sleep.js";
-import { ROBOT_TOPIC } from "./api.js";
-import { decodeStreamFrame } from "./frame.js";
 import { RobotInbox } from "./robot-inbox.js";
-import { ackFrame, sendInTick } from "./stream-ack.js";
+import { type Conn, clearTimers, closeConn } from "./stream-conn.js";
+import { ackSender, type FrameContext, frameBytes, handleFrame } from "./stream-frames.js";
 import {
   DEFAULT_STREAM_TIMING,
   isFatal,
-  messageIdOf,
-  reasonOf,
   type StreamClientOptions,
   type StreamStatus,
   type StreamTiming,
@@ -30,21 +27,6 @@ export {
   type StreamStatus,
   type StreamTiming,
 } from "./stream-options.js";
-
-interface Conn {
-  id: number;
-  ws: WebSocket;
-  openedAt: number;
-  draining: boolean;
-  lastTick: number;
-  /** Why we are terminating this socket, so the close handler reports the real cause. */
-  why?: { code: string; reason: string };
-  pingTimer?: NodeJS.Timeout;
-  pongTimer?: NodeJS.Timeout;
-  drainTimer?: NodeJS.Timeout;
-}
-
-const QUIET_SYSTEM_TOPICS = new Set(["CONNECTED", "REGISTERED", "KEEPALIVE"]);
 
 export class StreamClient {
   private readonly t: StreamTiming;
@@ -100,7 +82,7 @@ export class StreamClient {
     if (!this.started) return;
     this.started = false;
     this.abort.abort();
-    const closing = [...this.conns].map((c) => this.closeConn(c));
+    const closing = [...this.conns].map((c) => closeConn(c));
     this.current = undefined;
     this.setConnected(false);
     await Promise.all(closing);
@@ -120,7 +102,17 @@ export class StreamClient {
       // The guard's approved addresses, not a second DNS answer (transport/pinned-lookup.ts).
       ...(addresses && { lookup: pinnedLookup(addresses) }),
     });
-    const conn: Conn = { id: this.nextId++, ws, openedAt: 0, draining: false, lastTick: 0 };
+    const id = this.nextId++;
+    const log = this.opts.log;
+    const frames: FrameContext = {
+      id,
+      ack: ackSender(ws, id, log),
+      robot: this.robot,
+      log,
+      disconnect: (why) =>
+        this.drain(conn, "dingtalk_stream_disconnect", `server disconnect${why ? `: ${why}` : ""}`),
+    };
+    const conn: Conn = { id, ws, openedAt: 0, draining: false, lastTick: 0, frames };
     // Listen before `open`: the gateway may push in the same packet as the handshake answer.
     ws.on("message", (raw) => this.onFrame(conn, raw));
     ws.on("pong", () => this.alive(conn));
@@ -194,7 +186,7 @@ export class StreamClient {
   }
 
   private onClose(conn: Conn, code: number, reason: string): void {
-    this.clearTimers(conn);
+    clearTimers(conn);
     this.conns.delete(conn);
     if (Date.now() - conn.openedAt >= this.t.healthyAfterMs) this.failures = 0;
     const closed = `socket closed (${code}${reason ? ` ${reason}` : ""})`;
@@ -266,78 +258,7 @@ export class StreamClient {
 
   private onFrame(conn: Conn, raw: WebSocket.RawData): void {
     this.alive(conn);
-    if (!this.started) return;
-    // A Buffer (ws's default binaryType) is decoded in place: `Buffer.from(buffer)` would copy it.
-    const text = Array.isArray(raw)
-      ? Buffer.concat(raw).toString("utf8")
-      : Buffer.isBuffer(raw)
-        ? raw.toString("utf8")
-        : Buffer.from(raw).toString("utf8");
-    const decoded = decodeStreamFrame(text);
-    if (!decoded.ok) {
-      // Malformed or unknown frames are logged and, when they carry a messageId, acked.
-      const messageId = messageIdOf(text);
-      this.opts.log(
-        `stream #${conn.id}: frame dropped: ${decoded.reason}${messageId ? " (acked)" : " (no messageId, not acked)"}`,
-      );
-      if (messageId) this.ack(conn, messageId, "{}");
-      return;
-    }
-    const { type, headers, data } = decoded.frame;
-    const { messageId, topic } = headers;
-    switch (type) {
-      case "SYSTEM":
-        // ping: echo the data (it carries `opaque`) unchanged, before anything else.
-        this.ack(conn, messageId, topic === "ping" ? data : "{}");
-        if (topic === "disconnect") {
-          const why = reasonOf(data);
-          this.drain(conn, "dingtalk_stream_disconnect", `server disconnect${why ? `: ${why}` : ""}`);
-        } else if (topic !== "ping" && !QUIET_SYSTEM_TOPICS.has(topic))
-          this.opts.log(`stream: frame dropped: unknown SYSTEM topic ${topic} (acked)`);
-        return;
-      case "CALLBACK":
-        if (topic === ROBOT_TOPIC) {
-          this.robot.receive(data, { messageId, topic }, (ackData) => this.ack(conn, messageId, ackData));
-          return;
-        }
-        this.ack(conn, messageId, JSON.stringify({ response: null }));
-        this.opts.log(`stream: frame dropped: unknown CALLBACK topic ${topic} (acked)`);
-        return;
-      case "EVENT":
-        this.ack(conn, messageId, JSON.stringify({ status: "SUCCESS", message: "ignored" }));
-        this.opts.log(`stream: frame dropped: EVENT ${headers.eventType ?? topic} is not subscribed (acked)`);
-        return;
-    }
-  }
-
-  private ack(conn: Conn, messageId: string, data: string): void {
-    if (conn.ws.readyState !== WebSocket.OPEN) {
-      this.opts.log(`stream #${conn.id}: socket not open, ack for ${messageId} dropped`);
-      return;
-    }
-    sendInTick(conn.ws, ackFrame(messageId, data));
-  }
-
-  private closeConn(conn: Conn): Promise<void> {
-    this.clearTimers(conn);
-    const { ws } = conn;
-    if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-    return new Promise((resolve) => {
-      const force = setTimeout(() => ws.terminate(), 1_000);
-      ws.once("close", () => {
-        clearTimeout(force);
-        resolve();
-      });
-      if (ws.readyState === WebSocket.OPEN) ws.close(1000, "client stop");
-      else ws.terminate();
-    });
-  }
-
-  private clearTimers(conn: Conn): void {
-    clearInterval(conn.pingTimer);
-    clearTimeout(conn.pongTimer);
-    clearTimeout(conn.drainTimer);
-    conn.pingTimer = conn.pongTimer = conn.drainTimer = undefined;
+    if (this.started) handleFrame(frameBytes(raw), conn.frames);
   }
 
   private setConnected(connected: boolean): void {

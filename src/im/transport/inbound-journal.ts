@@ -9,15 +9,26 @@
  * written goes out in ONE write and ONE `fdatasync`, then every promise of that batch resolves (the
  * caller acks then). Per-message cost is flat; a burst of frames costs one fsync per batch.
  *
- * Format: JSON lines, `{"t":"in","id","data","at"}` and `{"t":"done","id"}`. A torn last line (a
- * crash mid-write) is skipped. The file is compacted to the pending entries on open and when at
- * least half of it is done lines (amortized O(1) per message).
+ * Format: JSON lines, an "in" line per entry (its data verbatim or escaped: inbound-journal-file.ts)
+ * and `{"t":"done","id"}`. A torn last line (a crash mid-write) is skipped. The file is compacted to
+ * the pending entries on open and when at least half of it is done lines (amortized O(1) per
+ * message; inbound-journal-limits.ts).
  */
-import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync, write, writeSync } from "node:fs";
+import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
-import { inLine, type JournalEntry, readJournal, writeJournal } from "./inbound-journal-file.js";
+import {
+  type Batch,
+  type BatchData,
+  LineQueue,
+  newBatch,
+  writeBatch,
+  writeBatchSync,
+} from "./inbound-journal-batch.js";
+import { frameLine, inLine, type JournalEntry, readJournal, writeJournal } from "./inbound-journal-file.js";
+import { DEFAULT_LIMITS, JournalFullError, type JournalLimits } from "./inbound-journal-limits.js";
 
 export type { JournalEntry } from "./inbound-journal-file.js";
+export { JournalFullError, type JournalLimits } from "./inbound-journal-limits.js";
 
 export interface JournalRecord {
   /** False: this id is already pending (a redelivery); `durable` is the first copy's commit. */
@@ -30,58 +41,38 @@ export interface JournalRecord {
 /** What the Stream client needs from a journal (tests may pass a fake). */
 export interface InboundJournalLike {
   /** Queue an entry for the next group commit. Throws JournalFullError when over `maxPending`. */
-  record(id: string, data: string): JournalRecord;
+  record(id: string, data: string, how?: RecordHow): JournalRecord;
   done(id: string): void;
   pending(): JournalEntry[];
 }
 
-export interface JournalLimits {
-  /** Consider compacting after this many lines were appended since the last compaction. */
-  compactAfterLines: number;
-  /** ... or after this many bytes. Compaction runs only when done lines are at least half the file. */
-  compactAfterBytes: number;
+/** How an entry's data may be stored (inbound-journal-file.ts); unset: escaped, always safe. */
+export interface RecordHow {
+  /** The caller parsed `data` as JSON: stored verbatim, not escaped. */
+  json?: boolean;
   /**
-   * Unfinished entries kept at most. Beyond it new messages are refused (not acked, so the
-   * platform redelivers them later): backpressure that loses nothing, and bounded memory.
+   * The bytes of the JSON object the data came in, whose `data` member is `data` (a string, or an
+   * object whose JSON.stringify is `data`): stored as they are, the bytes written without a copy.
    */
-  maxPending: number;
-}
-
-const DEFAULT_LIMITS: JournalLimits = {
-  compactAfterLines: 500,
-  compactAfterBytes: 4 * 1024 * 1024,
-  maxPending: 20_000,
-};
-
-export class JournalFullError extends Error {
-  readonly code = "inbound_backlog_full";
-  constructor(max: number) {
-    super(
-      `more than ${max} received messages are still being handled; not acked, the platform redelivers it later. If this persists, check the daemon log for a stuck handler.`,
-    );
-  }
+  frame?: Buffer;
 }
 
 interface Open extends JournalEntry {
-  /** Its "in" line as written (newline included): compaction rewrites it as is, not re-escaped. */
-  line: string;
-  /** Size of its "in" line. */
+  /** Its "in" line as read from the file: compaction rewrites it as is. Unset: from `data`. */
+  line?: string;
+  json: boolean;
+  /** Size of its "in" line (UTF-16 units, like all of the compaction accounting). */
   bytes: number;
   durable: Promise<void>;
-}
-
-interface Waiter {
-  id: string;
-  resolve(): void;
-  reject(err: Error): void;
 }
 
 export class InboundJournal implements InboundJournalLike {
   private fd: number | undefined;
   private readonly open = new Map<string, Open>();
   private readonly limits: JournalLimits;
-  private buffer: string[] = [];
-  private waiters: Waiter[] = [];
+  private buffer = new LineQueue();
+  /** The entries queued in `buffer`, if any (a buffer of done lines only needs no fsync). */
+  private batch: Batch | undefined;
   private scheduled = false;
   private flushing: Promise<void> | undefined;
   private linesSinceCompact = 0;
@@ -113,19 +104,31 @@ export class InboundJournal implements InboundJournalLike {
     return this.open.size;
   }
 
-  record(id: string, data: string): JournalRecord {
+  record(id: string, data: string, how?: RecordHow): JournalRecord {
     const known = this.open.get(id);
     if (known) return { fresh: false, durable: known.durable, at: known.at };
     if (this.closed) throw new Error("inbound journal is closed");
     if (this.open.size >= this.limits.maxPending) throw new JournalFullError(this.limits.maxPending);
     const at = Date.now();
-    const line = inLine({ id, data, at });
-    const durable = new Promise<void>((resolve, reject) => this.waiters.push({ id, resolve, reject }));
-    durable.catch(() => {}); // the caller handles it; never an unhandled rejection
-    const bytes = Buffer.byteLength(line);
-    this.open.set(id, { id, data, at, line, bytes, durable });
+    const json = how?.json === true;
+    const frame = how?.frame;
+    this.batch ??= newBatch();
+    this.batch.ids.push(id);
+    const durable = this.batch.durable;
+    let bytes: number;
+    // The frame as it came, unless a newline in it would split the line (JSON whitespace).
+    if (frame && frame.indexOf(10) === -1) {
+      const [prefix, suffix] = frameLine(id, at);
+      bytes = prefix.length + frame.length + suffix.length;
+      this.buffer.pushFrame(prefix, frame, suffix);
+      this.schedule();
+    } else {
+      const line = inLine({ id, data, at }, json);
+      bytes = line.length;
+      this.queue(line);
+    }
+    this.open.set(id, { id, data, at, json, bytes, durable });
     this.liveBytes += bytes;
-    this.queue(line);
     return { fresh: true, durable, at };
   }
 
@@ -135,7 +138,7 @@ export class InboundJournal implements InboundJournalLike {
     if (!entry) return;
     this.open.delete(id);
     this.liveBytes -= entry.bytes;
-    if (!this.closed) this.queue(`${JSON.stringify({ t: "done", id })}\n`);
+    if (!this.closed) this.queue(`{"t":"done","id":${JSON.stringify(id)}}\n`);
   }
 
   /** Resolves when everything queued so far is written (tests, stop). */
@@ -164,6 +167,10 @@ export class InboundJournal implements InboundJournalLike {
 
   private queue(line: string): void {
     this.buffer.push(line);
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (this.scheduled || this.flushing) return;
     this.scheduled = true;
     // After the current I/O phase: every frame that arrived in the same socket read joins the batch.
@@ -176,18 +183,18 @@ export class InboundJournal implements InboundJournalLike {
   /** One write + one fdatasync for everything queued; lines queued meanwhile form the next batch. */
   private flush(): void {
     if (this.buffer.length === 0 || this.closed) return;
-    const { buf, lines, waiters } = this.take();
+    const { payload, size, lines, batch } = this.take();
     let fd: number;
     try {
       fd = this.ensureOpen();
     } catch (err) {
-      this.fail(waiters, err as Error);
+      this.fail(batch, err as Error);
       return;
     }
     this.flushing = new Promise<void>((settle) => {
       const finish = (err: Error | null) => {
-        if (err) this.fail(waiters, err);
-        else for (const w of waiters) w.resolve();
+        if (err) this.fail(batch, err);
+        else batch?.resolve();
         this.flushing = undefined;
         settle();
         if (!this.closed) {
@@ -195,12 +202,12 @@ export class InboundJournal implements InboundJournalLike {
           if (this.buffer.length > 0) this.flush();
         }
       };
-      write(fd, buf, (err) => {
+      writeBatch(fd, payload, (err) => {
         if (err) return finish(err);
-        this.counted(buf.length, lines);
+        this.counted(size, lines);
         // A batch of done lines only needs no fsync; one with new entries does (they are acked next).
         this.stats.batches++;
-        if (waiters.length === 0) return finish(null);
+        if (!batch) return finish(null);
         this.stats.fsyncs++;
         fdatasync(fd, (e) => finish(e));
       });
@@ -209,51 +216,50 @@ export class InboundJournal implements InboundJournalLike {
 
   private writeSyncNow(): void {
     if (this.buffer.length === 0) return;
-    const { buf, lines, waiters } = this.take();
+    const { payload, size, lines, batch } = this.take();
     try {
       const fd = this.ensureOpen();
-      writeSync(fd, buf);
+      writeBatchSync(fd, payload);
       this.stats.batches++;
-      if (waiters.length > 0) {
+      if (batch) {
         fdatasyncSync(fd);
         this.stats.fsyncs++;
       }
-      this.counted(buf.length, lines);
-      for (const w of waiters) w.resolve();
+      this.counted(size, lines);
+      batch?.resolve();
       this.maybeCompact();
     } catch (err) {
-      this.fail(waiters, err as Error);
+      this.fail(batch, err as Error);
     }
   }
 
-  /** The queued lines as one buffer (encoded once: written, then counted by its length). */
-  private take(): { buf: Buffer; lines: number; waiters: Waiter[] } {
-    const buf = Buffer.from(this.buffer.join(""), "utf8");
-    const lines = this.buffer.length; // one line per queued string
-    const waiters = this.waiters;
-    this.buffer = [];
-    this.waiters = [];
-    return { buf, lines, waiters };
+  /** The queued lines, and the entries among them. */
+  private take(): BatchData & { batch: Batch | undefined } {
+    const batch = this.batch;
+    this.batch = undefined;
+    return { ...this.buffer.take(), batch };
   }
 
-  private counted(bytes: number, lines: number): void {
+  /** `size` in UTF-16 units, as every line is counted (what matters is the ratio to live lines). */
+  private counted(size: number, lines: number): void {
     this.linesSinceCompact += lines;
-    this.bytesSinceCompact += bytes;
-    this.fileBytes += bytes;
+    this.bytesSinceCompact += size;
+    this.fileBytes += size;
   }
 
   /** The batch is not durable: forget its entries (not acked, so the platform redelivers them). */
-  private fail(waiters: Waiter[], err: Error): void {
+  private fail(batch: Batch | undefined, err: Error): void {
     this.torn = true;
-    this.log(`inbound journal: write failed (${err.message}); ${waiters.length} message(s) not acked`);
-    for (const w of waiters) {
-      const e = this.open.get(w.id);
-      if (e) {
-        this.open.delete(w.id);
+    const ids = batch?.ids ?? [];
+    this.log(`inbound journal: write failed (${err.message}); ${ids.length} message(s) not acked`);
+    for (const id of ids) {
+      const e = this.open.get(id);
+      if (e && e.durable === batch?.durable) {
+        this.open.delete(id);
         this.liveBytes -= e.bytes;
       }
-      w.reject(err);
     }
+    batch?.reject(err);
   }
 
   private ensureOpen(): number {
@@ -275,7 +281,7 @@ export class InboundJournal implements InboundJournalLike {
 
   private load(): void {
     const { entries, skipped } = readJournal(this.path);
-    for (const e of entries) this.open.set(e.id, { ...e, durable: Promise.resolve() });
+    for (const e of entries) this.open.set(e.id, { ...e, json: false, durable: Promise.resolve() });
     if (skipped > 0) this.log(`inbound journal ${this.path}: skipped ${skipped} unreadable line(s)`);
   }
 

@@ -49,7 +49,7 @@ function inbox(journal: InboundJournalLike) {
     robot.receive(
       JSON.stringify({ msgId, text: { content: "hi" } }),
       { messageId: `push-${msgId}`, topic: "t" },
-      (d) => acks.push(`${msgId} ${d}`),
+      (_pushId, d) => acks.push(`${msgId} ${d}`),
     );
   return { robot, receive, handled, acks, logs, dedupe };
 }
@@ -80,5 +80,28 @@ describe("RobotInbox: handling overlaps the journal's commit", () => {
     expect(t.acks).toEqual([]);
     expect(t.dedupe.has("m2")).toBe(false);
     expect(t.logs.join("\n")).toMatch(/cannot journal m2 \(ENOSPC\); not acked/);
+  });
+
+  it("acks every frame of a batch once, in order, when the batch commits; a failed batch is logged once", async () => {
+    const j = heldJournal();
+    const t = inbox(j.journal);
+    for (const id of ["a", "b", "c"]) t.receive(id);
+    await settle();
+    expect(t.handled).toEqual(["a", "b", "c"]);
+    expect(t.acks).toEqual([]);
+    j.commit();
+    await settle();
+    expect(t.acks).toEqual(["a", "b", "c"].map((id) => `${id} {"response":null}`));
+    expect(["a", "b", "c"].every((id) => t.dedupe.has(id))).toBe(true);
+
+    const failing = heldJournal();
+    const u = inbox(failing.journal);
+    for (const id of ["x", "y", "z"]) u.receive(id);
+    failing.fail(new Error("EIO"));
+    await settle();
+    expect(u.acks).toEqual([]);
+    expect(u.logs.filter((l) => l.includes("cannot journal"))).toEqual([
+      "stream: cannot journal x and 2 more (EIO); not acked so DingTalk redelivers it",
+    ]);
   });
 });

@@ -96,4 +96,105 @@ describe("InboundJournal group commit", () => {
       ["keep", data],
     ]);
   });
+
+  it("stores JSON data verbatim (no escaping) and replays it byte for byte; other data escaped", async () => {
+    const path = join(dir, "in.jsonl");
+    const j = new InboundJournal(path);
+    const json = '{"msgId":"v1","text":{"content":"引号 \\" 反斜杠 \\\\ \\u2028 😀"},"n":[1,2.5,null]}';
+    const pretty = '{\n  "msgId": "v2"\n}'; // JSON, but a newline would split the line: escaped
+    const notJson = 'not "json" at all';
+    await Promise.all([
+      j.record("v1", json, { json: true }).durable,
+      j.record("v2", pretty, { json: true }).durable,
+      j.record("v3", notJson).durable,
+    ]);
+    await j.close();
+    const [first, second, third] = lines(path);
+    expect(first).toBe(
+      `{"t":"in","id":"v1","at":${(JSON.parse(first as string) as { at: number }).at},"d":${json}}`,
+    );
+    expect(second).toContain('"data":"{\\n');
+    expect(third).toContain('"data":"not \\"json\\" at all"');
+    const replay = new InboundJournal(path).pending();
+    expect(replay.map((e) => [e.id, e.data])).toEqual([
+      ["v1", json],
+      ["v2", pretty],
+      ["v3", notJson],
+    ]);
+  });
+
+  it("replays a journal the previous version wrote (escaped lines, done lines, a torn line) mixed with verbatim lines", async () => {
+    const path = join(dir, "in.jsonl");
+    const data = (id: string) => `{"msgId":"${id}","text":{"content":"你好 \\"x\\""}}`;
+    // Exactly what the previous version appended: JSON.stringify of {t, id, data, at}.
+    const before = ["o1", "o2", "o3"].map((id) => JSON.stringify({ t: "in", id, data: data(id), at: 7 }));
+    writeFileSync(path, `${before.join("\n")}\n${JSON.stringify({ t: "done", id: "o2" })}\n`);
+    const j = new InboundJournal(path);
+    await j.record("n1", data("n1"), { json: true }).durable;
+    j.done("o1");
+    await j.close();
+    writeFileSync(path, `${readFileSync(path, "utf8")}{"t":"in","id":"n2","at":9,"d":{"msgId`); // torn
+    const logs: string[] = [];
+    const replay = new InboundJournal(path, (l) => logs.push(l)).pending();
+    expect(replay.map((e) => [e.id, e.data, e.at])).toEqual([
+      ["o3", data("o3"), 7],
+      ["n1", data("n1"), replay[1]?.at],
+    ]);
+    expect(JSON.parse(replay[1]?.data as string)).toEqual({ msgId: "n1", text: { content: '你好 "x"' } });
+    expect(logs.join("\n")).toContain("skipped 1 unreadable line");
+  });
+
+  it("the entries of one group commit share one promise; the next batch has its own", async () => {
+    const j = new InboundJournal(join(dir, "in.jsonl"));
+    const a = j.record("a", "{}", { json: true });
+    const b = j.record("b", "{}", { json: true });
+    expect(a.durable).toBe(b.durable);
+    await a.durable;
+    const c = j.record("c", "{}", { json: true });
+    expect(c.durable).not.toBe(a.durable);
+    await c.durable;
+    expect(j.pending().map((e) => e.id)).toEqual(["a", "b", "c"]);
+    await j.close();
+  });
+
+  it("stores a frame's bytes as they came (no copy of its data), replays its data, compacts from the data", async () => {
+    const path = join(dir, "in.jsonl");
+    const data = (id: string) => `{"msgId":"${id}","text":{"content":"帧 \\"q\\" 😀"}}`;
+    const frame = (id: string) =>
+      Buffer.from(
+        JSON.stringify({
+          specVersion: "1.0",
+          type: "CALLBACK",
+          headers: { messageId: `p-${id}` },
+          data: data(id),
+        }),
+      );
+    const j = new InboundJournal(path, () => {}, { compactAfterLines: 4 });
+    await Promise.all(
+      ["f1", "f2", "f3"].map((id) => j.record(id, data(id), { json: true, frame: frame(id) }).durable),
+    );
+    // A frame with a newline in it (JSON whitespace) would split its line: stored from the data.
+    const spaced = Buffer.from(`{\n"data":${JSON.stringify(data("f4"))}}`);
+    await j.record("f4", data("f4"), { json: true, frame: spaced }).durable;
+    const written = lines(path);
+    expect(written[0]).toBe(
+      `{"t":"in","id":"f1","at":${(JSON.parse(written[0] as string) as { at: number }).at},"f":${frame("f1").toString()}}`,
+    );
+    expect(written[3]).toContain(`"d":${data("f4")}`);
+    expect(new InboundJournal(path).pending().map((e) => [e.id, e.data])).toEqual(
+      ["f1", "f2", "f3", "f4"].map((id) => [id, data(id)]),
+    );
+    // Compaction rewrites the pending frame entries from their data (the frame is not kept in memory).
+    for (let i = 0; i < 6; i++) {
+      await j.record(`x${i}`, "{}", { json: true, frame: Buffer.from('{"data":"{}"}') }).durable;
+      j.done(`x${i}`);
+    }
+    j.done("f1");
+    await j.flushed();
+    expect(j.stats.compactions).toBeGreaterThan(1);
+    await j.close();
+    expect(new InboundJournal(path).pending().map((e) => [e.id, e.data])).toEqual(
+      ["f2", "f3", "f4"].map((id) => [id, data(id)]),
+    );
+  });
 });
