@@ -6,9 +6,16 @@
  * `growthBytes` since the last settle and the event loop has been quiet for `quietMs`, one
  * compacting major GC runs (it moves live objects together so emptied pages go back to the OS),
  * then it re-arms from the new size. Costs a GC pause of tens of ms, once per burst, when idle.
+ *
+ * The young generation (8 MiB semi-spaces: 16 MiB committed after a burst, docs/bench.md) shrinks
+ * back only in a GC that sees V8's allocation rate over its last ~5 s as low, which the settle
+ * 2 s after a burst does not (the 🤔 reactions still drain then): it stayed grown until V8's memory
+ * reducer happened to run, 30–60 s later. So while the young generation is above `youngBytes` and
+ * the loop is quiet, a minor GC (a scavenge of a nearly empty young generation: ~1 ms) runs at each
+ * check, at most `youngTries` in a row (a busy period re-arms them), until V8 shrinks it.
  */
 import { performance } from "node:perf_hooks";
-import { getHeapStatistics, setFlagsFromString } from "node:v8";
+import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 
 const MiB = 1024 * 1024;
@@ -22,21 +29,29 @@ export interface HeapSettleOptions {
   checkMs?: number;
   /** Event-loop utilisation (0–1) below which a period counts as quiet (default 0.1). */
   quietUtilization?: number;
-  /** Tests: the committed heap size, the GC, and utilisation since the previous call. */
+  /** Committed young generation above which minor GCs are tried when quiet (default 4 MiB). */
+  youngBytes?: number;
+  /** Minor GCs tried at most per quiet period (default 30). */
+  youngTries?: number;
+  /** Tests: the committed heap and young generation sizes, the GCs, and utilisation since the previous call. */
   heapSize?: () => number;
+  youngSize?: () => number;
   gc?: () => void;
+  minorGc?: () => void;
   utilization?: () => number;
 }
 
-let exposedGc: (() => void) | undefined;
+type Gc = (options?: { type: "major" | "minor" }) => void;
+
+let exposedGc: Gc | undefined;
 
 /** V8's `gc`, exposed at run time (the daemon is not started with --expose-gc). */
-function v8Gc(): () => void {
-  const global = (globalThis as { gc?: () => void }).gc;
+function v8Gc(): Gc {
+  const global = (globalThis as { gc?: Gc }).gc;
   if (global) return global;
   if (!exposedGc) {
     setFlagsFromString("--expose-gc");
-    exposedGc = runInNewContext("gc") as () => void;
+    exposedGc = runInNewContext("gc") as Gc;
   }
   return exposedGc;
 }
@@ -55,6 +70,15 @@ export function compactingGc(): void {
   }
 }
 
+/** One scavenge: V8 shrinks the young generation in it when its allocation rate is low. */
+export function minorGc(): void {
+  v8Gc()({ type: "minor" });
+}
+
+function youngGeneration(): number {
+  return getHeapSpaceStatistics().find((s) => s.space_name === "new_space")?.space_size ?? 0;
+}
+
 function eluMeter(): () => number {
   let last = performance.eventLoopUtilization();
   return () => {
@@ -70,13 +94,19 @@ export class HeapSettle {
   private baseline = 0;
   private quietSince: number | undefined;
   private settles = 0;
+  private minors = 0;
+  private youngLeft = 0;
   private readonly heapSize: () => number;
+  private readonly youngSize: () => number;
   private readonly gc: () => void;
+  private readonly minorGc: () => void;
   private utilization: () => number;
 
   constructor(private readonly opts: HeapSettleOptions = {}) {
     this.heapSize = opts.heapSize ?? (() => getHeapStatistics().total_heap_size);
+    this.youngSize = opts.youngSize ?? youngGeneration;
     this.gc = opts.gc ?? compactingGc;
+    this.minorGc = opts.minorGc ?? minorGc;
     this.utilization = opts.utilization ?? eluMeter();
   }
 
@@ -85,10 +115,16 @@ export class HeapSettle {
     return this.settles;
   }
 
+  /** How many minor GCs it ran to shrink the young generation (tests). */
+  get minorCount(): number {
+    return this.minors;
+  }
+
   start(): void {
     if (this.timer) return;
     this.baseline = this.heapSize();
     this.quietSince = undefined;
+    this.youngLeft = this.opts.youngTries ?? 30;
     if (!this.opts.utilization) this.utilization = eluMeter();
     this.timer = setInterval(() => this.check(), this.opts.checkMs ?? 1000);
     this.timer.unref();
@@ -104,6 +140,7 @@ export class HeapSettle {
     const busy = this.utilization() > (this.opts.quietUtilization ?? 0.1);
     if (busy) {
       this.quietSince = undefined;
+      this.youngLeft = this.opts.youngTries ?? 30;
       return;
     }
     // Quiet since the start of this period, so one quiet check counts a whole period.
@@ -111,7 +148,14 @@ export class HeapSettle {
     if (now - this.quietSince < (this.opts.quietMs ?? 2000)) return;
     const size = this.heapSize();
     if (size < this.baseline) this.baseline = size; // V8 shrank it by itself
-    if (size - this.baseline < (this.opts.growthBytes ?? 16 * MiB)) return;
+    if (size - this.baseline < (this.opts.growthBytes ?? 16 * MiB)) {
+      if (this.youngLeft > 0 && this.youngSize() > (this.opts.youngBytes ?? 4 * MiB)) {
+        this.youngLeft--;
+        this.minorGc();
+        this.minors++;
+      }
+      return;
+    }
     this.gc();
     this.settles++;
     this.baseline = this.heapSize();

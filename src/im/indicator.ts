@@ -6,22 +6,46 @@ import type { InboundMessage, PlatformAdapter } from "./types.js";
 export type WorkingHook = (eventId: string, message: InboundMessage, to: readonly string[]) => boolean;
 
 /**
- * What one pending indicator keeps: ids and a time, not the message (a burst leaves thousands
- * pending; the whole message with its reply data was ~1 KiB each). A class, so all share one shape.
+ * A chat's pending indicators, oldest first, and its newest message, stripped. Each pending one is
+ * its event id, message id and start time at the same index of three arrays (≤ MAX_PER_CHAT, so
+ * lookups scan): a burst leaves thousands pending, and an object, a boxed time and a Map entry
+ * each were ~100 bytes more per message than two array slots and an unboxed double.
  */
-class Pending {
-  constructor(
-    readonly eventId: string,
-    readonly messageId: string,
-    readonly startedAt: number,
-  ) {}
-}
+class ChatPending {
+  readonly eventIds: string[] = [];
+  readonly messageIds: string[] = [];
+  readonly startedAt: number[] = [];
 
-/** A chat's pending indicators (by event id, oldest first) and its newest message, stripped. */
-interface ChatPending {
   /** The reactions' target data: `reply` is per-chat reply channel data (types.ts). */
-  base: InboundMessage;
-  pending: Map<string, Pending>;
+  constructor(public base: InboundMessage) {}
+
+  get size(): number {
+    return this.eventIds.length;
+  }
+
+  indexOf(eventId: string): number {
+    return this.eventIds.indexOf(eventId);
+  }
+
+  /** Adds one, or restarts the one already pending for `eventId` (its place in the order kept). */
+  set(eventId: string, messageId: string, at: number): boolean {
+    const i = this.indexOf(eventId);
+    if (i >= 0) {
+      this.messageIds[i] = messageId;
+      this.startedAt[i] = at;
+      return false;
+    }
+    this.eventIds.push(eventId);
+    this.messageIds.push(messageId);
+    this.startedAt.push(at);
+    return true;
+  }
+
+  removeAt(i: number): void {
+    this.eventIds.splice(i, 1);
+    this.messageIds.splice(i, 1);
+    this.startedAt.splice(i, 1);
+  }
 }
 
 /**
@@ -90,17 +114,13 @@ export class ProcessingIndicators {
     let chat = this.byChat.get(full.chatId);
     if (chat) chat.base = base;
     else {
-      chat = { base, pending: new Map() };
+      chat = new ChatPending(base);
       this.byChat.set(full.chatId, chat);
     }
-    if (!chat.pending.has(eventId)) this.count++;
-    chat.pending.set(eventId, new Pending(eventId, full.messageId, this.now()));
+    if (chat.set(eventId, full.messageId, this.now())) this.count++;
     // Bounded: a chat waits for at most MAX_PER_CHAT replies; the oldest is forgotten (its 🤔 stays,
     // like after a restart), so a burst cannot hold thousands of indicators for half an hour.
-    if (chat.pending.size > MAX_PER_CHAT) {
-      const oldest = chat.pending.values().next().value;
-      if (oldest) this.forget(full.chatId, chat, oldest);
-    }
+    if (chat.size > MAX_PER_CHAT) this.forget(full.chatId, chat, 0);
     this.react(base, THINKING, true);
   }
 
@@ -109,15 +129,11 @@ export class ProcessingIndicators {
     this.working?.cards()?.complete(chatId, replyTo);
     const chat = this.byChat.get(chatId);
     if (!chat) return;
-    const match =
-      replyTo !== undefined
-        ? chat.pending.get(replyTo)
-        : chat.pending.size === 1
-          ? chat.pending.values().next().value
-          : undefined;
-    if (!match) return;
-    const message = { ...chat.base, messageId: match.messageId };
-    this.forget(chatId, chat, match);
+    const i = replyTo !== undefined ? chat.indexOf(replyTo) : chat.size === 1 ? 0 : -1;
+    const messageId = chat.messageIds[i];
+    if (messageId === undefined) return;
+    const message = { ...chat.base, messageId };
+    this.forget(chatId, chat, i);
     this.react(message, THINKING, false);
     this.react(message, DONE, true);
   }
@@ -126,10 +142,13 @@ export class ProcessingIndicators {
   sweep(): void {
     const cutoff = this.now() - this.timeoutMs;
     for (const [chatId, chat] of [...this.byChat]) {
-      for (const p of [...chat.pending.values()]) {
-        if (p.startedAt > cutoff) continue;
-        this.forget(chatId, chat, p);
-        this.react({ ...chat.base, messageId: p.messageId }, THINKING, false);
+      for (let i = 0; i < chat.size; ) {
+        const messageId = chat.messageIds[i] ?? "";
+        if ((chat.startedAt[i] ?? 0) > cutoff) i++;
+        else {
+          this.forget(chatId, chat, i);
+          this.react({ ...chat.base, messageId }, THINKING, false);
+        }
       }
     }
   }
@@ -140,9 +159,10 @@ export class ProcessingIndicators {
     this.reactions.clear();
   }
 
-  private forget(chatId: string, chat: ChatPending, p: Pending): void {
-    if (chat.pending.delete(p.eventId)) this.count--;
-    if (chat.pending.size === 0) this.byChat.delete(chatId);
+  private forget(chatId: string, chat: ChatPending, i: number): void {
+    chat.removeAt(i);
+    this.count--;
+    if (chat.size === 0) this.byChat.delete(chatId);
   }
 
   /** Queued per chat, coalesced and bounded (reaction-queue.ts); best effort, errors are logged. */

@@ -14,6 +14,7 @@ import type { Home } from "./home.js";
 import { validateActorId } from "./ids.js";
 import { InboxIndex } from "./inbox.js";
 import { Ledger } from "./ledger.js";
+import { MessageIndex } from "./message-index.js";
 import { foremanOf } from "./recipients.js";
 import type { ChatMessageData, ChatMessageEvent, LedgerEvent } from "./types.js";
 
@@ -26,13 +27,8 @@ const PREFIX = 8;
 export class Group {
   readonly inbox: InboxIndex;
   readonly blobs: BlobStore;
-  private readonly messageSeq = new Map<string, number>();
-  /**
-   * Ids by their first PREFIX characters (what agents see), so prefix lookups stay O(1). One id is
-   * kept as is, not in an array: this index holds every message of the ledger.
-   */
-  private readonly byPrefix = new Map<string, string | string[]>();
-  private readonly byIdempotencyKey = new Map<string, string>();
+  /** Every message of the ledger: id → seq, prefixes, idempotency keys (compact: message-index.ts). */
+  private readonly messages = new MessageIndex();
   private readonly inflight = new Map<string, Promise<ChatMessageEvent>>();
   /** Keys of `sendMany` items being appended: their batch and place in it (no promise per item). */
   private readonly inflightBatch = new Map<string, { batch: Promise<LedgerEvent[]>; at: number }>();
@@ -73,17 +69,7 @@ export class Group {
   }
 
   private index(event: LedgerEvent): void {
-    if (event.kind === "chat.message") {
-      this.messageSeq.set(event.id, event.seq);
-      const head = event.id.slice(0, PREFIX);
-      const same = this.byPrefix.get(head);
-      if (same === undefined) this.byPrefix.set(head, event.id);
-      else if (typeof same === "string") this.byPrefix.set(head, [same, event.id]);
-      else same.push(event.id);
-      const data = event.data as unknown as ChatMessageData;
-      const key = idempotencyKey(event.by, data.source, data.client_id);
-      if (key) this.byIdempotencyKey.set(key, event.id);
-    }
+    if (event.kind === "chat.message") this.messages.add(event.id, event.seq, keyOfEvent(event));
     this.inbox.apply(event);
   }
 
@@ -183,8 +169,18 @@ export class Group {
   async send(input: SendInput): Promise<ChatMessageEvent> {
     const key = idempotencyKey(input.by, input.source, input.client_id);
     if (!key) return this.appendMessage(input);
-    const existing = this.byIdempotencyKey.get(key);
-    if (existing) return this.event(existing);
+    // The index gives candidates by the key's hash; each is confirmed against the event itself.
+    // Re-checked after every read, so nothing is appended between the last check and `inflight`.
+    const checked = new Set<number>();
+    for (let seqs = this.messages.keyCandidates(key); seqs.some((s) => !checked.has(s)); ) {
+      for (const seq of seqs) {
+        if (checked.has(seq)) continue;
+        checked.add(seq);
+        const [event] = await this.ledger.read(seq - 1, 1);
+        if (event?.seq === seq && keyOfEvent(event) === key) return event as ChatMessageEvent;
+      }
+      seqs = this.messages.keyCandidates(key);
+    }
     const pending = this.inflight.get(key);
     if (pending) return pending;
     const slot = this.inflightBatch.get(key);
@@ -245,10 +241,13 @@ export class Group {
     return out;
   }
 
-  /** Known, being appended, or earlier in the same batch. */
+  /**
+   * Known (or a hash collision with a known key: `send` tells them apart), being appended, or
+   * earlier in the same batch.
+   */
   private seen(key: string, batch: ReadonlyMap<string, number>): boolean {
     return (
-      this.byIdempotencyKey.has(key) ||
+      this.messages.keyCandidates(key).length > 0 ||
       this.inflight.has(key) ||
       this.inflightBatch.has(key) ||
       batch.has(key)
@@ -297,23 +296,21 @@ export class Group {
 
   /** Is this the exact id of a chat.message of this group? */
   hasMessage(id: string): boolean {
-    return this.messageSeq.has(id);
+    return this.messages.seqOf(id) !== undefined;
   }
 
   /** A chat.message by id or unique id prefix (at least 8 characters, as agents see them). */
   async event(idOrPrefix: string): Promise<ChatMessageEvent> {
-    let seq = this.messageSeq.get(idOrPrefix);
+    let seq = this.messages.seqOf(idOrPrefix);
     if (seq === undefined && idOrPrefix.length >= PREFIX) {
-      const matches = [this.byPrefix.get(idOrPrefix.slice(0, PREFIX)) ?? []]
-        .flat()
-        .filter((id) => id.startsWith(idOrPrefix));
+      const matches = this.messages.withPrefix(idOrPrefix);
       if (matches.length > 1) {
         throw new ValidationError(
           "ambiguous_event_id",
           `Event id prefix "${idOrPrefix}" matches several messages; give more characters.`,
         );
       }
-      seq = matches[0] === undefined ? undefined : this.messageSeq.get(matches[0]);
+      seq = matches[0]?.seq;
     }
     const [event] = seq === undefined ? [] : await this.ledger.read(seq - 1, 1);
     if (!event)
@@ -328,6 +325,12 @@ export class Group {
     const seq = target?.seq ?? this.ledger.lastSeq();
     return this.append("chat.read", actorId, { actor_id: actorId, event_id: target?.id ?? "", seq });
   }
+}
+
+/** The idempotency key of a chat.message event (data read from disk may lack fields). */
+function keyOfEvent(event: LedgerEvent): string | undefined {
+  const data = event.data as unknown as ChatMessageData;
+  return idempotencyKey(event.by, data.source, data.client_id);
 }
 
 function asError(error: unknown): Error {

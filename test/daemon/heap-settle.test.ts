@@ -1,6 +1,7 @@
+import { constants, PerformanceObserver } from "node:perf_hooks";
 import { getHeapSpaceStatistics } from "node:v8";
 import { afterEach, describe, expect, it } from "vitest";
-import { compactingGc, HeapSettle } from "../../src/daemon/heap-settle.js";
+import { compactingGc, HeapSettle, minorGc } from "../../src/daemon/heap-settle.js";
 
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -73,6 +74,57 @@ describe("HeapSettle", () => {
     state.size = 100 * MiB;
     await sleep(80);
     expect(gcs()).toBe(0);
+  });
+
+  it("while the young generation is grown and the loop quiet, runs minor GCs until it shrank, at most youngTries in a row", async () => {
+    const state = { young: 16 * MiB, busy: 0, minors: 0 };
+    const settle = new HeapSettle({
+      checkMs: 10,
+      quietMs: 30,
+      youngTries: 3,
+      heapSize: () => 40 * MiB,
+      youngSize: () => state.young,
+      utilization: () => state.busy,
+      gc: () => {},
+      minorGc: () => {
+        state.minors++;
+      },
+    });
+    started.push(settle);
+    settle.start();
+    await sleep(150);
+    expect(state.minors).toBe(3); // V8 never shrank it: three tries, then no more while quiet
+    expect(settle.minorCount).toBe(3);
+    expect(settle.count).toBe(0); // no growth of the whole heap: no compacting GC
+    state.busy = 0.9;
+    await sleep(40);
+    expect(state.minors).toBe(3); // none while busy
+    state.busy = 0.01;
+    await sleep(40);
+    state.young = 1 * MiB; // shrank in the next one
+    await sleep(100);
+    expect(state.minors).toBeGreaterThanOrEqual(3);
+    expect(state.minors).toBeLessThanOrEqual(5); // a busy period re-armed the tries; none once small
+    const after = state.minors;
+    await sleep(80);
+    expect(state.minors).toBe(after);
+  });
+
+  it("minorGc runs a scavenge (a minor GC), not a full one", async () => {
+    const kinds: number[] = [];
+    const observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries())
+        kinds.push((e as unknown as { detail: { kind: number } }).detail.kind);
+    });
+    observer.observe({ entryTypes: ["gc"] });
+    try {
+      minorGc();
+      await sleep(50);
+      expect(kinds).toContain(constants.NODE_PERFORMANCE_GC_MINOR);
+      expect(kinds).not.toContain(constants.NODE_PERFORMANCE_GC_MAJOR);
+    } finally {
+      observer.disconnect();
+    }
   });
 
   it("compactingGc gives back the old-space pages of garbage with survivors scattered among it", () => {

@@ -90,9 +90,57 @@ describe("ProcessingIndicators", () => {
     expect(ind.size).toBe(chats * perChat);
     // Messages other than each chat's newest (whose reply data serves the chat) are gone (a sample).
     expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0);
-    // Was ~1.2 KiB with the whole message (and a hidden class of its own) kept per indicator.
-    expect(perMessage).toBeLessThan(500); // ~250 alone; a loaded worker measured up to 333
+    // Was ~1.2 KiB with the whole message (and a hidden class of its own) kept per indicator, then
+    // ~290 with an object, a boxed time and a Map entry each; ~145–180 as array slots (the rest is
+    // mostly the reaction queue's record of coalesced 🤔 adds).
+    expect(perMessage).toBeLessThan(240);
     expect(ids).toHaveLength(chats * perChat);
+    ind.clear();
+  });
+
+  it("keeps at most 50 per chat (the oldest forgotten), restarts one in place, and sweeps the timed out", async () => {
+    const calls: string[] = [];
+    const adapter = {
+      platform: "dingtalk",
+      react: async (m: InboundMessage, emoji: string, on: boolean) => {
+        calls.push(`${m.messageId}${on ? "+" : "-"}${emoji}`);
+      },
+    } as unknown as PlatformAdapter;
+    let now = 1_000;
+    const ind = new ProcessingIndicators(
+      adapter,
+      () => {},
+      () => now,
+      60_000,
+    );
+    for (let i = 0; i < 60; i++) ind.start(`ev-${i}`, msg("c1", `m${i}`));
+    ind.start("ev-other", msg("c2", "mo"));
+    expect(ind.size).toBe(51);
+    await settle();
+    calls.length = 0;
+    ind.complete("c1", "ev-9"); // forgotten when the 60th came: nothing to finish
+    await settle();
+    expect(calls).toEqual([]);
+    ind.complete("c1", "ev-10");
+    await settle();
+    expect(calls).toEqual([`m10+${DONE}`]); // its 🤔 add was coalesced away unsent: no removal
+
+    expect(ind.size).toBe(50);
+    now = 30_000;
+    ind.start("ev-11", msg("c1", "m11-again")); // restarted: new message id and time, same place
+    now = 62_000; // ev-12…ev-59 and ev-other (started at 1 s) are past the 60 s timeout; ev-11 is not
+    calls.length = 0;
+    ind.sweep();
+    await settle();
+    expect(ind.size).toBe(1);
+    expect(calls).toContain(`m59-${THINKING}`);
+    expect(calls).toContain(`mo-${THINKING}`);
+    expect(calls.filter((c) => c.startsWith("m11"))).toEqual([]);
+    calls.length = 0;
+    ind.complete("c1", undefined); // the one left in the chat
+    await settle();
+    expect(calls).toEqual([`m11-again-${THINKING}`, `m11-again+${DONE}`]);
+    expect(ind.size).toBe(0);
     ind.clear();
   });
 });
