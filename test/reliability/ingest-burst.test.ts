@@ -7,7 +7,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { approveChats, startTransportWorld, type TransportWorld, waitFor } from "./transport-support.js";
+import {
+  approveChats,
+  startBridge,
+  startTransportWorld,
+  type TransportWorld,
+  waitFor,
+} from "./transport-support.js";
 
 const CHATS = 250;
 const PER_CHAT = 20;
@@ -24,13 +30,7 @@ describe("a burst of 5000 messages from 250 chats", () => {
     w = await startTransportWorld({ start: false, timing: {}, fake: { redeliverAfterMs: 5_000 } });
     const chats = Array.from({ length: CHATS }, (_, i) => `cid-burst-${i}`);
     approveChats(w, chats);
-    await w.api("PUT", `/api/v1/groups/${w.gid}/im/config`, {
-      platform: "dingtalk",
-      app_key: w.fake.app.appKey,
-      app_secret: w.fake.app.appSecret,
-      start: true,
-    });
-    await waitFor(() => w.fake.liveConnections().length > 0, 20_000, "stream connection");
+    await startBridge(w);
 
     const payloads = [];
     for (let n = 0; n < PER_CHAT; n++) {

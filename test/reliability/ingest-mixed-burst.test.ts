@@ -6,7 +6,13 @@
  * forwarded message is in the ledger exactly once, each chat's in the order it was sent.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { approveChats, startTransportWorld, type TransportWorld, waitFor } from "./transport-support.js";
+import {
+  approveChats,
+  startBridge,
+  startTransportWorld,
+  type TransportWorld,
+  waitFor,
+} from "./transport-support.js";
 
 const CHATS = Array.from({ length: 10 }, (_, i) => `cid-mix-${i}`);
 const FLOOD = "cid-mix-flood";
@@ -23,13 +29,7 @@ describe("a burst mixing approved, refused, empty and long messages", () => {
   it("forwards each approved message once, in order per chat, and nothing else", async () => {
     w = await startTransportWorld({ start: false, timing: {} });
     approveChats(w, [...CHATS, FLOOD]);
-    await w.api("PUT", `/api/v1/groups/${w.gid}/im/config`, {
-      platform: "dingtalk",
-      app_key: w.fake.app.appKey,
-      app_secret: w.fake.app.appSecret,
-      start: true,
-    });
-    await waitFor(() => w.fake.liveConnections().length > 0, 20_000, "stream connection");
+    await startBridge(w);
 
     const message = (chat: string, text: string) =>
       w.fake.robotMessage({

@@ -165,6 +165,17 @@ export async function agentSays(w: TransportWorld, text: string): Promise<void> 
   await w.api("POST", `/api/v1/groups/${w.gid}/send`, { text, to: ["user"], by: "lead" });
 }
 
+/** Configure the bridge with the fake's app, start it, and wait for its Stream connection. */
+export async function startBridge(w: TransportWorld): Promise<void> {
+  await w.api("PUT", `/api/v1/groups/${w.gid}/im/config`, {
+    platform: "dingtalk",
+    app_key: w.fake.app.appKey,
+    app_secret: w.fake.app.appSecret,
+    start: true,
+  });
+  await waitFor(() => w.fake.liveConnections().length > 0, 20_000, "stream connection");
+}
+
 /** Approve direct chats by writing the bridge's authorized-chats file (before the bridge starts). */
 export function approveChats(w: TransportWorld, chatIds: string[]): void {
   const dir = join(w.t.home.groupDir(w.gid), "state", "im");
