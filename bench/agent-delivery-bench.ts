@@ -67,7 +67,8 @@ async function main(): Promise<void> {
       scope: home.project,
     })
   ).body.group.group_id;
-  await t.api("POST", `/api/v1/groups/${gid}/actors`, { id: "lead", runtime: "claude" });
+  // The terminal runner: this bench measures delivery into the TUI (claude defaults to structured).
+  await t.api("POST", `/api/v1/groups/${gid}/actors`, { id: "lead", runtime: "claude", runner: "pty" });
   const group = t.daemon.ctx.kernel.group(gid);
   const cliEnv = { CCCC_HOME: t.home.root, HOME: home.home };
 
@@ -117,7 +118,11 @@ async function main(): Promise<void> {
       const pty = term?.kind === "pty" ? (term.terminal as Partial<PtyRunner>) : undefined;
       const quietFor = Date.now() - (pty?.lastOutputAt ?? Date.now());
       if (pty?.bracketedPaste && Date.now() - since >= IDLE_AFTER_START_MS && quietFor >= 1_000) break;
-      if (Date.now() - since > 60_000) throw new Error("claude did not become idle within 60 s");
+      if (Date.now() - since > 60_000) {
+        const state = `bracketed paste ${pty?.bracketedPaste ? "on" : "off"}, quiet for ${quietFor} ms`;
+        const screen = pty?.screenLines?.().join("\n").trim() || "(no terminal)";
+        throw new Error(`claude did not become idle within 60 s (${state}); its screen:\n${screen}`);
+      }
       await delay(50);
     }
     firsts.push(await one(`first message of session ${s + 1}`));

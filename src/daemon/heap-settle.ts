@@ -21,7 +21,7 @@ import { runInNewContext } from "node:vm";
 const MiB = 1024 * 1024;
 
 export interface HeapSettleOptions {
-  /** Growth of the committed heap since the last settle that makes one due (default 16 MiB). */
+  /** Growth of the committed heap since the last settle that makes one due (default 8 MiB: less than what the young generation alone adds when it grows to two 8 MiB semi-spaces, so every burst, startup included, gets its settle). */
   growthBytes?: number;
   /** How long the event loop must have been quiet (default 2 s). */
   quietMs?: number;
@@ -148,7 +148,7 @@ export class HeapSettle {
     if (now - this.quietSince < (this.opts.quietMs ?? 2000)) return;
     const size = this.heapSize();
     if (size < this.baseline) this.baseline = size; // V8 shrank it by itself
-    if (size - this.baseline < (this.opts.growthBytes ?? 16 * MiB)) {
+    if (size - this.baseline < (this.opts.growthBytes ?? 8 * MiB)) {
       if (this.youngLeft > 0 && this.youngSize() > (this.opts.youngBytes ?? 4 * MiB)) {
         this.youngLeft--;
         this.minorGc();
