@@ -256,14 +256,14 @@ async function stopCommand(ctx: CommandContext, args: string): Promise<void> {
   return ctx.reply(replies.stopped(target, await ctx.interrupt(target)));
 }
 
+/** What `resolveSend` needs of a command context (plain texts build only this). */
+export type SendContext = Pick<CommandContext, "message" | "replies" | "reply" | "groupInfo">;
+
 /**
  * `/send …`, plain text in a direct chat (an implicit /send), and a group quote-reply to an agent:
  * the recipients and text to forward, or a reply saying why not. A quote-reply without `@targets`
  * goes to the quoted agent; the quote is kept as a `> …` first line.
  */
-/** What `resolveSend` needs of a command context (plain texts build only this). */
-export type SendContext = Pick<CommandContext, "message" | "replies" | "reply" | "groupInfo">;
-
 export async function resolveSend(
   ctx: SendContext,
   args: string,

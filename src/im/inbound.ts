@@ -1,3 +1,4 @@
+import { IsoClock } from "../kernel/iso-clock.js";
 import type { Attachment } from "../kernel/types.js";
 import type { Authorizer } from "./auth.js";
 import { errorCode, errorMessage } from "./bridge-errors.js";
@@ -81,11 +82,11 @@ export class InboundHandler {
   private queued = new Map<string, number>();
   /** The reply-route save the error logger is attached to (saves are coalesced: one per write). */
   private routeSave: Promise<void> | undefined;
-  private isoAt = Number.NaN;
-  private isoText = "";
+  private readonly clock: IsoClock;
   private readonly limiter: InboundLimiter<InboundMessage>;
 
   constructor(private readonly deps: InboundDeps) {
+    this.clock = new IsoClock(() => deps.now());
     const rate = deps.rate === undefined ? DEFAULT_INBOUND_RATE : deps.rate;
     this.limiter = new InboundLimiter(rate, deps.now, (chatId, count, reasons, latest) =>
       this.reportRefused(chatId, count, reasons, latest),
@@ -240,7 +241,7 @@ export class InboundHandler {
    */
   private remember(message: InboundMessage): Promise<void> | undefined {
     const { state } = this.deps;
-    const route: ReplyRoute = { chat_type: message.chatType, updated_at: this.isoNow() };
+    const route: ReplyRoute = { chat_type: message.chatType, updated_at: this.clock.iso() };
     if (message.reply) route.reply = message.reply;
     // The route is used from memory at once; its file write is coalesced and kept off the message's
     // path (stop flushes it). A failed write is logged: it must not keep the message from the agents.
@@ -264,16 +265,6 @@ export class InboundHandler {
     return state.updateAuthorized(message.chatId, patch).then(() => {
       if (chat.gone) this.deps.revive(message.chatId);
     });
-  }
-
-  /** `now()` as ISO text; the string is reused while the millisecond is the same (bursts). */
-  private isoNow(): string {
-    const now = this.deps.now();
-    if (now !== this.isoAt) {
-      this.isoAt = now;
-      this.isoText = new Date(now).toISOString();
-    }
-    return this.isoText;
   }
 
   private context(message: InboundMessage): CommandContext {

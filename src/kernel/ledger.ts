@@ -24,6 +24,7 @@ import { writeSync } from "node:fs";
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { CcccError } from "./errors.js";
+import { IsoClock } from "./iso-clock.js";
 import { type LedgerAppend, serializeEvent } from "./ledger-event.js";
 import { type CorruptLine, LedgerFileReader } from "./ledger-file-reader.js";
 import { RecentEvents } from "./ledger-recent.js";
@@ -77,8 +78,7 @@ export class Ledger {
   private flushPromise: Promise<void> | null = null;
   private closePromise: Promise<void> | null = null;
   private broken: CcccError | null = null;
-  private tsMs = Number.NaN;
-  private tsText = "";
+  private readonly clock = new IsoClock();
 
   private constructor(
     readonly path: string,
@@ -153,7 +153,7 @@ export class Ledger {
     if (this.closePromise) return Promise.reject(this.closedError());
     if (this.broken) return Promise.reject(this.broken);
     if (items.length === 0) return Promise.resolve([]);
-    const ts = this.timestamp();
+    const ts = this.clock.iso();
     const lines: string[] = [];
     const sizes: number[] = [];
     const events: LedgerEvent[] = [];
@@ -238,16 +238,6 @@ export class Ledger {
   }
 
   // ---- writing ----
-
-  /** The ISO time of an append; the string is reused while the millisecond is the same (bursts). */
-  private timestamp(): string {
-    const now = Date.now();
-    if (now !== this.tsMs) {
-      this.tsMs = now;
-      this.tsText = new Date(now).toISOString();
-    }
-    return this.tsText;
-  }
 
   private schedule(): void {
     if (this.scheduled || this.writing) return; // a running flush loop picks up new pending items
