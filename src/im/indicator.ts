@@ -1,52 +1,10 @@
 import type { WorkingCards } from "./cards/working-cards.js";
-import { ReactionQueue } from "./reaction-queue.js";
+import { ChatPending, NONE, PendingSlots } from "./pending-slots.js";
+import { type ReactionOp, ReactionQueue } from "./reaction-queue.js";
 import type { InboundMessage, PlatformAdapter } from "./types.js";
 
 /** `im.working: card`: "working" cards instead of the reaction (cards/working-cards.ts). */
 export type WorkingHook = (eventId: string, message: InboundMessage, to: readonly string[]) => boolean;
-
-/**
- * A chat's pending indicators, oldest first, and its newest message, stripped. Each pending one is
- * its event id, message id and start time at the same index of three arrays (≤ MAX_PER_CHAT, so
- * lookups scan): a burst leaves thousands pending, and an object, a boxed time and a Map entry
- * each were ~100 bytes more per message than two array slots and an unboxed double.
- */
-class ChatPending {
-  readonly eventIds: string[] = [];
-  readonly messageIds: string[] = [];
-  readonly startedAt: number[] = [];
-
-  /** The reactions' target data: `reply` is per-chat reply channel data (types.ts). */
-  constructor(public base: InboundMessage) {}
-
-  get size(): number {
-    return this.eventIds.length;
-  }
-
-  indexOf(eventId: string): number {
-    return this.eventIds.indexOf(eventId);
-  }
-
-  /** Adds one, or restarts the one already pending for `eventId` (its place in the order kept). */
-  set(eventId: string, messageId: string, at: number): boolean {
-    const i = this.indexOf(eventId);
-    if (i >= 0) {
-      this.messageIds[i] = messageId;
-      this.startedAt[i] = at;
-      return false;
-    }
-    this.eventIds.push(eventId);
-    this.messageIds.push(messageId);
-    this.startedAt.push(at);
-    return true;
-  }
-
-  removeAt(i: number): void {
-    this.eventIds.splice(i, 1);
-    this.messageIds.splice(i, 1);
-    this.startedAt.splice(i, 1);
-  }
-}
 
 /**
  * What a reaction needs of a message: not the text, files or quote, which may be megabytes. Built as
@@ -86,6 +44,7 @@ export const DONE = "🥳";
 export class ProcessingIndicators {
   /** Per chat, so `complete` without a reply_to is O(1), not a scan of all. */
   private byChat = new Map<string, ChatPending>();
+  private pending = new PendingSlots();
   private count = 0;
   private readonly reactions: ReactionQueue;
 
@@ -100,6 +59,7 @@ export class ProcessingIndicators {
       send: (op) => this.adapter.react?.call(this.adapter, op.message, op.emoji, op.on) ?? Promise.resolve(),
       log,
       droppable: THINKING,
+      unsent: (op) => this.unsent(op),
     });
   }
 
@@ -117,10 +77,10 @@ export class ProcessingIndicators {
       chat = new ChatPending(base);
       this.byChat.set(full.chatId, chat);
     }
-    if (chat.set(eventId, full.messageId, this.now())) this.count++;
+    if (this.pending.put(chat, eventId, full.messageId, this.now())) this.count++;
     // Bounded: a chat waits for at most MAX_PER_CHAT replies; the oldest is forgotten (its 🤔 stays,
     // like after a restart), so a burst cannot hold thousands of indicators for half an hour.
-    if (chat.size > MAX_PER_CHAT) this.forget(full.chatId, chat, 0);
+    if (chat.size > MAX_PER_CHAT) this.forget(full.chatId, chat, chat.head);
     this.react(base, THINKING, true);
   }
 
@@ -129,12 +89,13 @@ export class ProcessingIndicators {
     this.working?.cards()?.complete(chatId, replyTo);
     const chat = this.byChat.get(chatId);
     if (!chat) return;
-    const i = replyTo !== undefined ? chat.indexOf(replyTo) : chat.size === 1 ? 0 : -1;
-    const messageId = chat.messageIds[i];
-    if (messageId === undefined) return;
-    const message = { ...chat.base, messageId };
-    this.forget(chatId, chat, i);
-    this.react(message, THINKING, false);
+    const slot =
+      replyTo !== undefined ? this.pending.find(chat, replyTo) : chat.size === 1 ? chat.head : NONE;
+    if (slot === NONE) return;
+    const message = { ...chat.base, messageId: this.pending.messageId(slot) };
+    const shown = !this.pending.unshown(slot);
+    this.forget(chatId, chat, slot);
+    if (shown) this.react(message, THINKING, false);
     this.react(message, DONE, true);
   }
 
@@ -142,27 +103,38 @@ export class ProcessingIndicators {
   sweep(): void {
     const cutoff = this.now() - this.timeoutMs;
     for (const [chatId, chat] of [...this.byChat]) {
-      for (let i = 0; i < chat.size; ) {
-        const messageId = chat.messageIds[i] ?? "";
-        if ((chat.startedAt[i] ?? 0) > cutoff) i++;
-        else {
-          this.forget(chatId, chat, i);
-          this.react({ ...chat.base, messageId }, THINKING, false);
+      for (let slot = chat.head; slot !== NONE; ) {
+        const next = this.pending.next(slot);
+        if (this.pending.startedAtOf(slot) <= cutoff) {
+          const messageId = this.pending.messageId(slot);
+          const shown = !this.pending.unshown(slot);
+          this.forget(chatId, chat, slot);
+          if (shown) this.react({ ...chat.base, messageId }, THINKING, false);
         }
+        slot = next;
       }
     }
   }
 
   clear(): void {
     this.byChat.clear();
+    this.pending = new PendingSlots();
     this.count = 0;
     this.reactions.clear();
   }
 
-  private forget(chatId: string, chat: ChatPending, i: number): void {
-    chat.removeAt(i);
+  private forget(chatId: string, chat: ChatPending, slot: number): void {
+    this.pending.remove(chat, slot);
     this.count--;
     if (chat.size === 0) this.byChat.delete(chatId);
+  }
+
+  /** The queue dropped a 🤔 add before sending it: its removal is skipped later. */
+  private unsent(op: ReactionOp): void {
+    if (op.emoji !== THINKING) return;
+    const chat = this.byChat.get(op.message.chatId);
+    const slot = chat ? this.pending.findMessage(chat, op.message.messageId) : NONE;
+    if (slot !== NONE) this.pending.markUnshown(slot);
   }
 
   /** Queued per chat, coalesced and bounded (reaction-queue.ts); best effort, errors are logged. */

@@ -7,7 +7,8 @@
  *
  * Coalescing: an add and a removal of the same emoji on the same message that are both still queued
  * cancel out (the user would only see a flicker); a chat has at most one queued 🤔 add, the newest
- * (the message the user is looking at); a removal of an add that was never sent is not sent either.
+ * (the message the user is looking at). An add dropped unsent is reported (`unsent`), so the caller
+ * does not queue its removal later (indicator.ts keeps that per pending message).
  * Bounds: at most `maxPerChat` queued per chat and `maxTotal` overall; beyond that the oldest queued
  * 🤔 add goes first (a thinking marker shown minutes late is noise), counted and logged. Best effort.
  */
@@ -25,12 +26,12 @@ export interface ReactionQueueOptions {
   log(line: string): void;
   /** The emoji whose queued adds are dropped first when a bound is hit. */
   droppable: string;
+  /** An add that was dropped (replaced or over a bound) before it was sent. */
+  unsent?(op: ReactionOp): void;
   concurrency?: number;
   maxPerChat?: number;
   maxTotal?: number;
 }
-
-const UNSENT_MAX = 10_000;
 
 const keyOf = (op: ReactionOp) => `${op.message.messageId}\u0000${op.emoji}`;
 
@@ -43,12 +44,6 @@ export class ReactionQueue {
   private workers = 0;
   private dropped = 0;
   private stopped = false;
-  /**
-   * Adds dropped before they were sent, so their removal is skipped too (bounded, oldest first). A
-   * droppable add by its message id (a string the message already has: a burst drops thousands),
-   * any other by its key.
-   */
-  private readonly unsent = new Set<string>();
 
   constructor(private readonly opts: ReactionQueueOptions) {}
 
@@ -66,14 +61,13 @@ export class ReactionQueue {
       if (queued.on !== op.on) this.remove(chatId, chat, key); // add + removal: nothing to do
       return;
     }
-    if (!op.on && this.unsent.delete(this.unsentKey(op, key))) return; // never shown, nothing to remove
     if (chat && op.on && op.emoji === this.opts.droppable) {
       // One queued 🤔 add per chat: a newer message replaces the older one's marker, in place (the
       // chat's queue keeps its length, so no size bookkeeping and no bound to enforce).
       for (const [k, o] of chat) {
         if (!o.on || o.emoji !== op.emoji) continue;
         chat.delete(k);
-        this.markUnsent(o, k);
+        this.opts.unsent?.(o);
         if (chat.size === 0) this.chats.delete(chatId); // its only op: the chat goes to the back
         chat.set(key, op);
         this.chats.set(chatId, chat);
@@ -97,7 +91,6 @@ export class ReactionQueue {
   clear(): void {
     this.chats.clear();
     this.bySize.clear();
-    this.unsent.clear();
     this.total = 0;
   }
 
@@ -179,18 +172,9 @@ export class ReactionQueue {
   private drop(chatId: string, chat: Map<string, ReactionOp>, key: string, overBound: boolean): void {
     const op = chat.get(key);
     this.remove(chatId, chat, key);
-    if (op?.on) this.markUnsent(op, key);
+    if (op?.on) this.opts.unsent?.(op);
     if (overBound && this.dropped++ % 1000 === 0)
       this.opts.log(`[indicator] too many reactions queued; ${this.dropped} skipped so far (best effort)`);
-  }
-
-  private unsentKey(op: ReactionOp, key: string): string {
-    return op.emoji === this.opts.droppable ? op.message.messageId : key;
-  }
-
-  private markUnsent(op: ReactionOp, key: string): void {
-    this.unsent.add(this.unsentKey(op, key));
-    if (this.unsent.size > UNSENT_MAX) this.unsent.delete(this.unsent.values().next().value ?? "");
   }
 
   /** O(number of distinct sizes), not O(chats): a burst over many chats hits this on every push. */

@@ -150,7 +150,7 @@ function isLowerHex(s: string): boolean {
 }
 
 /** Four big-endian words of a 32-character lowercase hex id into `out`; false for any other string. */
-function parseHexId(id: string, out: Uint32Array): boolean {
+export function parseHexId(id: string, out: Uint32Array): boolean {
   if (id.length !== HEX_LEN) return false;
   for (let w = 0; w < 4; w++) {
     let v = 0;

@@ -2,6 +2,7 @@
  * The processing indicator keeps ids per pending message, not the message (issue 12: a 5000-message
  * burst left 5000 whole messages with their reply data pending, ~1 KiB each, for half an hour).
  */
+import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { compactingGc } from "../../src/daemon/heap-settle.js";
 import { DONE, ProcessingIndicators, THINKING } from "../../src/im/indicator.js";
@@ -64,14 +65,15 @@ describe("ProcessingIndicators", () => {
     ind.clear();
   });
 
-  it("keeps neither the messages nor their reply data: a few hundred bytes per pending message", async () => {
+  it("keeps neither the messages nor their reply data: under 100 bytes per pending message", async () => {
     const { ind } = indicators();
     const chats = 250;
     const perChat = 20;
     const refs: WeakRef<object>[] = [];
-    // The ids live on elsewhere in the daemon (ledger indexes, dedupe), so the test holds them too.
+    // Event ids as the ledger makes them (32 hex characters). The message ids live on elsewhere in
+    // the daemon (the dedupe window), so the test holds them too.
     const ids = Array.from({ length: chats * perChat }, (_, i) => [
-      `event-${i}-${"z".repeat(24)}`,
+      randomBytes(16).toString("hex"),
       `msg-${i}==`,
     ]);
     compactingGc();
@@ -91,9 +93,9 @@ describe("ProcessingIndicators", () => {
     // Messages other than each chat's newest (whose reply data serves the chat) are gone (a sample).
     expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0);
     // Was ~1.2 KiB with the whole message (and a hidden class of its own) kept per indicator, then
-    // ~290 with an object, a boxed time and a Map entry each; ~145–180 as array slots (the rest is
-    // mostly the reaction queue's record of coalesced 🤔 adds).
-    expect(perMessage).toBeLessThan(240);
+    // ~290 with an object, a boxed time and a Map entry each; ~145–180 as array slots and the
+    // reaction queue's record of coalesced 🤔 adds; now slots in typed arrays (pending-slots.ts).
+    expect(perMessage).toBeLessThan(100); // ~88: slots ~50 (arrays grow by doubling), each chat's base ~30
     expect(ids).toHaveLength(chats * perChat);
     ind.clear();
   });

@@ -79,9 +79,16 @@ describe("ReactionQueue", () => {
     expect(q.size).toBe(0);
   });
 
-  it("keeps one 🤔 per chat (the newest), skips removing one never sent, round robin over chats", async () => {
+  it("keeps one 🤔 per chat (the newest), reports the adds it dropped unsent, round robin over chats", async () => {
     const s = gatedSend();
-    const q = new ReactionQueue({ send: s.send, log: () => {}, droppable: "🤔", concurrency: 1 });
+    const unsent: string[] = [];
+    const q = new ReactionQueue({
+      send: s.send,
+      log: () => {},
+      droppable: "🤔",
+      concurrency: 1,
+      unsent: (op) => unsent.push(`${op.message.chatId}/${op.message.messageId}${op.emoji}`),
+    });
     q.push({ message: msg("z", "0"), emoji: "🤔", on: true }); // in flight while the rest queue up
     for (const [c, m] of [
       ["a", "1"],
@@ -89,7 +96,7 @@ describe("ReactionQueue", () => {
       ["b", "1"],
     ] as const)
       q.push({ message: msg(c, m), emoji: "🤔", on: true });
-    q.push({ message: msg("a", "1"), emoji: "🤔", on: false }); // its add was replaced by a/2's
+    expect(unsent).toEqual(["a/1🤔"]); // its add was replaced by a/2's
     q.push({ message: msg("a", "1"), emoji: "🥳", on: true });
     await s.release();
     expect(s.sent).toEqual(["z/0+🤔", "a/2+🤔", "b/1+🤔", "a/1+🥳"]);
@@ -97,6 +104,7 @@ describe("ReactionQueue", () => {
 
   it("over the overall bound drops from the chat with the most queued, also among many one-op chats", async () => {
     const s = gatedSend();
+    const unsent: string[] = [];
     const q = new ReactionQueue({
       send: s.send,
       log: () => {},
@@ -104,6 +112,7 @@ describe("ReactionQueue", () => {
       concurrency: 1,
       maxPerChat: 10,
       maxTotal: 6,
+      unsent: (op) => unsent.push(`${op.message.chatId}/${op.message.messageId}${op.emoji}`),
     });
     q.push({ message: msg("z", "0"), emoji: "🤔", on: true }); // in flight while the rest queue up
     for (const m of ["1", "2", "3", "4"]) q.push({ message: msg("a", m), emoji: "🥳", on: true });
@@ -111,6 +120,7 @@ describe("ReactionQueue", () => {
     expect(q.size).toBe(6);
     await s.release();
     expect(s.sent).not.toContain("a/1+🥳"); // a had the most queued: its oldest went
+    expect(unsent).toEqual(["a/1🥳"]);
     expect([...s.sent].sort()).toEqual([
       "a/2+🥳",
       "a/3+🥳",
