@@ -11,7 +11,7 @@ export const NONE = -1;
  * and the next slot of the same chat (a chat's slots are a list, oldest first, so a chat costs no
  * array of its own). A burst leaves tens of thousands pending (up to 50 per chat): as two strings
  * and three array slots each they were ~250 bytes a message; here ~80, most of it the message id
- * (docs/bench.md, "Ingest memory after a burst"). Freed slots are reused; the arrays go back to
+ * (docs/bench.md, "Pending indicators in slots"). Freed slots are reused; the arrays go back to
  * their first size once nothing is pending.
  */
 export class PendingSlots {
@@ -97,12 +97,6 @@ export class PendingSlots {
     else this.reset();
   }
 
-  private start(slot: number, messageId: string, at: number): void {
-    this.messageIds[slot] = messageId;
-    this.startedAt[slot] = at;
-    this.unshownOf[slot] = 0;
-  }
-
   messageId(slot: number): string {
     return this.messageIds[slot] ?? "";
   }
@@ -123,6 +117,12 @@ export class PendingSlots {
   /** The slot after `slot` in its chat's list, or -1 (`for (let s = chat.head; s !== -1; s = slots.next(s))`). */
   next(slot: number): number {
     return this.nextOf[slot] ?? NONE;
+  }
+
+  private start(slot: number, messageId: string, at: number): void {
+    this.messageIds[slot] = messageId;
+    this.startedAt[slot] = at;
+    this.unshownOf[slot] = 0;
   }
 
   private grow(): number {
