@@ -52,6 +52,23 @@ function gatedSend() {
   };
 }
 
+/** One call at a time through `s`; the adds it drops unsent recorded as "chat/message emoji". */
+function serialQueue(
+  s: ReturnType<typeof gatedSend>,
+  bounds: { maxPerChat?: number; maxTotal?: number } = {},
+) {
+  const unsent: string[] = [];
+  const q = new ReactionQueue({
+    send: s.send,
+    log: () => {},
+    droppable: "🤔",
+    concurrency: 1,
+    ...bounds,
+    unsent: (op) => unsent.push(`${op.message.chatId}/${op.message.messageId}${op.emoji}`),
+  });
+  return { unsent, q };
+}
+
 describe("ReactionQueue", () => {
   it("coalesces, bounds per chat and overall, and keeps at most `concurrency` calls in flight", async () => {
     const s = gatedSend();
@@ -81,14 +98,7 @@ describe("ReactionQueue", () => {
 
   it("keeps one 🤔 per chat (the newest), reports the adds it dropped unsent, round robin over chats", async () => {
     const s = gatedSend();
-    const unsent: string[] = [];
-    const q = new ReactionQueue({
-      send: s.send,
-      log: () => {},
-      droppable: "🤔",
-      concurrency: 1,
-      unsent: (op) => unsent.push(`${op.message.chatId}/${op.message.messageId}${op.emoji}`),
-    });
+    const { unsent, q } = serialQueue(s);
     q.push({ message: msg("z", "0"), emoji: "🤔", on: true }); // in flight while the rest queue up
     for (const [c, m] of [
       ["a", "1"],
@@ -104,16 +114,7 @@ describe("ReactionQueue", () => {
 
   it("over the overall bound drops from the chat with the most queued, also among many one-op chats", async () => {
     const s = gatedSend();
-    const unsent: string[] = [];
-    const q = new ReactionQueue({
-      send: s.send,
-      log: () => {},
-      droppable: "🤔",
-      concurrency: 1,
-      maxPerChat: 10,
-      maxTotal: 6,
-      unsent: (op) => unsent.push(`${op.message.chatId}/${op.message.messageId}${op.emoji}`),
-    });
+    const { unsent, q } = serialQueue(s, { maxPerChat: 10, maxTotal: 6 });
     q.push({ message: msg("z", "0"), emoji: "🤔", on: true }); // in flight while the rest queue up
     for (const m of ["1", "2", "3", "4"]) q.push({ message: msg("a", m), emoji: "🥳", on: true });
     for (const c of ["b", "c", "d"]) q.push({ message: msg(c, "1"), emoji: "🤔", on: true });
