@@ -45,7 +45,6 @@ export class ProcessingIndicators {
   /** Per chat, so `complete` without a reply_to is O(1), not a scan of all. */
   private byChat = new Map<string, ChatPending>();
   private pending = new PendingSlots();
-  private count = 0;
   private readonly reactions: ReactionQueue;
 
   constructor(
@@ -64,7 +63,7 @@ export class ProcessingIndicators {
   }
 
   get size(): number {
-    return this.count;
+    return this.pending.size;
   }
 
   start(eventId: string, full: InboundMessage, to: readonly string[] = []): void {
@@ -77,7 +76,7 @@ export class ProcessingIndicators {
       chat = new ChatPending(base);
       this.byChat.set(full.chatId, chat);
     }
-    if (this.pending.put(chat, eventId, full.messageId, this.now())) this.count++;
+    this.pending.put(chat, eventId, full.messageId, this.now());
     // Bounded: a chat waits for at most MAX_PER_CHAT replies; the oldest is forgotten (its 🤔 stays,
     // like after a restart), so a burst cannot hold thousands of indicators for half an hour.
     if (chat.size > MAX_PER_CHAT) this.forget(full.chatId, chat, chat.head);
@@ -119,13 +118,11 @@ export class ProcessingIndicators {
   clear(): void {
     this.byChat.clear();
     this.pending = new PendingSlots();
-    this.count = 0;
     this.reactions.clear();
   }
 
   private forget(chatId: string, chat: ChatPending, slot: number): void {
     this.pending.remove(chat, slot);
-    this.count--;
     if (chat.size === 0) this.byChat.delete(chatId);
   }
 

@@ -26,15 +26,20 @@ export class PendingSlots {
   /** Scratch for the id being looked up. */
   private readonly word = new Uint32Array(4);
 
+  /** Pending messages, all chats. */
+  get size(): number {
+    return this.used;
+  }
+
   /**
-   * `eventId` pending in `chat`: a new slot last in its list (true), or, if it is pending already,
-   * its new message id and time in its place (false).
+   * `eventId` pending in `chat`: a new slot last in its list, or, if it is pending already, its new
+   * message id and time in its place.
    */
-  put(chat: ChatPending, eventId: string, messageId: string, at: number): boolean {
+  put(chat: ChatPending, eventId: string, messageId: string, at: number): void {
     const known = this.find(chat, eventId);
     if (known !== NONE) {
       this.start(known, messageId, at);
-      return false;
+      return;
     }
     const slot = this.free.pop() ?? this.grow();
     this.used++;
@@ -49,7 +54,6 @@ export class PendingSlots {
     else this.nextOf[chat.tail] = slot;
     chat.tail = slot;
     chat.size++;
-    return true;
   }
 
   /** The slot of `eventId` in `chat`, or -1. */
