@@ -300,10 +300,16 @@ export class Bridge {
     await this.state.flush();
   }
 
-  private async onMessage(message: InboundMessage): Promise<void> {
-    await this.ready;
-    if (this.phase !== "running") return;
-    await this.inbound.handle(message);
+  private onMessage(message: InboundMessage): Promise<void> {
+    // Running: `ready` has resolved, no need to wait a turn for it (one promise less per message).
+    if (this.phase === "running") {
+      try {
+        return this.inbound.handle(message);
+      } catch (error) {
+        return Promise.reject(error); // as when it ran after an await: the adapter gets a rejection
+      }
+    }
+    return this.ready.then(() => (this.phase === "running" ? this.inbound.handle(message) : undefined));
   }
 
   private async event<K extends LedgerKind>(kind: K, data: LedgerEventData[K]): Promise<void> {

@@ -264,18 +264,20 @@ export type SendContext = Pick<CommandContext, "message" | "replies" | "reply" |
  * the recipients and text to forward, or a reply saying why not. A quote-reply without `@targets`
  * goes to the quoted agent; the quote is kept as a `> …` first line.
  */
-export async function resolveSend(
+/** What to forward, at once; or a promise of nothing when the chat is answered instead. */
+export function resolveSend(
   ctx: SendContext,
   args: string,
   sub: Subscription | undefined,
-): Promise<CommandOutcome> {
+): CommandOutcome | Promise<CommandOutcome> {
   const { replies } = ctx;
-  if (sub?.paused) return void (await ctx.reply(replies.pausedReply));
+  const answer = (text: string) => ctx.reply(text).then(() => undefined);
+  if (sub?.paused) return answer(replies.pausedReply);
   const actors = info(ctx).actors;
   const quote = quoteRoute(ctx.message.quoted, actors);
   const parsed = parseSendTargets(args, actors, quote.to, replies);
-  if (!parsed.ok) return void (await ctx.reply(parsed.reply));
-  if (parsed.text === "" && ctx.message.files.length === 0) return void (await ctx.reply(replies.sendUsage));
+  if (!parsed.ok) return answer(parsed.reply);
+  if (parsed.text === "" && ctx.message.files.length === 0) return answer(replies.sendUsage);
   const text = quote.line ? [quote.line, parsed.text].filter((s) => s !== "").join("\n") : parsed.text;
   return { forward: { to: parsed.to, text } };
 }

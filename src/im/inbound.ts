@@ -123,7 +123,8 @@ export class InboundHandler {
     const chatId = message.chatId;
     await previous; // also when there is none: handling starts after the caller's turn, as it always did
     try {
-      await this.process(message);
+      const handling = this.process(message);
+      if (handling) await handling;
     } catch (error) {
       this.deps.log(`[inbound] error handling ${message.messageId} from ${chatId}: ${errorMessage(error)}`);
     } finally {
@@ -169,37 +170,56 @@ export class InboundHandler {
       );
   }
 
-  private async process(message: InboundMessage): Promise<void> {
-    const { auth, log } = this.deps;
+  /**
+   * Synchronous up to the ledger append in the common case (an authorized chat's text): undefined
+   * or one promise, not an async function and an await per step (a burst handles thousands).
+   */
+  private process(message: InboundMessage): Promise<void> | undefined {
     const remembered = this.remember(message);
-    if (remembered) await remembered;
+    if (remembered) return remembered.then(() => this.decide(message));
+    return this.decide(message);
+  }
+
+  private decide(message: InboundMessage): Promise<void> | undefined {
     if (message.text.trim() === "" && message.files.length === 0) return this.empty(message);
     const parsed = parseInput(message.text);
-    const gate = await auth.gate(message, parsed);
+    if (this.deps.auth.isAuthorized(message.chatId)) return this.routed(message, parsed);
+    return this.gated(message, parsed);
+  }
+
+  /** A chat not authorized (yet): the gate answers /subscribe and /help, or hints (auth.ts). */
+  private async gated(message: InboundMessage, parsed: ParsedInput): Promise<void> {
+    const gate = await this.deps.auth.gate(message, parsed);
     if (gate.type !== "allowed") {
-      log(
+      this.deps.log(
         `[auth] ${message.chatType} chat ${message.chatId} is not authorized (${message.rawType}); nothing forwarded`,
       );
       if (gate.type === "reply") await this.deps.reply(message, gate.text);
       return;
     }
-    // Routed once: a command to the commands module, a message to the kernel (`forward`).
-    const outcome = await this.route(message, parsed);
-    if (outcome) await this.forward(message, outcome.forward.to, outcome.forward.text);
+    await this.routed(message, parsed);
   }
 
-  private async route(message: InboundMessage, parsed: ParsedInput): Promise<CommandOutcome> {
+  /** Routed once: a command to the commands module, a message to the kernel (`forward`). */
+  private routed(message: InboundMessage, parsed: ParsedInput): Promise<void> | undefined {
+    const outcome = this.route(message, parsed);
+    if (outcome instanceof Promise)
+      return outcome.then((o) => (o ? this.forward(message, o.forward.to, o.forward.text) : undefined));
+    return outcome ? this.forward(message, outcome.forward.to, outcome.forward.text) : undefined;
+  }
+
+  private route(message: InboundMessage, parsed: ParsedInput): CommandOutcome | Promise<CommandOutcome> {
     if (parsed.type === "command") {
       const ctx = this.context(message);
       if (parsed.name === "send" && message.quoted) this.quoteTarget(message);
       return runCommand(ctx, parsed.name, parsed.args);
     }
     if (parsed.type === "unknown_command")
-      return void (await this.deps.reply(message, this.deps.replies.unknownCommand(parsed.name)));
+      return this.deps.reply(message, this.deps.replies.unknownCommand(parsed.name)).then(() => undefined);
     const sub = this.deps.state.subscription(message.chatId);
     const quoteTo = message.quoted ? this.quoteTarget(message) : undefined;
     if (message.chatType === "group" && !quoteTo)
-      return void (await this.deps.reply(message, this.deps.replies.groupPlainHint));
+      return this.deps.reply(message, this.deps.replies.groupPlainHint).then(() => undefined);
     // Plain text: only what resolveSend uses (the full command context is a dozen closures).
     const send: SendContext = {
       message,
@@ -302,8 +322,16 @@ export class InboundHandler {
     };
   }
 
-  /** Download attachments into blobs, append the user's message, start the indicator. */
-  private async forward(message: InboundMessage, to: string[], text: string): Promise<void> {
+  /** Append the user's message (text only: at once), or download its attachments first. */
+  private forward(message: InboundMessage, to: string[], text: string): Promise<void> {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: no byte count needed below a third of the limit.
+    if (message.files.length === 0 && text !== "" && text.length * 3 <= MAX_INBOUND_TEXT_BYTES)
+      return this.append(message, to, text, []);
+    return this.prepare(message, to, text);
+  }
+
+  /** Download attachments into blobs and cut an oversized text, then append. */
+  private async prepare(message: InboundMessage, to: string[], text: string): Promise<void> {
     const { host, files } = this.deps;
     const attachments: Attachment[] = [];
     if (message.files.length > 0 && !files.enabled)
@@ -349,27 +377,30 @@ export class InboundHandler {
           ? `[file] ${attachments[0]?.name ?? ""}`
           : `[files] ${attachments.length} attachments`;
     }
-    let eventId: string;
-    try {
-      const event = await host.appendUserMessage({
-        text: body,
-        to,
-        attachments,
-        source: {
-          platform: this.deps.platform,
-          chat_id: message.chatId,
-          chat_type: message.chatType,
-          user_id: message.staffId ?? message.userId,
-          user_name: message.userName,
-          message_id: message.messageId,
-        },
-      });
-      eventId = event.id;
-    } catch (error) {
-      this.deps.log(`[inbound] cannot append message from ${message.chatId}: ${errorMessage(error)}`);
-      await this.deps.reply(message, this.deps.replies.sendFailed(errorMessage(error)));
-      return;
-    }
-    this.deps.indicators.start(eventId, message, to);
+    await this.append(message, to, body, attachments);
+  }
+
+  /** The user's message into the ledger, then its indicator; a failed append is told to the chat. */
+  private append(
+    message: InboundMessage,
+    to: string[],
+    text: string,
+    attachments: Attachment[],
+  ): Promise<void> {
+    const source = {
+      platform: this.deps.platform,
+      chat_id: message.chatId,
+      chat_type: message.chatType,
+      user_id: message.staffId ?? message.userId,
+      user_name: message.userName,
+      message_id: message.messageId,
+    };
+    return this.deps.host.appendUserMessage({ text, to, attachments, source }).then(
+      (event) => this.deps.indicators.start(event.id, message, to),
+      (error: unknown) => {
+        this.deps.log(`[inbound] cannot append message from ${message.chatId}: ${errorMessage(error)}`);
+        return this.deps.reply(message, this.deps.replies.sendFailed(errorMessage(error)));
+      },
+    );
   }
 }

@@ -4,8 +4,9 @@
  * id appends one line (no rewrite, no fsync: a SIGKILL keeps what was written, the kernel has it);
  * the ids recorded in one tick go out in one write after it (`setImmediate`; `flush`/`close` write
  * at once), so a burst costs one write per tick, not per id. The log is folded into the snapshot
- * (temp + rename) on open and once it holds `limit` lines, so the cost per id stays flat and the
- * files stay bounded.
+ * (temp + rename) on open and once it holds `foldAfterLines` lines (at least `limit`, at least 4,096:
+ * a store of 512 ids folded ten times in a 5,000-message burst), so the cost per id stays flat and
+ * the files stay bounded.
  *
  * The one-tick window: a SIGKILL right after `add` returns may forget the ids of that tick. Every
  * user records an id only after something else made the message safe (the inbound journal, the
@@ -56,9 +57,14 @@ export class MemoryDedupe implements DedupeStore {
   }
 }
 
+/** Log lines folded into the snapshot at the least (a small `limit` folds no more often). */
+export const MIN_FOLD_LINES = 4096;
+
 export interface FileDedupeOptions {
   /** Ids kept at most (default 2000); the oldest recorded is forgotten first. */
   limit?: number;
+  /** Log lines that make a fold into the snapshot due (default the larger of `limit` and MIN_FOLD_LINES). */
+  foldAfterLines?: number;
   log?: (line: string) => void;
   /** Keep a time per id and forget ids whose time is older than this. */
   maxAgeMs?: number;
@@ -85,6 +91,7 @@ export class FileDedupe implements DedupeStore {
   /** Appends to the log (tests, benchmarks). */
   readonly stats = { writes: 0 };
   private readonly limit: number;
+  private readonly foldAfterLines: number;
   private readonly now: () => number;
   readonly logPath: string;
 
@@ -93,6 +100,7 @@ export class FileDedupe implements DedupeStore {
     private readonly options: FileDedupeOptions = {},
   ) {
     this.limit = options.limit ?? 2000;
+    this.foldAfterLines = options.foldAfterLines ?? Math.max(this.limit, MIN_FOLD_LINES);
     this.now = options.now ?? Date.now;
     this.logPath = `${path}.log`;
     removeStaleTemps(path); // a compaction killed before its rename
@@ -149,7 +157,7 @@ export class FileDedupe implements DedupeStore {
     if (this.unwritten.length === 0) return;
     const lines = this.unwritten;
     this.unwritten = [];
-    if (this.logLines + lines.length >= this.limit) {
+    if (this.logLines + lines.length >= this.foldAfterLines) {
       this.compact(); // the snapshot holds them
       return;
     }

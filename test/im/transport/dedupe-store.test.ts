@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FileDedupe } from "../../../src/im/transport/dedupe-store.js";
+import { FileDedupe, MIN_FOLD_LINES } from "../../../src/im/transport/dedupe-store.js";
 
 let dir: string;
 beforeEach(() => {
@@ -49,21 +49,44 @@ describe("FileDedupe: record on receipt (has + add)", () => {
 
   it("appends an id per add instead of rewriting the file, and folds the log in when it is full", () => {
     const file = join(dir, "dedupe.json");
-    const d = new FileDedupe(file, { limit: 100 });
-    for (let i = 0; i < 99; i++) {
+    const d = new FileDedupe(file, { limit: 100 }); // a small store folds after MIN_FOLD_LINES lines
+    for (let i = 0; i < MIN_FOLD_LINES - 1; i++) {
       d.add(`m${i}`);
       d.flush();
     }
     expect(existsSync(file)).toBe(false); // no snapshot rewritten yet
-    expect(readFileSync(`${file}.log`, "utf8").split("\n").filter(Boolean)).toHaveLength(99);
-    d.add("m99"); // the log holds `limit` lines: folded into the snapshot
+    const logged = readFileSync(`${file}.log`, "utf8").split("\n").filter(Boolean);
+    expect(logged).toHaveLength(MIN_FOLD_LINES - 1);
+    const last = MIN_FOLD_LINES - 1;
+    d.add(`m${last}`); // the log is full: folded into the snapshot, which keeps the newest `limit`
     d.flush();
     expect(existsSync(`${file}.log`)).toBe(false);
-    expect((JSON.parse(readFileSync(file, "utf8")) as { ids: string[] }).ids).toHaveLength(100);
-    d.add("m100");
+    const ids = (JSON.parse(readFileSync(file, "utf8")) as { ids: string[] }).ids;
+    expect([ids.length, ids[0], ids[99]]).toEqual([100, `m${last - 99}`, `m${last}`]);
+    d.add("new");
     d.close();
     const again = new FileDedupe(file, { limit: 100 });
-    expect([again.has("m0"), again.has("m1"), again.has("m100")]).toEqual([false, true, true]);
+    expect([again.has(`m${last - 100}`), again.has(`m${last - 98}`), again.has("new")]).toEqual([
+      false,
+      true,
+      true,
+    ]);
+    again.close();
+  });
+
+  it("replays a log longer than its limit on open: only the newest `limit` ids are kept", () => {
+    const file = join(dir, "long-log.json");
+    const d = new FileDedupe(file, { limit: 10 });
+    for (let i = 0; i < 25; i++) d.add(`x${i}`);
+    d.close();
+    expect(readFileSync(`${file}.log`, "utf8").split("\n").filter(Boolean)).toHaveLength(25);
+    const again = new FileDedupe(file, { limit: 10 });
+    expect([again.size, again.has("x14"), again.has("x15"), again.has("x24")]).toEqual([
+      10,
+      false,
+      true,
+      true,
+    ]);
     again.close();
   });
 });
