@@ -55,9 +55,7 @@ interface Pending {
   lines: string[];
   /** UTF-8 bytes of each event's line (without `\n`). */
   sizes: number[];
-  /** The lines, each ending in `\n`; encoded once per batch (commit). */
-  text: string;
-  /** UTF-8 bytes of `text`. */
+  /** UTF-8 bytes of the lines with their `\n`s. */
   bytes: number;
   resolve: (events: LedgerEvent[]) => void;
   reject: (err: unknown) => void;
@@ -170,9 +168,8 @@ export class Ledger {
       return Promise.reject(err);
     }
     this.nextSeq += items.length;
-    const text = lines.length === 1 ? `${lines[0]}\n` : `${lines.join("\n")}\n`;
     return new Promise((resolve, reject) => {
-      this.pending.push({ events, lines, sizes, text, bytes, resolve, reject });
+      this.pending.push({ events, lines, sizes, bytes, resolve, reject });
       this.schedule();
     });
   }
@@ -277,8 +274,17 @@ export class Ledger {
   }
 
   private async commit(batch: Pending[]): Promise<void> {
-    // One UTF-8 encoding per batch (not a buffer per append, then a copy into one).
-    const buf = Buffer.from(batch.length === 1 ? (batch[0]?.text ?? "") : batch.map((p) => p.text).join(""));
+    // The lines encoded straight into one buffer of the batch's size (no joined copy of them first).
+    let total = 0;
+    for (const p of batch) total += p.bytes;
+    const buf = Buffer.allocUnsafe(total);
+    let at = 0;
+    for (const p of batch) {
+      for (const line of p.lines) {
+        at += buf.write(line, at);
+        buf[at++] = 10;
+      }
+    }
     const before = this.size;
     try {
       for (let off = 0; off < buf.length; ) off += await this.writeAt(buf, off);
