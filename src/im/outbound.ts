@@ -150,9 +150,11 @@ export class OutboundFollower {
         if (signal.aborted) return;
         for (const event of events) {
           if (event.seq <= this.readSeq) continue;
-          await this.waitForCapacity();
+          // Awaited only when there is something to wait for: a burst brings thousands of events.
+          if (this.order.length >= MAX_IN_FLIGHT) await this.waitForCapacity();
           if (signal.aborted) return;
-          await this.dispatch(event);
+          const delivering = this.dispatch(event);
+          if (delivering) await delivering;
           this.readSeq = event.seq;
         }
         if (events.length < PAGE) break;
@@ -166,19 +168,22 @@ export class OutboundFollower {
     }
   }
 
-  private async dispatch(event: LedgerEvent): Promise<void> {
-    const { state, host } = this.deps;
+  /** Undefined when there is nothing to deliver (the user's own messages, internal events). */
+  private dispatch(event: LedgerEvent): Promise<void> | undefined {
     const item =
       approvalItem(event, this.deps.approvalReplies, this.deps.now()) ??
       // The user's own events are never echoed: no need to build the group's actor list for them.
-      classifyEvent(event, event.by === "user" ? [] : host.groupInfo().actors);
-    if (!item) {
-      // Nothing to deliver (the user's own messages, internal events): only the cursor moves.
-      this.order.push(event.seq);
-      this.remaining.set(event.seq, 0);
-      this.advance();
-      return;
-    }
+      classifyEvent(event, event.by === "user" ? [] : this.deps.host.groupInfo().actors);
+    if (item) return this.deliver(event, item);
+    // Only the cursor moves.
+    this.order.push(event.seq);
+    this.remaining.set(event.seq, 0);
+    this.advance();
+    return undefined;
+  }
+
+  private async deliver(event: LedgerEvent, item: OutboundItem): Promise<void> {
+    const { state, host } = this.deps;
     const targets: AuthorizedChat[] = [];
     // A decision updates its card in every chat that showed it, even one that gets no messages now.
     const decided = item.approval?.decided ? item.approval.view.approval_id : undefined;

@@ -2,9 +2,9 @@
  * The durable hand-off of robot messages from the Stream connection to the bridge
  * (docs/dingtalk-transport.md, "Inbound journal"): dedupe by msgId, journal (group commit), hand the
  * message to the bridge at the bridge's pace while its batch is written, ack once the batch is on
- * disk. Overload delays handling, it never refuses a journaled message; only a full journal
- * (maxPending) leaves a frame unacked, so DingTalk redelivers it. A daemon killed after the ack
- * replays the journal on start.
+ * disk. Overload delays handling, it never refuses a journaled message: a backlog pauses reading
+ * from the socket (PAUSE_AT), and only a full journal (maxPending) leaves a frame unacked, so
+ * DingTalk redelivers it. A daemon killed after the ack replays the journal on start.
  */
 import { ROBOT_TOPIC } from "./api.js";
 import { parseFrameData } from "./frame.js";
@@ -40,16 +40,33 @@ const ACK_DATA = JSON.stringify({ response: null });
 /** Messages handed to the bridge at once; the rest wait in the journal's order. */
 export const DEFAULT_MAX_IN_FLIGHT = 128;
 
+/**
+ * Reading from the socket stops while this many received messages wait for the bridge, and goes on
+ * once RESUME_AT are left: the rest of a burst waits in the kernel's socket buffers (unacked, so
+ * DingTalk keeps it) instead of on the heap, where thousands of queued messages were copied by
+ * every young-generation GC and promoted (docs/bench.md, "Reading paused under a backlog").
+ */
+export const PAUSE_AT = 512;
+export const RESUME_AT = 128;
+
+/** Stops and restarts reading from the platform's connections (stream.ts). */
+export interface ReadFlow {
+  pause(): void;
+  resume(): void;
+}
+
 export class RobotInbox {
   private queue: (Item | undefined)[] = [];
   private head = 0;
   private inFlight = 0;
   private refusing = false;
   private waiting: Waiting | undefined;
+  private paused = false;
 
   constructor(
     private readonly opts: Deps,
     private readonly running: () => boolean,
+    private readonly flow?: ReadFlow,
   ) {}
 
   /** Received but not yet handed to the bridge, plus those being handled. */
@@ -184,6 +201,10 @@ export class RobotInbox {
   private enqueue(item: Item): void {
     this.queue.push(item);
     this.pump();
+    if (!this.paused && this.flow && this.queue.length - this.head >= PAUSE_AT) {
+      this.paused = true;
+      this.flow.pause();
+    }
   }
 
   private pump(): void {
@@ -200,6 +221,10 @@ export class RobotInbox {
       }
       this.inFlight++;
       this.dispatch(item);
+    }
+    if (this.paused && this.queue.length - this.head <= RESUME_AT) {
+      this.paused = false;
+      this.flow?.resume();
     }
   }
 

@@ -38,12 +38,17 @@ export class StreamClient {
   private failures = 0;
   private nextId = 1;
   private readonly state: StreamStatus = { connected: false, reconnects: 0 };
+  /** Reading paused by the inbox's backlog (robot-inbox.ts): no pong can be read meanwhile. */
+  private readPaused = false;
 
   private readonly robot: RobotInbox;
 
   constructor(private readonly opts: StreamClientOptions) {
     this.t = { ...DEFAULT_STREAM_TIMING, ...opts.timing };
-    this.robot = new RobotInbox(opts, () => this.started);
+    this.robot = new RobotInbox(opts, () => this.started, {
+      pause: () => this.setReading(false),
+      resume: () => this.setReading(true),
+    });
   }
 
   status(): StreamStatus {
@@ -137,12 +142,21 @@ export class StreamClient {
     this.install(conn);
   }
 
+  private setReading(on: boolean): void {
+    this.readPaused = !on;
+    for (const c of this.conns) {
+      if (on) c.ws.resume();
+      else c.ws.pause();
+    }
+  }
+
   private install(conn: Conn): void {
     const { ws } = conn;
     conn.openedAt = conn.lastTick = Date.now();
     ws.on("close", (code, reason) => this.onClose(conn, code, reason.toString()));
     ws.on("error", (err) => this.opts.log(`stream #${conn.id} socket error: ${err.message}`));
     this.conns.add(conn);
+    if (this.readPaused) ws.pause();
     this.current = conn;
     conn.pingTimer = setInterval(() => this.tick(conn), this.t.pingIntervalMs);
     this.opts.log(`stream #${conn.id} connected`);
@@ -160,7 +174,8 @@ export class StreamClient {
       this.drain(conn, "dingtalk_stream_clock_jump", `timers ran ${late} ms late (sleep/wake?)`);
       return;
     }
-    if (conn.pongTimer) return;
+    // Not reading (our own backlog): a pong could not arrive; liveness waits until reading goes on.
+    if (conn.pongTimer || this.readPaused) return;
     conn.pongTimer = setTimeout(() => {
       conn.why = {
         code: "dingtalk_stream_zombie",

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DingTalkApi } from "../../../src/im/dingtalk/api.js";
+import { DEFAULT_MAX_IN_FLIGHT, PAUSE_AT } from "../../../src/im/dingtalk/robot-inbox.js";
 import {
   DEFAULT_STREAM_TIMING,
   StreamClient,
@@ -197,6 +198,37 @@ describe("DingTalk Stream client against the fake gateway", () => {
     await fake.waitFor(() => received.length === 1, 2_000, "delivery after reconnect");
     expect(c.status().reconnects).toBe(1);
     expect(c.status().lastReconnectReason).toContain("socket closed");
+  });
+
+  it("stops reading while 512 messages wait for a stuck handler, keeps the connection, and loses nothing", async () => {
+    await setup();
+    let release!: () => void;
+    const stuck = new Promise<void>((r) => {
+      release = r;
+    });
+    const seen: string[] = [];
+    const { client: c } = client({
+      timing: { pingIntervalMs: 50, pongTimeoutMs: 100 },
+      onCallback: async (data) => {
+        seen.push(String(data.msgId));
+        await stuck;
+      },
+    });
+    await c.start();
+    const total = 3000;
+    for (let i = 0; i < total; i++) fake.push(fake.robotMessage({ text: `m${i}` }));
+    // Without a journal every message read is acked at once: the acks show how far reading went.
+    await fake.waitFor(() => fake.acks.length >= PAUSE_AT + DEFAULT_MAX_IN_FLIGHT, 5_000, "backlog");
+    await new Promise((r) => setTimeout(r, 500)); // ten ping intervals: a zombie check would have fired
+    expect(seen).toHaveLength(DEFAULT_MAX_IN_FLIGHT);
+    // The bound plus what one socket read had already brought in; the rest waits in the kernel.
+    expect(fake.acks.length).toBeLessThan(PAUSE_AT + DEFAULT_MAX_IN_FLIGHT + 200);
+    expect(fake.stream.gatewayOpens).toBe(1);
+    release();
+    await fake.waitFor(() => seen.length === total, 10_000, "every message handled");
+    expect(new Set(seen).size).toBe(total);
+    await fake.waitFor(() => fake.acks.length === total, 5_000, "every message acked");
+    expect(fake.stream.gatewayOpens).toBe(1);
   });
 
   it("detects a zombie socket via WS ping/pong and reconnects", async () => {
