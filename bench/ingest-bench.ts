@@ -4,9 +4,12 @@
  * AND in the ledger; the official `dingtalk-stream` SDK's ack-only rate against the same fake in the
  * same run; push → event on the daemon's live stream; the daemon's CPU and memory afterwards.
  * Prints tables with goals and PASS/FAIL; exits 1 when a goal fails. `node dist/bench/ingest-bench.js`
- * (after `tsc -p tsconfig.json`). BENCH_DAEMON_ARGS adds node flags to the daemon (e.g. --cpu-prof).
+ * (after `tsc -p tsconfig.json`). BENCH_DAEMON_ARGS adds node flags to the daemon (e.g. --cpu-prof);
+ * BENCH_DAEMON_STDOUT=FILE appends the daemon's stdout there, with a line `=== RUN <run>` as each run
+ * starts (for flags that print, e.g. --trace-gc-nvp or --trace-opt).
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { appendFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { LiveStream } from "./ingest-stream.js";
@@ -28,6 +31,7 @@ const PER_CHAT = 20;
 const TOTAL = CHATS * PER_CHAT;
 const REPEAT = 3;
 const PROBES = 100;
+const DAEMON_STDOUT = process.env.BENCH_DAEMON_STDOUT;
 const QUICK = Math.max(0, Math.floor(Number(process.env.BENCH_QUICK ?? 0) || 0));
 const median = (xs: number[]) => quantile(xs, 0.5);
 
@@ -92,11 +96,14 @@ async function oneRun(
   chats: string[],
   paced: boolean,
 ): Promise<RunResult> {
+  if (DAEMON_STDOUT) appendFileSync(DAEMON_STDOUT, `=== RUN ${run}\n`); // marks where each run starts
   const cpu0 = procStat(daemon.pid).cpuS;
+  const fake0 = procStat(fake.child.pid ?? 0).cpuS;
   const threads0 = threadCpu(daemon.pid);
   const ackMs = await fake.run({ run, chats, perChat: PER_CHAT, paced });
   const done = await live.waitFor(run, TOTAL, 90_000);
   const cpuPerMsg = ((procStat(daemon.pid).cpuS - cpu0) * 1e6) / TOTAL;
+  const fakePerMsg = ((procStat(fake.child.pid ?? 0).cpuS - fake0) * 1e6) / TOTAL;
   const threads1 = threadCpu(daemon.pid);
   const mainPerMsg = ((threads1.mainS - threads0.mainS) * 1e6) / TOTAL;
   const otherPerMsg = ((threads1.otherS - threads0.otherS) * 1e6) / TOTAL;
@@ -119,7 +126,7 @@ async function oneRun(
   };
   const lat = [...done.latencies].sort((a, b) => a - b);
   console.error(
-    `  ${run}: all acked after ${ackMs.toFixed(0)} ms, in the ledger after ${(done.lastAt - done.firstPushAt).toFixed(0)} ms (${r.ledgerRate.toFixed(0)}/s; latency min ${lat[0]?.toFixed(0)} ms), daemon CPU ${r.cpuPerMsg.toFixed(0)} µs/msg (main thread ${mainPerMsg.toFixed(0)}, other threads ${otherPerMsg.toFixed(0)}), cpu 1-2 s after ${cpuAfter.toFixed(0)}%`,
+    `  ${run}: all acked after ${ackMs.toFixed(0)} ms, in the ledger after ${(done.lastAt - done.firstPushAt).toFixed(0)} ms (${r.ledgerRate.toFixed(0)}/s; latency min ${lat[0]?.toFixed(0)} ms), daemon CPU ${r.cpuPerMsg.toFixed(0)} µs/msg (main thread ${mainPerMsg.toFixed(0)}, other threads ${otherPerMsg.toFixed(0)}), cpu 1-2 s after ${cpuAfter.toFixed(0)}%; the fake's CPU ${fakePerMsg.toFixed(0)} µs/msg`,
   );
   return r;
 }
@@ -186,11 +193,17 @@ async function sdk(): Promise<number[]> {
       child.once("exit", (c) => fail(new Error(`SDK client exited (${c})`)));
     });
     const rates: number[] = [];
+    const cpu = () => [procStat(child.pid ?? 0).cpuS, procStat(fake.child.pid ?? 0).cpuS];
     for (let i = 0; i < REPEAT; i++) {
       const chats = Array.from({ length: CHATS }, (_, c) => `cid-sdk${i}-${c}`);
+      const [client0 = 0, fake0 = 0] = cpu();
       const ms = await fake.run({ run: `sdk${i}`, chats, perChat: PER_CHAT, paced: false });
+      const [client1 = 0, fake1 = 0] = cpu();
       rates.push(TOTAL / (ms / 1000));
-      console.error(`  sdk${i}: acked ${rates.at(-1)?.toFixed(0)}/s`);
+      const us = (s: number) => ((s * 1e6) / TOTAL).toFixed(0);
+      console.error(
+        `  sdk${i}: acked ${rates.at(-1)?.toFixed(0)}/s; CPU per message: SDK client ${us(client1 - client0)} µs, the fake ${us(fake1 - fake0)} µs`,
+      );
     }
     return rates;
   } finally {

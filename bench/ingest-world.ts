@@ -3,7 +3,15 @@
  * (`cccc daemon run`), each in its own process on loopback, plus /proc readings of the daemon.
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -81,6 +89,7 @@ export async function startDaemonProcess(
     let out = "";
     child.stdout?.on("data", (d: Buffer) => {
       out += d;
+      if (process.env.BENCH_DAEMON_STDOUT) appendFileSync(process.env.BENCH_DAEMON_STDOUT, d); // ingest-bench.ts
       const m = /Web UI: (\S+)/.exec(out);
       if (m?.[1]) ok(m[1]);
     });
