@@ -6,17 +6,20 @@
  * `--max-semi-space-size=8` (MiB): the young generation where V8 allocates first. At 1 MiB an ingest
  * burst scavenged every few hundred messages and promoted every queued message to the old
  * generation (GC was ~40 % of the daemon's CPU per message); 8 MiB lets them die young.
- * `--gc-memory-reducer-start-delay-ms=1000`: V8's memory reducer (full GCs that also shrink the young
- * generation back to its initial 1 MiB once allocation goes quiet) starts 1 s after a major GC
- * instead of 8 s, so a grown young generation is not kept at idle. Measured in docs/bench.md
- * ("Daemon footprint", "Ingest").
+ * `--no-memory-reducer`: V8's memory reducer (memory-reducing full GCs once allocation goes quiet)
+ * does not keep the maps optimized code depends on, so after every idle spell it threw away the
+ * optimized code of the whole ingest path ("marking dependent code … reason: weak objects") and
+ * the next burst compiled it again (~0.4 s of compiler time per 5000-message burst). Giving memory
+ * back after a burst is heap-settle.ts's job (a compacting GC and minor GCs that shrink the young
+ * generation once the loop is quiet). Measured in docs/bench.md ("Daemon footprint", "Ingest",
+ * "Optimized code lost at idle").
  *
  * A daemon run in the foreground (`cccc`, `cccc daemon run`) gets Node's defaults unless started
  * as `node --max-semi-space-size=8 …` or with NODE_OPTIONS.
  */
 export const DAEMON_NODE_FLAGS: readonly string[] = [
   "--max-semi-space-size=8",
-  "--gc-memory-reducer-start-delay-ms=1000",
+  "--no-memory-reducer",
 ];
 
 /**
