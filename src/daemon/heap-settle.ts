@@ -6,6 +6,9 @@
  * `growthBytes` since the last settle and the event loop has been quiet for `quietMs`, one
  * compacting major GC runs (it moves live objects together so emptied pages go back to the OS),
  * then it re-arms from the new size. Costs a GC pause of tens of ms, once per burst, when idle.
+ * Before the pause it looks once more over `confirmMs`: a burst that began just before a check
+ * hardly shows in a second of idle, and the GC landed in its first messages (and threw away
+ * optimized code they were about to use).
  *
  * The young generation (8 MiB semi-spaces: 16 MiB committed after a burst, docs/bench.md) shrinks
  * back only in a GC that sees V8's allocation rate over its last ~5 s as low, which the settle
@@ -27,6 +30,8 @@ export interface HeapSettleOptions {
   quietMs?: number;
   /** How often it looks (default 1 s); a look costs microseconds. */
   checkMs?: number;
+  /** The second look before a settle (default 50 ms): still quiet, or it waits for the next quiet spell. */
+  confirmMs?: number;
   /** Event-loop utilisation (0–1) below which a period counts as quiet (default 0.1). */
   quietUtilization?: number;
   /** Committed young generation above which minor GCs are tried when quiet (default 4 MiB). */
@@ -91,6 +96,7 @@ function eluMeter(): () => number {
 
 export class HeapSettle {
   private timer: NodeJS.Timeout | undefined;
+  private confirming: NodeJS.Timeout | undefined;
   private baseline = 0;
   private quietSince: number | undefined;
   private settles = 0;
@@ -132,12 +138,18 @@ export class HeapSettle {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    clearTimeout(this.confirming);
+    this.timer = this.confirming = undefined;
+  }
+
+  private quiet(): boolean {
+    return this.utilization() <= (this.opts.quietUtilization ?? 0.1);
   }
 
   private check(): void {
+    if (this.confirming) return;
     const now = performance.now();
-    const busy = this.utilization() > (this.opts.quietUtilization ?? 0.1);
+    const busy = !this.quiet();
     if (busy) {
       this.quietSince = undefined;
       this.youngLeft = this.opts.youngTries ?? 30;
@@ -156,10 +168,17 @@ export class HeapSettle {
       }
       return;
     }
+    this.confirming = setTimeout(() => this.settle(), this.opts.confirmMs ?? 50);
+    this.confirming.unref();
+  }
+
+  private settle(): void {
+    this.confirming = undefined;
+    this.quietSince = undefined; // either way: the next settle waits for a whole quiet spell
+    if (!this.quiet()) return;
     this.gc();
     this.settles++;
     this.baseline = this.heapSize();
-    this.quietSince = undefined;
     // The GC's own pause must not make the next period look busy.
     if (!this.opts.utilization) this.utilization = eluMeter();
   }

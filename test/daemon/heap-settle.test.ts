@@ -12,6 +12,7 @@ function fakeSettle(state: { size: number; busy: number }): { settle: HeapSettle
   const settle = new HeapSettle({
     checkMs: 10,
     quietMs: 30,
+    confirmMs: 10,
     heapSize: () => state.size,
     utilization: () => state.busy,
     gc: () => {
@@ -56,6 +57,34 @@ describe("HeapSettle", () => {
     state.busy = 0.01;
     await sleep(100);
     expect(gcs()).toBe(1);
+  });
+
+  it("looks again before the pause: a burst that began right after a quiet check gets no GC", async () => {
+    const state = { busy: 0 };
+    let gcs = 0;
+    let burstBegins = true;
+    let sizeReads = 0;
+    const settle = new HeapSettle({
+      checkMs: 10,
+      quietMs: 30,
+      confirmMs: 20,
+      // Read at start (the baseline), then only once the loop was quiet long enough: a settle is due.
+      heapSize: () => {
+        if (sizeReads++ === 0) return 40 * MiB;
+        if (burstBegins) state.busy = 0.9;
+        return 100 * MiB;
+      },
+      utilization: () => state.busy,
+      gc: () => gcs++,
+    });
+    started.push(settle);
+    settle.start();
+    await sleep(150);
+    expect(gcs).toBe(0); // due once, busy by the second look: skipped, and busy since
+    burstBegins = false;
+    state.busy = 0;
+    await sleep(150);
+    expect(gcs).toBe(1); // quiet again for a whole spell, and quiet at the second look
   });
 
   it("stop() clears its timer, however often it is started and stopped", async () => {
