@@ -62,6 +62,9 @@ export class RobotInbox {
   private refusing = false;
   private waiting: Waiting | undefined;
   private paused = false;
+  /** Dispatched, waiting for their microtask. */
+  private ready: Item[] = [];
+  private handOverScheduled = false;
 
   constructor(
     private readonly opts: Deps,
@@ -228,23 +231,40 @@ export class RobotInbox {
     }
   }
 
-  /** The handler runs in a microtask (in queue order, never inside `receive`); one reaction on its result. */
-  private dispatch({ data, key, meta }: Item): void {
-    queueMicrotask(() => {
-      let result: Promise<void> | void;
-      try {
-        result = this.opts.onCallback(data, meta);
-      } catch (err) {
-        this.settled(key, err);
-        return;
-      }
-      if (result && typeof result.then === "function")
-        result.then(
-          () => this.settled(key),
-          (err: unknown) => this.settled(key, err ?? new Error("rejected")),
-        );
-      else this.settled(key);
-    });
+  /**
+   * The handler runs in a microtask (in queue order, never inside `receive`). One microtask for all
+   * messages dispatched in the same run, not one each: Node's `queueMicrotask` makes an
+   * AsyncResource and a bound function per call.
+   */
+  private dispatch(item: Item): void {
+    this.ready.push(item);
+    if (this.handOverScheduled) return;
+    this.handOverScheduled = true;
+    queueMicrotask(() => this.handOver());
+  }
+
+  private handOver(): void {
+    this.handOverScheduled = false;
+    const items = this.ready;
+    this.ready = [];
+    for (const item of items) this.call(item);
+  }
+
+  /** One reaction on the handler's result. */
+  private call({ data, key, meta }: Item): void {
+    let result: Promise<void> | void;
+    try {
+      result = this.opts.onCallback(data, meta);
+    } catch (err) {
+      this.settled(key, err);
+      return;
+    }
+    if (result && typeof result.then === "function")
+      result.then(
+        () => this.settled(key),
+        (err: unknown) => this.settled(key, err ?? new Error("rejected")),
+      );
+    else this.settled(key);
   }
 
   private settled(key: string, err?: unknown): void {
