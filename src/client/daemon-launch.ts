@@ -17,10 +17,7 @@
  * A daemon run in the foreground (`cccc`, `cccc daemon run`) gets Node's defaults unless started
  * as `node --max-semi-space-size=8 …` or with NODE_OPTIONS.
  */
-export const DAEMON_NODE_FLAGS: readonly string[] = [
-  "--max-semi-space-size=8",
-  "--no-memory-reducer",
-];
+export const DAEMON_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=8", "--no-memory-reducer"];
 
 /**
  * glibc malloc settings for the daemon (environment: glibc reads them at process start). After a

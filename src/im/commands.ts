@@ -262,9 +262,9 @@ export type SendContext = Pick<CommandContext, "message" | "replies" | "reply" |
 /**
  * `/send …`, plain text in a direct chat (an implicit /send), and a group quote-reply to an agent:
  * the recipients and text to forward, or a reply saying why not. A quote-reply without `@targets`
- * goes to the quoted agent; the quote is kept as a `> …` first line.
+ * goes to the quoted agent; the quote is kept as a `> …` first line. What to forward comes back at
+ * once (no promise on the common path); a reply instead is a promise of nothing.
  */
-/** What to forward, at once; or a promise of nothing when the chat is answered instead. */
 export function resolveSend(
   ctx: SendContext,
   args: string,

@@ -44,7 +44,8 @@ export const DEFAULT_MAX_IN_FLIGHT = 128;
  * Reading from the socket stops while this many received messages wait for the bridge, and goes on
  * once RESUME_AT are left: the rest of a burst waits in the kernel's socket buffers (unacked, so
  * DingTalk keeps it) instead of on the heap, where thousands of queued messages were copied by
- * every young-generation GC and promoted (docs/bench.md, "Reading paused under a backlog").
+ * every young-generation GC and promoted (docs/dingtalk-transport.md, "Reading paused under a
+ * backlog"; docs/bench.md).
  */
 export const PAUSE_AT = 512;
 export const RESUME_AT = 128;
