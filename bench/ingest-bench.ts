@@ -33,6 +33,8 @@ const REPEAT = 3;
 const PROBES = 100;
 const DAEMON_STDOUT = process.env.BENCH_DAEMON_STDOUT;
 const QUICK = Math.max(0, Math.floor(Number(process.env.BENCH_QUICK ?? 0) || 0));
+/** BENCH_QUICK with BENCH_PACED=1: the quick runs are paced ones. */
+const QUICK_PACED = process.env.BENCH_PACED === "1";
 const median = (xs: number[]) => quantile(xs, 0.5);
 
 interface RunResult {
@@ -60,9 +62,12 @@ async function ours(): Promise<{
     (process.env.BENCH_DAEMON_ARGS ?? "").split(" ").filter(Boolean),
   );
   try {
-    // BENCH_QUICK=N: N burst runs only, no SDK runs, no wait for memory to settle (profiling, A/B).
+    // BENCH_QUICK=N: N burst (BENCH_PACED=1: paced) runs only, no SDK runs, no wait for memory to
+    // settle (profiling, A/B).
     const measured =
-      QUICK > 0 ? Array.from({ length: QUICK }, (_, i) => `b${i + 1}`) : ["b1", "b2", "b3", "p1", "p2", "p3"];
+      QUICK > 0
+        ? Array.from({ length: QUICK }, (_, i) => `${QUICK_PACED ? "p" : "b"}${i + 1}`)
+        : ["b1", "b2", "b3", "p1", "p2", "p3"];
     const runs = [...measured, "probe"];
     const chatsOf = (run: string) => Array.from({ length: CHATS }, (_, i) => `cid-${run}-${i}`);
     const gid = await setUpGroup(daemon, fake, runs.flatMap(chatsOf));
