@@ -34,6 +34,9 @@ interface Waiting {
   msgIds: (string | undefined)[];
 }
 
+/** A settled promise whose `then` queues a plain microtask (Node's `queueMicrotask` makes an AsyncResource each call). */
+const RESOLVED = Promise.resolve();
+
 /** The answer to a robot callback. */
 const ACK_DATA = JSON.stringify({ response: null });
 
@@ -233,15 +236,14 @@ export class RobotInbox {
   }
 
   /**
-   * The handler runs in a microtask (in queue order, never inside `receive`). One microtask for all
-   * messages dispatched in the same run, not one each: Node's `queueMicrotask` makes an
-   * AsyncResource and a bound function per call.
+   * The handler runs in a microtask (in queue order, never inside `receive`), one for all messages
+   * dispatched in the same run.
    */
   private dispatch(item: Item): void {
     this.ready.push(item);
     if (this.handOverScheduled) return;
     this.handOverScheduled = true;
-    queueMicrotask(() => this.handOver());
+    RESOLVED.then(() => this.handOver());
   }
 
   private handOver(): void {
