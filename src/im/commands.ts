@@ -271,15 +271,19 @@ export function resolveSend(
   sub: Subscription | undefined,
 ): CommandOutcome | Promise<CommandOutcome> {
   const { replies } = ctx;
-  const answer = (text: string) => ctx.reply(text).then(() => undefined);
-  if (sub?.paused) return answer(replies.pausedReply);
+  if (sub?.paused) return answered(ctx, replies.pausedReply);
   const actors = info(ctx).actors;
   const quote = quoteRoute(ctx.message.quoted, actors);
   const parsed = parseSendTargets(args, actors, quote.to, replies);
-  if (!parsed.ok) return answer(parsed.reply);
-  if (parsed.text === "" && ctx.message.files.length === 0) return answer(replies.sendUsage);
+  if (!parsed.ok) return answered(ctx, parsed.reply);
+  if (parsed.text === "" && ctx.message.files.length === 0) return answered(ctx, replies.sendUsage);
   const text = quote.line ? [quote.line, parsed.text].filter((s) => s !== "").join("\n") : parsed.text;
   return { forward: { to: parsed.to, text } };
+}
+
+/** The chat is answered instead: nothing to forward. */
+function answered(ctx: SendContext, text: string): Promise<CommandOutcome> {
+  return ctx.reply(text).then(() => undefined);
 }
 
 function info(ctx: Pick<CommandContext, "groupInfo">) {
