@@ -168,6 +168,9 @@ export class RobotInbox {
 
   /** Messages journaled but not handled before the last stop or crash (docs/dingtalk-transport.md, "Inbound journal"). */
   replay(): void {
+    // Messages still queued when the client stopped go on first; this also resumes reading if the
+    // stop left it paused (the new connection starts paused while the backlog is over the bound).
+    this.pump();
     const entries = this.opts.journal?.pending() ?? [];
     if (entries.length === 0) return;
     this.opts.log(`stream: replaying ${entries.length} message(s) received before a crash or stop`);

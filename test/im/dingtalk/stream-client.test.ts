@@ -231,6 +231,31 @@ describe("DingTalk Stream client against the fake gateway", () => {
     expect(fake.stream.gatewayOpens).toBe(1);
   });
 
+  it("a stop while reading is paused does not leave the next start paused", async () => {
+    await setup();
+    let release!: () => void;
+    const stuck = new Promise<void>((r) => {
+      release = r;
+    });
+    const seen: string[] = [];
+    const { client: c } = client({
+      onCallback: async (data) => {
+        seen.push(String(data.msgId));
+        await stuck;
+      },
+    });
+    await c.start();
+    for (let i = 0; i < 1000; i++) fake.push(fake.robotMessage({ text: `m${i}` }));
+    await fake.waitFor(() => fake.acks.length >= PAUSE_AT + DEFAULT_MAX_IN_FLIGHT, 5_000, "backlog");
+    await c.stop();
+    release(); // the handlers finish while stopped: the rest of the backlog stays queued
+    await new Promise((r) => setTimeout(r, 50));
+    await c.start();
+    const late = fake.robotMessage({ text: "after the restart" });
+    fake.push(late);
+    await fake.waitFor(() => seen.includes(String(late.msgId)), 5_000, "a message after the restart");
+  });
+
   it("detects a zombie socket via WS ping/pong and reconnects", async () => {
     await setup();
     const { client: c, received, logs } = client({ timing: { pingIntervalMs: 50, pongTimeoutMs: 100 } });
