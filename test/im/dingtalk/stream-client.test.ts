@@ -60,6 +60,23 @@ function client(extra: Partial<StreamClientOptions> & { dedupe?: DedupeStore } =
   return { client: c, api, received, logs };
 }
 
+/** A client whose handler records each msgId and then waits until `release()`. */
+function stuckClient(timing: Partial<StreamTiming> = {}) {
+  let release!: () => void;
+  const stuck = new Promise<void>((r) => {
+    release = r;
+  });
+  const seen: string[] = [];
+  const { client: c } = client({
+    timing,
+    onCallback: async (data) => {
+      seen.push(String(data.msgId));
+      await stuck;
+    },
+  });
+  return { client: c, seen, release };
+}
+
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "cccc-stream-"));
 });
@@ -202,18 +219,7 @@ describe("DingTalk Stream client against the fake gateway", () => {
 
   it("stops reading while 512 messages wait for a stuck handler, keeps the connection, and loses nothing", async () => {
     await setup();
-    let release!: () => void;
-    const stuck = new Promise<void>((r) => {
-      release = r;
-    });
-    const seen: string[] = [];
-    const { client: c } = client({
-      timing: { pingIntervalMs: 50, pongTimeoutMs: 100 },
-      onCallback: async (data) => {
-        seen.push(String(data.msgId));
-        await stuck;
-      },
-    });
+    const { client: c, seen, release } = stuckClient({ pingIntervalMs: 50, pongTimeoutMs: 100 });
     await c.start();
     const total = 3000;
     for (let i = 0; i < total; i++) fake.push(fake.robotMessage({ text: `m${i}` }));
@@ -233,17 +239,7 @@ describe("DingTalk Stream client against the fake gateway", () => {
 
   it("a stop while reading is paused does not leave the next start paused", async () => {
     await setup();
-    let release!: () => void;
-    const stuck = new Promise<void>((r) => {
-      release = r;
-    });
-    const seen: string[] = [];
-    const { client: c } = client({
-      onCallback: async (data) => {
-        seen.push(String(data.msgId));
-        await stuck;
-      },
-    });
+    const { client: c, seen, release } = stuckClient();
     await c.start();
     for (let i = 0; i < 1000; i++) fake.push(fake.robotMessage({ text: `m${i}` }));
     await fake.waitFor(() => fake.acks.length >= PAUSE_AT + DEFAULT_MAX_IN_FLIGHT, 5_000, "backlog");
