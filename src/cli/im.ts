@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import type { BodyOf, ImView } from "../contract/index.js";
+import { type BodyOf, type ImView, imWaiting } from "../contract/index.js";
 import { followLog, imLogPath, readLogTail } from "../im/log.js";
 import type { CliFlag } from "../im/platform.js";
 import { PLATFORMS } from "../im/platforms.js";
@@ -19,6 +19,7 @@ function describeStatus(view: ImView, platforms: PlatformRegistry): string {
   if (s.restarts) {
     lines.push(`restarts: ${s.restarts}${s.next_restart_at ? ` (next attempt ${s.next_restart_at})` : ""}`);
   }
+  if (s.running) lines.push(`waiting: ${imWaiting(s).join("; ") || "nothing"}`);
   if (s.refused_inbound) lines.push(`messages refused by the flood limit: ${s.refused_inbound}`);
   if (s.last_error)
     lines.push(`last error: [${s.last_error.code}] ${s.last_error.message} (${s.last_error.at})`);

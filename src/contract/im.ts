@@ -42,6 +42,11 @@ export const ImStatus = z.strictObject({
   refused_inbound: z.number().int().optional(),
   /** Outbound sends refused since start because a chat's queue was full (logged). */
   refused_outbound: z.number().int().optional(),
+  /** Running: inbound messages received and acked, not yet handed to the agents (a flood waits here). */
+  inbound_waiting: z.number().int().optional(),
+  /** Running: messages queued for the platform (its rate limits pace them), and in how many chats. */
+  outbound_waiting: z.number().int().optional(),
+  outbound_waiting_chats: z.number().int().optional(),
   /** Under the supervisor: restarts after crashes, and when the next attempt is due. */
   restarts: z.number().int().optional(),
   next_restart_at: z.string().optional(),

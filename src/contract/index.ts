@@ -11,5 +11,6 @@ export * from "./common.js";
 export * from "./groups.js";
 export * from "./health.js";
 export * from "./im.js";
+export * from "./im-waiting.js";
 export * from "./messages.js";
 export * from "./routes.js";

@@ -63,6 +63,11 @@ export interface ImStatus {
   refused_inbound?: number;
   /** Outbound sends refused since start because a chat's queue was full (logged). */
   refused_outbound?: number;
+  /** Running: inbound messages acked, not yet handed to the agents (`AdapterStatus.inboundWaiting`). */
+  inbound_waiting?: number;
+  /** Running: messages queued for the platform, and in how many chats (`OutboundFollower.waiting`). */
+  outbound_waiting?: number;
+  outbound_waiting_chats?: number;
 }
 
 /** Backoff 1 s doubling to 60 s; 40 attempts ride out a platform outage of about half an hour. */

@@ -287,6 +287,16 @@ export class Bridge {
       ...(lastError ? { last_error: lastError } : {}),
       refused_inbound: this.inbound.refused,
       refused_outbound: this.outbound.refused,
+      ...(this.phase === "running" ? this.waiting(a.inboundWaiting) : {}),
+    };
+  }
+
+  private waiting(inbound: number | undefined): Partial<ImStatus> {
+    const out = this.outbound.waiting();
+    return {
+      ...(inbound !== undefined ? { inbound_waiting: inbound } : {}),
+      outbound_waiting: out.messages,
+      outbound_waiting_chats: out.chats,
     };
   }
 

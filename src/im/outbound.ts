@@ -90,6 +90,17 @@ export class OutboundFollower {
     return this.committed;
   }
 
+  /** Messages in the chats' send queues (being sent or waiting for the platform's limits). */
+  waiting(): { messages: number; chats: number } {
+    let messages = 0;
+    let chats = 0;
+    for (const q of this.queues.values()) {
+      messages += q.size;
+      if (q.size > 0) chats++;
+    }
+    return { messages, chats };
+  }
+
   /** True when everything up to the ledger's end was handled (tests). */
   isIdle(): boolean {
     return this.readSeq >= this.deps.host.lastSeq() && this.order.length === 0;

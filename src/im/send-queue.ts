@@ -86,6 +86,8 @@ export interface SendJob {
 export class ChatSendQueue {
   private jobs: SendJob[] = [];
   private running = false;
+  /** Jobs in the message being sent (more than one when merged). */
+  private sending = 0;
   private gone = false;
 
   constructor(
@@ -101,8 +103,9 @@ export class ChatSendQueue {
     for (const job of this.jobs.splice(0)) job.done({ status: "aborted" });
   }
 
+  /** Messages queued or being sent (merged ones each count). */
   get size(): number {
-    return this.jobs.length + (this.running ? 1 : 0);
+    return this.jobs.length + this.sending;
   }
 
   /** Mark the chat reachable again (it sent a message). */
@@ -129,10 +132,15 @@ export class ChatSendQueue {
       while (!this.signal.aborted) {
         const job = this.takeNext();
         if (!job) break;
-        await this.run(this.mergeQueued(job));
+        const queued = this.jobs.length;
+        const merged = this.mergeQueued(job);
+        this.sending = 1 + queued - this.jobs.length;
+        await this.run(merged);
+        this.sending = 0;
       }
     } finally {
       this.running = false;
+      this.sending = 0;
     }
   }
 

@@ -86,6 +86,11 @@ export interface AdapterStatus {
   connectedSince?: string;
   reconnects: number;
   lastError?: { code: string; message: string; at: string };
+  /**
+   * Messages the adapter took from the platform (acked, so they are ours to deliver) that the bridge
+   * has not handled yet; for an adapter that queues inbound work (a flood waits here, never refused).
+   */
+  inboundWaiting?: number;
 }
 
 export interface DownloadedFile {

@@ -48,6 +48,7 @@ describe("the seed guide against a fake DingTalk", () => {
     const status = await cli(["im", "status"]);
     expect(status).toContain("bridge: running");
     expect(status).toContain("connected: yes");
+    expect(status).toContain("waiting: nothing");
   });
 
   it("cccc im set on a running bridge restarts it so the new settings apply", async () => {

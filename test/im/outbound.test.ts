@@ -223,6 +223,8 @@ describe("send queue", () => {
     const final = h.host.say("lead", "final", ["user"]);
     await waitUntil(() => queued.mock.calls.some(([job]) => job.label === `event #${final.seq}`));
     queued.mockRestore();
+    // `cccc im status` shows them waiting: v0 being sent, v1, v2 and the final answer queued.
+    expect(h.bridge.status()).toMatchObject({ outbound_waiting: 4, outbound_waiting_chats: 1 });
     blockV1 = true;
     releaseV0();
     await waitUntil(() => agentTexts(GROUP).length >= 2);
@@ -233,6 +235,8 @@ describe("send queue", () => {
     await h.restart();
     await h.bridge.idle();
     expect(agentTexts(GROUP)).toEqual(["[Lead → Reviewer] v1", "[Lead → Reviewer] v2"]);
+    await waitUntil(() => h.bridge.status().outbound_waiting === 0);
+    expect(h.bridge.status().outbound_waiting_chats).toBe(0);
   });
 
   it("retries a throttled send and keeps the order", async () => {

@@ -71,7 +71,8 @@ describe("a burst mixing approved, refused, empty and long messages", () => {
     expect(first[PER_CHAT]?.startsWith("long yyy")).toBe(true); // the inline preview; the whole text is a blob
     expect(textsOf(STRANGER)).toEqual([]);
     expect(textsOf(FLOOD)).toEqual(Array.from({ length: LIMIT }, (_, n) => `${FLOOD} #${n}`));
-    const status = (await w.imStatus()) as { refused_inbound?: number };
+    const status = (await w.imStatus()) as { refused_inbound?: number; inbound_waiting?: number };
     expect(status.refused_inbound).toBe(FLOOD_SENT - LIMIT);
+    expect(status.inbound_waiting).toBe(0); // the Stream inbox, through the daemon's API
   }, 90_000);
 });

@@ -83,6 +83,8 @@ export function createApiDouble(): ApiDouble {
     connected_since: g.im.running ? new Date().toISOString() : undefined,
     reconnects: 0,
     subscribers: g.chats.length,
+    // A running bridge with work waiting (a flood, the platform's rate limits): the UI shows it.
+    ...(g.im.running ? { inbound_waiting: 1, outbound_waiting: 3, outbound_waiting_chats: 2 } : {}),
   });
   const imState = (g: Group) => ({ config: g.im.config, secrets: g.im.secrets, status: imStatus(g) });
 

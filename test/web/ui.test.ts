@@ -4,7 +4,7 @@
  *    app renders and the journeys work against the documented API.
  * 2. The real daemon (`cccc daemon run`) serving web/dist: the test that matters.
  * Screenshots: /tmp/cccc-ui.png (daemon, Settings → IM Bridge), /tmp/cccc-ui-chat.png,
- * /tmp/cccc-ui-static.png (double).
+ * /tmp/cccc-ui-static.png (double), /tmp/cccc-ui-static-status.png (its bridge status, work waiting).
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -82,8 +82,12 @@ describe.skipIf(!hasChromium)("Web UI", () => {
         .toEqual(body);
       expect(await imStateBecomes(page, ["running"])).toBe("running");
       await page.screenshot({ path: "/tmp/cccc-ui-static-im.png" });
-      expect((await dialog.getByRole("region", { name: "Bridge status" }).textContent()) ?? "").toContain(
-        "Running",
+      const statusRegion = dialog.getByRole("region", { name: "Bridge status" });
+      await statusRegion.screenshot({ path: "/tmp/cccc-ui-static-status.png" });
+      const running = (await statusRegion.textContent()) ?? "";
+      expect(running).toContain("Running");
+      expect(running).toContain(
+        "Waiting: 1 message received, on the way to the agents · 3 messages to send in 2 chats, paced by the platform's limits",
       );
       expect(await dialog.locator(".badge", { hasText: "saved" }).count()).toBe(2);
       await expectNoSecretShown(page, [APP_SECRET, WRONG_SECRET]);
@@ -133,6 +137,7 @@ describe.skipIf(!hasChromium)("Web UI", () => {
         expect(await imStateBecomes(page, ["running"])).toBe("running");
         const status = dialog.getByRole("region", { name: "Bridge status" });
         expect((await status.textContent()) ?? "").toContain("Running");
+        expect((await status.textContent()) ?? "").not.toContain("Waiting:"); // shown only when something waits
         await expectNoSecretShown(page, [dingtalk.app.appSecret, "not-the-secret"]);
         // "Both methods save to group.yaml": the seed's variable names, never the values.
         const groups = await readdir(join(daemon.home, "groups"));

@@ -338,7 +338,7 @@ export class DingTalkAdapter implements PlatformAdapter {
   }
 
   status(): AdapterStatus {
-    return { ...this.lastStatus };
+    return this.stream ? { ...this.lastStatus, inboundWaiting: this.stream.backlog } : { ...this.lastStatus };
   }
 
   commandUrl(command: string): string {

@@ -55,6 +55,11 @@ export class StreamClient {
     return { ...this.state };
   }
 
+  /** Robot messages received (acked, journaled) and not yet handled: queued or being handled. */
+  get backlog(): number {
+    return this.robot.backlog;
+  }
+
   /**
    * Connect once. Rejects on rejected credentials; any other failure is recorded in the status and
    * retried in the background.

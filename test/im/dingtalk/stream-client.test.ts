@@ -229,11 +229,14 @@ describe("DingTalk Stream client against the fake gateway", () => {
     expect(seen).toHaveLength(DEFAULT_MAX_IN_FLIGHT);
     // The bound plus what one socket read had already brought in; the rest waits in the kernel.
     expect(fake.acks.length).toBeLessThan(PAUSE_AT + DEFAULT_MAX_IN_FLIGHT + 200);
+    // What `cccc im status` shows as waiting: every message read (acked) and not yet handled.
+    expect(c.backlog).toBe(fake.acks.length);
     expect(fake.stream.gatewayOpens).toBe(1);
     release();
     await fake.waitFor(() => seen.length === total, 10_000, "every message handled");
     expect(new Set(seen).size).toBe(total);
     await fake.waitFor(() => fake.acks.length === total, 5_000, "every message acked");
+    await fake.waitFor(() => c.backlog === 0, 5_000, "nothing waiting");
     expect(fake.stream.gatewayOpens).toBe(1);
   });
 

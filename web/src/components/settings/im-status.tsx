@@ -1,3 +1,4 @@
+import { imWaiting } from "../../../../src/contract/im-waiting.ts";
 import type { ImConfig, ImStatus } from "../../api/types.ts";
 import { platformLabel, usePlatforms } from "../../hooks/use-platforms.ts";
 import { timeText } from "../chat/format.ts";
@@ -17,6 +18,12 @@ export function ImStateBadge({ status }: { status: ImStatus }) {
       <span className={`dot ${status.state}`} aria-hidden="true" /> {LABELS[status.state] ?? status.state}
     </span>
   );
+}
+
+/** What a flood or the platform's rate limits hold back (delayed, not lost); nothing when none. */
+function WaitingLine({ status }: { status: ImStatus }) {
+  const parts = imWaiting(status);
+  return parts.length ? <div className="small im-waiting">Waiting: {parts.join(" · ")}</div> : null;
 }
 
 export function ImStatusLine(props: { status: ImStatus | null; config: ImConfig | null; failed?: boolean }) {
@@ -55,6 +62,7 @@ export function ImStatusLine(props: { status: ImStatus | null; config: ImConfig 
             : `Connecting to ${platform?.label ?? "the platform"}…`}
         </div>
       ) : null}
+      {state === "running" ? <WaitingLine status={status} /> : null}
       {error ? (
         <div className={`im-error ${state === "error" ? "" : "past"}`}>
           <div>
