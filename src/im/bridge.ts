@@ -143,6 +143,7 @@ export class Bridge {
       },
       revive: (chatId) => this.outbound.revive(chatId),
       lastError: () => this.status().last_error,
+      queuedFor: (chatId) => this.outbound.queuedFor(chatId),
       board: (message, render) => this.chat.openBoard(message, render),
       ...(config.inboundRate !== undefined ? { rate: config.inboundRate } : {}),
     });

@@ -122,6 +122,8 @@ export interface CommandContext {
   groupInfo(): { title: string; state: string; actors: ActorSummary[] };
   /** The bridge's last classified error, if any. */
   lastError?(): { code: string; message: string; at: string } | undefined;
+  /** Messages queued to be sent to this chat (read fresh: a board shows the queue draining). */
+  queued?(): number;
   now(): Date;
   reply(text: string, extra?: { kind: "help" | "status"; buttons: ActionButton[] }): Promise<void>;
   /** Record an `im.*` ledger event. */
@@ -240,7 +242,7 @@ function statusReply(ctx: CommandContext, board: boolean): { text: string; butto
   ];
   if (board) buttons.push([b.stop, "/stop"]);
   return {
-    text: ctx.replies.status(ctx.groupInfo(), ctx.groupId, sub, ctx.lastError?.()),
+    text: ctx.replies.status(ctx.groupInfo(), ctx.groupId, sub, ctx.lastError?.(), ctx.queued?.() ?? 0),
     buttons: ctx.buttons(buttons),
   };
 }

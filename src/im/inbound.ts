@@ -45,6 +45,8 @@ export interface InboundDeps {
   revive(chatId: string): void;
   /** The bridge's last classified error, shown by /status. */
   lastError?(): { code: string; message: string; at: string } | undefined;
+  /** Messages queued to be sent to the chat (its rate limit paces them), shown by /status. */
+  queuedFor?(chatId: string): number;
   /** `/status` as a live board card (board.ts); false → the text reply. Absent: no boards. */
   board?(message: InboundMessage, render: () => { text: string; buttons: ActionButton[] }): Promise<boolean>;
   /**
@@ -296,6 +298,7 @@ export class InboundHandler {
       replies: this.deps.replies,
       groupInfo: () => host.groupInfo(),
       lastError: () => this.deps.lastError?.(),
+      queued: () => this.deps.queuedFor?.(message.chatId) ?? 0,
       now: () => new Date(this.deps.now()),
       reply: (text, extra) => this.deps.reply(message, text, extra),
       interrupt: host.interrupt

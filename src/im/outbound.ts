@@ -90,6 +90,11 @@ export class OutboundFollower {
     return this.committed;
   }
 
+  /** Messages in one chat's send queue (being sent or waiting for the platform's limits). */
+  queuedFor(chatId: string): number {
+    return this.queues.get(chatId)?.size ?? 0;
+  }
+
   /** Messages in the chats' send queues (being sent or waiting for the platform's limits). */
   waiting(): { messages: number; chats: number } {
     let messages = 0;

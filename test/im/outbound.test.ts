@@ -239,6 +239,33 @@ describe("send queue", () => {
     expect(h.bridge.status().outbound_waiting_chats).toBe(0);
   });
 
+  it("/status tells a chat how many messages are queued for it", async () => {
+    h = await startBridge();
+    await subscribeChat(h);
+    let releaseA0: () => void = () => {};
+    const a0Sent = new Promise<void>((r) => {
+      releaseA0 = r;
+    });
+    const send = h.adapter.send.bind(h.adapter);
+    h.adapter.send = async (t, c) => {
+      if (c.type === "text" && c.text.includes("a0")) await a0Sent;
+      return send(t, c);
+    };
+    for (const text of ["a0", "a1", "a2"]) h.host.say("lead", text);
+    await waitUntil(() => h.bridge.status().outbound_waiting === 3); // a0 in flight, a1 and a2 behind it
+    const asked = h.adapter.receive({ text: "/status" }); // its answer waits in the same queue
+    await waitUntil(() => h.bridge.status().outbound_waiting === 4);
+    releaseA0();
+    await asked;
+    await h.bridge.idle();
+    expect(h.adapter.lastText(DIRECT)).toContain(
+      "⏳ 3 messages queued for this chat: the rate limit paces them, in order, none dropped",
+    );
+    await h.adapter.receive({ text: "/status" }); // nothing queued: no such line
+    expect(h.adapter.lastText(DIRECT)).toContain("This chat: subscribed");
+    expect(h.adapter.lastText(DIRECT)).not.toContain("⏳");
+  });
+
   it("retries a throttled send and keeps the order", async () => {
     h = await startBridge();
     await subscribeChat(h);

@@ -59,6 +59,8 @@ function renderAll(r: Replies): Record<keyof Replies, string[]> {
       r.status(info, "g_1", undefined),
       r.status({ ...info, actors: [] }, "g_1", sub({ paused: true, held_back: 2 }), error),
       r.status(info, "g_1", sub({ verbose: true })),
+      r.status(info, "g_1", sub(), undefined, 1),
+      r.status(info, "g_1", sub(), undefined, 14),
     ],
     board: [r.board.title("钉钉 team"), r.board.live("10:42"), r.board.ended("10:42")],
     unknownRecipient: [r.unknownRecipient("@x", actors), r.unknownRecipient("@x", [])],

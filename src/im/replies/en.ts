@@ -106,7 +106,7 @@ export const en: Replies = {
     return ["CCCC commands:", "", ...commands.map((c) => `- ${c}`), "", note].join("\n");
   },
 
-  status(info, groupId, sub, lastError) {
+  status(info, groupId, sub, lastError, queued = 0) {
     const lines = [`📊 ${info.title} [${groupId}]`, "", `State: ${info.state}`, "", "Agents:", ""];
     if (info.actors.length === 0)
       lines.push("- No agents yet. Add one in the Web UI or with cccc actor add.");
@@ -137,6 +137,10 @@ export const en: Replies = {
       const paused = sub.paused ? `paused (${sub.held_back} held back)` : "delivering";
       lines.push(`This chat: subscribed, ${paused}, verbose ${sub.verbose ? "on" : "off"}`);
     }
+    if (queued > 0)
+      lines.push(
+        `⏳ ${queued} message${queued === 1 ? "" : "s"} queued for this chat: the rate limit paces them, in order, none dropped`,
+      );
     if (lastError)
       lines.push("", `⚠️ Last bridge error (${lastError.at}): [${lastError.code}] ${lastError.message}`);
     return lines.join("\n");

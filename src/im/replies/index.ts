@@ -43,12 +43,13 @@ export interface Replies {
   stopped(actorId: string, hadTurn: boolean): string;
   /** Markdown (sent with kind "help"): a list, so every platform keeps the line breaks. */
   help(chatType: ChatType): string;
-  /** Markdown (sent with kind "status"). */
+  /** Markdown (sent with kind "status"). `queued`: messages waiting to be sent to this chat. */
   status(
     info: { title: string; state: string; actors: ActorSummary[] },
     groupId: string,
     sub: Subscription | undefined,
     lastError?: { code: string; message: string; at: string },
+    queued?: number,
   ): string;
   /** The team board: a live /status card (docs/im-bridge.md "Team board"). */
   board: {
