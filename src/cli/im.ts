@@ -1,5 +1,8 @@
 import { type Command, Option } from "commander";
-import { type BodyOf, type ImView, imWaiting } from "../contract/index.js";
+// The one file, not the index: a value import from the index builds every schema of the contract at
+// each CLI start (+4 MiB, +10 ms for `cccc im status`, docs/bench.md "CLI").
+import { imWaiting } from "../contract/im-waiting.js";
+import type { BodyOf, ImView } from "../contract/index.js";
 import { followLog, imLogPath, readLogTail } from "../im/log.js";
 import type { CliFlag } from "../im/platform.js";
 import { PLATFORMS } from "../im/platforms.js";
