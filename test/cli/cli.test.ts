@@ -1,5 +1,5 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DAEMON_ENV, daemonArgv } from "../../src/client/daemon-launch.js";
 import type { LedgerEvent } from "../../src/kernel/types.js";
@@ -69,6 +69,14 @@ describe("cccc CLI", () => {
     for (const name of ["http", "_http_client", "child_process", "crypto", "fs/promises", "module"]) {
       expect(loaded).not.toContain(`NativeModule ${name}`);
     }
+  });
+
+  it("carries no schema code: zod loads lazily, with the commands that validate config", () => {
+    // A value import from src/contract/index.js in a command module pulls every zod schema into
+    // each start (docs/bench.md, "CLI": +4 MiB, +10 ms); types from the index, values from one file.
+    const bundle = readFileSync(join(dirname(CLI), "cli-bundle.cjs"), "latin1");
+    expect(bundle).toContain("commander"); // the bundle itself, not some other file
+    expect(bundle).not.toMatch(/\bZodError\b|\bZodObject\b/);
   });
 
   it("tail -f sees new events", async () => {
