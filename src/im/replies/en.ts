@@ -139,6 +139,7 @@ export const en: Replies = {
     }
     if (queued > 0)
       lines.push(
+        "",
         `⏳ ${queued} message${queued === 1 ? "" : "s"} queued for this chat: the rate limit paces them, in order, none dropped`,
       );
     if (lastError)

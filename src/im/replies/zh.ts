@@ -126,7 +126,8 @@ export const zh: Replies = {
       const paused = sub.paused ? `已暂停（${sub.held_back} 条未推送）` : "推送中";
       lines.push(`本会话：已订阅，${paused}，详细模式${onOff(sub.verbose)}`);
     }
-    if (queued > 0) lines.push(`⏳ 本会话有 ${queued} 条消息排队待发：受发送频率限制，按顺序发出，不会丢失`);
+    if (queued > 0)
+      lines.push("", `⏳ 本会话有 ${queued} 条消息排队待发：受发送频率限制，按顺序发出，不会丢失`);
     if (lastError)
       lines.push("", `⚠️ 最近一次桥接错误（${lastError.at}）：[${lastError.code}] ${lastError.message}`);
     return lines.join("\n");
