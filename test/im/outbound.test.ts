@@ -197,6 +197,20 @@ describe("durable cursor", () => {
   });
 });
 
+/** Hold the send of the text containing `part` (the chat's queue waits behind it) until released. */
+function holdSend(part: string): () => void {
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  const send = h.adapter.send.bind(h.adapter);
+  h.adapter.send = async (t, c) => {
+    if (c.type === "text" && c.text.includes(part)) await held;
+    return send(t, c);
+  };
+  return release;
+}
+
 describe("send queue", () => {
   it("a final answer goes before queued verbose traffic; after a restart neither is lost nor repeated", async () => {
     h = await startBridge({}, { retry: { baseMs: 5, maxMs: 10, attempts: 10_000 } });
@@ -206,16 +220,8 @@ describe("send queue", () => {
     let blockV1 = false;
     h.adapter.sendHook = (_t, c) =>
       blockV1 && c.type === "text" && c.text.includes("v1") ? new CodedError("throttled") : undefined;
-    let releaseV0: () => void = () => {};
-    const v0Sent = new Promise<void>((r) => {
-      releaseV0 = r;
-    });
     // v0 is in flight while v1, v2 and the final answer queue behind it.
-    const send = h.adapter.send.bind(h.adapter);
-    h.adapter.send = async (t, c) => {
-      if (c.type === "text" && c.text.includes("v0")) await v0Sent;
-      return send(t, c);
-    };
+    const releaseV0 = holdSend("v0");
     const queued = vi.spyOn(ChatSendQueue.prototype, "push");
     h.host.say("lead", "v0", ["reviewer"]);
     h.host.say("lead", "v1", ["reviewer"]);
@@ -242,15 +248,7 @@ describe("send queue", () => {
   it("/status tells a chat how many messages are queued for it", async () => {
     h = await startBridge();
     await subscribeChat(h);
-    let releaseA0: () => void = () => {};
-    const a0Sent = new Promise<void>((r) => {
-      releaseA0 = r;
-    });
-    const send = h.adapter.send.bind(h.adapter);
-    h.adapter.send = async (t, c) => {
-      if (c.type === "text" && c.text.includes("a0")) await a0Sent;
-      return send(t, c);
-    };
+    const releaseA0 = holdSend("a0");
     for (const text of ["a0", "a1", "a2"]) h.host.say("lead", text);
     await waitUntil(() => h.bridge.status().outbound_waiting === 3); // a0 in flight, a1 and a2 behind it
     const asked = h.adapter.receive({ text: "/status" }); // its answer waits in the same queue
