@@ -14,3 +14,4 @@ export * from "./im.js";
 export * from "./im-waiting.js";
 export * from "./messages.js";
 export * from "./routes.js";
+export * from "./terminal.js";

@@ -11,6 +11,13 @@ import type { Duplex } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import type { FastifyInstance } from "fastify";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
+import {
+  CLOSE_NOT_AVAILABLE,
+  CLOSE_TOO_SLOW,
+  type TerminalExit,
+  type TerminalHello,
+  type TerminalResize,
+} from "../contract/terminal.js";
 import type { DaemonContext, LiveTerminal } from "./context.js";
 import { refusal } from "./guard.js";
 
@@ -27,23 +34,6 @@ const PING_MS = 30_000;
  * `ESC[?…c`). Every watching xterm answers; only the newest viewer's answers reach the program.
  */
 const QUERY_ANSWERS = new RegExp(`${String.fromCharCode(27)}\\[\\??[\\d;]*[Rc]`, "g");
-
-export const CLOSE_NOT_AVAILABLE = 4404;
-export const CLOSE_TOO_SLOW = 4408;
-
-export interface TerminalHello {
-  type: "hello";
-  runner: "pty" | "headless";
-  /** Identifies this process's output; a cursor is only meaningful within one session. */
-  session: string;
-  /** Byte cursor of the first byte that follows; add the bytes received to get the next cursor. */
-  from: number;
-  /** Output between the requested cursor and `from` is no longer retained. */
-  truncated: boolean;
-  writable: boolean;
-  cols?: number;
-  rows?: number;
-}
 
 interface Query {
   cursor: number | undefined;
@@ -169,14 +159,12 @@ function rawToBuffer(raw: RawData): Buffer {
   return Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw);
 }
 
-type Control = { type: "resize"; cols: number; rows: number };
-
-function parseControl(text: string): Control | undefined {
+function parseControl(text: string): TerminalResize | undefined {
   if (!text.startsWith("{")) return undefined;
   try {
-    const msg = JSON.parse(text) as Partial<Control>;
+    const msg = JSON.parse(text) as Partial<TerminalResize>;
     if (msg.type === "resize" && Number.isFinite(msg.cols) && Number.isFinite(msg.rows))
-      return msg as Control;
+      return msg as TerminalResize;
   } catch {
     // Not JSON: keystrokes.
   }
@@ -220,7 +208,8 @@ function watchPty(ws: WebSocket, term: LiveTerminal, query: Query): void {
   });
   const offExit = term.onExit((info) => {
     if (ws.readyState !== ws.OPEN) return;
-    ws.send(JSON.stringify({ type: "exit", code: info.code, signal: info.signal }));
+    const exit: TerminalExit = { type: "exit", code: info.code, signal: info.signal };
+    ws.send(JSON.stringify(exit));
     ws.close(CLOSE_NOT_AVAILABLE, "actor_exited: the process ended.");
   });
   const decoder = new StringDecoder("utf8");

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import type { TerminalHello } from "../../src/daemon/routes-terminal.js";
+import type { TerminalHello } from "../../src/contract/terminal.js";
 import { waitFor } from "../support/cli.js";
 import { startTestDaemon, type TestDaemon } from "../support/daemon.js";
 

@@ -3,17 +3,12 @@
  * Remembers the session and byte cursor so a reconnect to the same process continues where it
  * left off instead of replaying the tail; a new process (or lost output) means "start over".
  */
-
-export interface TerminalHello {
-  type: "hello";
-  runner: "pty" | "headless";
-  session: string;
-  from: number;
-  truncated: boolean;
-  writable: boolean;
-  cols?: number;
-  rows?: number;
-}
+import {
+  CLOSE_NOT_AVAILABLE,
+  type TerminalExit,
+  type TerminalHello,
+  type TerminalResize,
+} from "../../../../src/contract/terminal.ts";
 
 export type SocketState = "connecting" | "live" | "unavailable" | "reconnecting" | "closed";
 
@@ -25,8 +20,6 @@ export interface TerminalSocketHandlers {
   state(state: SocketState, detail: string): void;
 }
 
-/** Closed by the daemon: the actor has no terminal now (not running, exited, unknown). */
-const CLOSE_NOT_AVAILABLE = 4404;
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 10_000;
 const UNAVAILABLE_RETRY_MS = 5_000;
@@ -54,7 +47,8 @@ export class TerminalSocket {
   }
 
   resize(cols: number, rows: number): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: "resize", cols, rows }));
+    if (this.ws?.readyState === WebSocket.OPEN)
+      this.ws.send(JSON.stringify({ type: "resize", cols, rows } satisfies TerminalResize));
   }
 
   /** Try again now (e.g. the actor was just started) unless a connection is open or opening. */
@@ -108,7 +102,7 @@ export class TerminalSocket {
         this.on.hello(hello, restart);
         this.setState("live", hello.writable ? "" : "read-only");
       } else if (msg.type === "exit") {
-        const exit = msg as { code: number | null; signal: string | null };
+        const exit = msg as TerminalExit;
         this.on.exit(exit.code, exit.signal);
       }
     };
