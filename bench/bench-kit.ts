@@ -34,6 +34,27 @@ export async function waitUntil<T>(
   }
 }
 
+/** Run the real CLI (`dist/src/cli/main.cjs`) with `env`; its stdout, or throws with its stderr. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<string> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: "pipe" });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0) done(out);
+      else fail(new Error(`cccc ${args.join(" ")} exited ${code}: ${err.trim() || out.trim()}`));
+    });
+  });
+}
+
 export function load(): string {
   return loadavg()
     .map((l) => l.toFixed(2))
@@ -204,31 +225,15 @@ export class DaemonProcess {
     return json;
   }
 
-  /** Run the real CLI against this daemon; throws with stderr on a non-zero exit. */
   /** `cccc group create` in the bench's scope; the new group's id. */
   async createGroup(title = "bench"): Promise<string> {
     const out = await this.cli(["group", "create", "--title", title, "--scope", this.scope, "--json"]);
     return (JSON.parse(out) as { group_id: string }).group_id;
   }
 
+  /** Run the real CLI against this daemon; throws with stderr on a non-zero exit. */
   cli(args: string[], timeoutMs = 30_000): Promise<string> {
-    return new Promise((done, fail) => {
-      const child = spawn(process.execPath, [CLI, ...args], { env: this.env, stdio: "pipe" });
-      let out = "";
-      let err = "";
-      child.stdout.on("data", (d) => {
-        out += d;
-      });
-      child.stderr.on("data", (d) => {
-        err += d;
-      });
-      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-      child.on("close", (code) => {
-        clearTimeout(timer);
-        if (code === 0) done(out);
-        else fail(new Error(`cccc ${args.join(" ")} exited ${code}: ${err.trim() || out.trim()}`));
-      });
-    });
+    return runCli(args, this.env, timeoutMs);
   }
 
   /** Resident set size of the daemon process (Linux /proc), bytes. */

@@ -3,9 +3,10 @@
  * (transport faults on the fake DingTalk, daemon SIGKILL + restart). Both loops record what they did.
  */
 import type { FaultEndpoint } from "../test/fakes/dingtalk/index.js";
+import { sleep } from "./bench-kit.js";
 import { OfflineTracker } from "./soak-gaps.js";
 import type { FaultName, Plan, PlannedFault, PlannedMessage } from "./soak-plan.js";
-import { type SoakWorld, sleep } from "./soak-world.js";
+import type { SoakWorld } from "./soak-world.js";
 
 export interface SentRecord extends PlannedMessage {
   pushedAt: number;

@@ -3,11 +3,12 @@
  * message and build the report. `runSoak` is what `bench/soak.ts` and the smoke test call.
  */
 import { rmSync } from "node:fs";
+import { sleep } from "./bench-kit.js";
 import { type Accounting, account, drained } from "./soak-check.js";
 import { Driver } from "./soak-drive.js";
 import { makePlan, type SoakOptions } from "./soak-plan.js";
 import { evidence, table } from "./soak-report.js";
-import { SoakWorld, sleep } from "./soak-world.js";
+import { SoakWorld } from "./soak-world.js";
 
 export interface SoakResult {
   ok: boolean;

@@ -6,17 +6,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve, sep } from "node:path";
+import { join } from "node:path";
 import { type FakeDingTalk, startFakeDingTalk } from "../test/fakes/dingtalk/index.js";
 import { IM_SET_DINGTALK } from "../test/support/seed.js";
+import { CLI, ROOT, runCli, waitUntil } from "./bench-kit.js";
 import { CHAT_KINDS } from "./soak-plan.js";
 
-/** Repository root, from `bench/` (vitest) or `dist/bench/` (compiled). */
-export const ROOT = resolve(
-  import.meta.dirname,
-  import.meta.dirname.includes(`${sep}dist${sep}`) ? "../.." : "..",
-);
-const CLI = join(ROOT, "dist/src/cli/main.cjs");
 const AGENT = join(ROOT, "test/fixtures/agents/soak-agent.mjs");
 const FAST_DELIVERY = JSON.stringify({
   readyGraceMs: 100,
@@ -38,22 +33,6 @@ export interface SoakChat {
 }
 
 export const ACTORS = ["lead", "peer1", "peer2"] as const;
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-export async function waitUntil<T>(
-  check: () => T | Promise<T>,
-  timeoutMs: number,
-  what: string,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`soak: timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 export class SoakWorld {
   readonly root: string;
@@ -102,26 +81,10 @@ export class SoakWorld {
     return join(this.home, "groups", this.gid);
   }
 
-  /** Run the real CLI; throws with its stderr on a non-zero exit. */
+  /** Run the real CLI (with `--group` once the group exists); throws with its stderr on a non-zero exit. */
   cli(args: string[], timeoutMs = 30_000): Promise<string> {
     const full = this.gid && args[0] !== "group" ? [...args, "--group", this.gid] : args;
-    return new Promise((done, fail) => {
-      const child = spawn(process.execPath, [CLI, ...full], { env: this.env, stdio: "pipe" });
-      let out = "";
-      let err = "";
-      child.stdout.on("data", (d) => {
-        out += d;
-      });
-      child.stderr.on("data", (d) => {
-        err += d;
-      });
-      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-      child.on("close", (code) => {
-        clearTimeout(timer);
-        if (code === 0) done(out);
-        else fail(new Error(`cccc ${full.join(" ")} exited ${code}: ${err.trim() || out.trim()}`));
-      });
-    });
+    return runCli(full, this.env, timeoutMs);
   }
 
   /** Start `cccc daemon run` and wait until its endpoint.json names it. */
