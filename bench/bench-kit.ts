@@ -34,6 +34,11 @@ export async function waitUntil<T>(
   }
 }
 
+/** `cccc actor add ID --runtime custom --runner RUNNER --command COMMAND` as CLI arguments. */
+export function customActorArgs(id: string, runner: string, command: string): string[] {
+  return ["actor", "add", id, "--runtime", "custom", "--runner", runner, "--command", command];
+}
+
 /** Run the real CLI (`dist/src/cli/main.cjs`) with `env`; its stdout, or throws with its stderr. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<string> {
   return new Promise((done, fail) => {

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { IM_SET_DINGTALK } from "../test/support/seed.js";
 import {
   CLI,
+  customActorArgs,
   DaemonProcess,
   exitCode,
   FakeProcess,
@@ -63,17 +64,7 @@ try {
   await daemon.start();
   const gid = await daemon.createGroup();
   await daemon.cli(["group", "use", gid]);
-  await daemon.cli([
-    "actor",
-    "add",
-    "lead",
-    "--runtime",
-    "custom",
-    "--runner",
-    "headless",
-    "--command",
-    "node -e 0",
-  ]);
+  await daemon.cli(customActorArgs("lead", "headless", "node -e 0"));
   await daemon.cli(IM_SET_DINGTALK);
   await daemon.cli(["im", "start"]);
   await waitUntil(

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { DAEMON_NODE_FLAGS } from "../src/client/daemon-launch.js";
 import { IM_SET_DINGTALK } from "../test/support/seed.js";
 import {
+  customActorArgs,
   DaemonProcess,
   exitCode,
   FakeProcess,
@@ -39,17 +40,7 @@ try {
   const gid = await daemon.createGroup();
   await daemon.cli(["group", "use", gid]);
   for (const id of ["lead", "peer1", "peer2"]) {
-    await daemon.cli([
-      "actor",
-      "add",
-      id,
-      "--runtime",
-      "custom",
-      "--runner",
-      "headless",
-      "--command",
-      `node ${AGENT} headless`,
-    ]);
+    await daemon.cli(customActorArgs(id, "headless", `node ${AGENT} headless`));
   }
   await daemon.cli(["group", "start"]);
   await daemon.cli(IM_SET_DINGTALK);

@@ -12,7 +12,16 @@
  */
 import type { FakeLimits } from "../test/fakes/dingtalk/limits.js";
 import { IM_SET_DINGTALK } from "../test/support/seed.js";
-import { DaemonProcess, exitCode, FakeProcess, load, ms, table, waitUntil } from "./bench-kit.js";
+import {
+  customActorArgs,
+  DaemonProcess,
+  exitCode,
+  FakeProcess,
+  load,
+  ms,
+  table,
+  waitUntil,
+} from "./bench-kit.js";
 import type { SentRecord } from "./fake-dingtalk-process.js";
 
 const CHATS = Array.from({ length: 5 }, (_, i) => `cid-bench-${i}`);
@@ -36,18 +45,7 @@ async function setUp(limits: FakeLimits, scaled: boolean): Promise<World> {
   await daemon.start();
   const gid = await daemon.createGroup();
   const g = ["--group", gid];
-  await daemon.cli([
-    "actor",
-    "add",
-    "lead",
-    "--runtime",
-    "custom",
-    "--runner",
-    "headless",
-    "--command",
-    "node -e 0",
-    ...g,
-  ]);
+  await daemon.cli([...customActorArgs("lead", "headless", "node -e 0"), ...g]);
   await daemon.cli([...IM_SET_DINGTALK, ...g]);
   await daemon.cli(["im", "start", ...g]);
   await waitUntil(

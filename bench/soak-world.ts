@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FakeDingTalk, startFakeDingTalk } from "../test/fakes/dingtalk/index.js";
 import { IM_SET_DINGTALK } from "../test/support/seed.js";
-import { CLI, ROOT, runCli, waitUntil } from "./bench-kit.js";
+import { CLI, customActorArgs, ROOT, runCli, waitUntil } from "./bench-kit.js";
 import { CHAT_KINDS } from "./soak-plan.js";
 
 const AGENT = join(ROOT, "test/fixtures/agents/soak-agent.mjs");
@@ -143,17 +143,7 @@ export class SoakWorld {
     const runners: Record<string, string> = { lead: "pty", peer1: "pty", peer2: "headless" };
     for (const id of ACTORS) {
       const runner = runners[id] ?? "pty";
-      await this.cli([
-        "actor",
-        "add",
-        id,
-        "--runtime",
-        "custom",
-        "--runner",
-        runner,
-        "--command",
-        `node ${AGENT} ${runner}`,
-      ]);
+      await this.cli(customActorArgs(id, runner, `node ${AGENT} ${runner}`));
     }
     await this.cli(["group", "start"]);
     await this.cli(IM_SET_DINGTALK);
