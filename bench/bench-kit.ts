@@ -9,6 +9,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join, resolve, sep } from "node:path";
 import { DAEMON_NODE_FLAGS, daemonEnv } from "../src/client/daemon-launch.js";
 import type { FakeDingTalkOptions } from "../test/fakes/dingtalk/server.js";
+import { runCli as runCliProcess } from "../test/support/cli.js";
 import type { FakeRequest } from "./fake-dingtalk-process.js";
 
 /** Repository root, from `bench/` or `dist/bench/`. */
@@ -40,24 +41,11 @@ export function customActorArgs(id: string, runner: string, command: string): st
 }
 
 /** Run the real CLI (`dist/src/cli/main.cjs`) with `env`; its stdout, or throws with its stderr. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<string> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: "pipe" });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.stderr.on("data", (d) => {
-      err += d;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      if (code === 0) done(out);
-      else fail(new Error(`cccc ${args.join(" ")} exited ${code}: ${err.trim() || out.trim()}`));
-    });
-  });
+export async function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<string> {
+  const r = await runCliProcess(args, env, timeoutMs, undefined, CLI);
+  if (r.code !== 0)
+    throw new Error(`cccc ${args.join(" ")} exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
+  return r.stdout;
 }
 
 export function load(): string {
